@@ -1,0 +1,182 @@
+//! Cluster: join similar documents into groups and pick who stays.
+//!
+//! Takes the number of documents and the edges (verified pairs, and each
+//! exact duplicate joined to its first copy) and returns the connected
+//! components of two or more documents, with union-find. Similarity is not
+//! transitive, so a member can be in a cluster through a chain of pairs
+//! while being less similar than the threshold to the kept document; the
+//! report shows each member's own similarity to the kept one.
+//!
+//! Invariants, whatever the order edges arrive in:
+//! - clusters are disjoint and every document is in at most one;
+//! - members are in input order, clusters are ordered by their first
+//!   member, and cluster ids count up from 0 in that order.
+
+use crate::read::DocId;
+
+/// Which member of a cluster survives `dedup`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The first in input order.
+    #[default]
+    First,
+    /// The longest original text; the first among equals.
+    Longest,
+    /// The shortest original text; the first among equals.
+    Shortest,
+}
+
+impl Keep {
+    /// The member to keep, given each member's length in bytes.
+    /// `members` must be non-empty and in input order.
+    pub fn choose(self, members: &[DocId], len: impl Fn(DocId) -> u64) -> DocId {
+        let first = members[0];
+        let pick = match self {
+            Keep::First => None,
+            // max_by_key returns the last maximum; iterate backwards so
+            // ties go to the earliest document.
+            Keep::Longest => members.iter().rev().copied().max_by_key(|&d| len(d)),
+            Keep::Shortest => members.iter().rev().copied().min_by_key(|&d| len(d)),
+        };
+        pick.unwrap_or(first)
+    }
+}
+
+/// The index of a cluster in a run's report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClusterId(pub u32);
+
+/// A document in a cluster.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Member {
+    /// The document.
+    pub doc: DocId,
+    /// Its Jaccard similarity to the kept member (1.0 for the kept one).
+    pub similarity: f64,
+    /// Whether this is the member `dedup` keeps.
+    pub kept: bool,
+}
+
+/// A group of near-duplicate documents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    /// Its index among the run's clusters.
+    pub id: ClusterId,
+    /// Its members in input order; exactly one is kept.
+    pub members: Vec<Member>,
+}
+
+impl Cluster {
+    /// The member `dedup` keeps.
+    pub fn kept(&self) -> DocId {
+        self.members
+            .iter()
+            .find(|m| m.kept)
+            .map_or(self.members[0].doc, |m| m.doc)
+    }
+}
+
+/// Disjoint sets over `0..n` with path halving and union by size.
+#[derive(Clone, Debug)]
+pub struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    /// `n` singletons.
+    pub fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    /// The representative of `x`'s set.
+    pub fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grandparent = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grandparent;
+            x = grandparent;
+        }
+        x
+    }
+
+    /// Joins the sets of `a` and `b`.
+    pub fn union(&mut self, a: u32, b: u32) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a as usize] < self.size[b as usize] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b as usize] = a;
+        self.size[a as usize] += self.size[b as usize];
+    }
+}
+
+/// The groups of two or more documents that `edges` connect among
+/// `n` documents, each in input order, ordered by first member.
+///
+/// ```
+/// use textdup::{cluster::components, DocId};
+/// let groups = components(5, [(DocId(3), DocId(1)), (DocId(4), DocId(1))]);
+/// assert_eq!(groups, vec![vec![DocId(1), DocId(3), DocId(4)]]);
+/// ```
+pub fn components(n: usize, edges: impl IntoIterator<Item = (DocId, DocId)>) -> Vec<Vec<DocId>> {
+    let mut sets = UnionFind::new(n);
+    for (a, b) in edges {
+        sets.union(a.0, b.0);
+    }
+    // Walking documents in order makes members sorted, and a group's
+    // position the position of its first member.
+    let mut slot_of_root: Vec<u32> = vec![u32::MAX; n];
+    let mut groups: Vec<Vec<DocId>> = Vec::new();
+    for doc in 0..n as u32 {
+        let root = sets.find(doc);
+        if sets.size[root as usize] < 2 {
+            continue;
+        }
+        let slot = &mut slot_of_root[root as usize];
+        if *slot == u32::MAX {
+            *slot = groups.len() as u32;
+            groups.push(Vec::new());
+        }
+        groups[*slot as usize].push(DocId(doc));
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_are_ordered_and_disjoint() {
+        let edges = [(5, 2), (0, 7), (2, 9), (7, 3)].map(|(a, b)| (DocId(a), DocId(b)));
+        let groups = components(10, edges);
+        let ids: Vec<Vec<u32>> = groups
+            .iter()
+            .map(|g| g.iter().map(|d| d.0).collect())
+            .collect();
+        assert_eq!(ids, vec![vec![0, 3, 7], vec![2, 5, 9]]);
+    }
+
+    #[test]
+    fn no_edges_no_clusters() {
+        assert!(components(3, []).is_empty());
+        assert!(components(0, []).is_empty());
+    }
+
+    #[test]
+    fn keep_policies() {
+        let members = [DocId(0), DocId(1), DocId(2), DocId(3)];
+        let lens = [5u64, 9, 2, 9];
+        let len = |d: DocId| lens[d.index()];
+        assert_eq!(Keep::First.choose(&members, len), DocId(0));
+        assert_eq!(Keep::Longest.choose(&members, len), DocId(1));
+        assert_eq!(Keep::Shortest.choose(&members, len), DocId(2));
+    }
+}

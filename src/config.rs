@@ -1,0 +1,142 @@
+//! The settings of a run, with their defaults and valid ranges.
+
+use crate::cluster::Keep;
+use crate::error::{Error, Result};
+use crate::lsh::Banding;
+use crate::normalize::Normalization;
+use crate::shingle::Shingling;
+use crate::verify::Verification;
+
+/// Everything that decides what a run finds. Construct with
+/// `Config::default()` and change fields; [`Config::validate`] (called by
+/// the pipeline) rejects values out of range.
+///
+/// ```
+/// let config = textdup::Config { threshold: 0.9, ..Default::default() };
+/// assert!(config.validate().is_ok());
+/// assert_eq!(config.banding().rows * config.banding().bands <= config.num_perm, true);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Which normalization steps run before shingling. Default: all.
+    pub normalization: Normalization,
+    /// Shingle unit and length. Default: 5-word shingles.
+    pub shingling: Shingling,
+    /// MinHash permutations (signature slots). Default: 128.
+    pub num_perm: usize,
+    /// Seed of the shingle hash and the MinHash functions. Default: 1.
+    pub seed: u64,
+    /// Jaccard similarity at or above which two documents are duplicates,
+    /// in (0, 1]. Default: 0.8.
+    pub threshold: f64,
+    /// LSH bands and rows; `None` (the default) picks them from the
+    /// threshold, see [`Banding::optimal`].
+    pub banding: Option<Banding>,
+    /// How candidate pairs are verified. Default: exact Jaccard.
+    pub verification: Verification,
+    /// Which member of a cluster is kept. Default: the first.
+    pub keep: Keep,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            normalization: Normalization::default(),
+            shingling: Shingling::default(),
+            num_perm: 128,
+            seed: 1,
+            threshold: 0.8,
+            banding: None,
+            verification: Verification::default(),
+            keep: Keep::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every field against its valid range.
+    pub fn validate(&self) -> Result<()> {
+        let fail = |msg: String| Err(Error::Config(msg));
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return fail(format!(
+                "threshold must be in (0, 1], got {}",
+                self.threshold
+            ));
+        }
+        if !(1..=4096).contains(&self.num_perm) {
+            return fail(format!(
+                "num_perm must be in 1..=4096, got {}",
+                self.num_perm
+            ));
+        }
+        if !(1..=1000).contains(&self.shingling.n) {
+            return fail(format!(
+                "shingle size must be in 1..=1000, got {}",
+                self.shingling.n
+            ));
+        }
+        if let Some(b) = self.banding {
+            if b.bands == 0 || b.rows == 0 {
+                return fail("bands and rows must be at least 1".to_string());
+            }
+            if b.slots() > self.num_perm {
+                return fail(format!(
+                    "bands × rows = {} × {} = {} exceeds num_perm {}",
+                    b.bands,
+                    b.rows,
+                    b.slots(),
+                    self.num_perm
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The banding the run uses: the configured one, or the optimal one.
+    pub fn banding(&self) -> Banding {
+        self.banding
+            .unwrap_or_else(|| Banding::optimal(self.threshold, self.num_perm))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let bad = [
+            Config {
+                threshold: 0.0,
+                ..Default::default()
+            },
+            Config {
+                threshold: 1.5,
+                ..Default::default()
+            },
+            Config {
+                threshold: f64::NAN,
+                ..Default::default()
+            },
+            Config {
+                num_perm: 0,
+                ..Default::default()
+            },
+            Config {
+                shingling: Shingling {
+                    n: 0,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            Config {
+                banding: Some(Banding { bands: 20, rows: 7 }),
+                ..Default::default()
+            },
+        ];
+        for config in bad {
+            assert!(config.validate().is_err(), "{config:?}");
+        }
+        assert!(Config::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,75 @@
+//! Errors that stop a run.
+//!
+//! Bad *documents* never stop a run: they become [`Skip`](crate::read::Skip)
+//! records that are counted and reported while the run goes on. The variants
+//! here are for what cannot be worked around: an invalid configuration, an
+//! output that cannot be written, an input that changed under our feet.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A fatal error, with the file it concerns where there is one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A [`Config`](crate::Config) value is out of its valid range.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// Reading or writing `path` failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder the operation was about.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+
+    /// The output exists and the caller did not ask to replace it.
+    #[error("{}: already exists; refusing to replace it", path.display())]
+    OutputExists {
+        /// The output that exists.
+        path: PathBuf,
+    },
+
+    /// The output is an input, lies inside one, or contains one.
+    #[error("{}: output overlaps the input {}", output.display(), input.display())]
+    OutputOverlapsInput {
+        /// The requested output.
+        output: PathBuf,
+        /// The input it overlaps.
+        input: PathBuf,
+    },
+
+    /// Two inputs would be written to the same place in the output folder.
+    #[error("{}: two inputs map to this output path", path.display())]
+    OutputCollision {
+        /// The relative output path both inputs map to.
+        path: PathBuf,
+    },
+
+    /// A second pass over the corpus did not see what the first pass saw.
+    #[error("input changed during the run: expected document {expected:?}, found {}", found.as_deref().map_or("the end of the corpus".to_string(), |f| format!("{f:?}")))]
+    InputChanged {
+        /// The id the first pass recorded.
+        expected: String,
+        /// The id the second pass found, if any.
+        found: Option<String>,
+    },
+
+    /// Document ids are 32-bit; a corpus this large must be sharded.
+    #[error("more than {} documents in one run", u32::MAX)]
+    TooManyDocuments,
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The result type of textdup's fallible functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

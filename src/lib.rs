@@ -1,0 +1,82 @@
+//! textdup finds repeated and near-duplicate text at scale.
+//!
+//! A run streams a [`Corpus`] through these stages, one module each:
+//!
+//! | stage | module | takes → returns |
+//! |---|---|---|
+//! | read | [`read`] | paths → [`Document`]s (or [`Skip`]s) |
+//! | normalize | [`normalize`](mod@normalize) | text → normalized text |
+//! | shingle | [`shingle`](mod@shingle) | normalized text → shingle hashes |
+//! | minhash | [`minhash`] | shingle hashes → [`Signature`] |
+//! | lsh | [`lsh`] | signatures → [`CandidatePair`]s |
+//! | verify | [`verify`](mod@verify) | candidate pairs → [`SimilarPair`]s |
+//! | cluster | [`cluster`] | similar pairs → [`Cluster`]s |
+//! | report | [`report`] | clusters → JSON Lines, summary |
+//! | write | [`write`] | corpus + clusters → cleaned corpus |
+//!
+//! [`pipeline::run`] runs them in order and is the only place that decides
+//! what runs in parallel. The library never prints: progress and skipped
+//! inputs reach the caller through the [`Progress`] trait.
+//!
+//! ```
+//! use textdup::{run, Config, Document, NoProgress};
+//!
+//! let article = "The Organization for Security and Co-operation in Europe \
+//!                has addressed recent allegations made against its staff.";
+//! let docs = vec![
+//!     Document::new("original", article),
+//!     Document::new("copy", format!("{article} Share this article.")),
+//!     Document::new("other", "Russia has triggered a diplomatic crisis by deploying troops."),
+//! ];
+//! let config = Config { threshold: 0.7, ..Config::default() };
+//! let report = run(&docs, &config, &NoProgress)?;
+//!
+//! assert_eq!(report.clusters.len(), 1);
+//! let cluster = &report.clusters[0];
+//! assert_eq!(report.id(cluster.kept()), "original");
+//! assert!(cluster.members[1].similarity >= 0.7);
+//! assert_eq!(report.summary.read, report.summary.kept + report.summary.removed + report.summary.skipped);
+//! # Ok::<(), textdup::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod cluster;
+mod config;
+mod error;
+pub mod lsh;
+pub mod minhash;
+pub mod normalize;
+pub mod pipeline;
+pub mod read;
+pub mod report;
+pub mod shingle;
+pub mod verify;
+pub mod write;
+
+pub use cluster::{Cluster, ClusterId, Keep, Member};
+pub use config::Config;
+pub use error::{Error, Result};
+pub use lsh::{Banding, CandidatePair};
+pub use minhash::{MinHasher, Signature};
+pub use normalize::{normalize, Normalization};
+pub use pipeline::{run, NoProgress, Progress, Stage};
+pub use read::{Corpus, DocId, Document, Files, Origin, ReadOptions, Skip, SkipReason};
+pub use report::{Report, Summary};
+pub use shingle::{shingle, ShingleSet, Shingling, Unit};
+pub use verify::{verify, ShingleSets, SimilarPair, Verification};
+
+#[cfg(test)]
+mod tests {
+    /// Reports and configs cross thread boundaries in callers' code.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::Config>();
+        assert_send_sync::<crate::Report>();
+        assert_send_sync::<crate::Document>();
+        assert_send_sync::<crate::Files>();
+        assert_send_sync::<crate::MinHasher>();
+        assert_send_sync::<crate::Error>();
+    }
+}

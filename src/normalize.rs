@@ -1,0 +1,290 @@
+//! Normalize: fold away differences that do not make two texts different.
+//!
+//! Takes a document's original text and writes a normalized copy into a
+//! caller-owned buffer (reused across documents, so no allocation per
+//! document). Each step is switchable through [`Normalization`]:
+//!
+//! 1. Unicode NFKC: compatibility forms (ligatures, full-width letters,
+//!    non-breaking spaces) become their plain equivalents.
+//! 2. Lowercase.
+//! 3. Hyphen folding: a hyphen between two letters or digits is dropped, so
+//!    "Co-operation" and "Cooperation" become one word. A soft hyphen is
+//!    always dropped.
+//! 4. Punctuation removal: punctuation becomes a space, except an
+//!    apostrophe inside a word, which is dropped ("Putin's" → "putins").
+//! 5. White-space folding: runs of white space become one space, and the
+//!    text is trimmed.
+//!
+//! Invariant: the output only depends on the text and the options, and
+//! normalizing twice gives the same output as normalizing once.
+
+use std::iter::Peekable;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Which normalization steps to apply. All are on by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Normalization {
+    /// Unicode NFKC.
+    pub nfkc: bool,
+    /// Lowercase.
+    pub lowercase: bool,
+    /// Drop hyphens inside words.
+    pub hyphens: bool,
+    /// Replace punctuation with spaces.
+    pub punctuation: bool,
+    /// Fold runs of white space into one space and trim.
+    pub whitespace: bool,
+}
+
+impl Default for Normalization {
+    fn default() -> Self {
+        Normalization::ALL
+    }
+}
+
+impl Normalization {
+    /// Every step on.
+    pub const ALL: Normalization = Normalization {
+        nfkc: true,
+        lowercase: true,
+        hyphens: true,
+        punctuation: true,
+        whitespace: true,
+    };
+
+    /// Every step off: the text is compared as it is.
+    pub const NONE: Normalization = Normalization {
+        nfkc: false,
+        lowercase: false,
+        hyphens: false,
+        punctuation: false,
+        whitespace: false,
+    };
+
+    /// The names of the steps, as the CLI and the report spell them.
+    pub const STEP_NAMES: [&'static str; 5] =
+        ["nfkc", "lowercase", "hyphens", "punctuation", "whitespace"];
+
+    /// The steps that are on, by name, comma-separated ("none" if none).
+    pub fn describe(&self) -> String {
+        let on = [
+            self.nfkc,
+            self.lowercase,
+            self.hyphens,
+            self.punctuation,
+            self.whitespace,
+        ];
+        let names: Vec<&str> = Self::STEP_NAMES
+            .iter()
+            .zip(on)
+            .filter_map(|(name, on)| on.then_some(*name))
+            .collect();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(",")
+        }
+    }
+
+    /// Parses a comma-separated list of step names, `all` or `none`.
+    ///
+    /// ```
+    /// use textdup::Normalization;
+    /// let n = Normalization::parse("lowercase,whitespace").unwrap();
+    /// assert!(n.lowercase && n.whitespace && !n.nfkc);
+    /// assert_eq!(Normalization::parse("all").unwrap(), Normalization::ALL);
+    /// ```
+    pub fn parse(list: &str) -> Result<Normalization, String> {
+        let mut n = Normalization::NONE;
+        for step in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match step {
+                "all" => n = Normalization::ALL,
+                "none" => {}
+                "nfkc" => n.nfkc = true,
+                "lowercase" => n.lowercase = true,
+                "hyphens" => n.hyphens = true,
+                "punctuation" => n.punctuation = true,
+                "whitespace" => n.whitespace = true,
+                other => {
+                    return Err(format!(
+                        "unknown normalization step {other:?} (expected all, none or {})",
+                        Self::STEP_NAMES.join(", ")
+                    ))
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Writes the normalized form of `text` into `out` (cleared first).
+///
+/// ```
+/// use textdup::{normalize, Normalization};
+/// let mut out = String::new();
+/// normalize("The  Co-operation’s   AIM!", &Normalization::ALL, &mut out);
+/// assert_eq!(out, "the cooperations aim");
+/// ```
+pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
+    out.clear();
+    out.reserve(text.len());
+    // NFKC is the identity on ASCII, which most scraped text is: skip the
+    // decomposition machinery when it cannot change anything.
+    if options.nfkc && !text.is_ascii() {
+        fold(text.nfkc().peekable(), options, out);
+    } else {
+        fold(text.chars().peekable(), options, out);
+    }
+}
+
+fn fold(
+    mut chars: Peekable<impl Iterator<Item = char>>,
+    options: &Normalization,
+    out: &mut String,
+) {
+    let mut pending_space = false;
+    let mut previous_is_word = false;
+    while let Some(c) = chars.next() {
+        if options.hyphens && c == SOFT_HYPHEN {
+            continue;
+        }
+        let joiner = (options.hyphens && is_hyphen(c)) || (options.punctuation && is_apostrophe(c));
+        if joiner && previous_is_word && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+            continue;
+        }
+        let blank = c.is_whitespace() || (options.punctuation && is_punctuation(c));
+        if blank {
+            previous_is_word = false;
+            if options.whitespace {
+                pending_space = true;
+            } else {
+                out.push(if c.is_whitespace() { c } else { ' ' });
+            }
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        previous_is_word = c.is_alphanumeric();
+        if options.lowercase {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+const SOFT_HYPHEN: char = '\u{00AD}';
+
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{02BC}')
+}
+
+/// Punctuation, by the Unicode blocks that hold it. The standard library
+/// has no general-category lookup, and a whole Unicode table is not worth a
+/// dependency: letters, digits, marks, symbols and emoji all stay.
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c,
+            '\u{00A1}'..='\u{00BF}' // ¡ « » ¿ · and friends
+            | '\u{00D7}' | '\u{00F7}'
+            | '\u{2010}'..='\u{2027}' // dashes, quotes, bullets, ellipsis
+            | '\u{2030}'..='\u{205E}'
+            | '\u{2E00}'..='\u{2E7F}' // supplemental punctuation
+            | '\u{3001}'..='\u{3003}' // ideographic comma and full stop
+            | '\u{3008}'..='\u{3011}' // CJK brackets
+            | '\u{FF01}'..='\u{FF0F}' // full-width forms NFKC may leave
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(text: &str, options: Normalization) -> String {
+        let mut out = String::new();
+        normalize(text, &options, &mut out);
+        out
+    }
+
+    #[test]
+    fn every_step_on() {
+        let cases = [
+            ("Hello, World!", "hello world"),
+            ("  leading and   trailing  ", "leading and trailing"),
+            ("Co-operation", "cooperation"),
+            ("co‑operation", "cooperation"), // non-breaking hyphen
+            ("inter\u{00AD}national", "international"),
+            ("well - known", "well known"),
+            ("-dash at start", "dash at start"),
+            ("Putin's government", "putins government"),
+            ("Putin’s government", "putins government"),
+            ("'quoted'", "quoted"),
+            ("ﬁne ＦＵＬＬ", "fine full"), // ligature and full-width letters
+            ("a\u{00A0}b", "a b"),         // non-breaking space
+            ("ÉCOLE", "école"),
+            ("Line one.\nLine two.", "line one line two"),
+            ("«quoted» — dash… end", "quoted dash end"),
+            ("", ""),
+            ("!!!", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input, Normalization::ALL), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn steps_switch_off() {
+        assert_eq!(norm("A-b,  C", Normalization::NONE), "A-b,  C");
+        let no_hyphens = Normalization {
+            hyphens: false,
+            ..Normalization::ALL
+        };
+        assert_eq!(norm("Co-operation", no_hyphens), "co operation");
+        let no_punct = Normalization {
+            punctuation: false,
+            ..Normalization::ALL
+        };
+        assert_eq!(norm("Co-operation, now!", no_punct), "cooperation, now!");
+        let no_space = Normalization {
+            whitespace: false,
+            ..Normalization::ALL
+        };
+        assert_eq!(norm("a,  b", no_space), "a   b");
+        let no_lower = Normalization {
+            lowercase: false,
+            ..Normalization::ALL
+        };
+        assert_eq!(norm("OSCE", no_lower), "OSCE");
+    }
+
+    #[test]
+    fn idempotent() {
+        for text in ["The Co-operation’s AIM!", "ﬁ  «x» y-z", "Ǆ ǅ"] {
+            let once = norm(text, Normalization::ALL);
+            assert_eq!(norm(&once, Normalization::ALL), once);
+        }
+    }
+
+    #[test]
+    fn parse_and_describe_round_trip() {
+        assert_eq!(Normalization::parse("none").unwrap(), Normalization::NONE);
+        let n = Normalization::parse("nfkc, whitespace").unwrap();
+        assert_eq!(n.describe(), "nfkc,whitespace");
+        assert_eq!(
+            Normalization::ALL.describe(),
+            "nfkc,lowercase,hyphens,punctuation,whitespace"
+        );
+        assert!(Normalization::parse("lowercse").is_err());
+    }
+}

@@ -1,0 +1,402 @@
+//! Pipeline: run the stages in order over a corpus. The only place that
+//! decides what runs in parallel.
+//!
+//! ```text
+//! pass 1  read ─► normalize ─► shingle ─► minhash ─► band keys   (parallel per batch)
+//!         exact duplicates joined to their first copy
+//!         lsh::candidates over the first copies                  (parallel per band)
+//! pass 2  read again, only candidate documents ─► shingle sets   (parallel per batch)
+//!         verify every candidate pair                            (parallel per pair)
+//!         cluster (union-find), choose the kept member
+//! ```
+//!
+//! Memory: pass 1 keeps per document only its id, length, origin and band
+//! keys (plus its signature with estimated verification); texts are dropped
+//! batch by batch. Pass 2 keeps the shingle sets of the documents that are
+//! in candidate pairs, and none with estimated verification.
+//!
+//! Determinism: documents get their [`DocId`] in input order, batches are
+//! reassembled in order, candidate pairs are sorted, and clusters are built
+//! in document order; the output does not depend on the thread count.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
+
+use crate::cluster::{components, Cluster, ClusterId, Member};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lsh::{candidates, BandKey, Banding};
+use crate::minhash::MinHasher;
+use crate::normalize::normalize;
+use crate::read::{Corpus, DocId, Document, Origin, Skip};
+use crate::report::{Parameters, Report, Summary};
+use crate::shingle::{shingle, ShingleSet};
+use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
+
+/// A named step of a run, for progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and sketching every document.
+    Sketch,
+    /// Finding candidate pairs with LSH.
+    Candidates,
+    /// Re-reading candidate documents for exact verification.
+    Load,
+    /// Verifying candidate pairs.
+    Verify,
+    /// Writing the cleaned corpus.
+    Write,
+}
+
+impl Stage {
+    /// A short lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Sketch => "sketching",
+            Stage::Candidates => "finding candidates",
+            Stage::Load => "loading candidates",
+            Stage::Verify => "verifying",
+            Stage::Write => "writing",
+        }
+    }
+}
+
+/// Receives progress and skipped inputs while a run goes on. Every method
+/// has an empty default; [`NoProgress`] uses them all.
+pub trait Progress: Sync {
+    /// A stage begins; `total` is its amount of work when known.
+    fn begin(&self, _stage: Stage, _total: Option<u64>) {}
+    /// `n` more units of the current stage are done.
+    fn advance(&self, _n: u64) {}
+    /// The current stage is done.
+    fn end(&self) {}
+    /// An input was skipped (reported once, during the first pass).
+    fn skipped(&self, _skip: &Skip) {}
+}
+
+/// Progress that goes nowhere.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Documents per parallel batch, and the text bytes that end a batch early;
+/// big enough to keep every thread busy, small enough to bound memory.
+const BATCH_DOCS: usize = 4096;
+const BATCH_BYTES: usize = 32 << 20;
+/// Pairs verified between progress updates.
+const VERIFY_CHUNK: usize = 1024;
+
+/// What pass 1 keeps of one document.
+struct Sketch {
+    exact: u128,
+    keys: Vec<BandKey>,
+    slots: Option<Vec<u32>>,
+}
+
+/// What a run knows of every document after pass 1.
+#[derive(Default)]
+struct Table {
+    ids: Vec<String>,
+    bytes: Vec<u64>,
+    origins: Vec<Origin>,
+    /// The first document with the same normalized text (itself if none).
+    first_copy: Vec<DocId>,
+    /// The documents that are their own first copy, and their band keys.
+    lsh_docs: Vec<DocId>,
+    lsh_keys: Vec<BandKey>,
+    signatures: Signatures,
+}
+
+/// Runs the document-level pipeline over `corpus` and returns its report.
+///
+/// ```
+/// use textdup::{run, Config, Document, NoProgress};
+/// let base = "the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat";
+/// let docs = vec![
+///     Document::new("a", base),
+///     Document::new("b", format!("{base} today")),
+///     Document::new("c", "an entirely different text about the weather in spring and rain"),
+/// ];
+/// let report = run(&docs, &Config::default(), &NoProgress).unwrap();
+/// assert_eq!(report.clusters.len(), 1);
+/// assert_eq!(report.summary.removed, 1);
+/// assert_eq!(report.id(report.clusters[0].members[1].doc), "b");
+/// ```
+pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Result<Report> {
+    config.validate()?;
+    let started = Instant::now();
+    let banding = config.banding();
+    let hasher = MinHasher::new(config.num_perm, config.seed);
+
+    let mut summary = Summary::default();
+    let table = sketch_corpus(corpus, config, &hasher, banding, progress, &mut summary)?;
+
+    progress.begin(Stage::Candidates, None);
+    let pairs = candidates(&table.lsh_docs, &table.lsh_keys, banding.bands);
+    progress.end();
+    summary.candidate_pairs = pairs.len() as u64;
+
+    let shingle_sets;
+    let evidence: &dyn Evidence = match config.verification {
+        Verification::Estimate => &table.signatures,
+        Verification::Exact => {
+            shingle_sets = load_shingle_sets(corpus, config, &table, &pairs, progress)?;
+            &shingle_sets
+        }
+    };
+
+    progress.begin(Stage::Verify, Some(pairs.len() as u64));
+    let similar: Vec<SimilarPair> = pairs
+        .par_chunks(VERIFY_CHUNK)
+        .flat_map_iter(|chunk| {
+            progress.advance(chunk.len() as u64);
+            chunk
+                .iter()
+                .filter_map(|&pair| verify(pair, evidence, config.threshold))
+        })
+        .collect();
+    progress.end();
+    summary.similar_pairs = similar.len() as u64;
+
+    let clusters = build_clusters(config, &table, &similar, evidence);
+
+    let documents = table.ids.len() as u64;
+    summary.removed = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
+    summary.kept = documents - summary.removed;
+    summary.clusters = clusters.len() as u64;
+    summary.read = documents + summary.skipped;
+    summary.elapsed = started.elapsed();
+    summary.parameters = Parameters::new(config, banding);
+    Ok(Report {
+        summary,
+        clusters,
+        ids: table.ids,
+        bytes: table.bytes,
+        origins: table.origins,
+    })
+}
+
+/// Pass 1: every document to band keys (and exact-text hash).
+fn sketch_corpus(
+    corpus: &dyn Corpus,
+    config: &Config,
+    hasher: &MinHasher,
+    banding: Banding,
+    progress: &dyn Progress,
+    summary: &mut Summary,
+) -> Result<Table> {
+    let mut table = Table {
+        signatures: Signatures {
+            num_perm: config.num_perm,
+            slots: Vec::new(),
+        },
+        ..Table::default()
+    };
+    let mut first_copies: HashMap<u128, DocId, ahash::RandomState> = HashMap::default();
+    let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let keep_slots = config.verification == Verification::Estimate;
+
+    progress.begin(Stage::Sketch, None);
+    let mut batch: Vec<Document> = Vec::with_capacity(BATCH_DOCS);
+    let mut batch_bytes = 0;
+    let mut records = corpus.records();
+    loop {
+        let record = records.next();
+        let end = record.is_none();
+        match record {
+            Some(Ok(doc)) => {
+                batch_bytes += doc.text.len();
+                batch.push(doc);
+            }
+            Some(Err(skip)) => {
+                progress.skipped(&skip);
+                *skipped.entry(skip.reason.kind()).or_default() += 1;
+                summary.skipped += 1;
+            }
+            None => {}
+        }
+        if batch.len() < BATCH_DOCS && batch_bytes < BATCH_BYTES && !end {
+            continue;
+        }
+        progress.advance(batch.len() as u64);
+        let sketches: Vec<Sketch> = batch
+            .par_iter()
+            .map_init(
+                || (String::new(), hasher.empty()),
+                |(text, slots), doc| sketch(doc, config, hasher, banding, keep_slots, text, slots),
+            )
+            .collect();
+        for (doc, sketch) in batch.drain(..).zip(sketches) {
+            let id = DocId(u32::try_from(table.ids.len()).map_err(|_| Error::TooManyDocuments)?);
+            summary.bytes += doc.text.len() as u64;
+            table.ids.push(doc.id);
+            table.bytes.push(doc.text.len() as u64);
+            table.origins.push(doc.origin);
+            let first = *first_copies.entry(sketch.exact).or_insert(id);
+            table.first_copy.push(first);
+            if first == id {
+                table.lsh_docs.push(id);
+                table.lsh_keys.extend_from_slice(&sketch.keys);
+            } else {
+                summary.exact_duplicates += 1;
+            }
+            if let Some(slots) = sketch.slots {
+                table.signatures.slots.extend_from_slice(&slots);
+            }
+        }
+        batch_bytes = 0;
+        if end {
+            break;
+        }
+    }
+    progress.end();
+    summary.skipped_by_reason = skipped;
+    Ok(table)
+}
+
+/// Normalizes, shingles and sketches one document.
+fn sketch(
+    doc: &Document,
+    config: &Config,
+    hasher: &MinHasher,
+    banding: Banding,
+    keep_slots: bool,
+    text: &mut String,
+    slots: &mut [u32],
+) -> Sketch {
+    normalize(&doc.text, &config.normalization, text);
+    slots.fill(u32::MAX);
+    shingle(text, &config.shingling, config.seed, |h| {
+        hasher.update(slots, h)
+    });
+    let mut keys = Vec::with_capacity(banding.bands);
+    banding.keys(slots, &mut keys);
+    Sketch {
+        exact: xxh3_128_with_seed(text.as_bytes(), config.seed),
+        keys,
+        slots: keep_slots.then(|| slots.to_vec()),
+    }
+}
+
+/// Pass 2: the shingle sets of the documents in candidate pairs.
+fn load_shingle_sets(
+    corpus: &dyn Corpus,
+    config: &Config,
+    table: &Table,
+    pairs: &[crate::lsh::CandidatePair],
+    progress: &dyn Progress,
+) -> Result<ShingleSets> {
+    let mut wanted = vec![false; table.ids.len()];
+    for pair in pairs {
+        wanted[pair.first.index()] = true;
+        wanted[pair.second.index()] = true;
+    }
+    let total = wanted.iter().filter(|&&w| w).count();
+    let mut sets = ShingleSets::default();
+    if total == 0 {
+        return Ok(sets);
+    }
+    progress.begin(Stage::Load, Some(total as u64));
+    let mut batch: Vec<(DocId, Document)> = Vec::new();
+    let mut batch_bytes = 0;
+    let mut next = 0usize;
+    let mut records = corpus.records().filter_map(Result::ok);
+    loop {
+        let doc = if next < wanted.len() {
+            records.next()
+        } else {
+            None
+        };
+        let end = doc.is_none();
+        if let Some(doc) = doc {
+            let id = DocId(next as u32);
+            if doc.id != table.ids[next] {
+                return Err(Error::InputChanged {
+                    expected: table.ids[next].clone(),
+                    found: Some(doc.id),
+                });
+            }
+            next += 1;
+            if wanted[id.index()] {
+                batch_bytes += doc.text.len();
+                batch.push((id, doc));
+            }
+        } else if next < wanted.len() {
+            return Err(Error::InputChanged {
+                expected: table.ids[next].clone(),
+                found: None,
+            });
+        }
+        if batch.len() < BATCH_DOCS && batch_bytes < BATCH_BYTES && !end {
+            continue;
+        }
+        let loaded: Vec<(DocId, ShingleSet)> = batch
+            .par_iter()
+            .map_init(String::new, |text, (id, doc)| {
+                normalize(&doc.text, &config.normalization, text);
+                (*id, ShingleSet::new(text, &config.shingling, config.seed))
+            })
+            .collect();
+        progress.advance(loaded.len() as u64);
+        sets.0.extend(loaded);
+        batch.clear();
+        batch_bytes = 0;
+        if end {
+            break;
+        }
+    }
+    progress.end();
+    Ok(sets)
+}
+
+/// Union-find over verified pairs and exact copies; then each cluster's
+/// kept member and every member's similarity to it.
+fn build_clusters(
+    config: &Config,
+    table: &Table,
+    similar: &[SimilarPair],
+    evidence: &dyn Evidence,
+) -> Vec<Cluster> {
+    let exact_edges = table
+        .first_copy
+        .iter()
+        .enumerate()
+        .filter(|&(i, first)| first.index() != i)
+        .map(|(i, &first)| (DocId(i as u32), first));
+    let pair_edges = similar.iter().map(|p| (p.first, p.second));
+    let groups = components(table.ids.len(), exact_edges.chain(pair_edges));
+
+    groups
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, members)| {
+            let kept = config.keep.choose(&members, |d| table.bytes[d.index()]);
+            let kept_copy = table.first_copy[kept.index()];
+            let members = members
+                .iter()
+                .map(|&doc| {
+                    let copy = table.first_copy[doc.index()];
+                    // Same normalized text: identical shingle sets.
+                    let similarity = if copy == kept_copy {
+                        1.0
+                    } else {
+                        evidence.similarity(copy, kept_copy)
+                    };
+                    Member {
+                        doc,
+                        similarity,
+                        kept: doc == kept,
+                    }
+                })
+                .collect();
+            Cluster {
+                id: ClusterId(i as u32),
+                members,
+            }
+        })
+        .collect()
+}

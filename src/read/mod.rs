@@ -1,0 +1,195 @@
+//! Read: turn inputs into a stream of [`Document`]s.
+//!
+//! This is the first stage. It takes paths (files, folders walked
+//! recursively in sorted order, or `-` for standard input) and yields one
+//! [`Record`] at a time: either a [`Document`] or a [`Skip`] that says which
+//! file (and line) could not be used and why. Nothing is buffered beyond the
+//! document being read, so the corpus never has to fit in memory.
+//!
+//! Invariants:
+//! - A [`Corpus`] yields the same records in the same order every time it is
+//!   streamed. Later stages rely on this to re-read only what they need (the
+//!   documents of candidate pairs, the documents to keep) instead of holding
+//!   every text in memory.
+//! - Bad input is never an error that stops the run, and never a panic: it
+//!   is a [`Skip`], and the stream goes on with the next document.
+
+mod records;
+mod source;
+
+use std::fmt;
+
+pub use records::FileRecords;
+pub(crate) use source::open_decoded;
+pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
+
+/// The position of a document in the run: its index among the documents
+/// read, in input order. Skipped inputs get no id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocId(pub u32);
+
+impl DocId {
+    /// The id as an index into per-document tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Where a document came from: which source file, and which line of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Index of the source in [`Files::sources`] (0 for in-memory corpora).
+    pub source: u32,
+    /// 1-based line for JSON Lines; 0 when the document is a whole file.
+    pub line: u64,
+}
+
+/// One document: a name to report it by, its text, and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    /// The id reported for this document (a path, an `id` field, or `FILE:LINE`).
+    pub id: String,
+    /// The original text, before any normalization.
+    pub text: String,
+    /// Where the document was read from.
+    pub origin: Origin,
+}
+
+impl Document {
+    /// A document held in memory, for library use and tests.
+    ///
+    /// ```
+    /// let doc = textdup::Document::new("a", "Some text.");
+    /// assert_eq!(doc.id, "a");
+    /// ```
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Document {
+            id: id.into(),
+            text: text.into(),
+            origin: Origin { source: 0, line: 0 },
+        }
+    }
+}
+
+/// Why an input was skipped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The file or folder could not be opened or read.
+    Unreadable(String),
+    /// The file holds a NUL byte: it is not text.
+    Binary,
+    /// The bytes are not UTF-8; the offset is of the first bad byte.
+    InvalidUtf8 {
+        /// Byte offset of the first invalid byte (within the line for JSONL).
+        offset: usize,
+    },
+    /// The file or text field is empty or only white space.
+    Empty,
+    /// A JSON line does not parse, or is not an object.
+    MalformedJson(String),
+    /// A JSON object lacks the text field.
+    MissingField(String),
+    /// The text field holds something other than a string.
+    NotAString {
+        /// The field name.
+        field: String,
+        /// What it holds instead ("a number", "null", ...).
+        found: &'static str,
+    },
+    /// A compressed stream is damaged; what came before it was read.
+    Corrupt(String),
+}
+
+impl SkipReason {
+    /// A short stable name for counting skips by reason.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::Unreadable(_) => "unreadable",
+            SkipReason::Binary => "binary",
+            SkipReason::InvalidUtf8 { .. } => "invalid-utf8",
+            SkipReason::Empty => "empty",
+            SkipReason::MalformedJson(_) => "malformed-json",
+            SkipReason::MissingField(_) => "missing-field",
+            SkipReason::NotAString { .. } => "not-a-string",
+            SkipReason::Corrupt(_) => "corrupt",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Unreadable(e) => write!(f, "cannot read: {e}"),
+            SkipReason::Binary => f.write_str("binary file (contains a NUL byte)"),
+            SkipReason::InvalidUtf8 { offset } => {
+                write!(f, "invalid UTF-8 at byte {offset}")
+            }
+            SkipReason::Empty => f.write_str("empty document"),
+            SkipReason::MalformedJson(e) => write!(f, "malformed JSON: {e}"),
+            SkipReason::MissingField(field) => write!(f, "no field {field:?}"),
+            SkipReason::NotAString { field, found } => {
+                write!(f, "field {field:?} is {found}, not a string")
+            }
+            SkipReason::Corrupt(e) => write!(f, "corrupt compressed data: {e}"),
+        }
+    }
+}
+
+/// An input that could not be used: where it is and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip {
+    /// The file, as the user named it.
+    pub source: String,
+    /// The 1-based line, for JSON Lines.
+    pub line: Option<u64>,
+    /// What was wrong.
+    pub reason: SkipReason,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.source, line, self.reason),
+            None => write!(f, "{}: {}", self.source, self.reason),
+        }
+    }
+}
+
+/// What a corpus yields: a document, or a note that an input was skipped.
+pub type Record = Result<Document, Skip>;
+
+/// A collection of documents that can be streamed from the start, as many
+/// times as a run needs.
+///
+/// A run streams the corpus once to sketch every document, and again to
+/// re-read only the documents it must compare exactly. Every stream must
+/// yield the same records in the same order.
+///
+/// Implemented for slices and vectors of [`Document`] and for [`Files`].
+pub trait Corpus: Sync {
+    /// Streams every record from the first.
+    fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_>;
+}
+
+impl Corpus for [Document] {
+    fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+        Box::new(self.iter().enumerate().map(|(i, doc)| {
+            let mut doc = doc.clone();
+            doc.origin.line = i as u64 + 1;
+            Ok(doc)
+        }))
+    }
+}
+
+impl Corpus for Vec<Document> {
+    fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+        self.as_slice().records()
+    }
+}
+
+impl Corpus for Files {
+    fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+        Box::new(FileRecords::new(self))
+    }
+}

@@ -1,0 +1,314 @@
+//! Listing the files of a corpus and opening them, decompressed.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::read::{Skip, SkipReason};
+
+/// Large reads keep system-call overhead negligible on big files.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// How the documents inside a file are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The whole file is one document.
+    Text,
+    /// One JSON object per line (`.jsonl`, `.ndjson`).
+    Jsonl,
+}
+
+/// How to decide a file's [`Format`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputFormat {
+    /// By file name: `.jsonl`/`.ndjson` (before any `.gz`/`.zst`) are JSON
+    /// Lines, everything else is text. Standard input is JSON Lines.
+    #[default]
+    Auto,
+    /// Every input is one document per file.
+    Text,
+    /// Every input is JSON Lines.
+    Jsonl,
+}
+
+/// How a file is compressed, detected from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip, possibly of several members (as `cat a.gz b.gz` makes).
+    Gzip,
+    /// Zstandard.
+    Zstd,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Options of the read stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// How to tell text files from JSON Lines. Default: by file name.
+    pub format: InputFormat,
+    /// The JSON field that holds the text. Default: `text`.
+    pub text_field: String,
+    /// The JSON field that holds the id. Default: `id`; when a line lacks
+    /// it, the id is `FILE:LINE`.
+    pub id_field: String,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: InputFormat::Auto,
+            text_field: "text".to_string(),
+            id_field: "id".to_string(),
+        }
+    }
+}
+
+/// One input file.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Where to open it.
+    pub path: PathBuf,
+    /// Its path relative to the input it was found under (its file name
+    /// when it was named directly). Text documents are reported by it, and
+    /// `dedup` mirrors it in an output folder.
+    pub relative: PathBuf,
+    /// `relative` as reported: `/`-separated.
+    pub name: String,
+    /// How its documents are laid out.
+    pub format: Format,
+    /// True for the copy of standard input.
+    pub stdin: bool,
+}
+
+/// A corpus on disk: the sorted list of files under the given inputs.
+///
+/// Standard input (`-`) is copied to a temporary file when the corpus is
+/// opened, so that it can be streamed more than once like any file; the
+/// copy is deleted when the `Files` is dropped.
+#[derive(Debug)]
+pub struct Files {
+    sources: Vec<Source>,
+    roots: Vec<PathBuf>,
+    listing_skips: Vec<Skip>,
+    options: ReadOptions,
+    _stdin_copy: Option<tempfile::NamedTempFile>,
+}
+
+impl Files {
+    /// Lists the files under `inputs`. Folders are walked recursively in
+    /// byte order of names; hidden entries (names starting with `.`) inside
+    /// folders are left out. An input that cannot be listed becomes a
+    /// [`Skip`], reported when the corpus is streamed.
+    ///
+    /// `tmp_dir` is where a copy of standard input goes (the system's
+    /// temporary folder when `None`). Fails only if that copy fails.
+    pub fn open(inputs: &[PathBuf], options: ReadOptions, tmp_dir: Option<&Path>) -> Result<Files> {
+        let mut files = Files {
+            sources: Vec::new(),
+            roots: Vec::new(),
+            listing_skips: Vec::new(),
+            options,
+            _stdin_copy: None,
+        };
+        for input in inputs {
+            if input.as_os_str() == "-" {
+                files.add_stdin(tmp_dir)?;
+                continue;
+            }
+            files.roots.push(input.clone());
+            match fs::metadata(input) {
+                Ok(meta) if meta.is_dir() => files.walk(input, input),
+                Ok(_) => {
+                    let name = input
+                        .file_name()
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| input.clone());
+                    files.push(input.clone(), name);
+                }
+                Err(e) => files.listing_skips.push(Skip {
+                    source: input.display().to_string(),
+                    line: None,
+                    reason: SkipReason::Unreadable(e.to_string()),
+                }),
+            }
+        }
+        Ok(files)
+    }
+
+    fn add_stdin(&mut self, tmp_dir: Option<&Path>) -> Result<()> {
+        let tmp = match tmp_dir {
+            Some(dir) => tempfile::NamedTempFile::new_in(dir),
+            None => tempfile::NamedTempFile::new(),
+        }
+        .map_err(|e| Error::io(tmp_dir.unwrap_or(Path::new("temporary folder")), e))?;
+        let mut out = io::BufWriter::new(tmp.as_file());
+        io::copy(&mut io::stdin().lock(), &mut out).map_err(|e| Error::io("-", e))?;
+        io::Write::flush(&mut out).map_err(|e| Error::io(tmp.path(), e))?;
+        drop(out);
+        let format = match self.options.format {
+            InputFormat::Text => Format::Text,
+            InputFormat::Auto | InputFormat::Jsonl => Format::Jsonl,
+        };
+        self.sources.push(Source {
+            path: tmp.path().to_path_buf(),
+            relative: PathBuf::from("stdin"),
+            name: "stdin".to_string(),
+            format,
+            stdin: true,
+        });
+        self._stdin_copy = Some(tmp);
+        Ok(())
+    }
+
+    fn walk(&mut self, root: &Path, dir: &Path) {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.listing_skips.push(Skip {
+                    source: dir.display().to_string(),
+                    line: None,
+                    reason: SkipReason::Unreadable(e.to_string()),
+                });
+                return;
+            }
+        };
+        let mut children = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => children.push(entry),
+                Err(e) => self.listing_skips.push(Skip {
+                    source: dir.display().to_string(),
+                    line: None,
+                    reason: SkipReason::Unreadable(e.to_string()),
+                }),
+            }
+        }
+        children.sort_by_key(|entry| entry.file_name());
+        for entry in children {
+            if entry.file_name().as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            let path = entry.path();
+            // Symbolic links to folders are not followed, so a link cycle
+            // cannot make the walk endless; links to files are read.
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            if is_dir {
+                self.walk(root, &path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                self.push(path, relative);
+            }
+        }
+    }
+
+    fn push(&mut self, path: PathBuf, relative: PathBuf) {
+        let name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let format = match self.options.format {
+            InputFormat::Text => Format::Text,
+            InputFormat::Jsonl => Format::Jsonl,
+            InputFormat::Auto => format_from_name(&name),
+        };
+        self.sources.push(Source {
+            path,
+            relative,
+            name,
+            format,
+            stdin: false,
+        });
+    }
+
+    /// The files, in the order they are read.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// The paths the user named (standard input excluded).
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Inputs that could not be listed.
+    pub(crate) fn listing_skips(&self) -> &[Skip] {
+        &self.listing_skips
+    }
+
+    /// The options the corpus was opened with.
+    pub fn options(&self) -> &ReadOptions {
+        &self.options
+    }
+}
+
+fn format_from_name(name: &str) -> Format {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".gz")
+        .or_else(|| lower.strip_suffix(".zst"))
+        .or_else(|| lower.strip_suffix(".zstd"))
+        .unwrap_or(&lower);
+    if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
+        Format::Jsonl
+    } else {
+        Format::Text
+    }
+}
+
+/// Opens `path` and returns its decompressed bytes as a buffered stream.
+pub(crate) fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn BufRead + Send>)> {
+    let mut file = BufReader::with_capacity(READ_BUFFER, File::open(path)?);
+    let head = file.fill_buf()?;
+    let compression = if head.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if head.starts_with(&ZSTD_MAGIC) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let reader: Box<dyn BufRead + Send> = match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            READ_BUFFER,
+            flate2::bufread::MultiGzDecoder::new(file),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            READ_BUFFER,
+            zstd::stream::read::Decoder::with_buffer(file)?,
+        )),
+    };
+    Ok((compression, reader))
+}
+
+/// Reads everything `reader` yields; a decoding failure midway is reported
+/// as corruption, distinct from failing to open the file.
+pub(crate) fn read_all(reader: &mut dyn Read, out: &mut Vec<u8>) -> io::Result<()> {
+    out.clear();
+    reader.read_to_end(out).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_follows_the_name_under_compression() {
+        for (name, format) in [
+            ("a.jsonl", Format::Jsonl),
+            ("a.JSONL.gz", Format::Jsonl),
+            ("dir/a.ndjson.zst", Format::Jsonl),
+            ("a.txt", Format::Text),
+            ("a.txt.gz", Format::Text),
+            ("a.json", Format::Text),
+            ("jsonl", Format::Text),
+        ] {
+            assert_eq!(format_from_name(name), format, "{name}");
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! Report: what a run found, for machines and for people.
+//!
+//! Takes the clusters and counts of a run ([`Report`]) and writes them out:
+//! - cluster lines as JSON Lines ([`write_clusters`]), or one JSON object
+//!   with the summary and all clusters ([`write_json`]);
+//! - the removed list of `dedup` ([`write_removed`]);
+//! - a human summary ([`Summary::to_text`]).
+//!
+//! The JSON shapes are textdup's output format, version [`FORMAT_VERSION`],
+//! documented in the README. They are built from the private `*Out` types
+//! below, kept apart from the internal structs so that internals can change
+//! without changing the format.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cluster::{Cluster, ClusterId, Keep};
+use crate::config::Config;
+use crate::lsh::Banding;
+use crate::minhash::HASH_SCHEME;
+use crate::read::{DocId, Origin};
+use crate::shingle::Unit;
+use crate::verify::Verification;
+
+/// The version of the JSON output format. Raised on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Similarities at which the summary shows the LSH S-curve.
+pub const CURVE_POINTS: [f64; 4] = [0.5, 0.7, 0.8, 0.9];
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Counts and parameters.
+    pub summary: Summary,
+    /// Clusters of two or more documents, ordered by first member.
+    pub clusters: Vec<Cluster>,
+    /// Every document's id, indexed by [`DocId`].
+    pub ids: Vec<String>,
+    /// Every document's original length in bytes.
+    pub bytes: Vec<u64>,
+    /// Every document's origin.
+    pub origins: Vec<Origin>,
+}
+
+impl Report {
+    /// The reported id of a document.
+    pub fn id(&self, doc: DocId) -> &str {
+        &self.ids[doc.index()]
+    }
+
+    /// Every removed document with the document kept in its place, the
+    /// cluster, and its similarity to the kept one; in input order of clusters.
+    pub fn removed(&self) -> impl Iterator<Item = Removal> + '_ {
+        self.clusters.iter().flat_map(|cluster| {
+            let kept = cluster.kept();
+            cluster
+                .members
+                .iter()
+                .filter(|m| !m.kept)
+                .map(move |m| Removal {
+                    doc: m.doc,
+                    kept,
+                    cluster: cluster.id,
+                    similarity: m.similarity,
+                })
+        })
+    }
+}
+
+/// A removed document and what replaces it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Removal {
+    /// The removed document.
+    pub doc: DocId,
+    /// The kept document of its cluster.
+    pub kept: DocId,
+    /// The cluster.
+    pub cluster: ClusterId,
+    /// Similarity of the removed document to the kept one.
+    pub similarity: f64,
+}
+
+/// Counts of a run. Invariant: `read == kept + removed + skipped`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Records seen: documents plus skipped inputs.
+    pub read: u64,
+    /// Documents not removed.
+    pub kept: u64,
+    /// Documents removed as near-duplicates of a kept one.
+    pub removed: u64,
+    /// Inputs that could not be used.
+    pub skipped: u64,
+    /// Skipped inputs by reason ([`SkipReason::kind`](crate::SkipReason::kind)).
+    pub skipped_by_reason: BTreeMap<&'static str, u64>,
+    /// Clusters of two or more documents.
+    pub clusters: u64,
+    /// Documents whose normalized text equals an earlier document's.
+    pub exact_duplicates: u64,
+    /// Pairs LSH proposed.
+    pub candidate_pairs: u64,
+    /// Candidate pairs at or above the threshold.
+    pub similar_pairs: u64,
+    /// Bytes of document text read.
+    pub bytes: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// The settings used.
+    pub parameters: Parameters,
+}
+
+/// The settings a run used, as reported.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Parameters {
+    /// Normalization steps, comma-separated.
+    pub normalization: String,
+    /// Shingle unit.
+    pub unit: Unit,
+    /// Units per shingle.
+    pub ngram: usize,
+    /// MinHash permutations.
+    pub num_perm: usize,
+    /// Hash seed.
+    pub seed: u64,
+    /// Shingle and MinHash hash scheme.
+    pub hash_scheme: &'static str,
+    /// Similarity threshold.
+    pub threshold: f64,
+    /// LSH bands.
+    pub bands: usize,
+    /// LSH rows per band.
+    pub rows: usize,
+    /// Whether bands and rows were chosen from the threshold.
+    pub banding_auto: bool,
+    /// The S-curve at [`CURVE_POINTS`]: `[similarity, probability]`.
+    pub candidate_probability: Vec<[f64; 2]>,
+    /// How pairs were verified.
+    pub verification: Verification,
+    /// Which member of a cluster was kept.
+    pub keep: Keep,
+}
+
+impl Parameters {
+    pub(crate) fn new(config: &Config, banding: Banding) -> Self {
+        Parameters {
+            normalization: config.normalization.describe(),
+            unit: config.shingling.unit,
+            ngram: config.shingling.n,
+            num_perm: config.num_perm,
+            seed: config.seed,
+            hash_scheme: HASH_SCHEME,
+            threshold: config.threshold,
+            bands: banding.bands,
+            rows: banding.rows,
+            banding_auto: config.banding.is_none(),
+            candidate_probability: CURVE_POINTS
+                .iter()
+                .map(|&s| [s, round(banding.probability(s))])
+                .collect(),
+            verification: config.verification,
+            keep: config.keep,
+        }
+    }
+}
+
+impl Summary {
+    /// Documents per second.
+    pub fn docs_per_second(&self) -> f64 {
+        per_second(self.kept + self.removed, self.elapsed)
+    }
+
+    /// Megabytes (10⁶ bytes) of text per second.
+    pub fn megabytes_per_second(&self) -> f64 {
+        per_second(self.bytes, self.elapsed) / 1e6
+    }
+
+    /// The summary for people, a few lines.
+    pub fn to_text(&self) -> String {
+        let p = &self.parameters;
+        let mut out = format!(
+            "textdup: {} read = {} kept + {} removed + {} skipped; {} clusters\n",
+            self.read, self.kept, self.removed, self.skipped, self.clusters
+        );
+        if !self.skipped_by_reason.is_empty() {
+            let reasons: Vec<String> = self
+                .skipped_by_reason
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect();
+            out += &format!("  skipped:    {}\n", reasons.join(", "));
+        }
+        out += &format!(
+            "  pairs:      {} candidates, {} similar, {} exact duplicates\n",
+            self.candidate_pairs, self.similar_pairs, self.exact_duplicates
+        );
+        out += &format!(
+            "  speed:      {} in {:.2} s ({:.0} docs/s, {:.1} MB/s)\n",
+            human_bytes(self.bytes),
+            self.elapsed.as_secs_f64(),
+            self.docs_per_second(),
+            self.megabytes_per_second()
+        );
+        let unit = match p.unit {
+            Unit::Word => "word",
+            Unit::Char => "char",
+        };
+        out += &format!(
+            "  parameters: {unit} {}-grams, {} permutations, seed {}, threshold {}, {} verification, keep {}\n",
+            p.ngram,
+            p.num_perm,
+            p.seed,
+            p.threshold,
+            match p.verification {
+                Verification::Exact => "exact",
+                Verification::Estimate => "estimated",
+            },
+            match p.keep {
+                Keep::First => "first",
+                Keep::Longest => "longest",
+                Keep::Shortest => "shortest",
+            }
+        );
+        out += &format!("  normalize:  {}\n", p.normalization);
+        let curve: Vec<String> = p
+            .candidate_probability
+            .iter()
+            .map(|[s, prob]| format!("P({s}) = {prob:.3}"))
+            .collect();
+        out += &format!(
+            "  lsh:        {} bands × {} rows{}; {}\n",
+            p.bands,
+            p.rows,
+            if p.banding_auto { " (auto)" } else { "" },
+            curve.join(", ")
+        );
+        out
+    }
+}
+
+fn per_second(n: u64, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 {
+        n as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Six decimals: enough to compare against a threshold, short to read.
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+#[derive(Serialize)]
+struct ClusterOut<'a> {
+    version: u32,
+    cluster: u32,
+    level: &'static str,
+    size: usize,
+    members: Vec<MemberOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct MemberOut<'a> {
+    id: &'a str,
+    similarity: f64,
+    kept: bool,
+}
+
+#[derive(Serialize)]
+struct RemovedOut<'a> {
+    version: u32,
+    id: &'a str,
+    kept: &'a str,
+    cluster: u32,
+    similarity: f64,
+}
+
+#[derive(Serialize)]
+struct SummaryOut<'a> {
+    read: u64,
+    kept: u64,
+    removed: u64,
+    skipped: u64,
+    skipped_by_reason: &'a BTreeMap<&'static str, u64>,
+    clusters: u64,
+    exact_duplicates: u64,
+    candidate_pairs: u64,
+    similar_pairs: u64,
+    bytes: u64,
+    seconds: f64,
+    parameters: &'a Parameters,
+}
+
+#[derive(Serialize)]
+struct ReportOut<'a> {
+    version: u32,
+    summary: SummaryOut<'a>,
+    clusters: Vec<ClusterOut<'a>>,
+}
+
+fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
+    ClusterOut {
+        version: FORMAT_VERSION,
+        cluster: cluster.id.0,
+        level: "document",
+        size: cluster.members.len(),
+        members: cluster
+            .members
+            .iter()
+            .map(|m| MemberOut {
+                id: report.id(m.doc),
+                similarity: round(m.similarity),
+                kept: m.kept,
+            })
+            .collect(),
+    }
+}
+
+fn summary_out(summary: &Summary) -> SummaryOut<'_> {
+    SummaryOut {
+        read: summary.read,
+        kept: summary.kept,
+        removed: summary.removed,
+        skipped: summary.skipped,
+        skipped_by_reason: &summary.skipped_by_reason,
+        clusters: summary.clusters,
+        exact_duplicates: summary.exact_duplicates,
+        candidate_pairs: summary.candidate_pairs,
+        similar_pairs: summary.similar_pairs,
+        bytes: summary.bytes,
+        seconds: summary.elapsed.as_secs_f64(),
+        parameters: &summary.parameters,
+    }
+}
+
+/// Writes one JSON line per cluster.
+pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for cluster in &report.clusters {
+        serde_json::to_writer(&mut *out, &cluster_out(report, cluster))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes the summary and all clusters as one JSON object.
+pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = ReportOut {
+        version: FORMAT_VERSION,
+        summary: summary_out(&report.summary),
+        clusters: report
+            .clusters
+            .iter()
+            .map(|c| cluster_out(report, c))
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+/// Writes one JSON line per removed document, naming the document kept in
+/// its place.
+pub fn write_removed(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for removal in report.removed() {
+        let line = RemovedOut {
+            version: FORMAT_VERSION,
+            id: report.id(removal.doc),
+            kept: report.id(removal.kept),
+            cluster: removal.cluster.0,
+            similarity: round(removal.similarity),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::Member;
+
+    fn sample() -> Report {
+        let member = |doc: u32, similarity: f64, kept: bool| Member {
+            doc: DocId(doc),
+            similarity,
+            kept,
+        };
+        Report {
+            summary: Summary {
+                read: 4,
+                kept: 2,
+                removed: 2,
+                ..Summary::default()
+            },
+            clusters: vec![Cluster {
+                id: ClusterId(0),
+                members: vec![
+                    member(0, 0.8333333333, false),
+                    member(1, 1.0, true),
+                    member(3, 1.0, false),
+                ],
+            }],
+            ids: ["a", "b", "c", "d"].map(String::from).to_vec(),
+            bytes: vec![1, 2, 3, 4],
+            origins: vec![Origin { source: 0, line: 0 }; 4],
+        }
+    }
+
+    #[test]
+    fn cluster_lines_snapshot() {
+        let mut out = Vec::new();
+        write_clusters(&sample(), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            concat!(
+                r#"{"version":1,"cluster":0,"level":"document","size":3,"members":["#,
+                r#"{"id":"a","similarity":0.833333,"kept":false},"#,
+                r#"{"id":"b","similarity":1.0,"kept":true},"#,
+                r#"{"id":"d","similarity":1.0,"kept":false}]}"#,
+                "\n"
+            )
+        );
+    }
+
+    #[test]
+    fn removed_lines_name_the_kept_document() {
+        let mut out = Vec::new();
+        write_removed(&sample(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                r#"{"version":1,"id":"a","kept":"b","cluster":0,"similarity":0.833333}"#,
+                r#"{"version":1,"id":"d","kept":"b","cluster":0,"similarity":1.0}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn json_report_parses_back() {
+        let mut out = Vec::new();
+        write_json(&sample(), &mut out).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["version"], 1);
+        assert_eq!(value["summary"]["removed"], 2);
+        assert_eq!(value["clusters"][0]["members"][1]["id"], "b");
+    }
+
+    #[test]
+    fn human_bytes_table() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(12_345), "12.3 KB");
+        assert_eq!(human_bytes(151_000_000), "151.0 MB");
+    }
+}
