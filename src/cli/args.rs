@@ -1,0 +1,290 @@
+//! Command-line arguments. clap types stop here: [`Common::config`] and
+//! [`Common::read_options`] turn them into the library's settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use textdup::read::InputFormat;
+use textdup::{Banding, Config, Keep, Normalization, ReadOptions, Shingling, Unit, Verification};
+
+/// Find repeated and near-duplicate text at scale.
+///
+/// textdup reads a corpus (text files, JSON Lines, .gz/.zst, stdin),
+/// normalizes and shingles every document, sketches it with MinHash, finds
+/// candidate pairs with LSH, verifies them with exact Jaccard similarity
+/// and groups them into clusters.
+///
+/// Exit status: 0 when all went well, 1 on a fatal error, 2 when the run
+/// finished but some inputs were skipped.
+#[derive(Debug, Parser)]
+#[command(name = "textdup", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report near-duplicate clusters without changing anything.
+    ///
+    /// Writes one JSON line per cluster to stdout (or --clusters FILE) and a
+    /// summary to stderr.
+    ///
+    /// Example: textdup scan corpus/
+    Scan(ScanArgs),
+    /// Write a cleaned copy of the corpus without its near-duplicates.
+    ///
+    /// One input file gives one output file of the same format; folders or
+    /// several files give an output folder that mirrors them. Each cluster
+    /// keeps one member (see --keep). The removed list (--removed) names,
+    /// for each removed document, the document kept in its place. Inputs
+    /// are never modified.
+    ///
+    /// Example: textdup dedup data.jsonl.gz -o clean.jsonl.gz
+    Dedup(DedupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    #[command(flatten)]
+    pub common: Common,
+
+    /// Where to write the cleaned corpus (a file or a folder, see above).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Replace OUT (and the removed list) if they exist.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Where to write the removed list [default: OUT.removed.jsonl].
+    #[arg(long, value_name = "FILE")]
+    pub removed: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Files or folders to read (folders recursively, in sorted order); `-` reads stdin.
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// How to tell documents apart: by file name (.jsonl/.ndjson are JSON Lines, the rest one
+    /// document per file; stdin is JSON Lines), or force one.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Input")]
+    pub input_format: FormatArg,
+
+    /// JSON field holding the text.
+    #[arg(
+        long,
+        default_value = "text",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    pub text_field: String,
+
+    /// JSON field holding the document id; lines without it are named FILE:LINE.
+    #[arg(
+        long,
+        default_value = "id",
+        value_name = "NAME",
+        help_heading = "Input"
+    )]
+    pub id_field: String,
+
+    /// Where to keep the copy of stdin [default: the system's temporary folder].
+    #[arg(long, value_name = "DIR", help_heading = "Input")]
+    pub tmp_dir: Option<PathBuf>,
+
+    /// Normalization steps, comma-separated: nfkc, lowercase, hyphens (Co-operation =
+    /// Cooperation), punctuation, whitespace; or all, or none.
+    #[arg(long, default_value = "all", value_name = "STEPS", value_parser = parse_normalization, help_heading = "Matching")]
+    pub normalize: Normalization,
+
+    /// Shingle unit: words or characters.
+    #[arg(long, value_enum, default_value_t = UnitArg::Word, help_heading = "Matching")]
+    pub unit: UnitArg,
+
+    /// Units per shingle. Texts shorter than this still get one shingle of what they have.
+    #[arg(long, default_value_t = 5, value_name = "N", help_heading = "Matching")]
+    pub ngram: usize,
+
+    /// Jaccard similarity at or above which two documents are near-duplicates.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "T",
+        help_heading = "Matching"
+    )]
+    pub threshold: f64,
+
+    /// How to verify candidate pairs: exact Jaccard of the shingle sets (re-reads candidate
+    /// documents), or the MinHash estimate (faster, ±0.035 at 128 permutations).
+    #[arg(long, value_enum, default_value_t = VerifyArg::Exact, help_heading = "Matching")]
+    pub verify: VerifyArg,
+
+    /// MinHash permutations (signature length).
+    #[arg(
+        long,
+        default_value_t = 128,
+        value_name = "K",
+        help_heading = "Sketching"
+    )]
+    pub num_perm: usize,
+
+    /// Seed of the shingle hash and MinHash functions; same seed, same output.
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_name = "S",
+        help_heading = "Sketching"
+    )]
+    pub seed: u64,
+
+    /// LSH bands [default: chosen from --threshold]. Give with --rows.
+    #[arg(long, requires = "rows", value_name = "B", help_heading = "Sketching")]
+    pub bands: Option<usize>,
+
+    /// LSH rows per band [default: chosen from --threshold]. Give with --bands.
+    #[arg(long, requires = "bands", value_name = "R", help_heading = "Sketching")]
+    pub rows: Option<usize>,
+
+    /// Which member of a cluster is kept.
+    #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Output")]
+    pub keep: KeepArg,
+
+    /// Write the clusters to FILE instead of stdout (scan) or nowhere (dedup).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub clusters: Option<PathBuf>,
+
+    /// Cluster output: JSON Lines (one cluster a line) or one JSON object with the summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl, help_heading = "Output")]
+    pub format: OutputFormat,
+
+    /// Progress bars on stderr: when stderr is a terminal, always, or never.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto, help_heading = "Output")]
+    pub progress: ProgressArg,
+
+    /// No progress bars and no summary; warnings and errors still go to stderr.
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Auto,
+    Text,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum UnitArg {
+    Word,
+    Char,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum VerifyArg {
+    Exact,
+    Estimate,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KeepArg {
+    First,
+    Longest,
+    Shortest,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Jsonl,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_normalization(s: &str) -> Result<Normalization, String> {
+    Normalization::parse(s)
+}
+
+impl Common {
+    /// The library configuration these arguments ask for.
+    pub fn config(&self) -> Config {
+        Config {
+            normalization: self.normalize,
+            shingling: Shingling {
+                unit: match self.unit {
+                    UnitArg::Word => Unit::Word,
+                    UnitArg::Char => Unit::Char,
+                },
+                n: self.ngram,
+            },
+            num_perm: self.num_perm,
+            seed: self.seed,
+            threshold: self.threshold,
+            banding: match (self.bands, self.rows) {
+                (Some(bands), Some(rows)) => Some(Banding { bands, rows }),
+                _ => None,
+            },
+            verification: match self.verify {
+                VerifyArg::Exact => Verification::Exact,
+                VerifyArg::Estimate => Verification::Estimate,
+            },
+            keep: match self.keep {
+                KeepArg::First => Keep::First,
+                KeepArg::Longest => Keep::Longest,
+                KeepArg::Shortest => Keep::Shortest,
+            },
+        }
+    }
+
+    /// How to read the inputs.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: match self.input_format {
+                FormatArg::Auto => InputFormat::Auto,
+                FormatArg::Text => InputFormat::Text,
+                FormatArg::Jsonl => InputFormat::Jsonl,
+            },
+            text_field: self.text_field.clone(),
+            id_field: self.id_field.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_match_the_library() {
+        let cli = Cli::parse_from(["textdup", "scan", "x"]);
+        let Command::Scan(scan) = cli.command else {
+            panic!("parsed as scan")
+        };
+        assert_eq!(scan.common.config(), Config::default());
+        assert_eq!(scan.common.read_options(), ReadOptions::default());
+    }
+}

@@ -1,0 +1,87 @@
+//! Progress bars and warnings on stderr, behind the library's
+//! [`Progress`] trait. The only place indicatif is used.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use textdup::{Progress, Skip, Stage};
+
+/// Draws one bar per stage on stderr (when enabled) and prints each skipped
+/// input as one warning line.
+pub struct Bars {
+    enabled: bool,
+    current: Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    /// Bars when `enabled` is `Some(true)`, none for `Some(false)`, and for
+    /// `None` only when stderr is a terminal.
+    pub fn new(enabled: Option<bool>) -> Self {
+        Bars {
+            enabled: enabled.unwrap_or_else(|| std::io::stderr().is_terminal()),
+            current: Mutex::new(None),
+        }
+    }
+
+    fn with_bar(&self, f: impl FnOnce(&ProgressBar)) {
+        if let Ok(guard) = self.current.lock() {
+            if let Some(bar) = guard.as_ref() {
+                f(bar);
+            }
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn begin(&self, stage: Stage, total: Option<u64>) {
+        if !self.enabled {
+            return;
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::new(n).with_style(
+                ProgressStyle::with_template(
+                    "{msg:>20} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template(
+                    "{msg:>20} {spinner} {human_pos} ({per_sec}) {elapsed}",
+                )
+                .expect("the template is valid"),
+            ),
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_message(stage.name());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = Some(bar);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        self.with_bar(|bar| bar.inc(n));
+    }
+
+    fn end(&self) {
+        if let Ok(mut guard) = self.current.lock() {
+            if let Some(bar) = guard.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+
+    fn skipped(&self, skip: &Skip) {
+        let line = format!("textdup: warning: {skip}");
+        let mut printed = false;
+        self.with_bar(|bar| {
+            bar.suspend(|| eprintln!("{line}"));
+            printed = true;
+        });
+        if !printed {
+            eprintln!("{line}");
+        }
+    }
+}
