@@ -24,7 +24,19 @@ const EXIT_SKIPPED: u8 = 2;
 
 /// Runs the command line and returns the process exit status.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits with 2 on bad arguments, but 2 means "inputs were
+            // skipped" here: bad arguments are fatal, status 1.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(Failure::Error(e)) => {

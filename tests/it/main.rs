@@ -1,0 +1,17 @@
+//! textdup's integration tests: one binary, one module per concern.
+
+/// Generated corpora and helpers shared by the modules below.
+mod common;
+
+/// Bad inputs: each is skipped with one warning and the run goes on.
+mod bad_input;
+/// `textdup dedup`: output shapes, refusals, the removed list.
+mod dedup;
+/// LSH + verify against a brute-force all-pairs oracle.
+mod oracle;
+/// Invariants under random input (proptest).
+mod properties;
+/// `textdup scan` on the seed corpus and its output formats.
+mod scan;
+/// Output is the same whatever the thread count.
+mod threads;
