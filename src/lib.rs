@@ -12,7 +12,7 @@
 //! | verify | [`verify`](mod@verify) | candidate pairs → [`SimilarPair`]s |
 //! | cluster | [`cluster`] | similar pairs → [`Cluster`]s |
 //! | report | [`report`] | clusters → JSON Lines, summary |
-//! | write | [`write`] | corpus + clusters → cleaned corpus |
+//! | write | [`write`](mod@write) | corpus + clusters → cleaned corpus |
 //!
 //! [`pipeline::run`] runs them in order and is the only place that decides
 //! what runs in parallel. The library never prints: progress and skipped

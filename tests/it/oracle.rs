@@ -90,7 +90,7 @@ fn lsh_and_verify_find_the_brute_force_pairs() {
         let miss = 1.0 - banding.probability(s);
         expected += miss;
         variance += miss * (1.0 - miss);
-        if cluster_of.get(&i).is_none() || cluster_of.get(&i) != cluster_of.get(&j) {
+        if !cluster_of.contains_key(&i) || cluster_of.get(&i) != cluster_of.get(&j) {
             missed += 1;
         }
     }
