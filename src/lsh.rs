@@ -23,6 +23,12 @@
 //! [`candidates`] sorts each band's keys and pairs the documents of every
 //! run of equal keys. Pairs come out sorted and without repeats, so the
 //! result does not depend on the thread count.
+//!
+//! A bucket of k documents holds k(k−1)/2 pairs: 50,000 near-identical
+//! error pages would make over a billion. So a bucket larger than
+//! [`BUCKET_ALL_PAIRS`] pairs each document only with the bucket's first
+//! [`BUCKET_ALL_PAIRS`] documents: linear in k, and each member still meets
+//! many others it shares the band with (and meets more through other bands).
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -40,6 +46,10 @@ pub struct Banding {
     /// Slots per band.
     pub rows: usize,
 }
+
+/// Buckets up to this size give all their pairs; larger ones pair each
+/// member with this many of the bucket's first members.
+pub const BUCKET_ALL_PAIRS: usize = 64;
 
 /// Weight of the false-negative area in [`Banding::optimal`].
 const MISS_WEIGHT: f64 = 0.99;
@@ -144,8 +154,16 @@ pub fn candidates(docs: &[DocId], keys: &[BandKey], bands: usize) -> Vec<Candida
                 .chunk_by(|x, y| x.0 == y.0)
                 .filter(|run| run.len() > 1)
             {
+                let heads = &run[..run.len().min(BUCKET_ALL_PAIRS)];
                 for (i, &(_, a)) in run.iter().enumerate() {
-                    for &(_, b) in &run[i + 1..] {
+                    // Within the heads each pair once; beyond them, each
+                    // member with every head.
+                    let partners = if i < heads.len() {
+                        &heads[i + 1..]
+                    } else {
+                        heads
+                    };
+                    for &(_, b) in partners {
                         pairs.push(pack(a, b));
                     }
                 }
@@ -202,6 +220,24 @@ mod tests {
         assert!((b.probability(0.3) - 0.3).abs() < 1e-12);
         let b = Banding { bands: 2, rows: 1 };
         assert!((b.probability(0.5) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn huge_buckets_stay_linear() {
+        let n = 1000u32;
+        let docs: Vec<DocId> = (0..n).map(DocId).collect();
+        let keys = vec![7u64; n as usize]; // one band, one bucket
+        let pairs = candidates(&docs, &keys, 1);
+        let h = BUCKET_ALL_PAIRS;
+        assert_eq!(pairs.len(), h * (h - 1) / 2 + (n as usize - h) * h);
+        // Every member meets the first document.
+        for d in 1..n {
+            let pair = CandidatePair {
+                first: DocId(0),
+                second: DocId(d),
+            };
+            assert!(pairs.binary_search(&pair).is_ok(), "{d}");
+        }
     }
 
     #[test]

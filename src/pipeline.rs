@@ -400,3 +400,70 @@ fn build_clusters(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Vec<Document> {
+        let base = "a b c d e f g h i j k l m n o p q r s t";
+        vec![
+            Document::new("x", base),
+            Document::new("y", "entirely other words that have nothing in common here"),
+            Document::new("z", format!("{base} u")),
+            Document::new("w", base.to_uppercase()),
+        ]
+    }
+
+    #[test]
+    fn near_and_exact_copies_join_one_cluster() {
+        let docs = docs();
+        let from_vec = run(&docs, &Config::default(), &NoProgress).unwrap();
+        assert_eq!(from_vec.clusters.len(), 1);
+        let ids: Vec<&str> = from_vec.clusters[0]
+            .members
+            .iter()
+            .map(|m| from_vec.id(m.doc))
+            .collect();
+        assert_eq!(ids, ["x", "z", "w"]);
+    }
+
+    #[test]
+    fn estimate_and_exact_agree_on_clear_cases() {
+        let docs = docs();
+        let exact = run(&docs, &Config::default(), &NoProgress).unwrap();
+        let config = Config {
+            verification: Verification::Estimate,
+            ..Config::default()
+        };
+        let estimate = run(&docs, &config, &NoProgress).unwrap();
+        let members = |r: &Report| -> Vec<Vec<DocId>> {
+            r.clusters
+                .iter()
+                .map(|c| c.members.iter().map(|m| m.doc).collect())
+                .collect()
+        };
+        assert_eq!(members(&exact), members(&estimate));
+        assert_eq!(exact.summary.exact_duplicates, 1, "w is x in upper case");
+    }
+
+    /// A corpus whose every stream starts one document later.
+    struct Shifting(std::sync::atomic::AtomicUsize, Vec<Document>);
+
+    impl Corpus for Shifting {
+        fn records(&self) -> Box<dyn Iterator<Item = crate::read::Record> + Send + '_> {
+            let skip = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::new(self.1.iter().skip(skip).cloned().map(Ok))
+        }
+    }
+
+    #[test]
+    fn a_corpus_that_changes_between_passes_is_an_error() {
+        let shifting = Shifting(Default::default(), docs());
+        let result = run(&shifting, &Config::default(), &NoProgress);
+        assert!(
+            matches!(result, Err(Error::InputChanged { .. })),
+            "{result:?}"
+        );
+    }
+}

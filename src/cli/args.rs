@@ -71,7 +71,8 @@ pub struct DedupArgs {
 
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Files or folders to read (folders recursively, in sorted order); `-` reads stdin.
+    /// Files or folders to read; `-` reads stdin. Folders are read recursively in sorted order,
+    /// leaving out hidden entries (names starting with a dot).
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 

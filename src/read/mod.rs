@@ -166,7 +166,25 @@ pub type Record = Result<Document, Skip>;
 /// re-read only the documents it must compare exactly. Every stream must
 /// yield the same records in the same order.
 ///
-/// Implemented for slices and vectors of [`Document`] and for [`Files`].
+/// Implemented for slices and vectors of [`Document`] and for [`Files`];
+/// any other source of documents needs only `records`:
+///
+/// ```
+/// use textdup::{Corpus, Document, Record};
+///
+/// /// Numbered documents made on the fly, never all in memory.
+/// struct Generated(usize);
+///
+/// impl Corpus for Generated {
+///     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+///         Box::new((0..self.0).map(|i| Ok(Document::new(i.to_string(), format!("document number {i}")))))
+///     }
+/// }
+///
+/// let report = textdup::run(&Generated(10), &Default::default(), &textdup::NoProgress)?;
+/// assert_eq!(report.summary.read, 10);
+/// # Ok::<(), textdup::Error>(())
+/// ```
 pub trait Corpus: Sync {
     /// Streams every record from the first.
     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_>;
