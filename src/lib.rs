@@ -61,7 +61,7 @@ pub use lsh::{Banding, CandidatePair};
 pub use minhash::{MinHasher, Signature};
 pub use normalize::{normalize, Normalization};
 pub use pipeline::{run, NoProgress, Progress, Stage};
-pub use read::{Corpus, DocId, Document, Files, Origin, ReadOptions, Skip, SkipReason};
+pub use read::{Corpus, DocId, Document, Files, Origin, ReadOptions, Record, Skip, SkipReason};
 pub use report::{Report, Summary};
 pub use shingle::{shingle, ShingleSet, Shingling, Unit};
 pub use verify::{verify, ShingleSets, SimilarPair, Verification};
