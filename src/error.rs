@@ -57,6 +57,21 @@ pub enum Error {
         found: Option<String>,
     },
 
+    /// A file the run depends on (not a corpus document) is malformed.
+    #[error("{}:{line}: {message}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// Two files that must name the same documents do not.
+    #[error("the files do not name the same documents: {0}")]
+    Mismatch(String),
+
     /// Document ids are 32-bit; a corpus this large must be sharded.
     #[error("more than {} documents in one run", u32::MAX)]
     TooManyDocuments,

@@ -14,6 +14,8 @@
 //! | report | [`report`] | clusters → JSON Lines, summary |
 //! | write | [`write`](mod@write) | corpus + clusters → cleaned corpus |
 //!
+//! Beside the pipeline, [`eval`] scores a clustering against labelled truth.
+//!
 //! [`pipeline::run`] runs them in order and is the only place that decides
 //! what runs in parallel. The library never prints: progress and skipped
 //! inputs reach the caller through the [`Progress`] trait.
@@ -44,6 +46,7 @@
 pub mod cluster;
 mod config;
 mod error;
+pub mod eval;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

@@ -43,6 +43,31 @@ pub enum Command {
     ///
     /// Example: textdup dedup data.jsonl.gz -o clean.jsonl.gz
     Dedup(DedupArgs),
+    /// Score a clustering against labelled truth.
+    ///
+    /// Each file is JSON Lines: either one {"id", "cluster"} per document (singletons
+    /// included), or textdup's own cluster report (documents absent from it are singletons).
+    /// Prints pairwise precision, recall and F1, the adjusted Rand index, B-cubed precision
+    /// and recall, and removal counts; extra truth fields (an edit kind, a true Jaccard) break
+    /// recall down by value.
+    ///
+    /// Example: textdup scan corpus.jsonl > pred.jsonl && textdup eval --truth truth.jsonl --pred pred.jsonl
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The labelled truth.
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+
+    /// The clustering to score.
+    #[arg(long, value_name = "FILE")]
+    pub pred: PathBuf,
+
+    /// Print the scores as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

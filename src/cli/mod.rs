@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use textdup::eval::{evaluate, Clustering};
 use textdup::report::{write_clusters, write_json, write_removed};
 use textdup::write::{check_output, write_corpus, write_file_atomically};
 use textdup::{Error, Files, Report};
 
-use args::{Cli, Command, Common, DedupArgs, OutputFormat, ProgressArg};
+use args::{Cli, Command, Common, DedupArgs, EvalArgs, OutputFormat, ProgressArg};
 use progress::Bars;
 
 /// Exit status when the run finished but some inputs were skipped.
@@ -70,10 +71,15 @@ impl From<Error> for Failure {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let common = match &cli.command {
-        Command::Scan(scan) => &scan.common,
-        Command::Dedup(dedup) => &dedup.common,
-    };
+    match &cli.command {
+        Command::Scan(args) => scan(&args.common),
+        Command::Dedup(args) => dedup(args),
+        Command::Eval(args) => eval(args),
+    }
+}
+
+/// What scan and dedup share: thread pool, configuration, progress bars.
+fn prepare(common: &Common) -> Result<(textdup::Config, Bars), Failure> {
     if let Some(threads) = common.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -87,57 +93,88 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         (false, ProgressArg::Always) => Some(true),
         (false, ProgressArg::Auto) => None,
     });
+    Ok((config, bars))
+}
 
-    if let Command::Dedup(dedup) = &cli.command {
-        // Refuse bad outputs before spending the run.
-        check_output(&common.paths, &dedup.output, dedup.force)?;
-        check_output(&common.paths, &removed_path(dedup), dedup.force)?;
-    }
+fn scan(common: &Common) -> Result<ExitCode, Failure> {
+    let (config, bars) = prepare(common)?;
     if let Some(clusters) = &common.clusters {
-        let replace = !matches!(&cli.command, Command::Dedup(d) if !d.force);
-        check_output(&common.paths, clusters, replace)?;
+        // A report file the user names is replaced like any output file,
+        // but never when it is one of the inputs.
+        check_output(&common.paths, clusters, true)?;
     }
-
     let files = Files::open(
         &common.paths,
         common.read_options(),
         common.tmp_dir.as_deref(),
     )?;
     let report = textdup::run(&files, &config, &bars)?;
-
-    match &cli.command {
-        Command::Scan(_) => {
-            // A report file the user names is replaced like any output
-            // file; check_output above has made sure it is not an input.
-            write_report(common, &report, common.clusters.as_deref(), true)?;
-            if !common.quiet {
-                eprint!("{}", report.summary.to_text());
-            }
-        }
-        Command::Dedup(dedup) => {
-            let written = write_corpus(&files, &report, &dedup.output, dedup.force, &bars)?;
-            let removed = removed_path(dedup);
-            write_file_atomically(&removed, dedup.force, |out| write_removed(&report, out))?;
-            if let Some(clusters) = &common.clusters {
-                write_report(common, &report, Some(clusters), dedup.force)?;
-            }
-            if !common.quiet {
-                eprint!("{}", report.summary.to_text());
-                eprintln!(
-                    "  wrote:      {} ({} files, {} documents removed); removed list {}",
-                    dedup.output.display(),
-                    written.files,
-                    written.removed,
-                    removed.display()
-                );
-            }
-        }
+    write_report(common, &report, common.clusters.as_deref(), true)?;
+    if !common.quiet {
+        eprint!("{}", report.summary.to_text());
     }
-    Ok(if report.summary.skipped > 0 {
+    Ok(exit_code(&report))
+}
+
+fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
+    let common = &args.common;
+    let (config, bars) = prepare(common)?;
+    // Refuse bad outputs before spending the run.
+    let removed = removed_path(args);
+    check_output(&common.paths, &args.output, args.force)?;
+    check_output(&common.paths, &removed, args.force)?;
+    if let Some(clusters) = &common.clusters {
+        check_output(&common.paths, clusters, args.force)?;
+    }
+    let files = Files::open(
+        &common.paths,
+        common.read_options(),
+        common.tmp_dir.as_deref(),
+    )?;
+    let report = textdup::run(&files, &config, &bars)?;
+    let written = write_corpus(&files, &report, &args.output, args.force, &bars)?;
+    write_file_atomically(&removed, args.force, |out| write_removed(&report, out))?;
+    if let Some(clusters) = &common.clusters {
+        write_report(common, &report, Some(clusters), args.force)?;
+    }
+    if !common.quiet {
+        eprint!("{}", report.summary.to_text());
+        eprintln!(
+            "  wrote:      {} ({} files, {} documents removed); removed list {}",
+            args.output.display(),
+            written.files,
+            written.removed,
+            removed.display()
+        );
+    }
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &Report) -> ExitCode {
+    if report.summary.skipped > 0 {
         ExitCode::from(EXIT_SKIPPED)
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+fn eval(args: &EvalArgs) -> Result<ExitCode, Failure> {
+    let truth = Clustering::read(&args.truth)?;
+    let pred = Clustering::read(&args.pred)?;
+    let scores = evaluate(&truth, &pred)?;
+    let text = if args.json {
+        serde_json::to_string_pretty(&scores).expect("scores serialize") + "\n"
+    } else {
+        scores.to_text()
+    };
+    io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes the clusters in the chosen format to `path`, or to stdout.
