@@ -424,6 +424,21 @@ fn check_ids(truth: &Clustering, pred: &Clustering) -> Result<()> {
 }
 
 impl Scores {
+    /// The scores as one JSON object, with the output format version.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct ScoresOut<'a> {
+            version: u32,
+            #[serde(flatten)]
+            scores: &'a Scores,
+        }
+        let out = ScoresOut {
+            version: crate::report::FORMAT_VERSION,
+            scores: self,
+        };
+        serde_json::to_string_pretty(&out).expect("scores hold only numbers and strings") + "\n"
+    }
+
     /// The scores for people, a small table.
     pub fn to_text(&self) -> String {
         let mut out = format!(

@@ -14,7 +14,9 @@
 //! | report | [`report`] | clusters → JSON Lines, summary |
 //! | write | [`write`](mod@write) | corpus + clusters → cleaned corpus |
 //!
-//! Beside the pipeline, [`eval`] scores a clustering against labelled truth.
+//! Beside the pipeline, [`synth`] builds benchmark corpora with planted
+//! near-duplicates from real text and [`eval`] scores a clustering against
+//! labelled truth.
 //!
 //! [`pipeline::run`] runs them in order and is the only place that decides
 //! what runs in parallel. The library never prints: progress and skipped
@@ -54,6 +56,7 @@ pub mod pipeline;
 pub mod read;
 pub mod report;
 pub mod shingle;
+pub mod synth;
 pub mod verify;
 pub mod write;
 

@@ -113,7 +113,7 @@ impl MinHasher {
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a fixed, well-known generator,
 /// so the hash parameters are the same everywhere.
-fn splitmix64(state: &mut u64) -> u64 {
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

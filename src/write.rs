@@ -10,24 +10,37 @@
 //! Text files are copied byte for byte; JSON Lines files are copied line by
 //! line, each kept line exactly as it was (every field, key order and
 //! spacing kept), and files with nothing removed are copied whole. Inputs
-//! that were skipped (unreadable lines, binary files) are not duplicates,
-//! so they are carried over too: the cleaned corpus is the input minus the
-//! removed documents, nothing else.
+//! that were skipped (malformed lines, binary files) are not duplicates, so
+//! they are carried over too: the cleaned corpus is the input minus the
+//! removed documents. Hidden entries of input folders are neither read nor
+//! copied. A source that cannot be copied (unreadable, or damaged past the
+//! point where the reader stopped) is reported in [`Written::problems`] and
+//! the rest is written.
 //!
 //! Invariants: output goes to a temporary name beside the target and is
 //! renamed into place only when complete; an existing output is replaced
-//! only when asked; an output that overlaps an input is refused, so an
+//! only when asked, and deleted only after its replacement is in place; an
+//! output that overlaps an input (or a file inside one) is refused, so an
 //! input is never overwritten or deleted.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::pipeline::{Progress, Stage};
-use crate::read::{Compression, Files, Format, Source};
+use crate::read::{Compression, Files, Format, Skip, SkipReason, Source};
 use crate::report::Report;
+
+/// What to do when an output already exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// Fail with [`Error::OutputExists`].
+    Refuse,
+    /// Replace it once the new output is complete.
+    Replace,
+}
 
 /// Counts of a write.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,21 +49,33 @@ pub struct Written {
     pub files: u64,
     /// Documents removed from them.
     pub removed: u64,
+    /// Sources that could not be copied, or not completely.
+    pub problems: Vec<Skip>,
 }
 
 /// Writes `files` minus the documents `report` removes to `out`.
-///
-/// With `replace`, an existing `out` is replaced; without it, refused.
 pub fn write_corpus(
     files: &Files,
     report: &Report,
     out: &Path,
-    replace: bool,
+    existing: Existing,
     progress: &dyn Progress,
 ) -> Result<Written> {
-    check_output(files.roots(), out, replace)?;
-    let single_file = files.roots().len() + usize::from(files.sources().iter().any(|s| s.stdin))
-        == 1
+    check_output(files.roots(), out, existing)?;
+    // A link inside an input folder may point into the output: replacing
+    // the output must not delete what it points to.
+    let out_abs = absolute(out);
+    for source in files.sources().iter().filter(|s| !s.stdin) {
+        let real = absolute(&source.path);
+        if real.starts_with(&out_abs) {
+            return Err(Error::OutputOverlapsInput {
+                output: out.to_path_buf(),
+                input: source.path.clone(),
+            });
+        }
+    }
+    let named_inputs = files.roots().len() + usize::from(files.sources().iter().any(|s| s.stdin));
+    let single_file = named_inputs == 1
         && files.sources().len() == 1
         && files.roots().iter().all(|root| !root.is_dir());
 
@@ -63,19 +88,37 @@ pub fn write_corpus(
     for lines in removed.values_mut() {
         lines.sort_unstable();
     }
+    let removed_lines = |i: usize| removed.get(&(i as u32)).map_or(&[][..], Vec::as_slice);
 
-    let tmp = temporary_sibling(out);
-    let result = (|| {
-        progress.begin(Stage::Write, Some(files.sources().len() as u64));
-        let mut written = Written::default();
-        if single_file {
-            let source = &files.sources()[0];
-            let lines = removed.get(&0).map_or(&[][..], Vec::as_slice);
-            written.removed += copy_source(source, lines, &tmp)?;
-            written.files += 1;
+    progress.begin(Stage::Write, Some(files.sources().len() as u64));
+    let mut written = Written::default();
+    let copy =
+        |source: &Source, lines: &[u64], target: &Path, written: &mut Written| -> Result<()> {
+            match copy_source(source, lines, target)? {
+                Outcome::Copied { removed, file } => {
+                    written.removed += removed;
+                    written.files += u64::from(file);
+                }
+                Outcome::Problem(reason) => written.problems.push(Skip {
+                    source: source.name.clone(),
+                    line: None,
+                    reason,
+                }),
+            }
             progress.advance(1);
-        } else {
-            fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            Ok(())
+        };
+    if single_file {
+        write_file_atomically(out, existing, |tmp| {
+            copy(&files.sources()[0], removed_lines(0), tmp, &mut written)?;
+            if fs::symlink_metadata(tmp).is_err() {
+                // Nothing to copy: the output is an empty corpus.
+                File::create(tmp).map_err(|e| Error::io(out, e))?;
+            }
+            Ok(())
+        })?;
+    } else {
+        write_folder_atomically(out, existing, |tmp| {
             let mut seen = HashSet::new();
             for (i, source) in files.sources().iter().enumerate() {
                 if !seen.insert(&source.relative) {
@@ -83,77 +126,120 @@ pub fn write_corpus(
                         path: source.relative.clone(),
                     });
                 }
-                let lines = removed.get(&(i as u32)).map_or(&[][..], Vec::as_slice);
                 let target = tmp.join(&source.relative);
                 if let Some(parent) = target.parent() {
                     fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
                 }
-                let n = copy_source(source, lines, &target)?;
-                written.removed += n;
-                if target.exists() {
-                    written.files += 1;
-                }
-                progress.advance(1);
+                copy(source, removed_lines(i), &target, &mut written)?;
             }
-        }
-        progress.end();
-        Ok(written)
-    })();
-    let written = match result {
-        Ok(written) => written,
+            Ok(())
+        })?;
+    }
+    progress.end();
+    Ok(written)
+}
+
+/// Fills a temporary file beside `path` with `fill`, then renames it to
+/// `path`: a reader never sees a half-written file, and a failure leaves
+/// no debris and the old file (if any) in place.
+pub fn write_file_atomically<T>(
+    path: &Path,
+    existing: Existing,
+    fill: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
+    commit(path, existing, |tmp| fill(tmp))
+}
+
+/// Writes the output of `fill` through a `BufWriter` to `path`, atomically
+/// (see [`write_file_atomically`]).
+pub fn write_stream_atomically(
+    path: &Path,
+    existing: Existing,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    write_file_atomically(path, existing, |tmp| {
+        let file = File::create(tmp).map_err(|e| Error::io(path, e))?;
+        let mut out = BufWriter::new(file);
+        fill(&mut out)
+            .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
+            .and_then(|file| file.sync_all())
+            .map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Fills a temporary folder beside `path` with `fill`, then renames it to
+/// `path` (see [`write_file_atomically`]).
+pub fn write_folder_atomically<T>(
+    path: &Path,
+    existing: Existing,
+    fill: impl FnOnce(&Path) -> Result<T>,
+) -> Result<T> {
+    commit(path, existing, |tmp| {
+        fs::create_dir(tmp).map_err(|e| Error::io(path, e))?;
+        fill(tmp)
+    })
+}
+
+/// The shared protocol of the atomic writers: check, fill a temporary
+/// sibling, move any old output aside, rename, then delete the old one.
+fn commit<T>(path: &Path, existing: Existing, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let name = plain_name(path)?;
+    let exists = fs::symlink_metadata(path).is_ok();
+    if exists && existing == Existing::Refuse {
+        return Err(Error::OutputExists {
+            path: path.to_path_buf(),
+        });
+    }
+    let sibling =
+        |tag: &str| path.with_file_name(format!(".{name}.textdup-{tag}-{}", std::process::id()));
+    let tmp = sibling("tmp");
+    let value = match fill(&tmp) {
+        Ok(value) => value,
         Err(e) => {
             remove_path(&tmp);
             return Err(e);
         }
     };
-    if replace && fs::symlink_metadata(out).is_ok() {
-        let removal = if out.is_dir() {
-            fs::remove_dir_all(out)
-        } else {
-            fs::remove_file(out)
-        };
-        removal.map_err(|e| Error::io(out, e))?;
-    }
-    fs::rename(&tmp, out).map_err(|e| {
-        remove_path(&tmp);
-        Error::io(out, e)
-    })?;
-    Ok(written)
-}
-
-/// Writes `bytes` to `path` through a temporary sibling, so that a reader
-/// never sees a half-written file and a failed run leaves no debris.
-///
-/// With `replace`, an existing file is replaced; without it, refused.
-pub fn write_file_atomically(
-    path: &Path,
-    replace: bool,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<()> {
-    if !replace && fs::symlink_metadata(path).is_ok() {
-        return Err(Error::OutputExists {
-            path: path.to_path_buf(),
-        });
-    }
-    let tmp = temporary_sibling(path);
-    let result = File::create(&tmp).and_then(|file| {
-        let mut out = BufWriter::new(file);
-        fill(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    });
-    match result.and_then(|()| fs::rename(&tmp, path)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
+    let old = sibling("old");
+    if exists {
+        if let Err(e) = fs::rename(path, &old) {
             remove_path(&tmp);
-            Err(Error::io(path, e))
+            return Err(Error::io(path, e));
         }
     }
+    if let Err(e) = fs::rename(&tmp, path) {
+        // Put the old output back; the new one is lost, the old is not.
+        if exists {
+            let _ = fs::rename(&old, path);
+        }
+        remove_path(&tmp);
+        return Err(Error::io(path, e));
+    }
+    if exists {
+        remove_path(&old);
+    }
+    Ok(value)
 }
 
-/// Refuses an output that exists (unless replacing) or overlaps an input.
-pub fn check_output(inputs: &[PathBuf], out: &Path, replace: bool) -> Result<()> {
+/// The last component of `path`, which must be a plain name: `.`, `..`
+/// and `/` cannot be written through a temporary sibling, and replacing
+/// them would delete the folder the user is standing in.
+fn plain_name(path: &Path) -> Result<String> {
+    match path.components().next_back() {
+        Some(Component::Normal(name)) => Ok(name.to_string_lossy().into_owned()),
+        _ => Err(Error::Config(format!(
+            "{}: an output must end in a file or folder name",
+            path.display()
+        ))),
+    }
+}
+
+/// Refuses an output that exists (unless replacing), is not a plain name,
+/// or overlaps an input.
+pub fn check_output(inputs: &[PathBuf], out: &Path, existing: Existing) -> Result<()> {
+    plain_name(out)?;
     let out_abs = absolute(out);
-    for input in inputs {
+    for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
         let input_abs = absolute(input);
         if out_abs.starts_with(&input_abs) || input_abs.starts_with(&out_abs) {
             return Err(Error::OutputOverlapsInput {
@@ -162,10 +248,27 @@ pub fn check_output(inputs: &[PathBuf], out: &Path, replace: bool) -> Result<()>
             });
         }
     }
-    if !replace && fs::symlink_metadata(out).is_ok() {
+    if existing == Existing::Refuse && fs::symlink_metadata(out).is_ok() {
         return Err(Error::OutputExists {
             path: out.to_path_buf(),
         });
+    }
+    Ok(())
+}
+
+/// Refuses outputs that are the same path or inside one another.
+pub fn check_distinct(outputs: &[&Path]) -> Result<()> {
+    let resolved: Vec<PathBuf> = outputs.iter().map(|p| absolute(p)).collect();
+    for (i, a) in resolved.iter().enumerate() {
+        for (j, b) in resolved.iter().enumerate() {
+            if i != j && a.starts_with(b) {
+                return Err(Error::Config(format!(
+                    "{} and {} are the same output or inside one another",
+                    outputs[i].display(),
+                    outputs[j].display()
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -190,51 +293,118 @@ fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-fn temporary_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.textdup-tmp-{}", std::process::id()))
+fn remove_path(path: &Path) {
+    // Best effort: this only cleans up our own temporary or replaced output.
+    let _ = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(_) => Ok(()),
+    };
 }
 
-fn remove_path(path: &Path) {
-    // Best effort: this only cleans up our own temporary output.
-    let _ = if path.is_dir() {
-        fs::remove_dir_all(path)
-    } else {
-        fs::remove_file(path)
-    };
+/// What copying one source did.
+enum Outcome {
+    /// Copied, leaving out `removed` documents; `file` is false when the
+    /// whole source was removed and nothing was written.
+    Copied { removed: u64, file: bool },
+    /// The source could not be read (completely): a problem to report,
+    /// not a reason to stop.
+    Problem(SkipReason),
 }
 
 /// Copies one source to `target` minus `removed` lines (sorted; a 0 means
-/// the whole file). Returns how many documents were left out.
-fn copy_source(source: &Source, removed: &[u64], target: &Path) -> Result<u64> {
+/// the whole file). Failing to write the output is an error; failing to
+/// read the source is an [`Outcome::Problem`].
+fn copy_source(source: &Source, removed: &[u64], target: &Path) -> Result<Outcome> {
+    let unreadable = |e: io::Error| Outcome::Problem(SkipReason::Unreadable(e.to_string()));
     if removed.is_empty() {
-        fs::copy(&source.path, target).map_err(|e| Error::io(&source.path, e))?;
-        return Ok(0);
+        let mut input = match File::open(&source.path) {
+            Ok(file) => file,
+            Err(e) => return Ok(unreadable(e)),
+        };
+        let mut output = File::create(target).map_err(|e| Error::io(target, e))?;
+        return match copy_bytes(&mut input, &mut output) {
+            Ok(()) => Ok(Outcome::Copied {
+                removed: 0,
+                file: true,
+            }),
+            Err(Failure::Read(e)) => Ok(unreadable(e)),
+            Err(Failure::Write(e)) => Err(Error::io(target, e)),
+        };
     }
     if source.format == Format::Text || removed == [0] {
-        return Ok(1);
+        return Ok(Outcome::Copied {
+            removed: 1,
+            file: false,
+        });
     }
-    let (compression, mut reader) =
-        crate::read::open_decoded(&source.path).map_err(|e| Error::io(&source.path, e))?;
-    let file = File::create(target).map_err(|e| Error::io(target, e))?;
-    let mut writer: Box<dyn Write> = match compression {
-        Compression::None => Box::new(BufWriter::new(file)),
-        Compression::Gzip => Box::new(flate2::write::GzEncoder::new(
-            BufWriter::new(file),
-            flate2::Compression::default(),
-        )),
-        Compression::Zstd => Box::new(
-            zstd::stream::write::Encoder::new(BufWriter::new(file), 0)
-                .map_err(|e| Error::io(target, e))?
-                .auto_finish(),
-        ),
+    let (compression, mut reader) = match crate::read::open_decoded(&source.path) {
+        Ok(opened) => opened,
+        Err(e) => return Ok(unreadable(e)),
     };
-    let left_out =
-        filter_lines(&mut reader, &mut writer, removed).map_err(|e| Error::io(&source.path, e))?;
-    // Dropping the writer finishes the compressed stream.
-    drop(writer);
+    let file = File::create(target).map_err(|e| Error::io(target, e))?;
+    let out = BufWriter::new(file);
+    // Concrete encoders, finished explicitly: an error in the last block
+    // (a full disk) must fail the copy, not vanish in a drop.
+    let result = match compression {
+        Compression::None => filter_into(&mut reader, out, removed, Ok),
+        Compression::Gzip => filter_into(
+            &mut reader,
+            flate2::write::GzEncoder::new(out, flate2::Compression::default()),
+            removed,
+            |e| e.finish(),
+        ),
+        Compression::Zstd => {
+            let encoder =
+                zstd::stream::write::Encoder::new(out, 0).map_err(|e| Error::io(target, e))?;
+            filter_into(&mut reader, encoder, removed, |e| e.finish())
+        }
+    };
+    match result {
+        Ok(left_out) => Ok(Outcome::Copied {
+            removed: left_out,
+            file: true,
+        }),
+        Err(Failure::Read(e)) => Ok(Outcome::Problem(SkipReason::Corrupt(format!(
+            "copied up to the damage only: {e}"
+        )))),
+        Err(Failure::Write(e)) => Err(Error::io(target, e)),
+    }
+}
+
+/// Copies all bytes and syncs, telling read failures from write failures.
+fn copy_bytes(input: &mut File, output: &mut File) -> Result<(), Failure> {
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match io::Read::read(input, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::Read(e)),
+        };
+        output.write_all(&buf[..n]).map_err(Failure::Write)?;
+    }
+    output.sync_all().map_err(Failure::Write)
+}
+
+enum Failure {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// Filters lines into `writer`, finishes it with `finish`, and syncs the
+/// file under it.
+fn filter_into<W: Write>(
+    reader: &mut dyn BufRead,
+    mut writer: W,
+    removed: &[u64],
+    finish: impl FnOnce(W) -> io::Result<BufWriter<File>>,
+) -> Result<u64, Failure> {
+    let left_out = filter_lines(reader, &mut writer, removed)?;
+    let file = finish(writer)
+        .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+        .map_err(Failure::Write)?;
+    file.sync_all().map_err(Failure::Write)?;
     Ok(left_out)
 }
 
@@ -244,14 +414,14 @@ fn filter_lines(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
     removed: &[u64],
-) -> io::Result<u64> {
+) -> Result<u64, Failure> {
     let mut line = Vec::new();
     let mut number = 0u64;
     let mut next_removed = removed.iter().copied().peekable();
     let mut left_out = 0;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        if reader.read_until(b'\n', &mut line).map_err(Failure::Read)? == 0 {
             break;
         }
         number += 1;
@@ -260,9 +430,9 @@ fn filter_lines(
             left_out += 1;
             continue;
         }
-        writer.write_all(&line)?;
+        writer.write_all(&line).map_err(Failure::Write)?;
     }
-    writer.flush()?;
+    writer.flush().map_err(Failure::Write)?;
     Ok(left_out)
 }
 
@@ -274,7 +444,7 @@ mod tests {
     fn filter_lines_keeps_bytes_exactly() {
         let mut input = io::Cursor::new(b"{\"a\":1}\r\n{\"b\": 2}\n\n{\"c\":3}".to_vec());
         let mut out = Vec::new();
-        let left_out = filter_lines(&mut input, &mut out, &[2]).unwrap();
+        let left_out = filter_lines(&mut input, &mut out, &[2]).ok().unwrap();
         assert_eq!(left_out, 1);
         assert_eq!(out, b"{\"a\":1}\r\n\n{\"c\":3}");
     }
@@ -288,7 +458,7 @@ mod tests {
         for out in [input.clone(), input.join("out"), dir.path().to_path_buf()] {
             assert!(
                 matches!(
-                    check_output(&inputs, &out, true),
+                    check_output(&inputs, &out, Existing::Replace),
                     Err(Error::OutputOverlapsInput { .. })
                 ),
                 "{}",
@@ -296,12 +466,45 @@ mod tests {
             );
         }
         let beside = dir.path().join("out");
-        assert!(check_output(&inputs, &beside, false).is_ok());
+        assert!(check_output(&inputs, &beside, Existing::Refuse).is_ok());
         fs::create_dir(&beside).unwrap();
         assert!(matches!(
-            check_output(&inputs, &beside, false),
+            check_output(&inputs, &beside, Existing::Refuse),
             Err(Error::OutputExists { .. })
         ));
-        assert!(check_output(&inputs, &beside, true).is_ok());
+        assert!(check_output(&inputs, &beside, Existing::Replace).is_ok());
+    }
+
+    #[test]
+    fn outputs_must_be_plain_names() {
+        for bad in [".", "..", "/", "a/.."] {
+            assert!(
+                check_output(&[], Path::new(bad), Existing::Replace).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn outputs_must_be_distinct() {
+        let (a, b) = (Path::new("x/out"), Path::new("x/out/removed.jsonl"));
+        assert!(check_distinct(&[a, b]).is_err());
+        assert!(check_distinct(&[a, Path::new("x/out.removed.jsonl")]).is_ok());
+    }
+
+    #[test]
+    fn a_failed_fill_keeps_the_old_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        fs::write(&path, "old").unwrap();
+        let result: Result<()> = write_file_atomically(&path, Existing::Replace, |tmp| {
+            fs::write(tmp, "half").unwrap();
+            Err(Error::Config("boom".into()))
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no debris");
+        write_stream_atomically(&path, Existing::Replace, |out| out.write_all(b"new")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use textdup::read::InputFormat;
+use textdup::synth::{Edit, EditKind};
 use textdup::{Banding, Config, Keep, Normalization, ReadOptions, Shingling, Unit, Verification};
 
 /// Find repeated and near-duplicate text at scale.
@@ -53,6 +54,86 @@ pub enum Command {
     ///
     /// Example: textdup scan corpus.jsonl > pred.jsonl && textdup eval --truth truth.jsonl --pred pred.jsonl
     Eval(EvalArgs),
+    /// Build a benchmark corpus with planted near-duplicates from real text.
+    ///
+    /// Base documents are stitched from consecutive paragraphs of the input (each paragraph used
+    /// once); a share of them get copies with one kind of scraping noise each. Writes
+    /// DIR/corpus.jsonl ({"id", "text"}) and DIR/truth.jsonl ({"id", "cluster", "original",
+    /// "kind", "strength", "jaccard"}, where jaccard is the true word-5-gram Jaccard similarity to
+    /// the original). Deterministic for a given seed.
+    ///
+    /// Edit kinds: words, reorder, drop-paragraphs, boilerplate, doubled-headline, noise,
+    /// truncate.
+    ///
+    /// Example: textdup synth --from tests/data/devils-dictionary.txt --docs 300 -o bench/
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Real text to build from: anything textdup reads (files, folders, JSONL, .gz/.zst).
+    #[arg(long, required = true, num_args = 1.., value_name = "PATHS")]
+    pub from: Vec<PathBuf>,
+
+    /// Documents to write, originals and copies together.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub docs: usize,
+
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+
+    /// Share of base documents that get planted copies.
+    #[arg(long, default_value_t = 0.3, value_name = "P")]
+    pub share: f64,
+
+    /// Most copies per planted document.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub max_copies: usize,
+
+    /// An edit kind to plant, optionally with its strength range (KIND or KIND:MIN-MAX); repeat
+    /// for several. Default: every kind at its default range.
+    #[arg(long = "edit", value_name = "KIND[:MIN-MAX]", value_parser = parse_edit)]
+    pub edits: Vec<Edit>,
+
+    /// Copies less similar than this to their original are singletons in the truth.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub truth_threshold: f64,
+
+    /// The JSON field holding the text of JSONL input.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+
+    /// Where to write corpus.jsonl and truth.jsonl.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Replace DIR if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_edit(s: &str) -> Result<Edit, String> {
+    let (name, range) = match s.split_once(':') {
+        Some((name, range)) => (name, Some(range)),
+        None => (s, None),
+    };
+    let kind = EditKind::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = EditKind::ALL.iter().map(|k| k.name()).collect();
+        format!(
+            "unknown edit kind {name:?} (expected one of {})",
+            names.join(", ")
+        )
+    })?;
+    let (min, max) = match range {
+        None => kind.default_strength(),
+        Some(range) => {
+            let (lo, hi) = range.split_once('-').unwrap_or((range, range));
+            let number = |x: &str| x.trim().parse::<f64>().map_err(|e| format!("{x:?}: {e}"));
+            (number(lo)?, number(hi)?)
+        }
+    };
+    Ok(Edit { kind, min, max })
 }
 
 #[derive(Debug, Args)]

@@ -14,10 +14,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
 use textdup::report::{write_clusters, write_json, write_removed};
-use textdup::write::{check_output, write_corpus, write_file_atomically};
-use textdup::{Error, Files, Report};
+use textdup::synth::SynthOptions;
+use textdup::write::{
+    check_distinct, check_output, write_corpus, write_stream_atomically, Existing,
+};
+use textdup::{Error, Files, ReadOptions, Report};
 
-use args::{Cli, Command, Common, DedupArgs, EvalArgs, OutputFormat, ProgressArg};
+use args::{Cli, Command, Common, DedupArgs, EvalArgs, OutputFormat, ProgressArg, SynthArgs};
 use progress::Bars;
 
 /// Exit status when the run finished but some inputs were skipped.
@@ -45,13 +48,19 @@ pub fn main() -> ExitCode {
                 Error::OutputExists { .. } => " (use --force to replace it)",
                 _ => "",
             };
-            eprintln!("textdup: error: {e}{hint}");
+            say(&format!("textdup: error: {e}{hint}\n"));
             ExitCode::FAILURE
         }
         // Whoever read our output has gone (`textdup scan … | head`):
         // not an error, nothing more to say.
         Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
     }
+}
+
+/// Writes to stderr. A closed stderr is no reason to fail (or panic, as
+/// `eprint!` would): the messages are for a person who is not listening.
+pub(crate) fn say(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
 enum Failure {
@@ -75,6 +84,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Scan(args) => scan(&args.common),
         Command::Dedup(args) => dedup(args),
         Command::Eval(args) => eval(args),
+        Command::Synth(args) => synth(args),
     }
 }
 
@@ -96,12 +106,20 @@ fn prepare(common: &Common) -> Result<(textdup::Config, Bars), Failure> {
     Ok((config, bars))
 }
 
+fn existing(force: bool) -> Existing {
+    if force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    }
+}
+
 fn scan(common: &Common) -> Result<ExitCode, Failure> {
     let (config, bars) = prepare(common)?;
     if let Some(clusters) = &common.clusters {
         // A report file the user names is replaced like any output file,
         // but never when it is one of the inputs.
-        check_output(&common.paths, clusters, true)?;
+        check_output(&common.paths, clusters, Existing::Replace)?;
     }
     let files = Files::open(
         &common.paths,
@@ -109,22 +127,29 @@ fn scan(common: &Common) -> Result<ExitCode, Failure> {
         common.tmp_dir.as_deref(),
     )?;
     let report = textdup::run(&files, &config, &bars)?;
-    write_report(common, &report, common.clusters.as_deref(), true)?;
+    write_report(
+        common,
+        &report,
+        common.clusters.as_deref(),
+        Existing::Replace,
+    )?;
     if !common.quiet {
-        eprint!("{}", report.summary.to_text());
+        say(&report.summary.to_text());
     }
-    Ok(exit_code(&report))
+    Ok(exit_code(report.summary.skipped))
 }
 
 fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     let common = &args.common;
     let (config, bars) = prepare(common)?;
+    let existing = existing(args.force);
     // Refuse bad outputs before spending the run.
     let removed = removed_path(args);
-    check_output(&common.paths, &args.output, args.force)?;
-    check_output(&common.paths, &removed, args.force)?;
-    if let Some(clusters) = &common.clusters {
-        check_output(&common.paths, clusters, args.force)?;
+    let mut outputs = vec![args.output.as_path(), removed.as_path()];
+    outputs.extend(common.clusters.as_deref());
+    check_distinct(&outputs)?;
+    for output in &outputs {
+        check_output(&common.paths, output, existing)?;
     }
     let files = Files::open(
         &common.paths,
@@ -132,26 +157,33 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         common.tmp_dir.as_deref(),
     )?;
     let report = textdup::run(&files, &config, &bars)?;
-    let written = write_corpus(&files, &report, &args.output, args.force, &bars)?;
-    write_file_atomically(&removed, args.force, |out| write_removed(&report, out))?;
+    let written = write_corpus(&files, &report, &args.output, existing, &bars)?;
+    for problem in &written.problems {
+        say(&format!(
+            "textdup: warning: {problem} (not fully copied to the output)\n"
+        ));
+    }
+    write_stream_atomically(&removed, existing, |out| write_removed(&report, out))?;
     if let Some(clusters) = &common.clusters {
-        write_report(common, &report, Some(clusters), args.force)?;
+        write_report(common, &report, Some(clusters), existing)?;
     }
     if !common.quiet {
-        eprint!("{}", report.summary.to_text());
-        eprintln!(
-            "  wrote:      {} ({} files, {} documents removed); removed list {}",
+        say(&report.summary.to_text());
+        say(&format!(
+            "  wrote:      {} ({} files, {} documents removed); removed list {}\n",
             args.output.display(),
             written.files,
             written.removed,
             removed.display()
-        );
+        ));
     }
-    Ok(exit_code(&report))
+    Ok(exit_code(
+        report.summary.skipped + written.problems.len() as u64,
+    ))
 }
 
-fn exit_code(report: &Report) -> ExitCode {
-    if report.summary.skipped > 0 {
+fn exit_code(problems: u64) -> ExitCode {
+    if problems > 0 {
         ExitCode::from(EXIT_SKIPPED)
     } else {
         ExitCode::SUCCESS
@@ -163,17 +195,39 @@ fn eval(args: &EvalArgs) -> Result<ExitCode, Failure> {
     let pred = Clustering::read(&args.pred)?;
     let scores = evaluate(&truth, &pred)?;
     let text = if args.json {
-        serde_json::to_string_pretty(&scores).expect("scores serialize") + "\n"
+        scores.to_json()
     } else {
         scores.to_text()
     };
-    io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| Error::Io {
-            path: PathBuf::from("<stdout>"),
-            source: e,
-        })?;
+    write_stdout(|out| out.write_all(text.as_bytes()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
+    let mut options = SynthOptions {
+        docs: args.docs,
+        seed: args.seed,
+        share: args.share,
+        max_copies: args.max_copies,
+        truth_threshold: args.truth_threshold,
+        ..SynthOptions::default()
+    };
+    if !args.edits.is_empty() {
+        options.edits = args.edits.clone();
+    }
+    let read = ReadOptions {
+        text_field: args.text_field.clone(),
+        ..ReadOptions::default()
+    };
+    let existing = existing(args.force);
+    check_output(&args.from, &args.output, existing)?;
+    let files = Files::open(&args.from, read, None)?;
+    let written = textdup::synth::write(&files, &options, &args.output, existing)?;
+    say(&format!(
+        "textdup: wrote {written} documents to {} and their truth to {}\n",
+        args.output.join("corpus.jsonl").display(),
+        args.output.join("truth.jsonl").display()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -182,26 +236,28 @@ fn write_report(
     common: &Common,
     report: &Report,
     path: Option<&Path>,
-    replace: bool,
+    existing: Existing,
 ) -> Result<(), Failure> {
     let fill = |out: &mut dyn Write| match common.format {
         OutputFormat::Jsonl => write_clusters(report, out),
         OutputFormat::Json => write_json(report, out),
     };
     match path {
-        Some(path) => write_file_atomically(path, replace, fill)?,
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            fill(&mut out)
-                .and_then(|()| out.flush())
-                .map_err(|e| Error::Io {
-                    path: PathBuf::from("<stdout>"),
-                    source: e,
-                })?;
-        }
+        Some(path) => write_stream_atomically(path, existing, fill)?,
+        None => write_stdout(fill)?,
     }
     Ok(())
+}
+
+fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    fill(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        })
 }
 
 /// `--removed`, or OUT.removed.jsonl beside OUT.

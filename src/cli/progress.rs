@@ -74,14 +74,14 @@ impl Progress for Bars {
     }
 
     fn skipped(&self, skip: &Skip) {
-        let line = format!("textdup: warning: {skip}");
+        let line = format!("textdup: warning: {skip}\n");
         let mut printed = false;
         self.with_bar(|bar| {
-            bar.suspend(|| eprintln!("{line}"));
+            bar.suspend(|| super::say(&line));
             printed = true;
         });
         if !printed {
-            eprintln!("{line}");
+            super::say(&line);
         }
     }
 }

@@ -1,0 +1,785 @@
+//! Synth: build a benchmark corpus with planted near-duplicates from real text.
+//!
+//! Takes any corpus textdup can read and streams out [`SynthDoc`]s: base
+//! documents stitched from consecutive paragraphs of the input (never
+//! random words), and for a share of them planted copies carrying one kind
+//! of scraping noise at a drawn strength ([`EditKind`]). Every document
+//! comes with its truth: its cluster, the edit kind and strength, and the
+//! true word-5-gram Jaccard similarity to its original, computed with
+//! textdup's default normalization.
+//!
+//! Invariants:
+//! - Deterministic: the same input, options and seed give the same output.
+//! - Each input paragraph is used at most once, and a paragraph whose
+//!   normalized text was already seen is skipped, so base documents do not
+//!   share text by construction.
+//! - Output order is shuffled within a bounded window, so copies do not sit
+//!   next to their originals and memory stays bounded.
+//! - A copy whose true Jaccard falls below `truth_threshold` is its own
+//!   cluster in the truth: it is recorded, but not a duplicate to find.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::normalize::{normalize, Normalization};
+use crate::read::Corpus;
+use crate::shingle::{ShingleSet, Shingling};
+use crate::write::{write_folder_atomically, Existing};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A kind of edit that turns an original into a planted copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EditKind {
+    /// Words substituted, inserted or deleted, each at rate *strength*.
+    Words,
+    /// A share *strength* of adjacent sentence pairs swapped.
+    Reorder,
+    /// A share *strength* of paragraphs dropped (at least one).
+    DropParagraphs,
+    /// *strength* boilerplate lines added before or after.
+    Boilerplate,
+    /// The first sentence repeated *strength* more times as a headline.
+    DoubledHeadline,
+    /// Case, punctuation and white-space noise on a share *strength* of words.
+    Noise,
+    /// Only the first share *strength* of the words kept.
+    Truncate,
+}
+
+impl EditKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [EditKind; 7] = [
+        EditKind::Words,
+        EditKind::Reorder,
+        EditKind::DropParagraphs,
+        EditKind::Boilerplate,
+        EditKind::DoubledHeadline,
+        EditKind::Noise,
+        EditKind::Truncate,
+    ];
+
+    /// The name used on the command line and in the truth file.
+    pub fn name(self) -> &'static str {
+        match self {
+            EditKind::Words => "words",
+            EditKind::Reorder => "reorder",
+            EditKind::DropParagraphs => "drop-paragraphs",
+            EditKind::Boilerplate => "boilerplate",
+            EditKind::DoubledHeadline => "doubled-headline",
+            EditKind::Noise => "noise",
+            EditKind::Truncate => "truncate",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn from_name(name: &str) -> Option<EditKind> {
+        EditKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The default range strengths are drawn from: wide enough that the
+    /// copies' similarities fall on both sides of the usual thresholds.
+    pub fn default_strength(self) -> (f64, f64) {
+        match self {
+            EditKind::Words => (0.0, 0.12),
+            EditKind::Reorder => (0.0, 0.6),
+            EditKind::DropParagraphs => (0.0, 0.4),
+            EditKind::Boilerplate => (1.0, 6.0),
+            EditKind::DoubledHeadline => (1.0, 2.0),
+            EditKind::Noise => (0.0, 0.4),
+            EditKind::Truncate => (0.5, 1.0),
+        }
+    }
+}
+
+/// An edit kind with the range its strength is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Edit {
+    /// The kind.
+    pub kind: EditKind,
+    /// Least strength.
+    pub min: f64,
+    /// Greatest strength.
+    pub max: f64,
+}
+
+/// Options of [`synthesize`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynthOptions {
+    /// Documents to produce, originals and copies together.
+    pub docs: usize,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Share of base documents that get planted copies. Default 0.3.
+    pub share: f64,
+    /// Most copies per planted base (at least one). Default 3.
+    pub max_copies: usize,
+    /// Edits to choose from, one per copy. Default: every kind at its
+    /// default strength range.
+    pub edits: Vec<Edit>,
+    /// Fewest and most words in a base document. Default 60 to 600.
+    pub words: (usize, usize),
+    /// Copies less similar than this to their original are singletons in
+    /// the truth. Default 0.8.
+    pub truth_threshold: f64,
+}
+
+impl Default for SynthOptions {
+    fn default() -> Self {
+        SynthOptions {
+            docs: 1000,
+            seed: 1,
+            share: 0.3,
+            max_copies: 3,
+            edits: EditKind::ALL
+                .iter()
+                .map(|&kind| {
+                    let (min, max) = kind.default_strength();
+                    Edit { kind, min, max }
+                })
+                .collect(),
+            words: (60, 600),
+            truth_threshold: 0.8,
+        }
+    }
+}
+
+/// One generated document and its truth.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynthDoc {
+    /// Its id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Its cluster in the truth.
+    pub cluster: u64,
+    /// The id of its original (itself for an original).
+    pub original: String,
+    /// `original`, or the edit kind's name.
+    pub kind: &'static str,
+    /// The edit's strength (0 for an original).
+    pub strength: f64,
+    /// True word-5-gram Jaccard similarity to the original.
+    pub jaccard: f64,
+}
+
+/// Paragraphs shorter than this many words are not used: they are
+/// headings, list items and code fragments more than prose.
+const MIN_PARAGRAPH_WORDS: usize = 6;
+/// Documents held back to shuffle the output.
+const SHUFFLE_WINDOW: usize = 4096;
+
+/// Scraping boilerplate for [`EditKind::Boilerplate`].
+const BOILERPLATE: [&str; 12] = [
+    "Share this article",
+    "Subscribe to our newsletter for the latest updates.",
+    "Advertisement",
+    "This site uses cookies. By continuing to browse you agree to our use of cookies.",
+    "Follow us on Twitter and Facebook",
+    "Related articles",
+    "Read more",
+    "All rights reserved.",
+    "Click here to subscribe",
+    "Sign up for our daily briefing",
+    "Leave a comment",
+    "Get it on Google Play",
+];
+
+/// Generates `options.docs` documents from the paragraphs of `corpus` and
+/// passes each to `emit`, in output order. Fails, having emitted only a
+/// part, if the input runs out of text.
+pub fn synthesize(
+    corpus: &dyn Corpus,
+    options: &SynthOptions,
+    mut emit: impl FnMut(&SynthDoc) -> Result<()>,
+) -> Result<()> {
+    validate(options)?;
+    let mut rng = Rng::new(options.seed);
+    let mut paragraphs = Paragraphs::new(corpus);
+    let mut vocabulary: Vec<String> = Vec::new();
+    let mut window: Vec<SynthDoc> = Vec::with_capacity(SHUFFLE_WINDOW);
+    let mut produced = 0usize;
+    let mut bases = 0u64;
+    let words = Shingling::default();
+    let mut scratch = String::new();
+    let mut shingles = |text: &str| {
+        normalize(text, &Normalization::default(), &mut scratch);
+        ShingleSet::new(&scratch, &words, 0)
+    };
+
+    while produced < options.docs {
+        let target = options.words.0 + rng.below(options.words.1 - options.words.0 + 1);
+        let Some(base) = paragraphs.next_document(target, options.words.0)? else {
+            return Err(Error::Config(format!(
+                "the input ran out of text after {produced} of {} documents; give more text or fewer --docs",
+                options.docs
+            )));
+        };
+        for paragraph in &base {
+            if vocabulary.len() < 50_000 {
+                vocabulary.extend(paragraph.split_whitespace().take(4).map(str::to_string));
+            }
+        }
+        let cluster = bases;
+        bases += 1;
+        let id = format!("d{:08}", produced);
+        let text = base.join("\n\n");
+        let original_set = shingles(&text);
+        let mut group = vec![SynthDoc {
+            id: id.clone(),
+            text,
+            cluster,
+            original: id.clone(),
+            kind: "original",
+            strength: 0.0,
+            jaccard: 1.0,
+        }];
+        produced += 1;
+        if rng.unit() < options.share {
+            let copies = 1 + rng.below(options.max_copies);
+            for _ in 0..copies {
+                if produced >= options.docs {
+                    break;
+                }
+                let edit = options.edits[rng.below(options.edits.len())];
+                let strength = edit.min + (edit.max - edit.min) * rng.unit();
+                let text = apply(edit.kind, strength, &base, &vocabulary, &mut rng);
+                let jaccard = shingles(&text).jaccard(&original_set);
+                let copy_cluster = if jaccard >= options.truth_threshold {
+                    cluster
+                } else {
+                    // Its own cluster: numbered past every base.
+                    u64::MAX - produced as u64
+                };
+                group.push(SynthDoc {
+                    id: format!("d{:08}", produced),
+                    text,
+                    cluster: copy_cluster,
+                    original: id.clone(),
+                    kind: edit.kind.name(),
+                    strength,
+                    jaccard,
+                });
+                produced += 1;
+            }
+        }
+        for doc in group {
+            if window.len() == SHUFFLE_WINDOW {
+                let out = window.swap_remove(rng.below(window.len()));
+                emit(&out)?;
+            }
+            window.push(doc);
+        }
+    }
+    while !window.is_empty() {
+        let out = window.swap_remove(rng.below(window.len()));
+        emit(&out)?;
+    }
+    Ok(())
+}
+
+/// Writes a synthesized corpus to `dir/corpus.jsonl` (`{"id", "text"}`)
+/// and its truth to `dir/truth.jsonl` (`{"id", "cluster", "original",
+/// "kind", "strength", "jaccard"}`), atomically. Returns the number of
+/// documents written.
+pub fn write(
+    corpus: &dyn Corpus,
+    options: &SynthOptions,
+    dir: &Path,
+    existing: Existing,
+) -> Result<u64> {
+    #[derive(serde::Serialize)]
+    struct DocOut<'a> {
+        id: &'a str,
+        text: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct TruthOut<'a> {
+        id: &'a str,
+        cluster: u64,
+        original: &'a str,
+        kind: &'a str,
+        strength: f64,
+        jaccard: f64,
+    }
+    write_folder_atomically(dir, existing, |tmp| {
+        let corpus_path = tmp.join("corpus.jsonl");
+        let truth_path = tmp.join("truth.jsonl");
+        let create = |path: &Path| {
+            File::create(path)
+                .map(BufWriter::new)
+                .map_err(|e| Error::io(path, e))
+        };
+        let (mut docs, mut truth) = (create(&corpus_path)?, create(&truth_path)?);
+        let mut count = 0u64;
+        synthesize(corpus, options, |doc| {
+            json_line(
+                &mut docs,
+                &DocOut {
+                    id: &doc.id,
+                    text: &doc.text,
+                },
+            )
+            .map_err(|e| Error::io(&corpus_path, e))?;
+            let record = TruthOut {
+                id: &doc.id,
+                cluster: doc.cluster,
+                original: &doc.original,
+                kind: doc.kind,
+                strength: (doc.strength * 1e4).round() / 1e4,
+                jaccard: (doc.jaccard * 1e6).round() / 1e6,
+            };
+            json_line(&mut truth, &record).map_err(|e| Error::io(&truth_path, e))?;
+            count += 1;
+            Ok(())
+        })?;
+        for (out, path) in [(docs, &corpus_path), (truth, &truth_path)] {
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|file| file.sync_all())
+                .map_err(|e| Error::io(path, e))?;
+        }
+        Ok(count)
+    })
+}
+
+fn json_line<T: serde::Serialize>(out: &mut impl Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+fn validate(options: &SynthOptions) -> Result<()> {
+    let fail = |m: &str| Err(Error::Config(m.to_string()));
+    if !(0.0..=1.0).contains(&options.share) {
+        return fail("share must be in [0, 1]");
+    }
+    if options.max_copies == 0 {
+        return fail("max copies must be at least 1");
+    }
+    if options.edits.is_empty() {
+        return fail("at least one edit kind is needed");
+    }
+    if options.words.0 == 0 || options.words.0 > options.words.1 {
+        return fail("word range must be 1 ≤ min ≤ max");
+    }
+    for edit in &options.edits {
+        if !(edit.min <= edit.max && edit.min >= 0.0) {
+            return fail("strength ranges must be 0 ≤ min ≤ max");
+        }
+    }
+    Ok(())
+}
+
+/// The stream of unused, unseen paragraphs of a corpus, grouped into base
+/// documents within one input document at a time.
+struct Paragraphs<'a> {
+    records: Box<dyn Iterator<Item = crate::read::Record> + Send + 'a>,
+    pending: std::collections::VecDeque<String>,
+    seen: HashSet<u64, ahash::RandomState>,
+    scratch: String,
+}
+
+impl<'a> Paragraphs<'a> {
+    fn new(corpus: &'a dyn Corpus) -> Self {
+        Paragraphs {
+            records: corpus.records(),
+            pending: Default::default(),
+            seen: HashSet::default(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Refills `pending` from the next input document; false at the end.
+    fn refill(&mut self) -> bool {
+        for record in self.records.by_ref() {
+            let Ok(doc) = record else { continue };
+            for block in split_paragraphs(&doc.text) {
+                if block.split_whitespace().count() < MIN_PARAGRAPH_WORDS {
+                    continue;
+                }
+                normalize(&block, &Normalization::default(), &mut self.scratch);
+                if self.seen.insert(xxh3_64(self.scratch.as_bytes())) {
+                    self.pending.push_back(block);
+                }
+            }
+            if !self.pending.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Consecutive paragraphs of one input document adding up to about
+    /// `target` words (at least `least`), or `None` when the input is spent.
+    fn next_document(&mut self, target: usize, least: usize) -> Result<Option<Vec<String>>> {
+        loop {
+            if self.pending.is_empty() && !self.refill() {
+                return Ok(None);
+            }
+            let mut doc = Vec::new();
+            let mut words = 0;
+            while let Some(p) = self.pending.front() {
+                let n = p.split_whitespace().count();
+                if words > 0 && words + n > target {
+                    break;
+                }
+                words += n;
+                doc.extend(self.pending.pop_front());
+            }
+            if words >= least {
+                return Ok(Some(doc));
+            }
+            // Too short, and this input document has nothing more: the
+            // leftover is dropped rather than joined to unrelated text.
+        }
+    }
+}
+
+/// Blank-line separated blocks, each with its lines joined by single
+/// newlines and trimmed.
+fn split_paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line.trim());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    out
+}
+
+/// Applies one edit to the paragraphs of an original.
+fn apply(
+    kind: EditKind,
+    strength: f64,
+    base: &[String],
+    vocabulary: &[String],
+    rng: &mut Rng,
+) -> String {
+    match kind {
+        EditKind::Words => {
+            let edited: Vec<String> = base
+                .iter()
+                .map(|p| {
+                    let mut out: Vec<&str> = Vec::new();
+                    for word in p.split_whitespace() {
+                        if rng.unit() >= strength {
+                            out.push(word);
+                            continue;
+                        }
+                        let random = vocabulary
+                            .get(rng.below(vocabulary.len().max(1)))
+                            .map_or("the", String::as_str);
+                        match rng.below(3) {
+                            0 => out.push(random),
+                            1 => {
+                                out.push(word);
+                                out.push(random);
+                            }
+                            _ => {}
+                        }
+                    }
+                    out.join(" ")
+                })
+                .collect();
+            edited.join("\n\n")
+        }
+        EditKind::Reorder => {
+            let edited: Vec<String> = base
+                .iter()
+                .map(|p| {
+                    let mut sentences = split_sentences(p);
+                    let swaps = (strength * sentences.len() as f64).round() as usize;
+                    for _ in 0..swaps {
+                        if sentences.len() < 2 {
+                            break;
+                        }
+                        let i = rng.below(sentences.len() - 1);
+                        sentences.swap(i, i + 1);
+                    }
+                    sentences.join(" ")
+                })
+                .collect();
+            edited.join("\n\n")
+        }
+        EditKind::DropParagraphs => {
+            let mut kept: Vec<&String> = base.iter().collect();
+            let drops = ((strength * base.len() as f64).round() as usize).max(1);
+            for _ in 0..drops {
+                if kept.len() < 2 {
+                    break;
+                }
+                kept.remove(rng.below(kept.len()));
+            }
+            kept.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        }
+        EditKind::Boilerplate => {
+            let lines = strength.round().max(1.0) as usize;
+            let mut before = Vec::new();
+            let mut after = Vec::new();
+            for _ in 0..lines {
+                let line = BOILERPLATE[rng.below(BOILERPLATE.len())];
+                if rng.below(2) == 0 {
+                    before.push(line);
+                } else {
+                    after.push(line);
+                }
+            }
+            let mut parts: Vec<&str> = before;
+            parts.extend(base.iter().map(String::as_str));
+            parts.extend(after);
+            parts.join("\n\n")
+        }
+        EditKind::DoubledHeadline => {
+            let first = split_sentences(&base[0])
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let headline: String = first
+                .split_whitespace()
+                .take(20)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let repeats = strength.round().max(1.0) as usize;
+            let mut parts = vec![headline.as_str(); repeats];
+            parts.extend(base.iter().map(String::as_str));
+            parts.join("\n\n")
+        }
+        EditKind::Noise => {
+            let edited: Vec<String> = base
+                .iter()
+                .map(|p| {
+                    let mut out = String::with_capacity(p.len() + 16);
+                    for (i, word) in p.split_whitespace().enumerate() {
+                        if i > 0 {
+                            out.push(' ');
+                        }
+                        if rng.unit() >= strength {
+                            out.push_str(word);
+                            continue;
+                        }
+                        match rng.below(4) {
+                            0 => out.push_str(&word.to_uppercase()),
+                            1 => out.push_str(&word.to_lowercase()),
+                            2 => {
+                                out.push_str(word.trim_matches(|c: char| c.is_ascii_punctuation()));
+                                out.push(',');
+                            }
+                            _ => {
+                                out.push_str(word);
+                                out.push_str(if rng.below(2) == 0 { "  " } else { "\n" });
+                            }
+                        }
+                    }
+                    out
+                })
+                .collect();
+            edited.join("\n\n")
+        }
+        EditKind::Truncate => {
+            let total: usize = base.iter().map(|p| p.split_whitespace().count()).sum();
+            let mut keep = ((strength * total as f64).round() as usize).max(1);
+            let mut parts = Vec::new();
+            for p in base {
+                if keep == 0 {
+                    break;
+                }
+                let words: Vec<&str> = p.split_whitespace().collect();
+                let take = keep.min(words.len());
+                parts.push(words[..take].join(" "));
+                keep -= take;
+            }
+            parts.join("\n\n")
+        }
+    }
+}
+
+/// Sentences: split after `.`, `!` or `?` followed by white space.
+fn split_sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends = matches!(b, b'.' | b'!' | b'?')
+            && bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace());
+        if ends {
+            out.push(text[start..=i].trim().to_string());
+            start = i + 1;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest.to_string());
+    }
+    out
+}
+
+/// SplitMix64: small, fast and fixed, so corpora are reproducible
+/// everywhere from their seed.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        crate::minhash::splitmix64(&mut self.0)
+    }
+
+    /// Uniform in `0..n` (`n` > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Document;
+
+    fn prose() -> Vec<Document> {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/devils-dictionary.txt"
+        ))
+        .expect("committed test data");
+        vec![Document::new("devil", text)]
+    }
+
+    fn generate(options: &SynthOptions) -> Vec<SynthDoc> {
+        let mut docs = Vec::new();
+        synthesize(&prose(), options, |d| {
+            docs.push(d.clone());
+            Ok(())
+        })
+        .unwrap();
+        docs
+    }
+
+    #[test]
+    fn same_seed_same_corpus_other_seed_other_corpus() {
+        let options = SynthOptions {
+            docs: 150,
+            words: (30, 120),
+            ..SynthOptions::default()
+        };
+        let a = generate(&options);
+        assert_eq!(a.len(), 150);
+        assert_eq!(a, generate(&options));
+        let b = generate(&SynthOptions { seed: 2, ..options });
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn recorded_jaccard_matches_a_recomputation() {
+        let options = SynthOptions {
+            docs: 200,
+            share: 0.8,
+            words: (30, 120),
+            ..SynthOptions::default()
+        };
+        let docs = generate(&options);
+        let by_id: std::collections::HashMap<&str, &SynthDoc> =
+            docs.iter().map(|d| (d.id.as_str(), d)).collect();
+        let mut scratch = String::new();
+        let mut set = |t: &str| {
+            normalize(t, &Normalization::default(), &mut scratch);
+            ShingleSet::new(&scratch, &Shingling::default(), 0)
+        };
+        let mut copies = 0;
+        let mut kinds = HashSet::new();
+        for doc in &docs {
+            let original = by_id[doc.original.as_str()];
+            let exact = set(&doc.text).jaccard(&set(&original.text));
+            assert!(
+                (exact - doc.jaccard).abs() < 1e-12,
+                "{}: {exact} vs {}",
+                doc.id,
+                doc.jaccard
+            );
+            if doc.kind != "original" {
+                copies += 1;
+                kinds.insert(doc.kind);
+                assert_eq!(
+                    doc.cluster == original.cluster,
+                    doc.jaccard >= 0.8,
+                    "{}",
+                    doc.id
+                );
+            }
+        }
+        assert!(copies > 60, "{copies}");
+        assert_eq!(kinds.len(), EditKind::ALL.len(), "{kinds:?}");
+    }
+
+    #[test]
+    fn bases_do_not_share_paragraphs() {
+        let docs = generate(&SynthOptions {
+            docs: 100,
+            share: 0.0,
+            words: (30, 120),
+            ..SynthOptions::default()
+        });
+        let mut seen = HashSet::new();
+        for doc in &docs {
+            for paragraph in doc.text.split("\n\n") {
+                assert!(seen.insert(paragraph.to_string()), "repeated: {paragraph}");
+            }
+        }
+    }
+
+    #[test]
+    fn running_out_of_text_is_an_error() {
+        let options = SynthOptions {
+            docs: 1_000_000,
+            ..SynthOptions::default()
+        };
+        let err = synthesize(&prose(), &options, |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ran out of text"), "{err}");
+    }
+
+    #[test]
+    fn edits_do_what_they_say() {
+        let base = vec![
+            "First sentence here. Second one follows! Third ends it?".to_string(),
+            "Another paragraph with several words in it.".to_string(),
+        ];
+        let vocab = vec!["zebra".to_string()];
+        let mut rng = Rng::new(1);
+        let headline = apply(EditKind::DoubledHeadline, 1.0, &base, &vocab, &mut rng);
+        assert!(
+            headline.starts_with("First sentence here.\n\nFirst sentence here."),
+            "{headline}"
+        );
+        let truncated = apply(EditKind::Truncate, 0.5, &base, &vocab, &mut rng);
+        assert_eq!(truncated.split_whitespace().count(), 8);
+        let dropped = apply(EditKind::DropParagraphs, 0.1, &base, &vocab, &mut rng);
+        assert!(!dropped.contains("\n\n"));
+        let boiler = apply(EditKind::Boilerplate, 3.0, &base, &vocab, &mut rng);
+        assert_eq!(boiler.split("\n\n").count(), 5);
+        let same = apply(EditKind::Words, 0.0, &base, &vocab, &mut rng);
+        assert_eq!(same, base.join("\n\n"));
+        assert_eq!(split_sentences("A b. C d! E"), ["A b.", "C d!", "E"]);
+    }
+}
