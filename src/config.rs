@@ -79,6 +79,13 @@ impl Config {
             if b.bands == 0 || b.rows == 0 {
                 return fail("bands and rows must be at least 1".to_string());
             }
+            // Checked one by one first, so the product cannot overflow.
+            if b.bands > self.num_perm || b.rows > self.num_perm {
+                return fail(format!(
+                    "bands ({}) and rows ({}) must each be at most num_perm {}",
+                    b.bands, b.rows, self.num_perm
+                ));
+            }
             if b.slots() > self.num_perm {
                 return fail(format!(
                     "bands × rows = {} × {} = {} exceeds num_perm {}",
@@ -131,6 +138,13 @@ mod tests {
             },
             Config {
                 banding: Some(Banding { bands: 20, rows: 7 }),
+                ..Default::default()
+            },
+            Config {
+                banding: Some(Banding {
+                    bands: usize::MAX / 2 + 1,
+                    rows: 2,
+                }),
                 ..Default::default()
             },
         ];

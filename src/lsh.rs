@@ -26,11 +26,12 @@
 //!
 //! A bucket of k documents holds k(k−1)/2 pairs: 50,000 near-identical
 //! error pages would make over a billion. So a bucket larger than
-//! [`BUCKET_ALL_PAIRS`] pairs each document only with the bucket's first
-//! [`BUCKET_ALL_PAIRS`] documents: linear in k, and each member still meets
-//! many others it shares the band with (and meets more through other bands).
+//! [`BUCKET_ALL_PAIRS`] pairs each later document only with the bucket's
+//! first [`BUCKET_ALL_PAIRS`] documents and with its neighbour in the
+//! bucket: linear in k. The S-curve's promise holds for buckets up to that
+//! size; in larger ones a pair can be missed in this band, and is usually
+//! met through another band or through a chain of verified pairs.
 
-use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::read::DocId;
@@ -131,60 +132,66 @@ pub struct CandidatePair {
     pub second: DocId,
 }
 
-/// The candidate pairs among `docs`, whose band keys are
-/// `keys[i * bands..(i + 1) * bands]` for the i-th entry of `docs`.
-/// Sorted, without repeats.
-pub fn candidates(docs: &[DocId], keys: &[BandKey], bands: usize) -> Vec<CandidatePair> {
+/// The candidate pairs that band `band` gives among `docs`, whose band
+/// keys are `keys[i * bands..(i + 1) * bands]` for the i-th entry of
+/// `docs`. Unsorted, and pairs may repeat across bands; the pipeline runs
+/// bands in parallel and merges them (see [`candidates`] for the
+/// sequential equivalent).
+pub fn band_pairs(
+    docs: &[DocId],
+    keys: &[BandKey],
+    bands: usize,
+    band: usize,
+) -> Vec<CandidatePair> {
     debug_assert_eq!(
         docs.len() * bands,
         keys.len(),
         "one key per band per document"
     );
-    let mut pairs: Vec<u64> = (0..bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let mut table: Vec<(BandKey, u32)> = docs
-                .iter()
-                .enumerate()
-                .map(|(i, doc)| (keys[i * bands + band], doc.0))
-                .collect();
-            table.sort_unstable();
-            let mut pairs = Vec::new();
-            for run in table
-                .chunk_by(|x, y| x.0 == y.0)
-                .filter(|run| run.len() > 1)
-            {
-                let heads = &run[..run.len().min(BUCKET_ALL_PAIRS)];
-                for (i, &(_, a)) in run.iter().enumerate() {
-                    // Within the heads each pair once; beyond them, each
-                    // member with every head.
-                    let partners = if i < heads.len() {
-                        &heads[i + 1..]
-                    } else {
-                        heads
-                    };
-                    for &(_, b) in partners {
-                        pairs.push(pack(a, b));
-                    }
+    let mut table: Vec<(BandKey, DocId)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, &doc)| (keys[i * bands + band], doc))
+        .collect();
+    table.sort_unstable();
+    let mut pairs = Vec::new();
+    for run in table
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() > 1)
+    {
+        let heads = run.len().min(BUCKET_ALL_PAIRS);
+        for (i, &(_, a)) in run.iter().enumerate() {
+            if i < heads {
+                // Within the heads: every pair once.
+                pairs.extend(run[i + 1..heads].iter().map(|&(_, b)| pair(a, b)));
+            } else {
+                // Beyond them: every head, and the neighbour, so that two
+                // late members of a huge bucket still meet.
+                pairs.extend(run[..heads].iter().map(|&(_, b)| pair(a, b)));
+                if i > heads {
+                    pairs.push(pair(run[i - 1].1, a));
                 }
             }
-            pairs
-        })
+        }
+    }
+    pairs
+}
+
+/// Every band's candidate pairs, sorted, without repeats. Sequential; the
+/// pipeline does the same with the bands in parallel.
+pub fn candidates(docs: &[DocId], keys: &[BandKey], bands: usize) -> Vec<CandidatePair> {
+    let mut pairs: Vec<CandidatePair> = (0..bands)
+        .flat_map(|band| band_pairs(docs, keys, bands, band))
         .collect();
-    pairs.par_sort_unstable();
+    pairs.sort_unstable();
     pairs.dedup();
-    pairs.into_iter().map(unpack).collect()
+    pairs
 }
 
-fn pack(a: u32, b: u32) -> u64 {
-    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-    (u64::from(lo) << 32) | u64::from(hi)
-}
-
-fn unpack(pair: u64) -> CandidatePair {
+fn pair(a: DocId, b: DocId) -> CandidatePair {
     CandidatePair {
-        first: DocId((pair >> 32) as u32),
-        second: DocId(pair as u32),
+        first: a.min(b),
+        second: a.max(b),
     }
 }
 
@@ -229,7 +236,11 @@ mod tests {
         let keys = vec![7u64; n as usize]; // one band, one bucket
         let pairs = candidates(&docs, &keys, 1);
         let h = BUCKET_ALL_PAIRS;
-        assert_eq!(pairs.len(), h * (h - 1) / 2 + (n as usize - h) * h);
+        let neighbours = n as usize - h - 1;
+        assert_eq!(
+            pairs.len(),
+            h * (h - 1) / 2 + (n as usize - h) * h + neighbours
+        );
         // Every member meets the first document.
         for d in 1..n {
             let pair = CandidatePair {

@@ -15,6 +15,10 @@
 //! batch by batch. Pass 2 keeps the shingle sets of the documents that are
 //! in candidate pairs, and none with estimated verification.
 //!
+//! A document whose normalized text is empty (only punctuation, say) has
+//! nothing to compare: it is kept and never clustered, rather than being
+//! an "exact duplicate" of every other such document.
+//!
 //! Determinism: documents get their [`DocId`] in input order, batches are
 //! reassembled in order, candidate pairs are sorted, and clusters are built
 //! in document order; the output does not depend on the thread count.
@@ -28,7 +32,7 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 use crate::cluster::{components, Cluster, ClusterId, Member};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::lsh::{candidates, BandKey, Banding};
+use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::normalize;
 use crate::read::{Corpus, DocId, Document, Origin, Skip};
@@ -92,7 +96,8 @@ const VERIFY_CHUNK: usize = 1024;
 
 /// What pass 1 keeps of one document.
 struct Sketch {
-    exact: u128,
+    /// Hash of the normalized text; `None` when that is empty.
+    exact: Option<u128>,
     keys: Vec<BandKey>,
     slots: Option<Vec<u32>>,
 }
@@ -135,8 +140,17 @@ pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Res
     let mut summary = Summary::default();
     let table = sketch_corpus(corpus, config, &hasher, banding, progress, &mut summary)?;
 
-    progress.begin(Stage::Candidates, None);
-    let pairs = candidates(&table.lsh_docs, &table.lsh_keys, banding.bands);
+    progress.begin(Stage::Candidates, Some(banding.bands as u64));
+    let mut pairs: Vec<CandidatePair> = (0..banding.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            let pairs = band_pairs(&table.lsh_docs, &table.lsh_keys, banding.bands, band);
+            progress.advance(1);
+            pairs
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
     progress.end();
     summary.candidate_pairs = pairs.len() as u64;
 
@@ -236,9 +250,14 @@ fn sketch_corpus(
             table.ids.push(doc.id);
             table.bytes.push(doc.text.len() as u64);
             table.origins.push(doc.origin);
-            let first = *first_copies.entry(sketch.exact).or_insert(id);
+            let first = match sketch.exact {
+                Some(exact) => *first_copies.entry(exact).or_insert(id),
+                None => id,
+            };
             table.first_copy.push(first);
-            if first == id {
+            if sketch.exact.is_none() {
+                // Nothing to compare: kept, never clustered (see module docs).
+            } else if first == id {
                 table.lsh_docs.push(id);
                 table.lsh_keys.extend_from_slice(&sketch.keys);
             } else {
@@ -276,7 +295,7 @@ fn sketch(
     let mut keys = Vec::with_capacity(banding.bands);
     banding.keys(slots, &mut keys);
     Sketch {
-        exact: xxh3_128_with_seed(text.as_bytes(), config.seed),
+        exact: (!text.is_empty()).then(|| xxh3_128_with_seed(text.as_bytes(), config.seed)),
         keys,
         slots: keep_slots.then(|| slots.to_vec()),
     }
@@ -287,7 +306,7 @@ fn load_shingle_sets(
     corpus: &dyn Corpus,
     config: &Config,
     table: &Table,
-    pairs: &[crate::lsh::CandidatePair],
+    pairs: &[CandidatePair],
     progress: &dyn Progress,
 ) -> Result<ShingleSets> {
     let mut wanted = vec![false; table.ids.len()];
@@ -426,6 +445,18 @@ mod tests {
             .map(|m| from_vec.id(m.doc))
             .collect();
         assert_eq!(ids, ["x", "z", "w"]);
+    }
+
+    #[test]
+    fn documents_without_words_are_never_clustered() {
+        let docs = vec![
+            Document::new("a", "* * *"),
+            Document::new("b", "* * *"),
+            Document::new("c", "---"),
+        ];
+        let report = run(&docs, &Config::default(), &NoProgress).unwrap();
+        assert!(report.clusters.is_empty());
+        assert_eq!(report.summary.kept, 3);
     }
 
     #[test]

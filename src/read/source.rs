@@ -194,14 +194,26 @@ impl Files {
                 continue;
             }
             let path = entry.path();
-            // Symbolic links to folders are not followed, so a link cycle
-            // cannot make the walk endless; links to files are read.
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if is_dir {
-                self.walk(root, &path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                self.push(path, relative);
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            // Links are followed to see what they point at; a link to a
+            // folder is not walked, so a link cycle cannot make the walk
+            // endless.
+            let skip = |reason: &str| Skip {
+                source: relative.display().to_string(),
+                line: None,
+                reason: SkipReason::Unreadable(reason.to_string()),
+            };
+            match fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() && is_link => self
+                    .listing_skips
+                    .push(skip("a link to a folder (not followed)")),
+                Ok(meta) if meta.is_dir() => self.walk(root, &path),
+                Ok(meta) if meta.is_file() => self.push(path, relative),
+                // A pipe or device would block or never end.
+                Ok(_) => self.listing_skips.push(skip("not a regular file")),
+                // A dangling link: reading it reports the error.
+                Err(_) => self.push(path, relative),
             }
         }
     }

@@ -37,7 +37,10 @@ proptest! {
     /// short or strange the text.
     #[test]
     fn identical_documents_always_cluster(text in "\\PC{1,200}", copies in 2usize..5) {
-        prop_assume!(!text.trim().is_empty());
+        let mut normalized = String::new();
+        normalize(&text, &Normalization::ALL, &mut normalized);
+        // Texts without words are never clustered, by design.
+        prop_assume!(!normalized.is_empty());
         let mut docs = vec![Document::new("other", "an unrelated text that shares nothing much")];
         docs.extend((0..copies).map(|i| Document::new(format!("copy{i}"), text.clone())));
         let report = run(&docs, &Config::default(), &NoProgress).unwrap();
