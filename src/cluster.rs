@@ -15,8 +15,7 @@
 use crate::read::DocId;
 
 /// Which member of a cluster survives `dedup`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Keep {
     /// The first in input order.
     #[default]
@@ -28,6 +27,15 @@ pub enum Keep {
 }
 
 impl Keep {
+    /// The policy's name, as the CLI and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Keep::First => "first",
+            Keep::Longest => "longest",
+            Keep::Shortest => "shortest",
+        }
+    }
+
     /// The member to keep, given each member's length in bytes.
     /// `members` must be non-empty and in input order.
     pub fn choose(self, members: &[DocId], len: impl Fn(DocId) -> u64) -> DocId {

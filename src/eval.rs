@@ -229,8 +229,16 @@ pub struct Bucket {
     pub recall: f64,
 }
 
-/// Scores `pred` against `truth`.
+/// Scores `pred` against `truth`. The truth must list every document (a
+/// cluster report leaves singletons out, so it cannot say which documents
+/// exist).
 pub fn evaluate(truth: &Clustering, pred: &Clustering) -> Result<Scores> {
+    if !truth.complete {
+        return Err(Error::Mismatch(
+            "the truth must list every document as {\"id\", \"cluster\"}, not as a cluster report"
+                .to_string(),
+        ));
+    }
     check_ids(truth, pred)?;
     let n = truth.len();
     // Predicted label per truth document; unlisted ones get fresh

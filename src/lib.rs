@@ -84,5 +84,16 @@ mod tests {
         assert_send_sync::<crate::Files>();
         assert_send_sync::<crate::MinHasher>();
         assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::Summary>();
+        assert_send_sync::<crate::Cluster>();
+        assert_send_sync::<crate::Signature>();
+        assert_send_sync::<crate::ShingleSet>();
+        assert_send_sync::<crate::ShingleSets>();
+        assert_send_sync::<crate::Banding>();
+        assert_send_sync::<crate::Skip>();
+        assert_send_sync::<crate::eval::Clustering>();
+        assert_send_sync::<crate::eval::Scores>();
+        assert_send_sync::<crate::synth::SynthOptions>();
+        assert_send_sync::<crate::write::Written>();
     }
 }

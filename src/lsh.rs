@@ -40,7 +40,7 @@ use crate::read::DocId;
 pub type BandKey = u64;
 
 /// How signatures are cut into bands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Banding {
     /// Number of bands.
     pub bands: usize,

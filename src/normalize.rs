@@ -23,7 +23,7 @@ use std::iter::Peekable;
 use unicode_normalization::UnicodeNormalization;
 
 /// Which normalization steps to apply. All are on by default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Normalization {
     /// Unicode NFKC.
     pub nfkc: bool,

@@ -188,6 +188,7 @@ pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Res
     Ok(Report {
         summary,
         clusters,
+        pairs: similar,
         ids: table.ids,
         bytes: table.bytes,
         origins: table.origins,
@@ -212,7 +213,6 @@ fn sketch_corpus(
     };
     let mut first_copies: HashMap<u128, DocId, ahash::RandomState> = HashMap::default();
     let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let keep_slots = config.verification == Verification::Estimate;
 
     progress.begin(Stage::Sketch, None);
     let mut batch: Vec<Document> = Vec::with_capacity(BATCH_DOCS);
@@ -241,7 +241,7 @@ fn sketch_corpus(
             .par_iter()
             .map_init(
                 || (String::new(), hasher.empty()),
-                |(text, slots), doc| sketch(doc, config, hasher, banding, keep_slots, text, slots),
+                |(text, slots), doc| sketch(doc, config, hasher, banding, text, slots),
             )
             .collect();
         for (doc, sketch) in batch.drain(..).zip(sketches) {
@@ -283,7 +283,6 @@ fn sketch(
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
-    keep_slots: bool,
     text: &mut String,
     slots: &mut [u32],
 ) -> Sketch {
@@ -297,7 +296,8 @@ fn sketch(
     Sketch {
         exact: (!text.is_empty()).then(|| xxh3_128_with_seed(text.as_bytes(), config.seed)),
         keys,
-        slots: keep_slots.then(|| slots.to_vec()),
+        // Estimated verification compares signatures; exact needs none.
+        slots: (config.verification == Verification::Estimate).then(|| slots.to_vec()),
     }
 }
 

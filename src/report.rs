@@ -23,7 +23,7 @@ use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
 use crate::read::{DocId, Origin};
 use crate::shingle::Unit;
-use crate::verify::Verification;
+use crate::verify::{SimilarPair, Verification};
 
 /// The version of the JSON output format. Raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -38,6 +38,9 @@ pub struct Report {
     pub summary: Summary,
     /// Clusters of two or more documents, ordered by first member.
     pub clusters: Vec<Cluster>,
+    /// The verified pairs, sorted. Documents with the same normalized text
+    /// are joined without a pair: a pair's sides are first copies.
+    pub pairs: Vec<SimilarPair>,
     /// Every document's id, indexed by [`DocId`].
     pub ids: Vec<String>,
     /// Every document's original length in bytes.
@@ -114,7 +117,7 @@ pub struct Summary {
 }
 
 /// The settings a run used, as reported.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parameters {
     /// Normalization steps, comma-separated.
     pub normalization: String,
@@ -204,25 +207,15 @@ impl Summary {
             self.docs_per_second(),
             self.megabytes_per_second()
         );
-        let unit = match p.unit {
-            Unit::Word => "word",
-            Unit::Char => "char",
-        };
+        let unit = p.unit.name();
         out += &format!(
             "  parameters: {unit} {}-grams, {} permutations, seed {}, threshold {}, {} verification, keep {}\n",
             p.ngram,
             p.num_perm,
             p.seed,
             p.threshold,
-            match p.verification {
-                Verification::Exact => "exact",
-                Verification::Estimate => "estimated",
-            },
-            match p.keep {
-                Keep::First => "first",
-                Keep::Longest => "longest",
-                Keep::Shortest => "shortest",
-            }
+            p.verification.name(),
+            p.keep.name(),
         );
         out += &format!("  normalize:  {}\n", p.normalization);
         let curve: Vec<String> = p
@@ -308,7 +301,42 @@ struct SummaryOut<'a> {
     similar_pairs: u64,
     bytes: u64,
     seconds: f64,
-    parameters: &'a Parameters,
+    parameters: ParametersOut<'a>,
+}
+
+#[derive(Serialize)]
+struct ParametersOut<'a> {
+    normalization: &'a str,
+    unit: &'static str,
+    ngram: usize,
+    num_perm: usize,
+    seed: u64,
+    hash_scheme: &'static str,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    banding_auto: bool,
+    candidate_probability: &'a [[f64; 2]],
+    verification: &'static str,
+    keep: &'static str,
+}
+
+fn parameters_out(p: &Parameters) -> ParametersOut<'_> {
+    ParametersOut {
+        normalization: &p.normalization,
+        unit: p.unit.name(),
+        ngram: p.ngram,
+        num_perm: p.num_perm,
+        seed: p.seed,
+        hash_scheme: p.hash_scheme,
+        threshold: p.threshold,
+        bands: p.bands,
+        rows: p.rows,
+        banding_auto: p.banding_auto,
+        candidate_probability: &p.candidate_probability,
+        verification: p.verification.name(),
+        keep: p.keep.name(),
+    }
 }
 
 #[derive(Serialize)]
@@ -349,7 +377,7 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
         similar_pairs: summary.similar_pairs,
         bytes: summary.bytes,
         seconds: summary.elapsed.as_secs_f64(),
-        parameters: &summary.parameters,
+        parameters: parameters_out(&summary.parameters),
     }
 }
 
@@ -420,6 +448,7 @@ mod tests {
                     member(3, 1.0, false),
                 ],
             }],
+            pairs: Vec::new(),
             ids: ["a", "b", "c", "d"].map(String::from).to_vec(),
             bytes: vec![1, 2, 3, 4],
             origins: vec![Origin { source: 0, line: 0 }; 4],

@@ -22,8 +22,7 @@
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// What a shingle is made of.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Unit {
     /// White-space separated words.
     #[default]
@@ -32,8 +31,18 @@ pub enum Unit {
     Char,
 }
 
+impl Unit {
+    /// The unit's name, as the CLI and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Word => "word",
+            Unit::Char => "char",
+        }
+    }
+}
+
 /// How to cut text into shingles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shingling {
     /// Words or characters. Default: words.
     pub unit: Unit,

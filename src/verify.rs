@@ -22,14 +22,23 @@ use crate::read::DocId;
 use crate::shingle::ShingleSet;
 
 /// How candidate pairs are checked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Verification {
     /// Exact Jaccard of the shingle sets (re-reads candidate documents).
     #[default]
     Exact,
     /// The MinHash estimate from the signatures.
     Estimate,
+}
+
+impl Verification {
+    /// The mode's name, as the CLI and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verification::Exact => "exact",
+            Verification::Estimate => "estimate",
+        }
+    }
 }
 
 /// A verified pair and its similarity.

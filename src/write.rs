@@ -65,7 +65,7 @@ pub fn write_corpus(
     // A link inside an input folder may point into the output: replacing
     // the output must not delete what it points to.
     let out_abs = absolute(out);
-    for source in files.sources().iter().filter(|s| !s.stdin) {
+    for source in files.sources().iter().filter(|s| !s.temporary) {
         let real = absolute(&source.path);
         if real.starts_with(&out_abs) {
             return Err(Error::OutputOverlapsInput {
@@ -74,7 +74,8 @@ pub fn write_corpus(
             });
         }
     }
-    let named_inputs = files.roots().len() + usize::from(files.sources().iter().any(|s| s.stdin));
+    let named_inputs =
+        files.roots().len() + usize::from(files.sources().iter().any(|s| s.temporary));
     let single_file = named_inputs == 1
         && files.sources().len() == 1
         && files.roots().iter().all(|root| !root.is_dir());

@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::read::{Skip, SkipReason};
+use crate::read::{Document, Skip, SkipReason};
 
 /// Large reads keep system-call overhead negligible on big files.
 const READ_BUFFER: usize = 256 * 1024;
@@ -81,8 +81,9 @@ pub struct Source {
     pub name: String,
     /// How its documents are laid out.
     pub format: Format,
-    /// True for the copy of standard input.
-    pub stdin: bool,
+    /// True for a temporary copy (of standard input, or of a spooled
+    /// stream) rather than a path the user named.
+    pub temporary: bool,
 }
 
 /// A corpus on disk: the sorted list of files under the given inputs.
@@ -96,7 +97,9 @@ pub struct Files {
     roots: Vec<PathBuf>,
     listing_skips: Vec<Skip>,
     options: ReadOptions,
-    _stdin_copy: Option<tempfile::NamedTempFile>,
+    /// Temporary copies (of stdin, of a spooled stream) that live as long
+    /// as the corpus.
+    _copies: Vec<tempfile::NamedTempFile>,
 }
 
 impl Files {
@@ -113,7 +116,7 @@ impl Files {
             roots: Vec::new(),
             listing_skips: Vec::new(),
             options,
-            _stdin_copy: None,
+            _copies: Vec::new(),
         };
         for input in inputs {
             if input.as_os_str() == "-" {
@@ -141,11 +144,7 @@ impl Files {
     }
 
     fn add_stdin(&mut self, tmp_dir: Option<&Path>) -> Result<()> {
-        let tmp = match tmp_dir {
-            Some(dir) => tempfile::NamedTempFile::new_in(dir),
-            None => tempfile::NamedTempFile::new(),
-        }
-        .map_err(|e| Error::io(tmp_dir.unwrap_or(Path::new("temporary folder")), e))?;
+        let tmp = temporary(tmp_dir)?;
         let mut out = io::BufWriter::new(tmp.as_file());
         io::copy(&mut io::stdin().lock(), &mut out).map_err(|e| Error::io("-", e))?;
         io::Write::flush(&mut out).map_err(|e| Error::io(tmp.path(), e))?;
@@ -159,10 +158,56 @@ impl Files {
             relative: PathBuf::from("stdin"),
             name: "stdin".to_string(),
             format,
-            stdin: true,
+            temporary: true,
         });
-        self._stdin_copy = Some(tmp);
+        self._copies.push(tmp);
         Ok(())
+    }
+
+    /// A corpus made of one stream of documents, copied to a temporary JSON
+    /// Lines file so that it can be read more than once. For callers whose
+    /// documents come from a one-shot iterator.
+    ///
+    /// ```
+    /// use textdup::{Document, Files};
+    /// let stream = (0..3).map(|i| Document::new(format!("d{i}"), "the same words in every document here"));
+    /// let corpus = Files::spool(stream, None)?;
+    /// let report = textdup::run(&corpus, &Default::default(), &textdup::NoProgress)?;
+    /// assert_eq!(report.summary.removed, 2);
+    /// assert_eq!(report.id(report.clusters[0].members[2].doc), "d2");
+    /// # Ok::<(), textdup::Error>(())
+    /// ```
+    pub fn spool(
+        docs: impl IntoIterator<Item = Document>,
+        tmp_dir: Option<&Path>,
+    ) -> Result<Files> {
+        let tmp = temporary(tmp_dir)?;
+        let mut out = io::BufWriter::new(tmp.as_file());
+        for doc in docs {
+            let line = serde_json::json!({ "id": doc.id, "text": doc.text });
+            serde_json::to_writer(&mut out, &line)
+                .map_err(io::Error::from)
+                .and_then(|()| io::Write::write_all(&mut out, b"\n"))
+                .map_err(|e| Error::io(tmp.path(), e))?;
+        }
+        io::Write::flush(&mut out).map_err(|e| Error::io(tmp.path(), e))?;
+        drop(out);
+        let mut files = Files {
+            sources: Vec::new(),
+            roots: Vec::new(),
+            listing_skips: Vec::new(),
+            options: ReadOptions::default(),
+            _copies: Vec::new(),
+        };
+        files.sources.push(Source {
+            path: tmp.path().to_path_buf(),
+            relative: PathBuf::from("stream"),
+            name: "stream".to_string(),
+            format: Format::Jsonl,
+            temporary: true,
+        });
+        files._copies.push(tmp);
+        Ok(files)
     }
 
     fn walk(&mut self, root: &Path, dir: &Path) {
@@ -234,7 +279,7 @@ impl Files {
             relative,
             name,
             format,
-            stdin: false,
+            temporary: false,
         });
     }
 
@@ -257,6 +302,14 @@ impl Files {
     pub fn options(&self) -> &ReadOptions {
         &self.options
     }
+}
+
+fn temporary(tmp_dir: Option<&Path>) -> Result<tempfile::NamedTempFile> {
+    match tmp_dir {
+        Some(dir) => tempfile::NamedTempFile::new_in(dir),
+        None => tempfile::NamedTempFile::new(),
+    }
+    .map_err(|e| Error::io(tmp_dir.unwrap_or(Path::new("temporary folder")), e))
 }
 
 fn format_from_name(name: &str) -> Format {

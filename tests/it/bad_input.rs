@@ -174,14 +174,23 @@ fn links_to_folders_and_pipes_are_skipped_not_followed() {
     // A link back up would loop forever if followed.
     std::os::unix::fs::symlink(&input, input.join("loop")).unwrap();
     let fifo = input.join("pipe.txt");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
 
     let (summary, stderr) = scan_with_skips(&input);
     assert_eq!(summary["kept"], 1);
     assert_eq!(summary["skipped"], 2, "{summary}");
-    assert!(stderr.contains("loop: cannot read: a link to a folder (not followed)"), "{stderr}");
-    assert!(stderr.contains("pipe.txt: cannot read: not a regular file"), "{stderr}");
+    assert!(
+        stderr.contains("loop: cannot read: a link to a folder (not followed)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pipe.txt: cannot read: not a regular file"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -193,7 +202,13 @@ fn dedup_copies_what_it_can_and_warns_about_the_rest() {
     fs::write(input.join("b.txt"), GOOD).unwrap();
     std::os::unix::fs::symlink(dir.path().join("nowhere"), input.join("dangling.txt")).unwrap();
     let out = dir.path().join("out");
-    let run = textdup().args(["dedup", "-q"]).arg(&input).arg("-o").arg(&out).assert().code(2);
+    let run = textdup()
+        .args(["dedup", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
     assert!(stderr.contains("dangling.txt: cannot read"), "{stderr}");
     assert!(out.join("a.txt").exists());
