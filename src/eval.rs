@@ -27,6 +27,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// Fields with more distinct values than this get no recall breakdown.
+const MAX_BUCKETS: usize = 40;
+
 /// Ids to name in a mismatch error before "and N more".
 const NAMED_IDS: usize = 5;
 
@@ -213,7 +216,8 @@ pub struct Scores {
     /// Duplicates left in: a true cluster split over k predicted clusters
     /// leaves k − 1 extra copies.
     pub missed: u64,
-    /// Recall of duplicated documents broken down by each extra truth field.
+    /// Recall of duplicated documents broken down by each extra truth field
+    /// (fields with more than 40 distinct values are left out).
     pub breakdown: BTreeMap<String, Vec<Bucket>>,
 }
 
@@ -352,7 +356,9 @@ fn breakdown(
             entry.0 += 1;
             entry.1 += mates_found;
         }
-        if buckets.is_empty() {
+        // A field with a value per document (an id, a URL) is not a
+        // category: a breakdown by it would be as long as the corpus.
+        if buckets.is_empty() || buckets.len() > MAX_BUCKETS {
             continue;
         }
         let rows = buckets

@@ -96,6 +96,10 @@ pub struct SynthArgs {
     #[arg(long = "edit", value_name = "KIND[:MIN-MAX]", value_parser = parse_edit)]
     pub edits: Vec<Edit>,
 
+    /// Fewest and most words in a base document.
+    #[arg(long, default_value = "60-600", value_name = "MIN-MAX", value_parser = parse_range)]
+    pub words: (usize, usize),
+
     /// Copies less similar than this to their original are singletons in the truth.
     #[arg(long, default_value_t = 0.8, value_name = "T")]
     pub truth_threshold: f64,
@@ -111,6 +115,12 @@ pub struct SynthArgs {
     /// Replace DIR if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+fn parse_range(s: &str) -> Result<(usize, usize), String> {
+    let (lo, hi) = s.split_once('-').ok_or("expected MIN-MAX, like 60-600")?;
+    let number = |x: &str| x.trim().parse::<usize>().map_err(|e| format!("{x:?}: {e}"));
+    Ok((number(lo)?, number(hi)?))
 }
 
 fn parse_edit(s: &str) -> Result<Edit, String> {

@@ -210,6 +210,7 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
         share: args.share,
         max_copies: args.max_copies,
         truth_threshold: args.truth_threshold,
+        words: args.words,
         ..SynthOptions::default()
     };
     if !args.edits.is_empty() {
