@@ -7,6 +7,8 @@ mod common;
 mod bad_input;
 /// `textdup dedup`: output shapes, refusals, the removed list.
 mod dedup;
+/// `textdup synth` and `textdup eval`: benchmark corpora and scores.
+mod measure;
 /// LSH + verify against a brute-force all-pairs oracle.
 mod oracle;
 /// Invariants under random input (proptest).

@@ -1,0 +1,139 @@
+use std::fs;
+use std::path::Path;
+
+use crate::common::textdup;
+
+fn devils_dictionary() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/devils-dictionary.txt"
+    ))
+}
+
+fn synth(out: &Path, seed: &str) {
+    textdup()
+        .args([
+            "synth", "--docs", "250", "--words", "30-120", "--share", "0.6", "--seed", seed,
+            "--from",
+        ])
+        .arg(devils_dictionary())
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn synth_is_deterministic_and_eval_scores_a_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    synth(&a, "5");
+    synth(&b, "5");
+    synth(&c, "6");
+    for file in ["corpus.jsonl", "truth.jsonl"] {
+        assert_eq!(
+            fs::read(a.join(file)).unwrap(),
+            fs::read(b.join(file)).unwrap(),
+            "{file}"
+        );
+        assert_ne!(
+            fs::read(a.join(file)).unwrap(),
+            fs::read(c.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let corpus = fs::read_to_string(a.join("corpus.jsonl")).unwrap();
+    assert_eq!(corpus.lines().count(), 250);
+
+    let pred = dir.path().join("pred.jsonl");
+    textdup()
+        .args(["scan", "-q", "--clusters"])
+        .arg(&pred)
+        .arg(a.join("corpus.jsonl"))
+        .assert()
+        .success();
+    let out = textdup()
+        .args(["eval", "--json", "--truth"])
+        .arg(a.join("truth.jsonl"))
+        .arg("--pred")
+        .arg(&pred)
+        .assert()
+        .success();
+    let scores: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(scores["version"], 1);
+    assert_eq!(scores["documents"], 250);
+    assert!(scores["true_pairs"].as_u64().unwrap() > 50, "{scores}");
+    // The truth follows the same threshold: textdup should be near perfect.
+    assert!(scores["f1"].as_f64().unwrap() > 0.98, "{scores}");
+    assert!(
+        scores["breakdown"]["kind"].as_array().unwrap().len() >= 7,
+        "{scores}"
+    );
+
+    // The text form names every figure.
+    let out = textdup()
+        .args(["eval", "--truth"])
+        .arg(a.join("truth.jsonl"))
+        .arg("--pred")
+        .arg(&pred)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for label in [
+        "pairwise precision",
+        "pairwise recall",
+        "adjusted Rand index",
+        "B-cubed recall",
+        "recall by kind",
+    ] {
+        assert!(text.contains(label), "{label} missing: {text}");
+    }
+}
+
+#[test]
+fn eval_names_ids_that_do_not_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dir.path().join("truth.jsonl");
+    let pred = dir.path().join("pred.jsonl");
+    fs::write(
+        &truth,
+        "{\"id\":\"a\",\"cluster\":1}\n{\"id\":\"b\",\"cluster\":1}\n",
+    )
+    .unwrap();
+    fs::write(
+        &pred,
+        "{\"id\":\"a\",\"cluster\":1}\n{\"id\":\"q\",\"cluster\":1}\n",
+    )
+    .unwrap();
+    let out = textdup()
+        .args(["eval", "--truth"])
+        .arg(&truth)
+        .arg("--pred")
+        .arg(&pred)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("\"b\"") && stderr.contains("\"q\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn synth_refuses_to_run_dry() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = textdup()
+        .args(["synth", "--docs", "100000", "--from"])
+        .arg(devils_dictionary())
+        .arg("-o")
+        .arg(dir.path().join("big"))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("ran out of text"), "{stderr}");
+    assert!(!dir.path().join("big").exists(), "no partial output");
+}
