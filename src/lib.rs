@@ -52,6 +52,7 @@ pub mod eval;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;
+pub mod passage;
 pub mod pipeline;
 pub mod read;
 pub mod report;

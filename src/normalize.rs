@@ -180,6 +180,64 @@ fn fold(
     }
 }
 
+/// A normalized word and where it came from in the original text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// Byte range of the word in the normalized text.
+    pub normalized: (u32, u32),
+    /// Byte range in the original text of the token it came from, without
+    /// trailing sentence punctuation.
+    pub original: (usize, usize),
+}
+
+/// Normalizes `text` word by word, keeping for each normalized word the
+/// byte range of the original token it came from: what the passage grain
+/// needs to report spans in the original text. The normalized words are
+/// written to `out` joined by single spaces.
+///
+/// Normalizing token by token gives the same words as [`normalize`] on the
+/// whole text (nothing it does crosses white space). A token that
+/// normalizes to several words ("end.Next", "U.S.A.") gives each of them
+/// the whole token's range.
+///
+/// ```
+/// use textdup::normalize::{words, Normalization};
+/// let text = "The Co-operation (OSCE).";
+/// let (mut out, mut found) = (String::new(), Vec::new());
+/// words(text, &Normalization::ALL, &mut out, &mut found);
+/// assert_eq!(out, "the cooperation osce");
+/// assert_eq!(&text[found[2].original.0..found[2].original.1], "(OSCE)");
+/// ```
+pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut Vec<Word>) {
+    out.clear();
+    found.clear();
+    let mut token = String::new();
+    for (start, raw) in tokens(text) {
+        normalize(raw, options, &mut token);
+        let trimmed = raw.trim_end_matches(['.', ',', ';', ':', '!', '?', '…']);
+        let trimmed = if trimmed.is_empty() { raw } else { trimmed };
+        let original = (start, start + trimmed.len());
+        for piece in token.split(' ').filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            let from = out.len() as u32;
+            out.push_str(piece);
+            found.push(Word {
+                normalized: (from, out.len() as u32),
+                original,
+            });
+        }
+    }
+}
+
+/// White-space separated tokens with their byte offsets.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(char::is_whitespace)
+        .filter(|t| !t.is_empty())
+        .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
+}
+
 const SOFT_HYPHEN: char = '\u{00AD}';
 
 fn is_hyphen(c: char) -> bool {
@@ -273,6 +331,35 @@ mod tests {
         for text in ["The Co-operation’s AIM!", "ﬁ  «x» y-z", "Ǆ ǅ"] {
             let once = norm(text, Normalization::ALL);
             assert_eq!(norm(&once, Normalization::ALL), once);
+        }
+    }
+
+    #[test]
+    fn words_agree_with_normalize_and_point_back() {
+        let text = "OSCE Denies  Data-Exchange\nMisconduct, in Ukraine’s east.End";
+        let (mut out, mut found) = (String::new(), Vec::new());
+        words(text, &Normalization::ALL, &mut out, &mut found);
+        assert_eq!(out, norm(text, Normalization::ALL));
+        let originals: Vec<&str> = found
+            .iter()
+            .map(|w| &text[w.original.0..w.original.1])
+            .collect();
+        assert_eq!(
+            originals,
+            [
+                "OSCE",
+                "Denies",
+                "Data-Exchange",
+                "Misconduct",
+                "in",
+                "Ukraine’s",
+                "east.End",
+                "east.End"
+            ]
+        );
+        for w in &found {
+            let piece = &out[w.normalized.0 as usize..w.normalized.1 as usize];
+            assert!(!piece.is_empty() && !piece.contains(' '));
         }
     }
 

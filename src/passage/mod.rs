@@ -1,0 +1,358 @@
+//! Passage: the grain below the document.
+//!
+//! Scraped articles repeat themselves in pieces: a headline printed twice,
+//! a caption that restates the headline, a paragraph that reappears in
+//! another article, boilerplate on every page. This stage takes one
+//! document's text and cuts it into passages ([`split`]) with byte spans
+//! into the original; the pipeline runs them through normalize → shingle →
+//! MinHash → LSH like documents, and [`compare`] verifies each candidate
+//! pair of passages.
+//!
+//! Short passages (a headline is 6 to 10 words) have too few shingles for
+//! Jaccard alone to mean much, so [`compare`] also weighs containment (a
+//! passage inside a longer one: "Caption: " + the headline) and, for short
+//! passages, edit similarity of the normalized text.
+//!
+//! [`spans`] finds repeated runs of words anywhere, inside or across
+//! documents, whatever the passage boundaries.
+//!
+//! Invariants: every [`Span`] lies on character boundaries of the text it
+//! was cut from, passages of one document are in text order and never
+//! overlap, and blank passages are never produced.
+
+pub mod spans;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::read::DocId;
+use crate::shingle::ShingleSet;
+
+/// A byte range `[start, end)` in a document's original text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The text the span covers.
+    pub fn of<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start..self.end]
+    }
+}
+
+/// How a document is cut into passages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PassageUnit {
+    /// Every non-blank line (the default: scraped paragraphs are usually
+    /// one line each).
+    #[default]
+    Line,
+    /// Blocks separated by blank lines.
+    Paragraph,
+    /// Unicode sentences (UAX #29).
+    Sentence,
+}
+
+impl PassageUnit {
+    /// The unit's name, as the CLI and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PassageUnit::Line => "line",
+            PassageUnit::Paragraph => "paragraph",
+            PassageUnit::Sentence => "sentence",
+        }
+    }
+}
+
+/// The passages of `text`, trimmed of surrounding white space, in order.
+///
+/// ```
+/// use textdup::passage::{split, PassageUnit, Span};
+/// let text = "Headline\n\n  First line.\nSecond line.\n";
+/// let lines: Vec<&str> = split(text, PassageUnit::Line).iter().map(|s| s.of(text)).collect();
+/// assert_eq!(lines, ["Headline", "First line.", "Second line."]);
+/// let paragraphs = split(text, PassageUnit::Paragraph);
+/// assert_eq!(paragraphs[1].of(text), "First line.\nSecond line.");
+/// ```
+pub fn split(text: &str, unit: PassageUnit) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut push = |start: usize, piece: &str| {
+        let trimmed = piece.trim_start();
+        let start = start + (piece.len() - trimmed.len());
+        let trimmed = trimmed.trim_end();
+        if !trimmed.is_empty() {
+            out.push(Span {
+                start,
+                end: start + trimmed.len(),
+            });
+        }
+    };
+    match unit {
+        PassageUnit::Line => {
+            let mut start = 0;
+            for line in text.split_inclusive('\n') {
+                push(start, line);
+                start += line.len();
+            }
+        }
+        PassageUnit::Paragraph => {
+            let mut block_start = None;
+            let mut offset = 0;
+            for line in text.split_inclusive('\n') {
+                if line.trim().is_empty() {
+                    if let Some(start) = block_start.take() {
+                        push(start, &text[start..offset]);
+                    }
+                } else if block_start.is_none() {
+                    block_start = Some(offset);
+                }
+                offset += line.len();
+            }
+            if let Some(start) = block_start {
+                push(start, &text[start..]);
+            }
+        }
+        PassageUnit::Sentence => {
+            for (start, sentence) in text.split_sentence_bound_indices() {
+                push(start, sentence);
+            }
+        }
+    }
+    out
+}
+
+/// The bytes to delete to remove a passage: its span, and for a line the
+/// rest of the line with its terminator (or, for the last line, the
+/// terminator before it), so that removing a line leaves no trace.
+pub fn removal_extent(text: &str, span: Span, unit: PassageUnit) -> Span {
+    let bytes = text.as_bytes();
+    match unit {
+        PassageUnit::Line => {
+            let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+            match text[span.end..].find('\n') {
+                Some(i) => Span {
+                    start,
+                    end: span.end + i + 1,
+                },
+                None if start > 0 => {
+                    // The last line: take the newline before it instead.
+                    let before = if start >= 2 && bytes[start - 2] == b'\r' {
+                        2
+                    } else {
+                        1
+                    };
+                    Span {
+                        start: start - before,
+                        end: text.len(),
+                    }
+                }
+                None => Span {
+                    start,
+                    end: text.len(),
+                },
+            }
+        }
+        PassageUnit::Paragraph | PassageUnit::Sentence => span,
+    }
+}
+
+/// How two passages match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchKind {
+    /// Same normalized text.
+    Exact,
+    /// Jaccard (or, for short passages, edit) similarity at the threshold.
+    Near,
+    /// One passage's shingles lie (almost) all inside the other's.
+    Containment,
+}
+
+impl MatchKind {
+    /// The kind's name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Near => "near",
+            MatchKind::Containment => "containment",
+        }
+    }
+}
+
+/// What [`compare`] needs of one passage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassageText {
+    /// The normalized text.
+    pub normalized: String,
+    /// Its shingle set.
+    pub shingles: ShingleSet,
+    /// Its number of words.
+    pub words: usize,
+}
+
+/// Passages with fewer words than this are also compared by edit
+/// similarity: one changed word in a seven-word headline costs three of
+/// its five trigrams, far below any useful Jaccard threshold.
+pub const SHORT_PASSAGE_WORDS: usize = 12;
+
+/// How similar two passages are, and how, if that reaches `threshold`.
+///
+/// - Equal normalized text: [`MatchKind::Exact`], 1.0.
+/// - Containment |A ∩ B| / min(|A|, |B|) of the shingle sets at the
+///   threshold, for passages of different lengths, when it beats Jaccard:
+///   [`MatchKind::Containment`] with that score.
+/// - Otherwise the larger of Jaccard and, for short passages, the
+///   normalized Levenshtein similarity: [`MatchKind::Near`].
+///
+/// ```
+/// use textdup::passage::{compare, MatchKind, PassageText};
+/// use textdup::{ShingleSet, Shingling};
+/// let p = |t: &str| PassageText {
+///     normalized: t.to_string(),
+///     shingles: ShingleSet::new(t, &Shingling { n: 3, ..Default::default() }, 0),
+///     words: t.split(' ').count(),
+/// };
+/// let headline = p("eu invites russia to take security concerns to osce");
+/// let caption = p("caption eu invites russia to take security concerns to osce");
+/// assert_eq!(compare(&headline, &caption, 0.8), Some((MatchKind::Containment, 1.0)));
+/// ```
+pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(MatchKind, f64)> {
+    if a.normalized == b.normalized {
+        return Some((MatchKind::Exact, 1.0));
+    }
+    let jaccard = a.shingles.jaccard(&b.shingles);
+    let smaller = a.shingles.len().min(b.shingles.len());
+    if smaller > 0 && a.words != b.words {
+        let containment = a.shingles.intersection(&b.shingles) as f64 / smaller as f64;
+        if containment >= threshold && containment > jaccard {
+            return Some((MatchKind::Containment, containment));
+        }
+    }
+    let mut similarity = jaccard;
+    if a.words.min(b.words) < SHORT_PASSAGE_WORDS {
+        similarity = similarity.max(strsim::normalized_levenshtein(&a.normalized, &b.normalized));
+    }
+    (similarity >= threshold).then_some((MatchKind::Near, similarity))
+}
+
+/// A passage in a cluster.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PassageMember {
+    /// The document it is in.
+    pub doc: DocId,
+    /// Where in the document's original text.
+    pub span: Span,
+    /// Its similarity to the cluster's first passage (1.0 for that one).
+    pub similarity: f64,
+    /// How it matches the first passage.
+    pub kind: MatchKind,
+}
+
+/// Passages that repeat one another, in corpus order: the first is the one
+/// passage-level cleaning keeps (unless the cluster is boilerplate).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PassageCluster {
+    /// Its number among the run's passage clusters.
+    pub id: u32,
+    /// The passages, in corpus order.
+    pub members: Vec<PassageMember>,
+    /// True when the passages are in at least `boilerplate_min_docs`
+    /// documents: cleaning removes every copy.
+    pub boilerplate: bool,
+}
+
+impl PassageCluster {
+    /// The number of distinct documents the passages are in.
+    pub fn documents(&self) -> usize {
+        let mut docs: Vec<DocId> = self.members.iter().map(|m| m.doc).collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shingle::Shingling;
+
+    fn pieces(text: &str, unit: PassageUnit) -> Vec<&str> {
+        split(text, unit).iter().map(|s| s.of(text)).collect()
+    }
+
+    #[test]
+    fn split_table() {
+        let text = "Title\r\n\r\n  One. Two!\nThree?\n\n\nLast";
+        assert_eq!(
+            pieces(text, PassageUnit::Line),
+            ["Title", "One. Two!", "Three?", "Last"]
+        );
+        assert_eq!(
+            pieces(text, PassageUnit::Paragraph),
+            ["Title", "One. Two!\nThree?", "Last"]
+        );
+        assert_eq!(
+            pieces(text, PassageUnit::Sentence),
+            ["Title", "One.", "Two!", "Three?", "Last"]
+        );
+        assert!(split("", PassageUnit::Line).is_empty());
+        assert!(split(" \n\t\n", PassageUnit::Paragraph).is_empty());
+    }
+
+    #[test]
+    fn removing_a_line_leaves_no_trace() {
+        let text = "A\n\nB\n\nA\nC";
+        let spans = split(text, PassageUnit::Line);
+        let cut = |span: Span| {
+            let extent = removal_extent(text, span, PassageUnit::Line);
+            format!("{}{}", &text[..extent.start], &text[extent.end..])
+        };
+        assert_eq!(cut(spans[2]), "A\n\nB\n\nC");
+        assert_eq!(cut(spans[3]), "A\n\nB\n\nA");
+        let crlf = "X\r\nY";
+        let last = split(crlf, PassageUnit::Line)[1];
+        let extent = removal_extent(crlf, last, PassageUnit::Line);
+        assert_eq!(&crlf[..extent.start], "X");
+    }
+
+    fn passage(text: &str) -> PassageText {
+        PassageText {
+            normalized: text.to_string(),
+            shingles: ShingleSet::new(
+                text,
+                &Shingling {
+                    n: 3,
+                    ..Default::default()
+                },
+                0,
+            ),
+            words: text.split(' ').count(),
+        }
+    }
+
+    #[test]
+    fn compare_table() {
+        let headline = passage("osce denies data exchange misconduct in ukraine");
+        let cases = [
+            (
+                "osce denies data exchange misconduct in ukraine",
+                Some(MatchKind::Exact),
+            ),
+            (
+                "osce denies data exchange misconduct in russia",
+                Some(MatchKind::Near),
+            ),
+            (
+                "breaking osce denies data exchange misconduct in ukraine",
+                Some(MatchKind::Containment),
+            ),
+            ("the weather in spring is mild and rainy this year", None),
+        ];
+        for (other, want) in cases {
+            let got = compare(&headline, &passage(other), 0.8).map(|(kind, _)| kind);
+            assert_eq!(got, want, "{other}");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Spans: runs of at least `k` normalized words that occur more than once
+//! anywhere in the corpus, within one document or across documents: the
+//! ExactSubstr idea of Lee et al. (2021) at the word level.
+//!
+//! The detector works in two streaming passes and one sort, never holding
+//! the corpus or comparing documents pairwise:
+//!
+//! 1. Every k-word window's hash goes into [`SeenTwice`], two bitmaps that
+//!    record "seen" and "seen again". A window whose hash is not in the
+//!    second bitmap occurred once: it cannot be part of a repeat.
+//! 2. The windows that may repeat ([`Occurrence`]s, with the byte range of
+//!    their words in the original text) are collected, sorted by hash and
+//!    grouped; groups of one (bitmap collisions) are dropped.
+//! 3. [`cluster`] merges each document's overlapping repeated windows into
+//!    maximal regions and joins regions that share a window into clusters.
+//!
+//! Memory: the bitmaps (`2 × bits / 8` bytes, sized by the caller from the
+//! corpus's word count) plus 32 bytes per window that may repeat. Unique
+//! text costs only its bitmap bits.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::cluster::UnionFind;
+use crate::normalize::Word;
+use crate::passage::Span;
+use crate::read::DocId;
+
+/// Two bitmaps over window hashes: seen at least once, seen at least twice.
+/// Safe to fill from many threads; the result does not depend on order.
+#[derive(Debug)]
+pub struct SeenTwice {
+    once: Vec<AtomicU64>,
+    twice: Vec<AtomicU64>,
+    mask: u64,
+}
+
+impl SeenTwice {
+    /// Bitmaps of at least `bits` bits each (rounded up to a power of two,
+    /// at least 2¹⁶). About eight bits per window keeps false "seen twice"
+    /// answers rare.
+    pub fn with_bits(bits: u64) -> Self {
+        let bits = bits.max(1 << 16).next_power_of_two();
+        let words = (bits / 64) as usize;
+        SeenTwice {
+            once: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            twice: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            mask: bits - 1,
+        }
+    }
+
+    fn slot(&self, hash: u64) -> (usize, u64) {
+        let bit = hash & self.mask;
+        ((bit / 64) as usize, 1u64 << (bit % 64))
+    }
+
+    /// Records one occurrence of `hash`.
+    pub fn insert(&self, hash: u64) {
+        let (word, bit) = self.slot(hash);
+        if self.once[word].fetch_or(bit, Ordering::Relaxed) & bit != 0 {
+            self.twice[word].fetch_or(bit, Ordering::Relaxed);
+        }
+    }
+
+    /// False when `hash` was inserted at most once; true when it was
+    /// inserted twice or more (or, rarely, shares its bit with others).
+    pub fn maybe_repeated(&self, hash: u64) -> bool {
+        let (word, bit) = self.slot(hash);
+        self.twice[word].load(Ordering::Relaxed) & bit != 0
+    }
+
+    /// Memory the bitmaps take, in bytes.
+    pub fn bytes(&self) -> usize {
+        (self.once.len() + self.twice.len()) * 8
+    }
+}
+
+/// The hash of every window of `k` consecutive words, in order (none when
+/// there are fewer than `k` words).
+pub fn windows(
+    normalized: &str,
+    words: &[Word],
+    k: usize,
+    seed: u64,
+    mut emit: impl FnMut(usize, u64),
+) {
+    if k == 0 || words.len() < k {
+        return;
+    }
+    for (i, window) in words.windows(k).enumerate() {
+        let from = window[0].normalized.0 as usize;
+        let to = window[k - 1].normalized.1 as usize;
+        emit(i, xxh3_64_with_seed(&normalized.as_bytes()[from..to], seed));
+    }
+}
+
+/// A window that may repeat: its hash, where it is, and the byte range of
+/// its words in the original text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Occurrence {
+    /// Hash of the window's normalized words.
+    pub hash: u64,
+    /// The document.
+    pub doc: DocId,
+    /// Index of the window's first word in the document.
+    pub word: u32,
+    /// Byte range of the window in the original text.
+    pub span: Span,
+}
+
+/// A repeated region: maximal run of repeated windows in one document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SpanMember {
+    /// The document.
+    pub doc: DocId,
+    /// The region's byte range in the original text.
+    pub span: Span,
+}
+
+/// Regions of repeated words that share at least one window, in corpus
+/// order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpanCluster {
+    /// Its number among the run's span clusters.
+    pub id: u32,
+    /// The regions, in corpus order.
+    pub members: Vec<SpanMember>,
+    /// True when the regions are in at least `boilerplate_min_docs` documents.
+    pub boilerplate: bool,
+}
+
+impl SpanCluster {
+    /// The number of distinct documents the regions are in.
+    pub fn documents(&self) -> usize {
+        let mut docs: Vec<DocId> = self.members.iter().map(|m| m.doc).collect();
+        docs.dedup(); // members are sorted by document
+        docs.len()
+    }
+}
+
+/// Groups `occurrences` (in any order) into span clusters of two or more
+/// regions. `k` is the window length in words.
+pub fn cluster(
+    mut occurrences: Vec<Occurrence>,
+    k: usize,
+    boilerplate_min_docs: usize,
+) -> Vec<SpanCluster> {
+    // Keep only hashes seen twice or more; the bitmap lets some singles by.
+    occurrences.sort_unstable();
+    let mut repeated: Vec<Occurrence> = Vec::with_capacity(occurrences.len());
+    for group in occurrences.chunk_by(|a, b| a.hash == b.hash) {
+        if group.len() > 1 {
+            repeated.extend_from_slice(group);
+        }
+    }
+    drop(occurrences);
+
+    // Regions: per document, windows whose words overlap merge.
+    let mut by_place: Vec<(DocId, u32, u64, Span)> = repeated
+        .iter()
+        .map(|o| (o.doc, o.word, o.hash, o.span))
+        .collect();
+    by_place.sort_unstable();
+    let mut regions: Vec<SpanMember> = Vec::new();
+    let mut region_of: Vec<(u64, u32)> = Vec::with_capacity(by_place.len()); // (hash, region)
+    let mut current_end_word = 0u32;
+    for &(doc, word, hash, span) in &by_place {
+        let extends = regions
+            .last()
+            .is_some_and(|r| r.doc == doc && word < current_end_word);
+        if extends {
+            let last = regions.last_mut().expect("checked above");
+            last.span.end = last.span.end.max(span.end);
+        } else {
+            regions.push(SpanMember { doc, span });
+        }
+        current_end_word = if extends {
+            current_end_word.max(word + k as u32)
+        } else {
+            word + k as u32
+        };
+        region_of.push((hash, regions.len() as u32 - 1));
+    }
+
+    // Regions sharing a window are one cluster.
+    let mut sets = UnionFind::new(regions.len());
+    region_of.sort_unstable();
+    for group in region_of.chunk_by(|a, b| a.0 == b.0) {
+        for pair in group.windows(2) {
+            sets.union(pair[0].1, pair[1].1);
+        }
+    }
+    let mut members_of: Vec<Vec<SpanMember>> = vec![Vec::new(); regions.len()];
+    for (i, region) in regions.iter().enumerate() {
+        members_of[sets.find(i as u32) as usize].push(*region);
+    }
+    // Regions are in corpus order, so each cluster's members are too, and
+    // ordering clusters by their first member is ordering by corpus order.
+    let mut clusters: Vec<Vec<SpanMember>> =
+        members_of.into_iter().filter(|m| m.len() > 1).collect();
+    clusters.sort_unstable_by_key(|members| members[0]);
+    clusters
+        .into_iter()
+        .enumerate()
+        .map(|(id, members)| {
+            let mut cluster = SpanCluster {
+                id: id as u32,
+                members,
+                boilerplate: false,
+            };
+            cluster.boilerplate = cluster.documents() >= boilerplate_min_docs;
+            cluster
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{words, Normalization};
+
+    /// Runs the detector on in-memory texts, the way the pipeline does.
+    fn detect(texts: &[&str], k: usize) -> Vec<Vec<(u32, String)>> {
+        let seen = SeenTwice::with_bits(1 << 16);
+        let mut prepared = Vec::new();
+        for text in texts {
+            let (mut normalized, mut found) = (String::new(), Vec::new());
+            words(text, &Normalization::ALL, &mut normalized, &mut found);
+            windows(&normalized, &found, k, 0, |_, h| seen.insert(h));
+            prepared.push((normalized, found));
+        }
+        let mut occurrences = Vec::new();
+        for (d, (normalized, found)) in prepared.iter().enumerate() {
+            windows(normalized, found, k, 0, |i, hash| {
+                if seen.maybe_repeated(hash) {
+                    occurrences.push(Occurrence {
+                        hash,
+                        doc: DocId(d as u32),
+                        word: i as u32,
+                        span: Span {
+                            start: found[i].original.0,
+                            end: found[i + k - 1].original.1,
+                        },
+                    });
+                }
+            });
+        }
+        cluster(occurrences, k, 3)
+            .iter()
+            .map(|c| {
+                c.members
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.doc.0,
+                            texts[m.doc.index()][m.span.start..m.span.end].to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeats_within_and_across_documents() {
+        let texts = [
+            "The Organization for Security and Co-operation in Europe (OSCE) said. Later the Organization for Security and Co-operation in Europe (OSCE) added.",
+            "A meeting of the Organization for Security and Cooperation in Europe (OSCE).",
+            "Concerns to the Organisation for Security and Cooperation in Europe (OSCE).",
+            "Nothing in common with the others at all, really.",
+        ];
+        let clusters = detect(&texts, 6);
+        assert_eq!(clusters.len(), 1, "{clusters:?}");
+        let docs: Vec<u32> = clusters[0].iter().map(|m| m.0).collect();
+        assert_eq!(docs, [0, 0, 1, 2]);
+        assert_eq!(
+            clusters[0][0].1,
+            "The Organization for Security and Co-operation in Europe (OSCE)"
+        );
+        assert_eq!(
+            clusters[0][3].1,
+            "for Security and Cooperation in Europe (OSCE)"
+        );
+    }
+
+    #[test]
+    fn unique_text_has_no_spans() {
+        assert!(detect(
+            &[
+                "one two three four five six seven",
+                "eight nine ten eleven twelve"
+            ],
+            3
+        )
+        .is_empty());
+        assert!(detect(&["too short"], 6).is_empty());
+    }
+
+    #[test]
+    fn the_bitmap_tells_once_from_twice() {
+        let seen = SeenTwice::with_bits(1 << 16);
+        assert_eq!(seen.bytes(), 2 * (1 << 16) / 8);
+        seen.insert(42);
+        assert!(!seen.maybe_repeated(42));
+        seen.insert(42);
+        assert!(seen.maybe_repeated(42));
+        // Crowded: every repeat is still found (no false negatives).
+        let crowded = SeenTwice::with_bits(64);
+        for h in 0..100_000u64 {
+            crowded.insert(h.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        }
+        crowded.insert(7);
+        crowded.insert(7);
+        assert!(crowded.maybe_repeated(7));
+    }
+}
