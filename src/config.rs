@@ -4,6 +4,7 @@ use crate::cluster::Keep;
 use crate::error::{Error, Result};
 use crate::lsh::Banding;
 use crate::normalize::Normalization;
+use crate::passage::PassageUnit;
 use crate::shingle::Shingling;
 use crate::verify::Verification;
 
@@ -36,6 +37,76 @@ pub struct Config {
     pub verification: Verification,
     /// Which member of a cluster is kept. Default: the first.
     pub keep: Keep,
+    /// Which grains to look at. Default: documents only.
+    pub level: Level,
+    /// Settings of the passage grain.
+    pub passage: PassageConfig,
+}
+
+/// The grains a run looks at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Level {
+    /// Whole documents.
+    #[default]
+    Document,
+    /// Passages and repeated spans inside and across documents.
+    Passage,
+    /// Both.
+    All,
+}
+
+impl Level {
+    /// Whether whole documents are compared.
+    pub fn documents(self) -> bool {
+        matches!(self, Level::Document | Level::All)
+    }
+
+    /// Whether passages and spans are looked for.
+    pub fn passages(self) -> bool {
+        matches!(self, Level::Passage | Level::All)
+    }
+
+    /// The level's name, as the CLI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Document => "document",
+            Level::Passage => "passage",
+            Level::All => "all",
+        }
+    }
+}
+
+/// Settings of the passage grain. The normalization and seed are the run's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PassageConfig {
+    /// How documents are cut into passages. Default: lines.
+    pub unit: PassageUnit,
+    /// Words per passage shingle. Default: 3 (passages are short).
+    pub ngram: usize,
+    /// Similarity at or above which two passages repeat each other.
+    /// Default: 0.8.
+    pub threshold: f64,
+    /// MinHash permutations for passages. Default: 64, which at 0.8 bands
+    /// as 11 × 4 (P(0.8) = 0.997).
+    pub num_perm: usize,
+    /// Least number of words of a repeated span. Default: 10.
+    pub min_span: usize,
+    /// A passage or span in at least this many documents is boilerplate.
+    /// Default: 3.
+    pub boilerplate_min_docs: usize,
+}
+
+impl Default for PassageConfig {
+    fn default() -> Self {
+        PassageConfig {
+            unit: PassageUnit::Line,
+            ngram: 3,
+            threshold: 0.8,
+            num_perm: 64,
+            min_span: 10,
+            boilerplate_min_docs: 3,
+        }
+    }
 }
 
 impl Default for Config {
@@ -49,6 +120,8 @@ impl Default for Config {
             banding: None,
             verification: Verification::default(),
             keep: Keep::default(),
+            level: Level::default(),
+            passage: PassageConfig::default(),
         }
     }
 }
@@ -74,6 +147,34 @@ impl Config {
                 "shingle size must be in 1..=1000, got {}",
                 self.shingling.n
             ));
+        }
+        let p = &self.passage;
+        if !(p.threshold > 0.0 && p.threshold <= 1.0) {
+            return fail(format!(
+                "passage threshold must be in (0, 1], got {}",
+                p.threshold
+            ));
+        }
+        if !(1..=100).contains(&p.ngram) {
+            return fail(format!(
+                "passage shingle size must be in 1..=100, got {}",
+                p.ngram
+            ));
+        }
+        if !(1..=4096).contains(&p.num_perm) {
+            return fail(format!(
+                "passage num_perm must be in 1..=4096, got {}",
+                p.num_perm
+            ));
+        }
+        if !(2..=10_000).contains(&p.min_span) {
+            return fail(format!(
+                "min span must be in 2..=10000 words, got {}",
+                p.min_span
+            ));
+        }
+        if p.boilerplate_min_docs < 2 {
+            return fail("boilerplate needs at least 2 documents".to_string());
         }
         if let Some(b) = self.banding {
             if b.bands == 0 || b.rows == 0 {

@@ -12,7 +12,8 @@
 //! - a listing, one `{"id": …, "cluster": …}` per document (singletons
 //!   included; the cluster may be a number or a string);
 //! - textdup's cluster report, one `{"cluster": n, "members": [{"id": …}, …]}`
-//!   per cluster; documents absent from it are singletons.
+//!   per cluster; documents absent from it are singletons, and passage and
+//!   span clusters are passed over.
 //!
 //! A listing must name every document of the other side; ids in one file
 //! and not the other are an error that names the first few, never a silent
@@ -80,6 +81,11 @@ impl Clustering {
                 .as_object()
                 .ok_or_else(|| bad("expected a JSON object".to_string()))?;
             let is_listing = !object.contains_key("members");
+            // A textdup report also holds passage and span clusters; only
+            // the document grain is a clustering of documents.
+            if object.get("level").is_some_and(|l| l != "document") {
+                continue;
+            }
             if *shape.get_or_insert(is_listing) != is_listing {
                 return Err(bad("mixes per-document lines and cluster lines".to_string()));
             }

@@ -62,7 +62,7 @@ pub mod verify;
 pub mod write;
 
 pub use cluster::{Cluster, ClusterId, Keep, Member};
-pub use config::Config;
+pub use config::{Config, Level, PassageConfig};
 pub use error::{Error, Result};
 pub use lsh::{Banding, CandidatePair};
 pub use minhash::{MinHasher, Signature};

@@ -123,13 +123,14 @@ fn integrate(f: impl Fn(f64) -> f64, from: f64, to: f64) -> f64 {
         * step
 }
 
-/// A pair of documents that share a band key, `first < second`.
+/// A pair of units (documents, or passages) that share a band key,
+/// `first < second`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CandidatePair {
-    /// The earlier document.
-    pub first: DocId,
-    /// The later document.
-    pub second: DocId,
+pub struct CandidatePair<I = DocId> {
+    /// The earlier unit.
+    pub first: I,
+    /// The later unit.
+    pub second: I,
 }
 
 /// The candidate pairs that band `band` gives among `docs`, whose band
@@ -137,18 +138,18 @@ pub struct CandidatePair {
 /// `docs`. Unsorted, and pairs may repeat across bands; the pipeline runs
 /// bands in parallel and merges them (see [`candidates`] for the
 /// sequential equivalent).
-pub fn band_pairs(
-    docs: &[DocId],
+pub fn band_pairs<I: Copy + Ord>(
+    docs: &[I],
     keys: &[BandKey],
     bands: usize,
     band: usize,
-) -> Vec<CandidatePair> {
+) -> Vec<CandidatePair<I>> {
     debug_assert_eq!(
         docs.len() * bands,
         keys.len(),
         "one key per band per document"
     );
-    let mut table: Vec<(BandKey, DocId)> = docs
+    let mut table: Vec<(BandKey, I)> = docs
         .iter()
         .enumerate()
         .map(|(i, &doc)| (keys[i * bands + band], doc))
@@ -179,8 +180,12 @@ pub fn band_pairs(
 
 /// Every band's candidate pairs, sorted, without repeats. Sequential; the
 /// pipeline does the same with the bands in parallel.
-pub fn candidates(docs: &[DocId], keys: &[BandKey], bands: usize) -> Vec<CandidatePair> {
-    let mut pairs: Vec<CandidatePair> = (0..bands)
+pub fn candidates<I: Copy + Ord>(
+    docs: &[I],
+    keys: &[BandKey],
+    bands: usize,
+) -> Vec<CandidatePair<I>> {
+    let mut pairs: Vec<CandidatePair<I>> = (0..bands)
         .flat_map(|band| band_pairs(docs, keys, bands, band))
         .collect();
     pairs.sort_unstable();
@@ -188,7 +193,7 @@ pub fn candidates(docs: &[DocId], keys: &[BandKey], bands: usize) -> Vec<Candida
     pairs
 }
 
-fn pair(a: DocId, b: DocId) -> CandidatePair {
+fn pair<I: Copy + Ord>(a: I, b: I) -> CandidatePair<I> {
     CandidatePair {
         first: a.min(b),
         second: a.max(b),

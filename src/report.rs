@@ -11,16 +11,18 @@
 //! below, kept apart from the internal structs so that internals can change
 //! without changing the format.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::cluster::{Cluster, ClusterId, Keep};
-use crate::config::Config;
+use crate::config::{Config, Level, PassageConfig};
 use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
+use crate::passage::spans::SpanCluster;
+use crate::passage::{PassageCluster, Span};
 use crate::read::{DocId, Origin};
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
@@ -41,6 +43,12 @@ pub struct Report {
     /// The verified pairs, sorted. Documents with the same normalized text
     /// are joined without a pair: a pair's sides are first copies.
     pub pairs: Vec<SimilarPair>,
+    /// Clusters of repeated passages (passage level), in corpus order.
+    pub passage_clusters: Vec<PassageCluster>,
+    /// Clusters of repeated word spans (passage level), in corpus order.
+    pub span_clusters: Vec<SpanCluster>,
+    /// The original text of every passage and span cluster member.
+    pub member_texts: HashMap<(DocId, Span), String>,
     /// Every document's id, indexed by [`DocId`].
     pub ids: Vec<String>,
     /// Every document's original length in bytes.
@@ -110,6 +118,14 @@ pub struct Summary {
     pub similar_pairs: u64,
     /// Bytes of document text read.
     pub bytes: u64,
+    /// Passages cut (passage level).
+    pub passages: u64,
+    /// Clusters of repeated passages.
+    pub passage_clusters: u64,
+    /// Clusters of repeated spans.
+    pub span_clusters: u64,
+    /// Passage and span clusters that are boilerplate.
+    pub boilerplate_clusters: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
     /// The settings used.
@@ -145,6 +161,10 @@ pub struct Parameters {
     pub verification: Verification,
     /// Which member of a cluster was kept.
     pub keep: Keep,
+    /// Which grains were looked at.
+    pub level: Level,
+    /// Settings of the passage grain.
+    pub passage: PassageConfig,
 }
 
 impl Parameters {
@@ -166,6 +186,8 @@ impl Parameters {
                 .collect(),
             verification: config.verification,
             keep: config.keep,
+            level: config.level,
+            passage: config.passage,
         }
     }
 }
@@ -200,6 +222,21 @@ impl Summary {
             "  pairs:      {} candidates, {} similar, {} exact duplicates\n",
             self.candidate_pairs, self.similar_pairs, self.exact_duplicates
         );
+        if p.level.passages() {
+            let q = &p.passage;
+            out += &format!(
+                "  passages:   {} {}s; {} passage clusters, {} span clusters ({} boilerplate)\n",
+                self.passages,
+                q.unit.name(),
+                self.passage_clusters,
+                self.span_clusters,
+                self.boilerplate_clusters
+            );
+            out += &format!(
+                "              word {}-grams, threshold {}, {} permutations; spans of {}+ words; boilerplate in {}+ documents\n",
+                q.ngram, q.threshold, q.num_perm, q.min_span, q.boilerplate_min_docs
+            );
+        }
         out += &format!(
             "  speed:      {} in {:.2} s ({:.0} docs/s, {:.1} MB/s)\n",
             human_bytes(self.bytes),
@@ -280,6 +317,44 @@ struct MemberOut<'a> {
 }
 
 #[derive(Serialize)]
+struct PieceClusterOut<'a> {
+    version: u32,
+    cluster: u32,
+    level: &'static str,
+    size: usize,
+    documents: usize,
+    boilerplate: bool,
+    members: Vec<PieceOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct PieceOut<'a> {
+    id: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    similarity: f64,
+    #[serde(rename = "match")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct AnnotationOut<'a> {
+    version: u32,
+    id: &'a str,
+    spans: Vec<AnnotatedSpan>,
+}
+
+#[derive(Serialize)]
+struct AnnotatedSpan {
+    start: usize,
+    end: usize,
+    cluster: u32,
+    level: &'static str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
 struct RemovedOut<'a> {
     version: u32,
     id: &'a str,
@@ -300,6 +375,10 @@ struct SummaryOut<'a> {
     candidate_pairs: u64,
     similar_pairs: u64,
     bytes: u64,
+    passages: u64,
+    passage_clusters: u64,
+    span_clusters: u64,
+    boilerplate_clusters: u64,
     seconds: f64,
     parameters: ParametersOut<'a>,
 }
@@ -319,6 +398,18 @@ struct ParametersOut<'a> {
     candidate_probability: &'a [[f64; 2]],
     verification: &'static str,
     keep: &'static str,
+    level: &'static str,
+    passage: Option<PassageParametersOut>,
+}
+
+#[derive(Serialize)]
+struct PassageParametersOut {
+    unit: &'static str,
+    ngram: usize,
+    threshold: f64,
+    num_perm: usize,
+    min_span: usize,
+    boilerplate_min_docs: usize,
 }
 
 fn parameters_out(p: &Parameters) -> ParametersOut<'_> {
@@ -336,6 +427,15 @@ fn parameters_out(p: &Parameters) -> ParametersOut<'_> {
         candidate_probability: &p.candidate_probability,
         verification: p.verification.name(),
         keep: p.keep.name(),
+        level: p.level.name(),
+        passage: p.level.passages().then_some(PassageParametersOut {
+            unit: p.passage.unit.name(),
+            ngram: p.passage.ngram,
+            threshold: p.passage.threshold,
+            num_perm: p.passage.num_perm,
+            min_span: p.passage.min_span,
+            boilerplate_min_docs: p.passage.boilerplate_min_docs,
+        }),
     }
 }
 
@@ -344,6 +444,8 @@ struct ReportOut<'a> {
     version: u32,
     summary: SummaryOut<'a>,
     clusters: Vec<ClusterOut<'a>>,
+    passage_clusters: Vec<PieceClusterOut<'a>>,
+    span_clusters: Vec<PieceClusterOut<'a>>,
 }
 
 fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
@@ -364,6 +466,60 @@ fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
     }
 }
 
+impl Report {
+    fn member_text(&self, doc: DocId, span: Span) -> &str {
+        self.member_texts
+            .get(&(doc, span))
+            .map_or("", String::as_str)
+    }
+
+    fn passage_cluster_out(&self, cluster: &PassageCluster) -> PieceClusterOut<'_> {
+        PieceClusterOut {
+            version: FORMAT_VERSION,
+            cluster: cluster.id,
+            level: "passage",
+            size: cluster.members.len(),
+            documents: cluster.documents(),
+            boilerplate: cluster.boilerplate,
+            members: cluster
+                .members
+                .iter()
+                .map(|m| PieceOut {
+                    id: self.id(m.doc),
+                    start: m.span.start,
+                    end: m.span.end,
+                    text: self.member_text(m.doc, m.span),
+                    similarity: round(m.similarity),
+                    kind: m.kind.name(),
+                })
+                .collect(),
+        }
+    }
+
+    fn span_cluster_out(&self, cluster: &SpanCluster) -> PieceClusterOut<'_> {
+        PieceClusterOut {
+            version: FORMAT_VERSION,
+            cluster: cluster.id,
+            level: "span",
+            size: cluster.members.len(),
+            documents: cluster.documents(),
+            boilerplate: cluster.boilerplate,
+            members: cluster
+                .members
+                .iter()
+                .map(|m| PieceOut {
+                    id: self.id(m.doc),
+                    start: m.span.start,
+                    end: m.span.end,
+                    text: self.member_text(m.doc, m.span),
+                    similarity: 1.0,
+                    kind: "exact",
+                })
+                .collect(),
+        }
+    }
+}
+
 fn summary_out(summary: &Summary) -> SummaryOut<'_> {
     SummaryOut {
         read: summary.read,
@@ -376,15 +532,75 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
         candidate_pairs: summary.candidate_pairs,
         similar_pairs: summary.similar_pairs,
         bytes: summary.bytes,
+        passages: summary.passages,
+        passage_clusters: summary.passage_clusters,
+        span_clusters: summary.span_clusters,
+        boilerplate_clusters: summary.boilerplate_clusters,
         seconds: summary.elapsed.as_secs_f64(),
         parameters: parameters_out(&summary.parameters),
     }
 }
 
-/// Writes one JSON line per cluster.
+/// Writes one JSON line per cluster: documents, then passages, then spans.
 pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for cluster in &report.clusters {
         serde_json::to_writer(&mut *out, &cluster_out(report, cluster))?;
+        out.write_all(b"\n")?;
+    }
+    for cluster in &report.passage_clusters {
+        serde_json::to_writer(&mut *out, &report.passage_cluster_out(cluster))?;
+        out.write_all(b"\n")?;
+    }
+    for cluster in &report.span_clusters {
+        serde_json::to_writer(&mut *out, &report.span_cluster_out(cluster))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes one JSON line per document with passage or span findings:
+/// `{"version", "id", "spans": [{"start", "end", "cluster", "level", "kind"}]}`,
+/// where kind is `boilerplate` (the cluster is in enough documents),
+/// `repeat-within` (another member is in the same document) or
+/// `repeat-across`. Documents in input order, spans by start.
+pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut by_doc: BTreeMap<DocId, Vec<AnnotatedSpan>> = BTreeMap::new();
+    let mut annotate =
+        |level: &'static str, cluster: u32, boilerplate: bool, members: &[(DocId, Span)]| {
+            for &(doc, span) in members {
+                let within = members.iter().filter(|(d, _)| *d == doc).count() > 1;
+                let kind = if boilerplate {
+                    "boilerplate"
+                } else if within {
+                    "repeat-within"
+                } else {
+                    "repeat-across"
+                };
+                by_doc.entry(doc).or_default().push(AnnotatedSpan {
+                    start: span.start,
+                    end: span.end,
+                    cluster,
+                    level,
+                    kind,
+                });
+            }
+        };
+    for c in &report.passage_clusters {
+        let members: Vec<(DocId, Span)> = c.members.iter().map(|m| (m.doc, m.span)).collect();
+        annotate("passage", c.id, c.boilerplate, &members);
+    }
+    for c in &report.span_clusters {
+        let members: Vec<(DocId, Span)> = c.members.iter().map(|m| (m.doc, m.span)).collect();
+        annotate("span", c.id, c.boilerplate, &members);
+    }
+    for (doc, mut spans) in by_doc {
+        spans.sort_by_key(|s| (s.start, s.end, s.level, s.cluster));
+        let line = AnnotationOut {
+            version: FORMAT_VERSION,
+            id: report.id(doc),
+            spans,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -399,6 +615,16 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .clusters
             .iter()
             .map(|c| cluster_out(report, c))
+            .collect(),
+        passage_clusters: report
+            .passage_clusters
+            .iter()
+            .map(|c| report.passage_cluster_out(c))
+            .collect(),
+        span_clusters: report
+            .span_clusters
+            .iter()
+            .map(|c| report.span_cluster_out(c))
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -449,6 +675,9 @@ mod tests {
                 ],
             }],
             pairs: Vec::new(),
+            passage_clusters: Vec::new(),
+            span_clusters: Vec::new(),
+            member_texts: HashMap::new(),
             ids: ["a", "b", "c", "d"].map(String::from).to_vec(),
             bytes: vec![1, 2, 3, 4],
             origins: vec![Origin { source: 0, line: 0 }; 4],

@@ -5,9 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use textdup::passage::PassageUnit;
 use textdup::read::InputFormat;
 use textdup::synth::{Edit, EditKind};
-use textdup::{Banding, Config, Keep, Normalization, ReadOptions, Shingling, Unit, Verification};
+use textdup::{
+    Banding, Config, Keep, Level, Normalization, PassageConfig, ReadOptions, Shingling, Unit,
+    Verification,
+};
 
 /// Find repeated and near-duplicate text at scale.
 ///
@@ -165,6 +169,10 @@ pub struct EvalArgs {
 pub struct ScanArgs {
     #[command(flatten)]
     pub common: Common,
+
+    /// Grains to look at: whole documents, passages and repeated spans, or both.
+    #[arg(long, value_enum, default_value_t = LevelArg::All, help_heading = "Matching")]
+    pub level: LevelArg,
 }
 
 #[derive(Debug, Args)]
@@ -180,9 +188,15 @@ pub struct DedupArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Where to write the removed list [default: OUT.removed.jsonl].
+    /// Where to write the removed list [default: OUT.removed.jsonl]: removed documents, and
+    /// with --level passage or all the removed passages with their byte spans.
     #[arg(long, value_name = "FILE")]
     pub removed: Option<PathBuf>,
+
+    /// What to remove: duplicate documents; repeated passages (all but the first occurrence
+    /// in corpus order) and boilerplate, editing documents in place; or both.
+    #[arg(long, value_enum, default_value_t = LevelArg::Document, help_heading = "Matching")]
+    pub level: LevelArg,
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +286,43 @@ pub struct Common {
     #[arg(long, requires = "bands", value_name = "R", help_heading = "Sketching")]
     pub rows: Option<usize>,
 
+    /// How documents are cut into passages: non-blank lines, blank-line separated
+    /// paragraphs, or sentences.
+    #[arg(long, value_enum, default_value_t = PassageArg::Line, help_heading = "Passages")]
+    pub passage: PassageArg,
+
+    /// Words per passage shingle.
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Passages")]
+    pub passage_ngram: usize,
+
+    /// Similarity (Jaccard, containment, or for short passages edit similarity) at or above
+    /// which two passages repeat each other.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "T",
+        help_heading = "Passages"
+    )]
+    pub passage_threshold: f64,
+
+    /// Least number of words (after normalization) of a reported repeated span.
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "N",
+        help_heading = "Passages"
+    )]
+    pub min_span: usize,
+
+    /// A passage or span found in at least this many documents is boilerplate.
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Passages")]
+    pub boilerplate_min_docs: usize,
+
+    /// Write one JSON line per document with passage or span findings to FILE, for tools that
+    /// flag rather than remove.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub annotate: Option<PathBuf>,
+
     /// Which member of a cluster is kept.
     #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Output")]
     pub keep: KeepArg,
@@ -302,6 +353,30 @@ pub enum FormatArg {
     Auto,
     Text,
     Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Document,
+    Passage,
+    All,
+}
+
+impl LevelArg {
+    pub fn level(self) -> Level {
+        match self {
+            LevelArg::Document => Level::Document,
+            LevelArg::Passage => Level::Passage,
+            LevelArg::All => Level::All,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PassageArg {
+    Line,
+    Paragraph,
+    Sentence,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -341,9 +416,22 @@ fn parse_normalization(s: &str) -> Result<Normalization, String> {
 }
 
 impl Common {
-    /// The library configuration these arguments ask for.
-    pub fn config(&self) -> Config {
+    /// The library configuration these arguments ask for, at `level`.
+    pub fn config(&self, level: LevelArg) -> Config {
         Config {
+            level: level.level(),
+            passage: PassageConfig {
+                unit: match self.passage {
+                    PassageArg::Line => PassageUnit::Line,
+                    PassageArg::Paragraph => PassageUnit::Paragraph,
+                    PassageArg::Sentence => PassageUnit::Sentence,
+                },
+                ngram: self.passage_ngram,
+                threshold: self.passage_threshold,
+                min_span: self.min_span,
+                boilerplate_min_docs: self.boilerplate_min_docs,
+                ..PassageConfig::default()
+            },
             normalization: self.normalize,
             shingling: Shingling {
                 unit: match self.unit {
@@ -401,7 +489,16 @@ mod tests {
         let Command::Scan(scan) = cli.command else {
             panic!("parsed as scan")
         };
-        assert_eq!(scan.common.config(), Config::default());
+        assert_eq!(
+            scan.common.config(LevelArg::Document),
+            Config::default(),
+            "the CLI's defaults are the library's"
+        );
+        assert_eq!(
+            scan.level,
+            LevelArg::All,
+            "scan looks at both grains by default"
+        );
         assert_eq!(scan.common.read_options(), ReadOptions::default());
     }
 }

@@ -13,14 +13,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
-use textdup::report::{write_clusters, write_json, write_removed};
+use textdup::report::{write_annotations, write_clusters, write_json, write_removed};
 use textdup::synth::SynthOptions;
 use textdup::write::{
     check_distinct, check_output, write_corpus, write_stream_atomically, Existing,
 };
 use textdup::{Error, Files, ReadOptions, Report};
 
-use args::{Cli, Command, Common, DedupArgs, EvalArgs, OutputFormat, ProgressArg, SynthArgs};
+use args::{
+    Cli, Command, Common, DedupArgs, EvalArgs, LevelArg, OutputFormat, ProgressArg, ScanArgs,
+    SynthArgs,
+};
 use progress::Bars;
 
 /// Exit status when the run finished but some inputs were skipped.
@@ -81,7 +84,7 @@ impl From<Error> for Failure {
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
-        Command::Scan(args) => scan(&args.common),
+        Command::Scan(args) => scan(args),
         Command::Dedup(args) => dedup(args),
         Command::Eval(args) => eval(args),
         Command::Synth(args) => synth(args),
@@ -89,14 +92,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 /// What scan and dedup share: thread pool, configuration, progress bars.
-fn prepare(common: &Common) -> Result<(textdup::Config, Bars), Failure> {
+fn prepare(common: &Common, level: LevelArg) -> Result<(textdup::Config, Bars), Failure> {
     if let Some(threads) = common.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()
             .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
     }
-    let config = common.config();
+    let config = common.config(level);
     config.validate()?;
     let bars = Bars::new(match (common.quiet, common.progress) {
         (true, _) | (_, ProgressArg::Never) => Some(false),
@@ -114,12 +117,20 @@ fn existing(force: bool) -> Existing {
     }
 }
 
-fn scan(common: &Common) -> Result<ExitCode, Failure> {
-    let (config, bars) = prepare(common)?;
-    if let Some(clusters) = &common.clusters {
-        // A report file the user names is replaced like any output file,
-        // but never when it is one of the inputs.
-        check_output(&common.paths, clusters, Existing::Replace)?;
+fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
+    let common = &args.common;
+    let (config, bars) = prepare(common, args.level)?;
+    // Report files the user names are replaced like any output file, but
+    // never when they are inputs.
+    let outputs: Vec<&Path> = common
+        .clusters
+        .iter()
+        .chain(&common.annotate)
+        .map(PathBuf::as_path)
+        .collect();
+    check_distinct(&outputs)?;
+    for output in &outputs {
+        check_output(&common.paths, output, Existing::Replace)?;
     }
     let files = Files::open(
         &common.paths,
@@ -133,6 +144,11 @@ fn scan(common: &Common) -> Result<ExitCode, Failure> {
         common.clusters.as_deref(),
         Existing::Replace,
     )?;
+    if let Some(path) = &common.annotate {
+        write_stream_atomically(path, Existing::Replace, |out| {
+            write_annotations(&report, out)
+        })?;
+    }
     if !common.quiet {
         say(&report.summary.to_text());
     }
@@ -141,12 +157,13 @@ fn scan(common: &Common) -> Result<ExitCode, Failure> {
 
 fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     let common = &args.common;
-    let (config, bars) = prepare(common)?;
+    let (config, bars) = prepare(common, args.level)?;
     let existing = existing(args.force);
     // Refuse bad outputs before spending the run.
     let removed = removed_path(args);
     let mut outputs = vec![args.output.as_path(), removed.as_path()];
     outputs.extend(common.clusters.as_deref());
+    outputs.extend(common.annotate.as_deref());
     check_distinct(&outputs)?;
     for output in &outputs {
         check_output(&common.paths, output, existing)?;
@@ -166,6 +183,9 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     write_stream_atomically(&removed, existing, |out| write_removed(&report, out))?;
     if let Some(clusters) = &common.clusters {
         write_report(common, &report, Some(clusters), existing)?;
+    }
+    if let Some(path) = &common.annotate {
+        write_stream_atomically(path, existing, |out| write_annotations(&report, out))?;
     }
     if !common.quiet {
         say(&report.summary.to_text());

@@ -8,15 +8,18 @@
 //! 1. Every k-word window's hash goes into [`SeenTwice`], two bitmaps that
 //!    record "seen" and "seen again". A window whose hash is not in the
 //!    second bitmap occurred once: it cannot be part of a repeat.
-//! 2. The windows that may repeat ([`Occurrence`]s, with the byte range of
-//!    their words in the original text) are collected, sorted by hash and
-//!    grouped; groups of one (bitmap collisions) are dropped.
+//! 2. The windows that may repeat ([`Occurrence`]s: hash, document, word)
+//!    are collected, sorted by hash and grouped; groups of one (bitmap
+//!    collisions) are dropped.
 //! 3. [`cluster`] merges each document's overlapping repeated windows into
-//!    maximal regions and joins regions that share a window into clusters.
+//!    maximal regions and joins regions that share a window into clusters;
+//!    [`SpanMember::locate`] turns a region's words into bytes of the
+//!    original text.
 //!
-//! Memory: the bitmaps (`2 × bits / 8` bytes, sized by the caller from the
-//! corpus's word count) plus 32 bytes per window that may repeat. Unique
-//! text costs only its bitmap bits.
+//! Memory: the bitmaps (`2 × bits / 8` bytes; the pipeline gives about 11
+//! bits per word, 3 bytes a word for both) plus 16 bytes per window that
+//! may repeat: every truly repeated window, and the few percent of unique
+//! ones whose bits collide. About 0.7 GB per GB of mostly unique text.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -95,8 +98,8 @@ pub fn windows(
     }
 }
 
-/// A window that may repeat: its hash, where it is, and the byte range of
-/// its words in the original text.
+/// A window that may repeat: its hash and where it starts. 16 bytes, as
+/// there can be one per word of the corpus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Occurrence {
     /// Hash of the window's normalized words.
@@ -105,17 +108,31 @@ pub struct Occurrence {
     pub doc: DocId,
     /// Index of the window's first word in the document.
     pub word: u32,
-    /// Byte range of the window in the original text.
-    pub span: Span,
 }
 
-/// A repeated region: maximal run of repeated windows in one document.
+/// A repeated region: a maximal run of repeated windows in one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SpanMember {
     /// The document.
     pub doc: DocId,
-    /// The region's byte range in the original text.
+    /// The region's words, `[first, end)` word indices.
+    pub words: (u32, u32),
+    /// The region's byte range in the original text (set by
+    /// [`SpanMember::locate`]).
     pub span: Span,
+}
+
+impl SpanMember {
+    /// Sets `span` from the document's words (as [`words`](crate::normalize::words) gives them).
+    pub fn locate(&mut self, words: &[Word]) {
+        let (first, end) = (self.words.0 as usize, self.words.1 as usize);
+        if let (Some(a), Some(b)) = (words.get(first), words.get(end.saturating_sub(1))) {
+            self.span = Span {
+                start: a.original.0,
+                end: b.original.1,
+            };
+        }
+    }
 }
 
 /// Regions of repeated words that share at least one window, in corpus
@@ -157,31 +174,27 @@ pub fn cluster(
     drop(occurrences);
 
     // Regions: per document, windows whose words overlap merge.
-    let mut by_place: Vec<(DocId, u32, u64, Span)> = repeated
-        .iter()
-        .map(|o| (o.doc, o.word, o.hash, o.span))
-        .collect();
+    let mut by_place: Vec<(DocId, u32, u64)> =
+        repeated.iter().map(|o| (o.doc, o.word, o.hash)).collect();
+    drop(repeated);
     by_place.sort_unstable();
+    let k = k as u32;
     let mut regions: Vec<SpanMember> = Vec::new();
     let mut region_of: Vec<(u64, u32)> = Vec::with_capacity(by_place.len()); // (hash, region)
-    let mut current_end_word = 0u32;
-    for &(doc, word, hash, span) in &by_place {
-        let extends = regions
-            .last()
-            .is_some_and(|r| r.doc == doc && word < current_end_word);
-        if extends {
-            let last = regions.last_mut().expect("checked above");
-            last.span.end = last.span.end.max(span.end);
-        } else {
-            regions.push(SpanMember { doc, span });
+    for &(doc, word, hash) in &by_place {
+        match regions.last_mut() {
+            Some(last) if last.doc == doc && word < last.words.1 => {
+                last.words.1 = last.words.1.max(word + k);
+            }
+            _ => regions.push(SpanMember {
+                doc,
+                words: (word, word + k),
+                span: Span { start: 0, end: 0 },
+            }),
         }
-        current_end_word = if extends {
-            current_end_word.max(word + k as u32)
-        } else {
-            word + k as u32
-        };
         region_of.push((hash, regions.len() as u32 - 1));
     }
+    drop(by_place);
 
     // Regions sharing a window are one cluster.
     let mut sets = UnionFind::new(regions.len());
@@ -238,24 +251,18 @@ mod tests {
                         hash,
                         doc: DocId(d as u32),
                         word: i as u32,
-                        span: Span {
-                            start: found[i].original.0,
-                            end: found[i + k - 1].original.1,
-                        },
                     });
                 }
             });
         }
         cluster(occurrences, k, 3)
-            .iter()
+            .into_iter()
             .map(|c| {
                 c.members
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.doc.0,
-                            texts[m.doc.index()][m.span.start..m.span.end].to_string(),
-                        )
+                    .into_iter()
+                    .map(|mut m| {
+                        m.locate(&prepared[m.doc.index()].1);
+                        (m.doc.0, m.span.of(texts[m.doc.index()]).to_string())
                     })
                     .collect()
             })

@@ -158,7 +158,7 @@ fn skipped_documents_do_not_make_clusters() {
     fs::write(dir.path().join("a.txt"), GOOD).unwrap();
     fs::write(dir.path().join("b.txt"), format!("{GOOD}\x00")).unwrap();
     let out = textdup()
-        .args(["scan", "-q"])
+        .args(["scan", "-q", "--level", "document"])
         .arg(dir.path())
         .assert()
         .code(2);

@@ -5,7 +5,7 @@ use crate::common::{json_lines, seed_corpus, textdup};
 #[test]
 fn seed_articles_are_not_near_duplicates_of_each_other() {
     let out = textdup()
-        .args(["scan", "--progress", "never"])
+        .args(["scan", "--level", "document", "--progress", "never"])
         .arg(seed_corpus())
         .assert()
         .success();
@@ -39,7 +39,7 @@ fn an_edited_copy_with_boilerplate_joins_its_original() {
     fs::write(dir.path().join("zz_copy.txt"), copy).unwrap();
 
     let out = textdup()
-        .args(["scan", "-q"])
+        .args(["scan", "-q", "--level", "document"])
         .arg(dir.path())
         .assert()
         .success();
@@ -93,7 +93,7 @@ fn jsonl_input_from_stdin_with_ids() {
         serde_json::json!({"text": "a completely unrelated sentence about football results"}),
     );
     let out = textdup()
-        .args(["scan", "-q", "-"])
+        .args(["scan", "-q", "--level", "document", "-"])
         .write_stdin(input)
         .assert()
         .success();
@@ -122,7 +122,7 @@ fn ids_default_to_file_and_line() {
     )
     .unwrap();
     let out = textdup()
-        .args(["scan", "-q"])
+        .args(["scan", "-q", "--level", "document"])
         .arg(dir.path())
         .assert()
         .success();
@@ -151,7 +151,7 @@ fn compressed_inputs_read_like_plain_ones() {
     )
     .unwrap();
     let out = textdup()
-        .args(["scan", "-q"])
+        .args(["scan", "-q", "--level", "document"])
         .arg(dir.path())
         .assert()
         .success();

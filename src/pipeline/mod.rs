@@ -40,9 +40,15 @@ use crate::report::{Parameters, Report, Summary};
 use crate::shingle::{shingle, ShingleSet};
 use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
 
+mod passages;
+
 /// A named step of a run, for progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
+    /// Cutting documents into passages and sketching them.
+    Passages,
+    /// Looking for repeated spans and loading candidate passages.
+    Spans,
     /// Reading and sketching every document.
     Sketch,
     /// Finding candidate pairs with LSH.
@@ -59,6 +65,8 @@ impl Stage {
     /// A short lowercase name.
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Passages => "sketching passages",
+            Stage::Spans => "finding spans",
             Stage::Sketch => "sketching",
             Stage::Candidates => "finding candidates",
             Stage::Load => "loading candidates",
@@ -178,6 +186,21 @@ pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Res
 
     let clusters = build_clusters(config, &table, &similar, evidence);
 
+    let found = if config.level.passages() {
+        passages::run(corpus, config, &table.ids, summary.bytes, progress)?
+    } else {
+        passages::Found::default()
+    };
+    summary.passages = found.passages;
+    summary.passage_clusters = found.passage_clusters.len() as u64;
+    summary.span_clusters = found.span_clusters.len() as u64;
+    summary.boilerplate_clusters = found
+        .passage_clusters
+        .iter()
+        .filter(|c| c.boilerplate)
+        .count() as u64
+        + found.span_clusters.iter().filter(|c| c.boilerplate).count() as u64;
+
     let documents = table.ids.len() as u64;
     summary.removed = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
     summary.kept = documents - summary.removed;
@@ -189,6 +212,9 @@ pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Res
         summary,
         clusters,
         pairs: similar,
+        passage_clusters: found.passage_clusters,
+        span_clusters: found.span_clusters,
+        member_texts: found.texts,
         ids: table.ids,
         bytes: table.bytes,
         origins: table.origins,
@@ -286,6 +312,14 @@ fn sketch(
     text: &mut String,
     slots: &mut [u32],
 ) -> Sketch {
+    if !config.level.documents() {
+        // Passages only: pass 1 just names and counts the documents.
+        return Sketch {
+            exact: None,
+            keys: Vec::new(),
+            slots: None,
+        };
+    }
     normalize(&doc.text, &config.normalization, text);
     slots.fill(u32::MAX);
     shingle(text, &config.shingling, config.seed, |h| {

@@ -1,0 +1,378 @@
+//! The passage grain's flow: three streams over the corpus.
+//!
+//! ```text
+//! pass A  every document: split → normalize → exact hash, MinHash band keys   (parallel per batch)
+//!         and every k-word window into the seen-twice bitmaps
+//!         exact copies joined; lsh over first copies                          (parallel per band)
+//! pass B  documents with candidate passages or maybe-repeated windows:
+//!         passage texts for verification, span occurrences                    (parallel per batch)
+//!         verify pairs (exact, containment, near); cluster; group spans
+//! pass C  documents in any cluster: the original text of every member
+//! ```
+//!
+//! Memory: pass A keeps per passage its document, span, exact hash and band
+//! keys; texts are dropped batch by batch. Pass B keeps the texts of
+//! candidate passages and the windows the bitmaps cannot rule out.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
+
+use super::{Progress, Stage, BATCH_BYTES, BATCH_DOCS};
+use crate::cluster::components;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
+use crate::minhash::MinHasher;
+use crate::normalize::{normalize, words, Word};
+use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
+use crate::passage::{compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span};
+use crate::read::{Corpus, DocId, Document};
+use crate::shingle::{shingle, ShingleSet, Shingling};
+
+/// The index of a passage among all passages of a run, in corpus order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct PassageId(u32);
+
+/// What the passage grain found.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub passages: u64,
+    pub passage_clusters: Vec<PassageCluster>,
+    pub span_clusters: Vec<SpanCluster>,
+    /// Original text of every cluster member, by document and span.
+    pub texts: HashMap<(DocId, Span), String>,
+}
+
+/// Pass A's record of every passage.
+#[derive(Default)]
+struct Table {
+    doc: Vec<DocId>,
+    span: Vec<Span>,
+    first_copy: Vec<PassageId>,
+    lsh_ids: Vec<PassageId>,
+    lsh_keys: Vec<BandKey>,
+    /// Number of words per document, to size the span bitmaps.
+    words: u64,
+}
+
+/// What pass B loads of one document: its candidate passages' texts and
+/// its windows that may repeat.
+type Loaded = (Vec<(PassageId, PassageText)>, Vec<Occurrence>);
+
+struct Sketched {
+    span: Span,
+    exact: u128,
+    keys: Vec<BandKey>,
+}
+
+/// Runs the passage grain over `corpus`, whose documents pass 1 named
+/// `ids` and found to hold `text_bytes` bytes of text.
+pub(crate) fn run(
+    corpus: &dyn Corpus,
+    config: &Config,
+    ids: &[String],
+    text_bytes: u64,
+    progress: &dyn Progress,
+) -> Result<Found> {
+    let p = &config.passage;
+    let banding = Banding::optimal(p.threshold, p.num_perm);
+    let hasher = MinHasher::new(p.num_perm, config.seed);
+    let shingling = Shingling {
+        n: p.ngram,
+        ..Shingling::default()
+    };
+    // About 11 bits per word (English averages about 5.5 bytes a word with
+    // its space): few enough collisions that unique windows rarely pass.
+    let seen = SeenTwice::with_bits(text_bytes.saturating_mul(2));
+
+    // Pass A.
+    progress.begin(Stage::Passages, Some(ids.len() as u64));
+    let mut table = Table::default();
+    let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
+    stream(corpus, ids, |batch| {
+        let sketched: Vec<(Vec<Sketched>, u64)> = batch
+            .par_iter()
+            .map_init(
+                || (String::new(), hasher.empty(), String::new(), Vec::new()),
+                |(text, slots, normalized, found), (_, doc)| {
+                    let passages = split(&doc.text, p.unit)
+                        .into_iter()
+                        .filter_map(|span| {
+                            normalize(span.of(&doc.text), &config.normalization, text);
+                            if text.is_empty() {
+                                return None;
+                            }
+                            slots.fill(u32::MAX);
+                            shingle(text, &shingling, config.seed, |h| hasher.update(slots, h));
+                            let mut keys = Vec::with_capacity(banding.bands);
+                            banding.keys(slots, &mut keys);
+                            Some(Sketched {
+                                span,
+                                exact: xxh3_128_with_seed(text.as_bytes(), config.seed),
+                                keys,
+                            })
+                        })
+                        .collect();
+                    words(&doc.text, &config.normalization, normalized, found);
+                    spans::windows(normalized, found, p.min_span, config.seed, |_, h| {
+                        seen.insert(h)
+                    });
+                    (passages, found.len() as u64)
+                },
+            )
+            .collect();
+        for ((doc, _), (passages, word_count)) in batch.iter().zip(sketched) {
+            table.words += word_count;
+            for passage in passages {
+                let id =
+                    PassageId(u32::try_from(table.doc.len()).map_err(|_| Error::TooManyDocuments)?);
+                table.doc.push(*doc);
+                table.span.push(passage.span);
+                let first = *first_copies.entry(passage.exact).or_insert(id);
+                table.first_copy.push(first);
+                if first == id {
+                    table.lsh_ids.push(id);
+                    table.lsh_keys.extend_from_slice(&passage.keys);
+                }
+            }
+        }
+        progress.advance(batch.len() as u64);
+        Ok(())
+    })?;
+    progress.end();
+    drop(first_copies);
+
+    let mut pairs: Vec<CandidatePair<PassageId>> = (0..banding.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| band_pairs(&table.lsh_ids, &table.lsh_keys, banding.bands, band))
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    table.lsh_keys = Vec::new();
+
+    // Pass B: passage texts of candidates; span occurrences.
+    let mut wanted = vec![false; table.doc.len()];
+    for pair in &pairs {
+        wanted[pair.first.0 as usize] = true;
+        wanted[pair.second.0 as usize] = true;
+    }
+    let mut passages_of: HashMap<DocId, Vec<PassageId>> = HashMap::new();
+    for (i, &w) in wanted.iter().enumerate() {
+        if w {
+            passages_of
+                .entry(table.doc[i])
+                .or_default()
+                .push(PassageId(i as u32));
+        }
+    }
+    let mut texts: HashMap<PassageId, PassageText, ahash::RandomState> = HashMap::default();
+    let mut occurrences: Vec<Occurrence> = Vec::new();
+    progress.begin(Stage::Spans, Some(ids.len() as u64));
+    stream(corpus, ids, |batch| {
+        let loaded: Vec<Loaded> = batch
+            .par_iter()
+            .map_init(
+                || (String::new(), Vec::<Word>::new()),
+                |(normalized, found), (doc, document)| {
+                    let passages = passages_of
+                        .get(doc)
+                        .map(|ids| {
+                            ids.iter()
+                                .map(|&id| {
+                                    (
+                                        id,
+                                        passage_text(
+                                            table.span[id.0 as usize].of(&document.text),
+                                            config,
+                                            &shingling,
+                                        ),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let mut occurrences = Vec::new();
+                    words(&document.text, &config.normalization, normalized, found);
+                    spans::windows(normalized, found, p.min_span, config.seed, |i, hash| {
+                        if seen.maybe_repeated(hash) {
+                            occurrences.push(Occurrence {
+                                hash,
+                                doc: *doc,
+                                word: i as u32,
+                            });
+                        }
+                    });
+                    (passages, occurrences)
+                },
+            )
+            .collect();
+        for (passages, found) in loaded {
+            texts.extend(passages);
+            occurrences.extend(found);
+        }
+        progress.advance(batch.len() as u64);
+        Ok(())
+    })?;
+    progress.end();
+    drop(seen);
+
+    // Verify and cluster passages.
+    let verified: Vec<(PassageId, PassageId)> = pairs
+        .par_iter()
+        .filter_map(|pair| {
+            let (a, b) = (texts.get(&pair.first)?, texts.get(&pair.second)?);
+            compare(a, b, p.threshold).map(|_| (pair.first, pair.second))
+        })
+        .collect();
+    let exact_edges = table
+        .first_copy
+        .iter()
+        .enumerate()
+        .filter(|&(i, first)| first.0 as usize != i)
+        .map(|(i, &first)| (DocId(i as u32), DocId(first.0)));
+    let edges = exact_edges.chain(verified.iter().map(|&(a, b)| (DocId(a.0), DocId(b.0))));
+    // components() numbers units with DocId; here they are passages.
+    let groups = components(table.doc.len(), edges);
+    let passage_clusters: Vec<PassageCluster> = groups
+        .iter()
+        .enumerate()
+        .map(|(n, group)| {
+            let ids: Vec<PassageId> = group.iter().map(|d| PassageId(d.0)).collect();
+            let first_copy = table.first_copy[ids[0].0 as usize];
+            let members = ids
+                .iter()
+                .map(|&id| {
+                    let copy = table.first_copy[id.0 as usize];
+                    let (kind, similarity) = if copy == first_copy {
+                        (MatchKind::Exact, 1.0)
+                    } else {
+                        match (texts.get(&first_copy), texts.get(&copy)) {
+                            (Some(a), Some(b)) => compare(a, b, 0.0)
+                                .unwrap_or((MatchKind::Near, a.shingles.jaccard(&b.shingles))),
+                            _ => (MatchKind::Near, 0.0),
+                        }
+                    };
+                    PassageMember {
+                        doc: table.doc[id.0 as usize],
+                        span: table.span[id.0 as usize],
+                        similarity,
+                        kind,
+                    }
+                })
+                .collect();
+            let mut cluster = PassageCluster {
+                id: n as u32,
+                members,
+                boilerplate: false,
+            };
+            cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
+            cluster
+        })
+        .collect();
+    drop(texts);
+
+    let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs);
+
+    // Pass C: byte spans of span regions, and the original text of every
+    // member.
+    let mut members_of: HashMap<DocId, Vec<(usize, usize)>> = HashMap::new();
+    for (c, cluster) in span_clusters.iter().enumerate() {
+        for (m, member) in cluster.members.iter().enumerate() {
+            members_of.entry(member.doc).or_default().push((c, m));
+        }
+    }
+    let mut passage_spans: HashMap<DocId, HashSet<Span>> = HashMap::new();
+    for m in passage_clusters.iter().flat_map(|c| &c.members) {
+        passage_spans.entry(m.doc).or_default().insert(m.span);
+    }
+    let mut member_texts = HashMap::new();
+    if !members_of.is_empty() || !passage_spans.is_empty() {
+        let (mut normalized, mut found) = (String::new(), Vec::new());
+        stream(corpus, ids, |batch| {
+            for (doc, document) in batch {
+                if let Some(members) = members_of.get(doc) {
+                    words(
+                        &document.text,
+                        &config.normalization,
+                        &mut normalized,
+                        &mut found,
+                    );
+                    for &(c, m) in members {
+                        let member = &mut span_clusters[c].members[m];
+                        member.locate(&found);
+                        member_texts.insert(
+                            (*doc, member.span),
+                            member.span.of(&document.text).to_string(),
+                        );
+                    }
+                }
+                for span in passage_spans.get(doc).into_iter().flatten() {
+                    member_texts.insert((*doc, *span), span.of(&document.text).to_string());
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(Found {
+        passages: table.doc.len() as u64,
+        passage_clusters,
+        span_clusters,
+        texts: member_texts,
+    })
+}
+
+fn passage_text(text: &str, config: &Config, shingling: &Shingling) -> PassageText {
+    let mut normalized = String::new();
+    normalize(text, &config.normalization, &mut normalized);
+    let shingles = ShingleSet::new(&normalized, shingling, config.seed);
+    let words = normalized.split(' ').filter(|w| !w.is_empty()).count();
+    PassageText {
+        normalized,
+        shingles,
+        words,
+    }
+}
+
+/// Streams the corpus in batches of (id, document), checking each id
+/// against pass 1's.
+fn stream(
+    corpus: &dyn Corpus,
+    ids: &[String],
+    mut each: impl FnMut(&[(DocId, Document)]) -> Result<()>,
+) -> Result<()> {
+    let mut batch = Vec::with_capacity(BATCH_DOCS);
+    let mut bytes = 0;
+    let mut next = 0usize;
+    for doc in corpus.records().filter_map(|r| r.ok()) {
+        let expected = ids.get(next).ok_or_else(|| Error::InputChanged {
+            expected: "the end of the corpus".to_string(),
+            found: Some(doc.id.clone()),
+        })?;
+        if *expected != doc.id {
+            return Err(Error::InputChanged {
+                expected: expected.clone(),
+                found: Some(doc.id),
+            });
+        }
+        bytes += doc.text.len();
+        batch.push((DocId(next as u32), doc));
+        next += 1;
+        if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+            each(&batch)?;
+            batch.clear();
+            bytes = 0;
+        }
+    }
+    if next < ids.len() {
+        return Err(Error::InputChanged {
+            expected: ids[next].clone(),
+            found: None,
+        });
+    }
+    if !batch.is_empty() {
+        each(&batch)?;
+    }
+    Ok(())
+}
