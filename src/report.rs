@@ -26,6 +26,7 @@ use crate::passage::{PassageCluster, Span};
 use crate::read::{DocId, Origin};
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
+use crate::write::Cleaning;
 
 /// The version of the JSON output format. Raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -355,8 +356,21 @@ struct AnnotatedSpan {
 }
 
 #[derive(Serialize)]
+struct RemovedPassageOut<'a> {
+    version: u32,
+    level: &'static str,
+    id: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    cluster: u32,
+    boilerplate: bool,
+}
+
+#[derive(Serialize)]
 struct RemovedOut<'a> {
     version: u32,
+    level: &'static str,
     id: &'a str,
     kept: &'a str,
     cluster: u32,
@@ -631,16 +645,38 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Writes one JSON line per removed document, naming the document kept in
-/// its place.
-pub fn write_removed(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Writes what `cleaning` removes, one JSON line each: removed documents
+/// with the document kept in their place
+/// (`{"version", "level": "document", "id", "kept", "cluster", "similarity"}`),
+/// then removed passages with their byte spans in the original text
+/// (`{"version", "level": "passage", "id", "start", "end", "text", "cluster", "boilerplate"}`),
+/// enough to audit the cleaning and to undo it.
+pub fn write_removed(report: &Report, cleaning: &Cleaning, out: &mut dyn Write) -> io::Result<()> {
     for removal in report.removed() {
+        if cleaning.documents.binary_search(&removal.doc).is_err() {
+            continue;
+        }
         let line = RemovedOut {
             version: FORMAT_VERSION,
+            level: "document",
             id: report.id(removal.doc),
             kept: report.id(removal.kept),
             cluster: removal.cluster.0,
             similarity: round(removal.similarity),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    for removal in &cleaning.passages {
+        let line = RemovedPassageOut {
+            version: FORMAT_VERSION,
+            level: "passage",
+            id: report.id(removal.doc),
+            start: removal.span.start,
+            end: removal.span.end,
+            text: report.member_text(removal.doc, removal.span),
+            cluster: removal.cluster,
+            boilerplate: removal.boilerplate,
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
@@ -703,14 +739,16 @@ mod tests {
     #[test]
     fn removed_lines_name_the_kept_document() {
         let mut out = Vec::new();
-        write_removed(&sample(), &mut out).unwrap();
+        let report = sample();
+        let cleaning = Cleaning::plan(&report, Level::Document, Default::default());
+        write_removed(&report, &cleaning, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
             [
-                r#"{"version":1,"id":"a","kept":"b","cluster":0,"similarity":0.833333}"#,
-                r#"{"version":1,"id":"d","kept":"b","cluster":0,"similarity":1.0}"#,
+                r#"{"version":1,"level":"document","id":"a","kept":"b","cluster":0,"similarity":0.833333}"#,
+                r#"{"version":1,"level":"document","id":"d","kept":"b","cluster":0,"similarity":1.0}"#,
             ]
         );
     }

@@ -28,9 +28,11 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
+use crate::config::Level;
 use crate::error::{Error, Result};
+use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::pipeline::{Progress, Stage};
-use crate::read::{Compression, Files, Format, Skip, SkipReason, Source};
+use crate::read::{Compression, DocId, Files, Format, Skip, SkipReason, Source};
 use crate::report::Report;
 
 /// What to do when an output already exists.
@@ -49,14 +51,99 @@ pub struct Written {
     pub files: u64,
     /// Documents removed from them.
     pub removed: u64,
+    /// Documents with passages cut out.
+    pub edited: u64,
+    /// Documents that cleaning left empty (written empty, not dropped),
+    /// by source name and line.
+    pub emptied: Vec<String>,
     /// Sources that could not be copied, or not completely.
     pub problems: Vec<Skip>,
 }
 
-/// Writes `files` minus the documents `report` removes to `out`.
+/// What `dedup` takes out of the corpus.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cleaning {
+    /// Documents removed whole (near-duplicates of a kept one), sorted.
+    pub documents: Vec<DocId>,
+    /// Passages cut out of documents that stay, sorted by document and
+    /// position.
+    pub passages: Vec<PassageRemoval>,
+    /// How passages were cut, which decides how much to delete around one.
+    pub unit: PassageUnit,
+}
+
+/// A passage cut out of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PassageRemoval {
+    /// The document.
+    pub doc: DocId,
+    /// The passage's span in the original text.
+    pub span: Span,
+    /// Its passage cluster.
+    pub cluster: u32,
+    /// True when removed as boilerplate (every copy goes), false when it
+    /// repeats an earlier passage (the first copy stays).
+    pub boilerplate: bool,
+}
+
+impl Cleaning {
+    /// The cleaning `report` calls for at `level`: at the document level,
+    /// every removed document; at the passage level, every passage of a
+    /// cluster but the first one in corpus order that is in a document
+    /// still there, and every passage of a boilerplate cluster.
+    pub fn plan(report: &Report, level: Level, unit: PassageUnit) -> Cleaning {
+        let mut documents: Vec<DocId> = if level.documents() {
+            report.removed().map(|r| r.doc).collect()
+        } else {
+            Vec::new()
+        };
+        documents.sort_unstable();
+        let gone = |doc: DocId| documents.binary_search(&doc).is_ok();
+        let mut passages = Vec::new();
+        if level.passages() {
+            for cluster in &report.passage_clusters {
+                let mut remaining = cluster.members.iter().filter(|m| !gone(m.doc));
+                if !cluster.boilerplate {
+                    remaining.next(); // the first occurrence stays
+                }
+                passages.extend(remaining.map(|m| PassageRemoval {
+                    doc: m.doc,
+                    span: m.span,
+                    cluster: cluster.id,
+                    boilerplate: cluster.boilerplate,
+                }));
+            }
+        }
+        passages.sort_unstable();
+        Cleaning {
+            documents,
+            passages,
+            unit,
+        }
+    }
+
+    /// `text` with the given passages (of one document, sorted) removed;
+    /// everything else byte for byte as it was.
+    pub fn apply(&self, text: &str, removals: &[PassageRemoval]) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for removal in removals {
+            let extent = removal_extent(text, removal.span, self.unit);
+            if extent.start > at {
+                out.push_str(&text[at..extent.start]);
+            }
+            at = at.max(extent.end);
+        }
+        out.push_str(&text[at.min(text.len())..]);
+        out
+    }
+}
+
+/// Writes `files` minus what `cleaning` takes out to `out`.
 pub fn write_corpus(
     files: &Files,
     report: &Report,
+    cleaning: &Cleaning,
     out: &Path,
     existing: Existing,
     progress: &dyn Progress,
@@ -80,25 +167,44 @@ pub fn write_corpus(
         && files.sources().len() == 1
         && files.roots().iter().all(|root| !root.is_dir());
 
-    // Per source: the removed lines (JSON Lines) or 0 for a whole file.
-    let mut removed: HashMap<u32, Vec<u64>> = HashMap::new();
-    for removal in report.removed() {
-        let origin = report.origins[removal.doc.index()];
-        removed.entry(origin.source).or_default().push(origin.line);
+    // Per source: removed lines (JSON Lines) or 0 for a whole file, and
+    // the passage removals of each edited line.
+    let mut plans: HashMap<u32, SourcePlan> = HashMap::new();
+    for &doc in &cleaning.documents {
+        let origin = report.origins[doc.index()];
+        plans
+            .entry(origin.source)
+            .or_default()
+            .removed
+            .push(origin.line);
     }
-    for lines in removed.values_mut() {
-        lines.sort_unstable();
+    for removals in cleaning.passages.chunk_by(|a, b| a.doc == b.doc) {
+        let origin = report.origins[removals[0].doc.index()];
+        let plan = plans.entry(origin.source).or_default();
+        plan.edits.insert(origin.line, removals);
     }
-    let removed_lines = |i: usize| removed.get(&(i as u32)).map_or(&[][..], Vec::as_slice);
+    for plan in plans.values_mut() {
+        plan.removed.sort_unstable();
+    }
+    let empty = SourcePlan::default();
+    let plan_of = |i: usize| plans.get(&(i as u32)).unwrap_or(&empty);
+    let text_field = files.options().text_field.as_str();
 
     progress.begin(Stage::Write, Some(files.sources().len() as u64));
     let mut written = Written::default();
     let copy =
-        |source: &Source, lines: &[u64], target: &Path, written: &mut Written| -> Result<()> {
-            match copy_source(source, lines, target)? {
-                Outcome::Copied { removed, file } => {
+        |source: &Source, plan: &SourcePlan, target: &Path, written: &mut Written| -> Result<()> {
+            match copy_source(source, plan, cleaning, text_field, target)? {
+                Outcome::Copied {
+                    removed,
+                    file,
+                    edited,
+                    emptied,
+                } => {
                     written.removed += removed;
                     written.files += u64::from(file);
+                    written.edited += edited;
+                    written.emptied.extend(emptied);
                 }
                 Outcome::Problem(reason) => written.problems.push(Skip {
                     source: source.name.clone(),
@@ -111,7 +217,7 @@ pub fn write_corpus(
         };
     if single_file {
         write_file_atomically(out, existing, |tmp| {
-            copy(&files.sources()[0], removed_lines(0), tmp, &mut written)?;
+            copy(&files.sources()[0], plan_of(0), tmp, &mut written)?;
             if fs::symlink_metadata(tmp).is_err() {
                 // Nothing to copy: the output is an empty corpus.
                 File::create(tmp).map_err(|e| Error::io(out, e))?;
@@ -131,7 +237,7 @@ pub fn write_corpus(
                 if let Some(parent) = target.parent() {
                     fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
                 }
-                copy(source, removed_lines(i), &target, &mut written)?;
+                copy(source, plan_of(i), &target, &mut written)?;
             }
             Ok(())
         })?;
@@ -303,22 +409,41 @@ fn remove_path(path: &Path) {
     };
 }
 
+/// What one source loses: removed lines (0 for a whole file), and the
+/// passage removals of edited lines (0 for a whole file).
+#[derive(Default)]
+struct SourcePlan<'a> {
+    removed: Vec<u64>,
+    edits: HashMap<u64, &'a [PassageRemoval]>,
+}
+
 /// What copying one source did.
 enum Outcome {
-    /// Copied, leaving out `removed` documents; `file` is false when the
-    /// whole source was removed and nothing was written.
-    Copied { removed: u64, file: bool },
+    /// Copied, leaving out `removed` documents and editing `edited`; `file`
+    /// is false when the whole source was removed and nothing was written.
+    Copied {
+        removed: u64,
+        file: bool,
+        edited: u64,
+        emptied: Vec<String>,
+    },
     /// The source could not be read (completely): a problem to report,
     /// not a reason to stop.
     Problem(SkipReason),
 }
 
-/// Copies one source to `target` minus `removed` lines (sorted; a 0 means
-/// the whole file). Failing to write the output is an error; failing to
-/// read the source is an [`Outcome::Problem`].
-fn copy_source(source: &Source, removed: &[u64], target: &Path) -> Result<Outcome> {
+/// Copies one source to `target` as `plan` says. Failing to write the
+/// output is an error; failing to read the source is an
+/// [`Outcome::Problem`].
+fn copy_source(
+    source: &Source,
+    plan: &SourcePlan,
+    cleaning: &Cleaning,
+    text_field: &str,
+    target: &Path,
+) -> Result<Outcome> {
     let unreadable = |e: io::Error| Outcome::Problem(SkipReason::Unreadable(e.to_string()));
-    if removed.is_empty() {
+    if plan.removed.is_empty() && plan.edits.is_empty() {
         let mut input = match File::open(&source.path) {
             Ok(file) => file,
             Err(e) => return Ok(unreadable(e)),
@@ -328,15 +453,19 @@ fn copy_source(source: &Source, removed: &[u64], target: &Path) -> Result<Outcom
             Ok(()) => Ok(Outcome::Copied {
                 removed: 0,
                 file: true,
+                edited: 0,
+                emptied: Vec::new(),
             }),
             Err(Failure::Read(e)) => Ok(unreadable(e)),
             Err(Failure::Write(e)) => Err(Error::io(target, e)),
         };
     }
-    if source.format == Format::Text || removed == [0] {
+    if source.format == Format::Text && plan.removed == [0] {
         return Ok(Outcome::Copied {
             removed: 1,
             file: false,
+            edited: 0,
+            emptied: Vec::new(),
         });
     }
     let (compression, mut reader) = match crate::read::open_decoded(&source.path) {
@@ -345,31 +474,142 @@ fn copy_source(source: &Source, removed: &[u64], target: &Path) -> Result<Outcom
     };
     let file = File::create(target).map_err(|e| Error::io(target, e))?;
     let out = BufWriter::new(file);
+    let mut emptied = Vec::new();
+    let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| -> Result<Edit, Failure> {
+        let Some(removals) = plan.edits.get(&line) else {
+            out.write_all(bytes).map_err(Failure::Write)?;
+            return Ok(Edit::Copied);
+        };
+        let (new, empty) = match source.format {
+            Format::Text => {
+                let text = String::from_utf8_lossy(bytes);
+                let cleaned = cleaning.apply(&text, removals);
+                let empty = cleaned.trim().is_empty();
+                (cleaned.into_bytes(), empty)
+            }
+            Format::Jsonl => {
+                match rewrite_text_field(bytes, text_field, |t| cleaning.apply(t, removals)) {
+                    Some((new, empty)) => (new, empty),
+                    None => (bytes.to_vec(), false),
+                }
+            }
+        };
+        if empty {
+            emptied.push(if line == 0 {
+                source.name.clone()
+            } else {
+                format!("{}:{line}", source.name)
+            });
+        }
+        out.write_all(&new).map_err(Failure::Write)?;
+        Ok(Edit::Edited)
+    };
     // Concrete encoders, finished explicitly: an error in the last block
     // (a full disk) must fail the copy, not vanish in a drop.
     let result = match compression {
-        Compression::None => filter_into(&mut reader, out, removed, Ok),
+        Compression::None => filter_into(
+            &mut reader,
+            out,
+            source.format,
+            &plan.removed,
+            &mut rewrite,
+            Ok,
+        ),
         Compression::Gzip => filter_into(
             &mut reader,
             flate2::write::GzEncoder::new(out, flate2::Compression::default()),
-            removed,
+            source.format,
+            &plan.removed,
+            &mut rewrite,
             |e| e.finish(),
         ),
         Compression::Zstd => {
             let encoder =
                 zstd::stream::write::Encoder::new(out, 0).map_err(|e| Error::io(target, e))?;
-            filter_into(&mut reader, encoder, removed, |e| e.finish())
+            filter_into(
+                &mut reader,
+                encoder,
+                source.format,
+                &plan.removed,
+                &mut rewrite,
+                |e| e.finish(),
+            )
         }
     };
     match result {
-        Ok(left_out) => Ok(Outcome::Copied {
+        Ok((left_out, edited)) => Ok(Outcome::Copied {
             removed: left_out,
             file: true,
+            edited,
+            emptied,
         }),
         Err(Failure::Read(e)) => Ok(Outcome::Problem(SkipReason::Corrupt(format!(
             "copied up to the damage only: {e}"
         )))),
         Err(Failure::Write(e)) => Err(Error::io(target, e)),
+    }
+}
+
+/// Writes one kept line (or whole text file), numbered as the reader
+/// numbers them, to the output: as it is, or with passages cut.
+type Rewrite<'a> = dyn FnMut(u64, &[u8], &mut dyn Write) -> Result<Edit, Failure> + 'a;
+
+/// What happened to one line (or file) on its way to the output.
+enum Edit {
+    Copied,
+    Edited,
+}
+
+/// Replaces the value of `field` in a JSON line with `edit` of its text,
+/// leaving every other byte of the line as it was. Returns the new line
+/// and whether the new text is blank; `None` if the line does not hold the
+/// field as a string (it was then skipped when read, and is copied as is).
+fn rewrite_text_field(
+    line: &[u8],
+    field: &str,
+    edit: impl FnOnce(&str) -> String,
+) -> Option<(Vec<u8>, bool)> {
+    let body = crate::read::trim_line_end(line);
+    let ending = &line[body.len()..];
+    let text = std::str::from_utf8(body).ok()?;
+    let RawFields(fields) = serde_json::from_str(text).ok()?;
+    // The last occurrence of a repeated key wins, as when reading.
+    let raw = fields.iter().rev().find(|(k, _)| k == field)?.1.get();
+    let value: String = serde_json::from_str(raw).ok()?;
+    let cleaned = edit(&value);
+    let empty = cleaned.trim().is_empty();
+    let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+    let mut out = Vec::with_capacity(line.len());
+    out.extend_from_slice(&body[..start]);
+    out.extend_from_slice(serde_json::to_string(&cleaned).ok()?.as_bytes());
+    out.extend_from_slice(&body[start + raw.len()..]);
+    out.extend_from_slice(ending);
+    Some((out, empty))
+}
+
+/// A JSON object's fields in order, each value as its raw text.
+struct RawFields<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawFields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawFields<'de>, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    fields.push((key, map.next_value::<&'de serde_json::value::RawValue>()?));
+                }
+                Ok(RawFields(fields))
+            }
+        }
+        de.deserialize_map(Visit)
     }
 }
 
@@ -393,33 +633,49 @@ enum Failure {
     Write(io::Error),
 }
 
-/// Filters lines into `writer`, finishes it with `finish`, and syncs the
-/// file under it.
+/// Filters into `writer`, finishes it with `finish`, and syncs the file
+/// under it. Returns the documents left out and the documents edited.
 fn filter_into<W: Write>(
     reader: &mut dyn BufRead,
     mut writer: W,
+    format: Format,
     removed: &[u64],
+    rewrite: &mut Rewrite,
     finish: impl FnOnce(W) -> io::Result<BufWriter<File>>,
-) -> Result<u64, Failure> {
-    let left_out = filter_lines(reader, &mut writer, removed)?;
+) -> Result<(u64, u64), Failure> {
+    let counts = match format {
+        Format::Jsonl => filter_lines(reader, &mut writer, removed, rewrite)?,
+        Format::Text => {
+            // One document: the whole file, line 0.
+            let mut text = Vec::new();
+            reader.read_to_end(&mut text).map_err(Failure::Read)?;
+            match rewrite(0, &text, &mut writer)? {
+                Edit::Copied => (0, 0),
+                Edit::Edited => (0, 1),
+            }
+        }
+    };
     let file = finish(writer)
         .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
         .map_err(Failure::Write)?;
     file.sync_all().map_err(Failure::Write)?;
-    Ok(left_out)
+    Ok(counts)
 }
 
-/// Copies lines from `reader` to `writer` except the (sorted, 1-based)
-/// `removed` ones, byte for byte. Returns how many were left out.
+/// Copies lines from `reader` to `writer`, leaving out the (sorted,
+/// 1-based) `removed` ones and passing each kept line through `rewrite`
+/// (which copies it byte for byte unless it has edits). Returns how many
+/// lines were left out and how many edited.
 fn filter_lines(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
     removed: &[u64],
-) -> Result<u64, Failure> {
+    rewrite: &mut Rewrite,
+) -> Result<(u64, u64), Failure> {
     let mut line = Vec::new();
     let mut number = 0u64;
     let mut next_removed = removed.iter().copied().peekable();
-    let mut left_out = 0;
+    let (mut left_out, mut edited) = (0, 0);
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line).map_err(Failure::Read)? == 0 {
@@ -431,10 +687,12 @@ fn filter_lines(
             left_out += 1;
             continue;
         }
-        writer.write_all(&line).map_err(Failure::Write)?;
+        if let Edit::Edited = rewrite(number, &line, writer)? {
+            edited += 1;
+        }
     }
     writer.flush().map_err(Failure::Write)?;
-    Ok(left_out)
+    Ok((left_out, edited))
 }
 
 #[cfg(test)]
@@ -445,8 +703,15 @@ mod tests {
     fn filter_lines_keeps_bytes_exactly() {
         let mut input = io::Cursor::new(b"{\"a\":1}\r\n{\"b\": 2}\n\n{\"c\":3}".to_vec());
         let mut out = Vec::new();
-        let left_out = filter_lines(&mut input, &mut out, &[2]).ok().unwrap();
-        assert_eq!(left_out, 1);
+        let mut copy = |_: u64, bytes: &[u8], out: &mut dyn Write| {
+            out.write_all(bytes)
+                .map_err(Failure::Write)
+                .map(|()| Edit::Copied)
+        };
+        let (left_out, edited) = filter_lines(&mut input, &mut out, &[2], &mut copy)
+            .ok()
+            .unwrap();
+        assert_eq!((left_out, edited), (1, 0));
         assert_eq!(out, b"{\"a\":1}\r\n\n{\"c\":3}");
     }
 

@@ -16,7 +16,7 @@ use textdup::eval::{evaluate, Clustering};
 use textdup::report::{write_annotations, write_clusters, write_json, write_removed};
 use textdup::synth::SynthOptions;
 use textdup::write::{
-    check_distinct, check_output, write_corpus, write_stream_atomically, Existing,
+    check_distinct, check_output, write_corpus, write_stream_atomically, Cleaning, Existing,
 };
 use textdup::{Error, Files, ReadOptions, Report};
 
@@ -174,13 +174,21 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         common.tmp_dir.as_deref(),
     )?;
     let report = textdup::run(&files, &config, &bars)?;
-    let written = write_corpus(&files, &report, &args.output, existing, &bars)?;
+    let cleaning = Cleaning::plan(&report, config.level, config.passage.unit);
+    let written = write_corpus(&files, &report, &cleaning, &args.output, existing, &bars)?;
     for problem in &written.problems {
         say(&format!(
             "textdup: warning: {problem} (not fully copied to the output)\n"
         ));
     }
-    write_stream_atomically(&removed, existing, |out| write_removed(&report, out))?;
+    for emptied in &written.emptied {
+        say(&format!(
+            "textdup: note: {emptied}: nothing left after removing repeated passages (written empty)\n"
+        ));
+    }
+    write_stream_atomically(&removed, existing, |out| {
+        write_removed(&report, &cleaning, out)
+    })?;
     if let Some(clusters) = &common.clusters {
         write_report(common, &report, Some(clusters), existing)?;
     }
@@ -190,10 +198,13 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     if !common.quiet {
         say(&report.summary.to_text());
         say(&format!(
-            "  wrote:      {} ({} files, {} documents removed); removed list {}\n",
+            "  wrote:      {} ({} files, {} documents removed, {} passages cut from {} documents, {} left empty); removed list {}\n",
             args.output.display(),
             written.files,
             written.removed,
+            cleaning.passages.len(),
+            written.edited,
+            written.emptied.len(),
             removed.display()
         ));
     }

@@ -19,6 +19,7 @@ mod source;
 
 use std::fmt;
 
+pub(crate) use records::trim_line_end;
 pub use records::FileRecords;
 pub(crate) use source::open_decoded;
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};

@@ -11,6 +11,8 @@ mod dedup;
 mod measure;
 /// LSH + verify against a brute-force all-pairs oracle.
 mod oracle;
+/// The passage grain: the seed corpus's repeats, cleaning, annotations.
+mod passage;
 /// Invariants under random input (proptest).
 mod properties;
 /// `textdup scan` on the seed corpus and its output formats.
