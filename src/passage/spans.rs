@@ -16,10 +16,10 @@
 //!    [`SpanMember::locate`] turns a region's words into bytes of the
 //!    original text.
 //!
-//! Memory: the bitmaps (`2 × bits / 8` bytes; the pipeline gives about 11
-//! bits per word, 3 bytes a word for both) plus 16 bytes per window that
-//! may repeat: every truly repeated window, and the few percent of unique
-//! ones whose bits collide. About 0.7 GB per GB of mostly unique text.
+//! Memory: the bitmaps (`2 × bits / 8` bytes; the pipeline gives each 1 to
+//! 2 bits per byte of text) plus 16 bytes per window that may repeat:
+//! every truly repeated window, and the few percent of unique ones whose
+//! bits collide.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

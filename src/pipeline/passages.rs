@@ -83,9 +83,10 @@ pub(crate) fn run(
         n: p.ngram,
         ..Shingling::default()
     };
-    // About 11 bits per word (English averages about 5.5 bytes a word with
-    // its space): few enough collisions that unique windows rarely pass.
-    let seen = SeenTwice::with_bits(text_bytes.saturating_mul(2));
+    // 1 to 2 bits per byte of text (power-of-two rounding), 5.5 to 11 per
+    // English word: unique windows pass the filter a few percent of the
+    // time, which costs less than bigger bitmaps would.
+    let seen = SeenTwice::with_bits(text_bytes);
 
     // Pass A.
     progress.begin(Stage::Passages, Some(ids.len() as u64));
