@@ -303,7 +303,11 @@ pub fn evaluate(truth: &Clustering, pred: &Clustering) -> Result<Scores> {
     let (mut bp, mut br) = (0.0, 0.0);
     let mut truth_in_pred: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
     let mut pred_in_truth: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
-    for (&(t, p), &c) in &cells {
+    // Floating-point sums depend on order: add up in a fixed one, so the
+    // same files give the same digits every run.
+    let mut sorted: Vec<(&(u32, u32), &u64)> = cells.iter().collect();
+    sorted.sort_unstable();
+    for (&(t, p), &c) in sorted {
         let c = c as f64;
         bp += c * c / pred_sizes[&p] as f64;
         br += c * c / truth_sizes[&t] as f64;
@@ -383,6 +387,9 @@ fn breakdown(
 fn bucket_name(value: &FieldValue) -> String {
     match value {
         FieldValue::Text(s) => s.clone(),
+        // Counts (boilerplate lines, headline repeats) stay whole numbers;
+        // rates and similarities go in tenths, with 1.0 on its own.
+        FieldValue::Number(x) if *x > 1.0 && x.fract() == 0.0 => format!("{x}"),
         FieldValue::Number(x) if *x >= 1.0 => "1.0".to_string(),
         FieldValue::Number(x) if *x < 0.0 => "< 0".to_string(),
         FieldValue::Number(x) => {

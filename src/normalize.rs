@@ -184,7 +184,7 @@ fn fold(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Word {
     /// Byte range of the word in the normalized text.
-    pub normalized: (u32, u32),
+    pub normalized: (usize, usize),
     /// Byte range in the original text of the token it came from, without
     /// trailing sentence punctuation.
     pub original: (usize, usize),
@@ -221,10 +221,10 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
             if !out.is_empty() {
                 out.push(' ');
             }
-            let from = out.len() as u32;
+            let from = out.len();
             out.push_str(piece);
             found.push(Word {
-                normalized: (from, out.len() as u32),
+                normalized: (from, out.len()),
                 original,
             });
         }
@@ -358,7 +358,7 @@ mod tests {
             ]
         );
         for w in &found {
-            let piece = &out[w.normalized.0 as usize..w.normalized.1 as usize];
+            let piece = &out[w.normalized.0..w.normalized.1];
             assert!(!piece.is_empty() && !piece.contains(' '));
         }
     }

@@ -579,17 +579,18 @@ pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// `repeat-across`. Documents in input order, spans by start.
 pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_doc: BTreeMap<DocId, Vec<AnnotatedSpan>> = BTreeMap::new();
-    let mut annotate =
-        |level: &'static str, cluster: u32, boilerplate: bool, members: &[(DocId, Span)]| {
-            for &(doc, span) in members {
-                let within = members.iter().filter(|(d, _)| *d == doc).count() > 1;
-                let kind = if boilerplate {
-                    "boilerplate"
-                } else if within {
-                    "repeat-within"
-                } else {
-                    "repeat-across"
-                };
+    let mut annotate = |level: &'static str, cluster: u32, boilerplate: bool, members: &[(DocId, Span)]| {
+        // Members are in corpus order: each document's are consecutive, so
+        // one pass counts them (a boilerplate line can have a million).
+        for same_doc in members.chunk_by(|a, b| a.0 == b.0) {
+            let kind = if boilerplate {
+                "boilerplate"
+            } else if same_doc.len() > 1 {
+                "repeat-within"
+            } else {
+                "repeat-across"
+            };
+            for &(doc, span) in same_doc {
                 by_doc.entry(doc).or_default().push(AnnotatedSpan {
                     start: span.start,
                     end: span.end,
@@ -598,7 +599,8 @@ pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()>
                     kind,
                 });
             }
-        };
+        }
+    };
     for c in &report.passage_clusters {
         let members: Vec<(DocId, Span)> = c.members.iter().map(|m| (m.doc, m.span)).collect();
         annotate("passage", c.id, c.boilerplate, &members);

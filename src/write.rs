@@ -106,6 +106,8 @@ impl Cleaning {
                 if !cluster.boilerplate {
                     remaining.next(); // the first occurrence stays
                 }
+                // A passage holding much more than the repeat stays, even as boilerplate.
+                let remaining = remaining.filter(|m| m.removable);
                 passages.extend(remaining.map(|m| PassageRemoval {
                     doc: m.doc,
                     span: m.span,

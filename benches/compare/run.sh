@@ -9,8 +9,8 @@
 #    --smoke the committed tests/data/devils-dictionary.txt.
 # 3. Runs each tool with the same settings (word 5-grams, 128 permutations,
 #    threshold 0.8, seed 1, the same thread count) under /usr/bin/time -v:
-#    textdup scan; datasketch and rensa through benches/compare/peers.py, in a
-#    throwaway virtualenv (DIR/venv) where pip installs them.
+#    textdup scan --level document; datasketch 2.0.0 and rensa 0.5.0 through
+#    benches/compare/peers.py, in a throwaway virtualenv (DIR/venv).
 # 4. Scores each clustering with `textdup eval` and writes DIR/results.md.
 #
 # --smoke runs a few hundred documents, and the peers only if their
@@ -63,7 +63,7 @@ venv=$out/venv
 if ! $smoke && [ ! -x "$venv/bin/python" ]; then
     echo "==> installing datasketch and rensa into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet datasketch rensa
+    "$venv/bin/pip" install --quiet datasketch==2.0.0 rensa==0.5.0
 fi
 peers=()
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import datasketch, rensa' 2>/dev/null; then
@@ -99,7 +99,8 @@ PY
 )")
 }
 
-run textdup "$textdup" scan "$corpus" --threads "$threads" --clusters "$out/textdup.pred.jsonl" --progress never
+run textdup "$textdup" scan "$corpus" --level document --threads "$threads" \
+    --clusters "$out/textdup.pred.jsonl" --progress never
 for peer in "${peers[@]}"; do
     RAYON_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
         run "$peer" "$venv/bin/python" benches/compare/peers.py "$peer" "$corpus" "$out/$peer.pred.jsonl"

@@ -25,7 +25,9 @@ pub mod spans;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::read::DocId;
-use crate::shingle::ShingleSet;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
+
+use crate::shingle::{ShingleSet, Shingling};
 
 /// A byte range `[start, end)` in a document's original text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,9 +39,15 @@ pub struct Span {
 }
 
 impl Span {
-    /// The text the span covers.
+    /// The text the span covers; empty if it does not fit `text` (a span
+    /// from another version of the text must not panic).
     pub fn of<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.start..self.end]
+        text.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// Whether the span lies within `text` on character boundaries.
+    pub fn fits(&self, text: &str) -> bool {
+        self.start <= self.end && text.get(self.start..self.end).is_some()
     }
 }
 
@@ -128,6 +136,12 @@ pub fn split(text: &str, unit: PassageUnit) -> Vec<Span> {
 /// rest of the line with its terminator (or, for the last line, the
 /// terminator before it), so that removing a line leaves no trace.
 pub fn removal_extent(text: &str, span: Span, unit: PassageUnit) -> Span {
+    if !span.fits(text) {
+        return Span {
+            start: text.len(),
+            end: text.len(),
+        };
+    }
     let bytes = text.as_bytes();
     match unit {
         PassageUnit::Line => {
@@ -184,12 +198,29 @@ impl MatchKind {
 /// What [`compare`] needs of one passage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PassageText {
-    /// The normalized text.
-    pub normalized: String,
-    /// Its shingle set.
+    /// Hash of the normalized text.
+    pub exact: u128,
+    /// The normalized text, kept for short passages only (for edit
+    /// similarity): long ones can be whole documents, and their shingle
+    /// set is all verification needs.
+    pub short: Option<String>,
+    /// The shingle set.
     pub shingles: ShingleSet,
-    /// Its number of words.
+    /// The number of words.
     pub words: usize,
+}
+
+impl PassageText {
+    /// The comparison data of a passage's normalized text.
+    pub fn new(normalized: &str, shingling: &Shingling, seed: u64) -> Self {
+        let words = normalized.split(' ').filter(|w| !w.is_empty()).count();
+        PassageText {
+            exact: xxh3_128_with_seed(normalized.as_bytes(), seed),
+            short: (words < SHORT_PASSAGE_WORDS).then(|| normalized.to_string()),
+            shingles: ShingleSet::new(normalized, shingling, seed),
+            words,
+        }
+    }
 }
 
 /// Passages with fewer words than this are also compared by edit
@@ -208,18 +239,14 @@ pub const SHORT_PASSAGE_WORDS: usize = 12;
 ///
 /// ```
 /// use textdup::passage::{compare, MatchKind, PassageText};
-/// use textdup::{ShingleSet, Shingling};
-/// let p = |t: &str| PassageText {
-///     normalized: t.to_string(),
-///     shingles: ShingleSet::new(t, &Shingling { n: 3, ..Default::default() }, 0),
-///     words: t.split(' ').count(),
-/// };
+/// use textdup::Shingling;
+/// let p = |t: &str| PassageText::new(t, &Shingling { n: 3, ..Default::default() }, 0);
 /// let headline = p("eu invites russia to take security concerns to osce");
 /// let caption = p("caption eu invites russia to take security concerns to osce");
 /// assert_eq!(compare(&headline, &caption, 0.8), Some((MatchKind::Containment, 1.0)));
 /// ```
 pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(MatchKind, f64)> {
-    if a.normalized == b.normalized {
+    if a.exact == b.exact {
         return Some((MatchKind::Exact, 1.0));
     }
     let jaccard = a.shingles.jaccard(&b.shingles);
@@ -231,8 +258,8 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
         }
     }
     let mut similarity = jaccard;
-    if a.words.min(b.words) < SHORT_PASSAGE_WORDS {
-        similarity = similarity.max(strsim::normalized_levenshtein(&a.normalized, &b.normalized));
+    if let (Some(a), Some(b)) = (&a.short, &b.short) {
+        similarity = similarity.max(strsim::normalized_levenshtein(a, b));
     }
     (similarity >= threshold).then_some((MatchKind::Near, similarity))
 }
@@ -248,6 +275,9 @@ pub struct PassageMember {
     pub similarity: f64,
     /// How it matches the first passage.
     pub kind: MatchKind,
+    /// Whether cleaning may cut it: false for a passage that contains the
+    /// first one with as much again besides (words found nowhere else).
+    pub removable: bool,
 }
 
 /// Passages that repeat one another, in corpus order: the first is the one
@@ -276,7 +306,6 @@ impl PassageCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shingle::Shingling;
 
     fn pieces(text: &str, unit: PassageUnit) -> Vec<&str> {
         split(text, unit).iter().map(|s| s.of(text)).collect()
@@ -318,18 +347,11 @@ mod tests {
     }
 
     fn passage(text: &str) -> PassageText {
-        PassageText {
-            normalized: text.to_string(),
-            shingles: ShingleSet::new(
-                text,
-                &Shingling {
-                    n: 3,
-                    ..Default::default()
-                },
-                0,
-            ),
-            words: text.split(' ').count(),
-        }
+        let trigrams = Shingling {
+            n: 3,
+            ..Default::default()
+        };
+        PassageText::new(text, &trigrams, 0)
     }
 
     #[test]

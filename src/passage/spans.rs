@@ -17,15 +17,16 @@
 //!    original text.
 //!
 //! Memory: the bitmaps (`2 × bits / 8` bytes; the pipeline gives each 1 to
-//! 2 bits per byte of text) plus 16 bytes per window that may repeat:
-//! every truly repeated window, and the few percent of unique ones whose
-//! bits collide.
+//! 2 bits per byte of text), then 16 bytes per window that may repeat
+//! (every truly repeated window, and the 5 to 15% of unique ones whose bits
+//! collide) and 24 per repeated region, worked on in place.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::UnionFind;
+use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::Span;
 use crate::read::DocId;
@@ -92,8 +93,8 @@ pub fn windows(
         return;
     }
     for (i, window) in words.windows(k).enumerate() {
-        let from = window[0].normalized.0 as usize;
-        let to = window[k - 1].normalized.1 as usize;
+        let from = window[0].normalized.0;
+        let to = window[k - 1].normalized.1;
         emit(i, xxh3_64_with_seed(&normalized.as_bytes()[from..to], seed));
     }
 }
@@ -158,74 +159,84 @@ impl SpanCluster {
 
 /// Groups `occurrences` (in any order) into span clusters of two or more
 /// regions. `k` is the window length in words.
-pub fn cluster(
-    mut occurrences: Vec<Occurrence>,
-    k: usize,
-    boilerplate_min_docs: usize,
-) -> Vec<SpanCluster> {
-    // Keep only hashes seen twice or more; the bitmap lets some singles by.
+///
+/// Works in place on the occurrences (three sorts of one vector) so that
+/// memory stays at 16 bytes per occurrence plus 24 per region.
+pub fn cluster(mut occurrences: Vec<Occurrence>, k: usize, boilerplate_min_docs: usize) -> Result<Vec<SpanCluster>> {
+    // Keep only hashes seen twice or more (the bitmaps let some singles by),
+    // compacting in place.
     occurrences.sort_unstable();
-    let mut repeated: Vec<Occurrence> = Vec::with_capacity(occurrences.len());
+    let mut kept = 0;
+    let mut start = 0;
+    while start < occurrences.len() {
+        let hash = occurrences[start].hash;
+        let end = start + occurrences[start..].iter().take_while(|o| o.hash == hash).count();
+        if end - start > 1 {
+            occurrences.copy_within(start..end, kept);
+            kept += end - start;
+        }
+        start = end;
+    }
+    occurrences.truncate(kept);
+    occurrences.shrink_to_fit();
+
+    // Regions: per document, windows whose words overlap merge. Each
+    // occurrence's `word` becomes its region's index once read.
+    occurrences.sort_unstable_by_key(|o| (o.doc, o.word));
+    let k = u32::try_from(k).map_err(|_| Error::Config("span length too large".to_string()))?;
+    let mut regions: Vec<SpanMember> = Vec::new();
+    for o in occurrences.iter_mut() {
+        match regions.last_mut() {
+            Some(last) if last.doc == o.doc && o.word < last.words.1 => {
+                last.words.1 = last.words.1.max(o.word.saturating_add(k));
+            }
+            _ => regions.push(SpanMember {
+                doc: o.doc,
+                words: (o.word, o.word.saturating_add(k)),
+                span: Span { start: 0, end: 0 },
+            }),
+        }
+        o.word = u32::try_from(regions.len() - 1).map_err(|_| Error::TooManyDocuments)?;
+    }
+
+    // Regions sharing a window are one cluster.
+    let mut sets = UnionFind::new(regions.len());
+    occurrences.sort_unstable_by_key(|o| o.hash);
     for group in occurrences.chunk_by(|a, b| a.hash == b.hash) {
-        if group.len() > 1 {
-            repeated.extend_from_slice(group);
+        for pair in group.windows(2) {
+            sets.union(pair[0].word, pair[1].word);
         }
     }
     drop(occurrences);
 
-    // Regions: per document, windows whose words overlap merge.
-    let mut by_place: Vec<(DocId, u32, u64)> =
-        repeated.iter().map(|o| (o.doc, o.word, o.hash)).collect();
-    drop(repeated);
-    by_place.sort_unstable();
-    let k = k as u32;
-    let mut regions: Vec<SpanMember> = Vec::new();
-    let mut region_of: Vec<(u64, u32)> = Vec::with_capacity(by_place.len()); // (hash, region)
-    for &(doc, word, hash) in &by_place {
-        match regions.last_mut() {
-            Some(last) if last.doc == doc && word < last.words.1 => {
-                last.words.1 = last.words.1.max(word + k);
-            }
-            _ => regions.push(SpanMember {
-                doc,
-                words: (word, word + k),
-                span: Span { start: 0, end: 0 },
-            }),
+    // Regions are in corpus order: walking them in order numbers clusters
+    // by their first member and keeps each cluster's members in order.
+    let roots: Vec<u32> = (0..regions.len() as u32).map(|r| sets.find(r)).collect();
+    let mut sizes = vec![0u32; regions.len()];
+    for &root in &roots {
+        sizes[root as usize] += 1;
+    }
+    let mut slot_of_root = vec![u32::MAX; regions.len()];
+    let mut clusters: Vec<SpanCluster> = Vec::new();
+    for (region, &root) in regions.into_iter().zip(&roots) {
+        if sizes[root as usize] < 2 {
+            continue;
         }
-        region_of.push((hash, regions.len() as u32 - 1));
-    }
-    drop(by_place);
-
-    // Regions sharing a window are one cluster.
-    let mut sets = UnionFind::new(regions.len());
-    region_of.sort_unstable();
-    for group in region_of.chunk_by(|a, b| a.0 == b.0) {
-        for pair in group.windows(2) {
-            sets.union(pair[0].1, pair[1].1);
-        }
-    }
-    let mut members_of: Vec<Vec<SpanMember>> = vec![Vec::new(); regions.len()];
-    for (i, region) in regions.iter().enumerate() {
-        members_of[sets.find(i as u32) as usize].push(*region);
-    }
-    // Regions are in corpus order, so each cluster's members are too, and
-    // ordering clusters by their first member is ordering by corpus order.
-    let mut clusters: Vec<Vec<SpanMember>> =
-        members_of.into_iter().filter(|m| m.len() > 1).collect();
-    clusters.sort_unstable_by_key(|members| members[0]);
-    clusters
-        .into_iter()
-        .enumerate()
-        .map(|(id, members)| {
-            let mut cluster = SpanCluster {
-                id: id as u32,
-                members,
+        let slot = &mut slot_of_root[root as usize];
+        if *slot == u32::MAX {
+            *slot = clusters.len() as u32;
+            clusters.push(SpanCluster {
+                id: *slot,
+                members: Vec::new(),
                 boilerplate: false,
-            };
-            cluster.boilerplate = cluster.documents() >= boilerplate_min_docs;
-            cluster
-        })
-        .collect()
+            });
+        }
+        clusters[*slot as usize].members.push(region);
+    }
+    for cluster in &mut clusters {
+        cluster.boilerplate = cluster.documents() >= boilerplate_min_docs;
+    }
+    Ok(clusters)
 }
 
 #[cfg(test)]
@@ -256,6 +267,7 @@ mod tests {
             });
         }
         cluster(occurrences, k, 3)
+            .unwrap()
             .into_iter()
             .map(|c| {
                 c.members

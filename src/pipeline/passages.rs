@@ -29,7 +29,7 @@ use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
 use crate::passage::{compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span};
 use crate::read::{Corpus, DocId, Document};
-use crate::shingle::{shingle, ShingleSet, Shingling};
+use crate::shingle::{shingle, Shingling};
 
 /// The index of a passage among all passages of a run, in corpus order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -246,13 +246,18 @@ pub(crate) fn run(
                 .iter()
                 .map(|&id| {
                     let copy = table.first_copy[id.0 as usize];
-                    let (kind, similarity) = if copy == first_copy {
-                        (MatchKind::Exact, 1.0)
+                    let (kind, similarity, removable) = if copy == first_copy {
+                        (MatchKind::Exact, 1.0, true)
                     } else {
                         match (texts.get(&first_copy), texts.get(&copy)) {
-                            (Some(a), Some(b)) => compare(a, b, 0.0)
-                                .unwrap_or((MatchKind::Near, a.shingles.jaccard(&b.shingles))),
-                            _ => (MatchKind::Near, 0.0),
+                            (Some(a), Some(b)) => {
+                                // A member joined through a chain can be
+                                // below the threshold to the first one.
+                                let (kind, similarity) = compare(a, b, p.threshold)
+                                    .unwrap_or((MatchKind::Near, similarity(a, b)));
+                                (kind, similarity, removable(kind, a, b))
+                            }
+                            _ => (MatchKind::Near, 0.0, false),
                         }
                     };
                     PassageMember {
@@ -260,6 +265,7 @@ pub(crate) fn run(
                         span: table.span[id.0 as usize],
                         similarity,
                         kind,
+                        removable,
                     }
                 })
                 .collect();
@@ -274,7 +280,7 @@ pub(crate) fn run(
         .collect();
     drop(texts);
 
-    let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs);
+    let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
 
     // Pass C: byte spans of span regions, and the original text of every
     // member.
@@ -324,16 +330,28 @@ pub(crate) fn run(
     })
 }
 
+/// Jaccard, or for two short passages the better of Jaccard and edit
+/// similarity: the figure `compare` would have judged by.
+fn similarity(a: &PassageText, b: &PassageText) -> f64 {
+    let jaccard = a.shingles.jaccard(&b.shingles);
+    match (&a.short, &b.short) {
+        (Some(x), Some(y)) => jaccard.max(strsim::normalized_levenshtein(x, y)),
+        _ => jaccard,
+    }
+}
+
+/// Whether cleaning may cut `member` for repeating `first`: not when it
+/// contains `first` with as much again besides, since those other words
+/// are in no other passage. ("Caption: " + a headline goes; a paragraph
+/// that quotes the headline stays.)
+fn removable(kind: MatchKind, first: &PassageText, member: &PassageText) -> bool {
+    kind != MatchKind::Containment || member.words <= first.words || first.shingles.jaccard(&member.shingles) >= 0.5
+}
+
 fn passage_text(text: &str, config: &Config, shingling: &Shingling) -> PassageText {
     let mut normalized = String::new();
     normalize(text, &config.normalization, &mut normalized);
-    let shingles = ShingleSet::new(&normalized, shingling, config.seed);
-    let words = normalized.split(' ').filter(|w| !w.is_empty()).count();
-    PassageText {
-        normalized,
-        shingles,
-        words,
-    }
+    PassageText::new(&normalized, shingling, config.seed)
 }
 
 /// Streams the corpus in batches of (id, document), checking each id
