@@ -26,7 +26,7 @@ use crate::passage::{PassageCluster, Span};
 use crate::read::{DocId, Origin};
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
-use crate::write::Cleaning;
+use crate::write::{Cleaning, Cut};
 
 /// The version of the JSON output format. Raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -363,6 +363,9 @@ struct RemovedPassageOut<'a> {
     start: usize,
     end: usize,
     text: &'a str,
+    cut_start: usize,
+    cut_end: usize,
+    cut: &'a str,
     cluster: u32,
     boilerplate: bool,
 }
@@ -579,28 +582,29 @@ pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// `repeat-across`. Documents in input order, spans by start.
 pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_doc: BTreeMap<DocId, Vec<AnnotatedSpan>> = BTreeMap::new();
-    let mut annotate = |level: &'static str, cluster: u32, boilerplate: bool, members: &[(DocId, Span)]| {
-        // Members are in corpus order: each document's are consecutive, so
-        // one pass counts them (a boilerplate line can have a million).
-        for same_doc in members.chunk_by(|a, b| a.0 == b.0) {
-            let kind = if boilerplate {
-                "boilerplate"
-            } else if same_doc.len() > 1 {
-                "repeat-within"
-            } else {
-                "repeat-across"
-            };
-            for &(doc, span) in same_doc {
-                by_doc.entry(doc).or_default().push(AnnotatedSpan {
-                    start: span.start,
-                    end: span.end,
-                    cluster,
-                    level,
-                    kind,
-                });
+    let mut annotate =
+        |level: &'static str, cluster: u32, boilerplate: bool, members: &[(DocId, Span)]| {
+            // Members are in corpus order: each document's are consecutive, so
+            // one pass counts them (a boilerplate line can have a million).
+            for same_doc in members.chunk_by(|a, b| a.0 == b.0) {
+                let kind = if boilerplate {
+                    "boilerplate"
+                } else if same_doc.len() > 1 {
+                    "repeat-within"
+                } else {
+                    "repeat-across"
+                };
+                for &(doc, span) in same_doc {
+                    by_doc.entry(doc).or_default().push(AnnotatedSpan {
+                        start: span.start,
+                        end: span.end,
+                        cluster,
+                        level,
+                        kind,
+                    });
+                }
             }
-        }
-    };
+        };
     for c in &report.passage_clusters {
         let members: Vec<(DocId, Span)> = c.members.iter().map(|m| (m.doc, m.span)).collect();
         annotate("passage", c.id, c.boilerplate, &members);
@@ -650,10 +654,17 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes what `cleaning` removes, one JSON line each: removed documents
 /// with the document kept in their place
 /// (`{"version", "level": "document", "id", "kept", "cluster", "similarity"}`),
-/// then removed passages with their byte spans in the original text
-/// (`{"version", "level": "passage", "id", "start", "end", "text", "cluster", "boilerplate"}`),
-/// enough to audit the cleaning and to undo it.
-pub fn write_removed(report: &Report, cleaning: &Cleaning, out: &mut dyn Write) -> io::Result<()> {
+/// then every passage cut (`cuts`, from writing the cleaned corpus) with
+/// its span in the original text and the exact bytes deleted
+/// (`{"version", "level": "passage", "id", "start", "end", "text", "cut_start", "cut_end", "cut", "cluster", "boilerplate"}`):
+/// inserting each `cut` back at `cut_start`, last first, restores the
+/// original text.
+pub fn write_removed(
+    report: &Report,
+    cleaning: &Cleaning,
+    cuts: &[Cut],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for removal in report.removed() {
         if cleaning.documents.binary_search(&removal.doc).is_err() {
             continue;
@@ -669,7 +680,8 @@ pub fn write_removed(report: &Report, cleaning: &Cleaning, out: &mut dyn Write) 
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }
-    for removal in &cleaning.passages {
+    for cut in cuts {
+        let removal = &cut.removal;
         let line = RemovedPassageOut {
             version: FORMAT_VERSION,
             level: "passage",
@@ -677,6 +689,9 @@ pub fn write_removed(report: &Report, cleaning: &Cleaning, out: &mut dyn Write) 
             start: removal.span.start,
             end: removal.span.end,
             text: report.member_text(removal.doc, removal.span),
+            cut_start: cut.extent.start,
+            cut_end: cut.extent.end,
+            cut: &cut.deleted,
             cluster: removal.cluster,
             boilerplate: removal.boilerplate,
         };
@@ -743,7 +758,7 @@ mod tests {
         let mut out = Vec::new();
         let report = sample();
         let cleaning = Cleaning::plan(&report, Level::Document, Default::default());
-        write_removed(&report, &cleaning, &mut out).unwrap();
+        write_removed(&report, &cleaning, &[], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(

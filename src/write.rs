@@ -56,6 +56,8 @@ pub struct Written {
     /// Documents that cleaning left empty (written empty, not dropped),
     /// by source name and line.
     pub emptied: Vec<String>,
+    /// Every passage cut, in source order.
+    pub cuts: Vec<Cut>,
     /// Sources that could not be copied, or not completely.
     pub problems: Vec<Skip>,
 }
@@ -125,8 +127,9 @@ impl Cleaning {
     }
 
     /// `text` with the given passages (of one document, sorted) removed;
-    /// everything else byte for byte as it was.
-    pub fn apply(&self, text: &str, removals: &[PassageRemoval]) -> String {
+    /// everything else byte for byte as it was. Each removal's exact cut
+    /// is appended to `cuts`.
+    pub fn apply(&self, text: &str, removals: &[PassageRemoval], cuts: &mut Vec<Cut>) -> String {
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for removal in removals {
@@ -134,11 +137,28 @@ impl Cleaning {
             if extent.start > at {
                 out.push_str(&text[at..extent.start]);
             }
+            cuts.push(Cut {
+                removal: *removal,
+                extent,
+                deleted: extent.of(text).to_string(),
+            });
             at = at.max(extent.end);
         }
         out.push_str(&text[at.min(text.len())..]);
         out
     }
+}
+
+/// What removing one passage deleted: with the passage's line ending (or
+/// indentation), which is what undoing the cleaning must put back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cut {
+    /// The removal.
+    pub removal: PassageRemoval,
+    /// The bytes deleted, in the original text.
+    pub extent: Span,
+    /// Those bytes.
+    pub deleted: String,
 }
 
 /// Writes `files` minus what `cleaning` takes out to `out`.
@@ -202,11 +222,13 @@ pub fn write_corpus(
                     file,
                     edited,
                     emptied,
+                    cuts,
                 } => {
                     written.removed += removed;
                     written.files += u64::from(file);
                     written.edited += edited;
                     written.emptied.extend(emptied);
+                    written.cuts.extend(cuts);
                 }
                 Outcome::Problem(reason) => written.problems.push(Skip {
                     source: source.name.clone(),
@@ -428,6 +450,7 @@ enum Outcome {
         file: bool,
         edited: u64,
         emptied: Vec<String>,
+        cuts: Vec<Cut>,
     },
     /// The source could not be read (completely): a problem to report,
     /// not a reason to stop.
@@ -457,6 +480,7 @@ fn copy_source(
                 file: true,
                 edited: 0,
                 emptied: Vec::new(),
+                cuts: Vec::new(),
             }),
             Err(Failure::Read(e)) => Ok(unreadable(e)),
             Err(Failure::Write(e)) => Err(Error::io(target, e)),
@@ -468,6 +492,7 @@ fn copy_source(
             file: false,
             edited: 0,
             emptied: Vec::new(),
+            cuts: Vec::new(),
         });
     }
     let (compression, mut reader) = match crate::read::open_decoded(&source.path) {
@@ -477,6 +502,7 @@ fn copy_source(
     let file = File::create(target).map_err(|e| Error::io(target, e))?;
     let out = BufWriter::new(file);
     let mut emptied = Vec::new();
+    let mut cuts = Vec::new();
     let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| -> Result<Edit, Failure> {
         let Some(removals) = plan.edits.get(&line) else {
             out.write_all(bytes).map_err(Failure::Write)?;
@@ -485,12 +511,14 @@ fn copy_source(
         let (new, empty) = match source.format {
             Format::Text => {
                 let text = String::from_utf8_lossy(bytes);
-                let cleaned = cleaning.apply(&text, removals);
+                let cleaned = cleaning.apply(&text, removals, &mut cuts);
                 let empty = cleaned.trim().is_empty();
                 (cleaned.into_bytes(), empty)
             }
             Format::Jsonl => {
-                match rewrite_text_field(bytes, text_field, |t| cleaning.apply(t, removals)) {
+                match rewrite_text_field(bytes, text_field, |t| {
+                    cleaning.apply(t, removals, &mut cuts)
+                }) {
                     Some((new, empty)) => (new, empty),
                     None => (bytes.to_vec(), false),
                 }
@@ -544,6 +572,7 @@ fn copy_source(
             file: true,
             edited,
             emptied,
+            cuts,
         }),
         Err(Failure::Read(e)) => Ok(Outcome::Problem(SkipReason::Corrupt(format!(
             "copied up to the damage only: {e}"

@@ -187,7 +187,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         ));
     }
     write_stream_atomically(&removed, existing, |out| {
-        write_removed(&report, &cleaning, out)
+        write_removed(&report, &cleaning, &written.cuts, out)
     })?;
     if let Some(clusters) = &common.clusters {
         write_report(common, &report, Some(clusters), existing)?;

@@ -162,7 +162,11 @@ impl SpanCluster {
 ///
 /// Works in place on the occurrences (three sorts of one vector) so that
 /// memory stays at 16 bytes per occurrence plus 24 per region.
-pub fn cluster(mut occurrences: Vec<Occurrence>, k: usize, boilerplate_min_docs: usize) -> Result<Vec<SpanCluster>> {
+pub fn cluster(
+    mut occurrences: Vec<Occurrence>,
+    k: usize,
+    boilerplate_min_docs: usize,
+) -> Result<Vec<SpanCluster>> {
     // Keep only hashes seen twice or more (the bitmaps let some singles by),
     // compacting in place.
     occurrences.sort_unstable();
@@ -170,7 +174,11 @@ pub fn cluster(mut occurrences: Vec<Occurrence>, k: usize, boilerplate_min_docs:
     let mut start = 0;
     while start < occurrences.len() {
         let hash = occurrences[start].hash;
-        let end = start + occurrences[start..].iter().take_while(|o| o.hash == hash).count();
+        let end = start
+            + occurrences[start..]
+                .iter()
+                .take_while(|o| o.hash == hash)
+                .count();
         if end - start > 1 {
             occurrences.copy_within(start..end, kept);
             kept += end - start;

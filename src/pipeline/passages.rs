@@ -27,7 +27,10 @@ use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
-use crate::passage::{compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span};
+use crate::passage::{
+    compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
+    SHORT_PASSAGE_WORDS,
+};
 use crate::read::{Corpus, DocId, Document};
 use crate::shingle::{shingle, Shingling};
 
@@ -83,6 +86,10 @@ pub(crate) fn run(
         n: p.ngram,
         ..Shingling::default()
     };
+    let unigrams = Shingling {
+        n: 1,
+        ..Shingling::default()
+    };
     // 1 to 2 bits per byte of text (power-of-two rounding), 5.5 to 11 per
     // English word: unique windows pass the filter a few percent of the
     // time, which costs less than bigger bitmaps would.
@@ -106,7 +113,17 @@ pub(crate) fn run(
                                 return None;
                             }
                             slots.fill(u32::MAX);
-                            shingle(text, &shingling, config.seed, |h| hasher.update(slots, h));
+                            // Short passages are sketched by their words: one
+                            // changed word in a headline keeps most of them,
+                            // where it would cost most of its trigrams and
+                            // LSH would never propose the pair.
+                            let words = text.split(' ').count();
+                            let unit = if words < SHORT_PASSAGE_WORDS {
+                                &unigrams
+                            } else {
+                                &shingling
+                            };
+                            shingle(text, unit, config.seed, |h| hasher.update(slots, h));
                             let mut keys = Vec::with_capacity(banding.bands);
                             banding.keys(slots, &mut keys);
                             Some(Sketched {
@@ -345,7 +362,9 @@ fn similarity(a: &PassageText, b: &PassageText) -> f64 {
 /// are in no other passage. ("Caption: " + a headline goes; a paragraph
 /// that quotes the headline stays.)
 fn removable(kind: MatchKind, first: &PassageText, member: &PassageText) -> bool {
-    kind != MatchKind::Containment || member.words <= first.words || first.shingles.jaccard(&member.shingles) >= 0.5
+    kind != MatchKind::Containment
+        || member.words <= first.words
+        || first.shingles.jaccard(&member.shingles) >= 0.5
 }
 
 fn passage_text(text: &str, config: &Config, shingling: &Shingling) -> PassageText {

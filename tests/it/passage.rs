@@ -230,6 +230,36 @@ fn dedup_passage_keeps_one_headline_and_every_other_line() {
 }
 
 #[test]
+fn a_headline_with_one_word_changed_is_a_near_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.txt"),
+        "Markets rally as central bank holds rates\n\nThe rest of one article.",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.txt"),
+        "Markets rally as central bank keeps rates\n\nA different story entirely.",
+    )
+    .unwrap();
+    let out = textdup()
+        .args(["scan", "-q", "--level", "passage"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let clusters = json_lines(&out.get_output().stdout);
+    let passage: Vec<_> = clusters
+        .iter()
+        .filter(|c| c["level"] == "passage")
+        .collect();
+    assert_eq!(passage.len(), 1, "{clusters:?}");
+    let ms = members(passage[0]);
+    assert_eq!(ms[1]["text"], "Markets rally as central bank keeps rates");
+    assert_eq!(ms[1]["match"], "near");
+    assert!(ms[1]["similarity"].as_f64().unwrap() >= 0.8);
+}
+
+#[test]
 fn jsonl_cleaning_rewrites_only_the_text_field() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
