@@ -11,8 +11,10 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 
 use textdup::cluster::components;
 use textdup::lsh::candidates;
+use textdup::normalize::{words, Word};
+use textdup::passage::spans::{self, Occurrence, SeenTwice};
 use textdup::{
-    normalize, run, shingle, Banding, Config, DocId, Document, MinHasher, NoProgress,
+    normalize, run, shingle, Banding, Config, DocId, Document, Level, MinHasher, NoProgress,
     Normalization, ShingleSet, Shingling,
 };
 
@@ -211,8 +213,89 @@ fn bench_end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_passages(c: &mut Criterion) {
+    // Documents of three lines each, where every third repeats a line of
+    // another: passage clusters to find.
+    let docs: Vec<Document> = corpus()
+        .chunks(3)
+        .enumerate()
+        .map(|(i, trio)| {
+            let lines: Vec<&str> = trio
+                .iter()
+                .map(|d| &d.text[..d.text.len().min(300)])
+                .collect();
+            Document::new(format!("p{i}"), lines.join("\n"))
+        })
+        .collect();
+    let config = Config {
+        level: Level::Passage,
+        ..Config::default()
+    };
+    let report = run(&docs, &config, &NoProgress).expect("in-memory corpus");
+    assert!(
+        report.summary.passages > 7000,
+        "{}",
+        report.summary.passages
+    );
+    assert!(
+        report.summary.passage_clusters > 500,
+        "{}",
+        report.summary.passage_clusters
+    );
+
+    let mut group = c.benchmark_group("passages");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(total_bytes(&docs)));
+    group.bench_function("passage level run", |b| {
+        b.iter(|| run(&docs, &config, &NoProgress))
+    });
+    group.finish();
+}
+
+fn bench_spans(c: &mut Criterion) {
+    let docs = corpus();
+    let k = 10;
+    let prepared: Vec<(String, Vec<Word>)> = docs
+        .iter()
+        .map(|d| {
+            let (mut text, mut found) = (String::new(), Vec::new());
+            words(&d.text, &Normalization::ALL, &mut text, &mut found);
+            (text, found)
+        })
+        .collect();
+    let detect = || {
+        let seen = SeenTwice::with_bits(total_bytes(&docs));
+        for (text, found) in &prepared {
+            spans::windows(text, found, k, 1, |_, h| seen.insert(h));
+        }
+        let mut occurrences = Vec::new();
+        for (d, (text, found)) in prepared.iter().enumerate() {
+            spans::windows(text, found, k, 1, |i, hash| {
+                if seen.maybe_repeated(hash) {
+                    occurrences.push(Occurrence {
+                        hash,
+                        doc: DocId(d as u32),
+                        word: i as u32,
+                    });
+                }
+            });
+        }
+        spans::cluster(occurrences, k, 3).expect("few regions")
+    };
+    // Every planted copy shares spans with its original.
+    assert!(detect().len() > 1000, "{}", detect().len());
+
+    let mut group = c.benchmark_group("spans");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(total_bytes(&docs)));
+    group.bench_function("detect, 10-word spans", |b| b.iter(|| black_box(detect())));
+    group.finish();
+}
+
 criterion_group!(
     stages,
+    bench_passages,
+    bench_spans,
     bench_normalize,
     bench_shingle,
     bench_minhash,
