@@ -491,48 +491,67 @@ impl Report {
     }
 
     fn passage_cluster_out(&self, cluster: &PassageCluster) -> PieceClusterOut<'_> {
-        PieceClusterOut {
-            version: FORMAT_VERSION,
-            cluster: cluster.id,
-            level: "passage",
-            size: cluster.members.len(),
-            documents: cluster.documents(),
-            boilerplate: cluster.boilerplate,
-            members: cluster
-                .members
-                .iter()
-                .map(|m| PieceOut {
-                    id: self.id(m.doc),
-                    start: m.span.start,
-                    end: m.span.end,
-                    text: self.member_text(m.doc, m.span),
-                    similarity: round(m.similarity),
-                    kind: m.kind.name(),
-                })
-                .collect(),
-        }
+        let members = cluster
+            .members
+            .iter()
+            .map(|m| self.piece_out(m.doc, m.span, m.similarity, m.kind.name()));
+        self.piece_cluster_out(
+            "passage",
+            cluster.id,
+            cluster.documents(),
+            cluster.boilerplate,
+            members,
+        )
     }
 
     fn span_cluster_out(&self, cluster: &SpanCluster) -> PieceClusterOut<'_> {
+        let members = cluster
+            .members
+            .iter()
+            .map(|m| self.piece_out(m.doc, m.span, 1.0, "exact"));
+        self.piece_cluster_out(
+            "span",
+            cluster.id,
+            cluster.documents(),
+            cluster.boilerplate,
+            members,
+        )
+    }
+
+    fn piece_out(
+        &self,
+        doc: DocId,
+        span: Span,
+        similarity: f64,
+        kind: &'static str,
+    ) -> PieceOut<'_> {
+        PieceOut {
+            id: self.id(doc),
+            start: span.start,
+            end: span.end,
+            text: self.member_text(doc, span),
+            similarity: round(similarity),
+            kind,
+        }
+    }
+
+    fn piece_cluster_out<'a>(
+        &'a self,
+        level: &'static str,
+        cluster: u32,
+        documents: usize,
+        boilerplate: bool,
+        members: impl Iterator<Item = PieceOut<'a>>,
+    ) -> PieceClusterOut<'a> {
+        let members: Vec<PieceOut<'a>> = members.collect();
         PieceClusterOut {
             version: FORMAT_VERSION,
-            cluster: cluster.id,
-            level: "span",
-            size: cluster.members.len(),
-            documents: cluster.documents(),
-            boilerplate: cluster.boilerplate,
-            members: cluster
-                .members
-                .iter()
-                .map(|m| PieceOut {
-                    id: self.id(m.doc),
-                    start: m.span.start,
-                    end: m.span.end,
-                    text: self.member_text(m.doc, m.span),
-                    similarity: 1.0,
-                    kind: "exact",
-                })
-                .collect(),
+            cluster,
+            level,
+            size: members.len(),
+            documents,
+            boilerplate,
+            members,
         }
     }
 }

@@ -132,12 +132,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     for output in &outputs {
         check_output(&common.paths, output, Existing::Replace)?;
     }
-    let files = Files::open(
-        &common.paths,
-        common.read_options(),
-        common.tmp_dir.as_deref(),
-    )?;
-    let report = textdup::run(&files, &config, &bars)?;
+    let (_files, report) = read_and_run(common, &config, &bars)?;
     write_report(
         common,
         &report,
@@ -168,12 +163,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     for output in &outputs {
         check_output(&common.paths, output, existing)?;
     }
-    let files = Files::open(
-        &common.paths,
-        common.read_options(),
-        common.tmp_dir.as_deref(),
-    )?;
-    let report = textdup::run(&files, &config, &bars)?;
+    let (files, report) = read_and_run(common, &config, &bars)?;
     let cleaning = Cleaning::plan(&report, config.level, config.passage.unit);
     let written = write_corpus(&files, &report, &cleaning, &args.output, existing, &bars)?;
     for problem in &written.problems {
@@ -211,6 +201,21 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     Ok(exit_code(
         report.summary.skipped + written.problems.len() as u64,
     ))
+}
+
+/// Opens the inputs and runs the pipeline over them.
+fn read_and_run(
+    common: &Common,
+    config: &textdup::Config,
+    bars: &Bars,
+) -> Result<(Files, Report), Failure> {
+    let files = Files::open(
+        &common.paths,
+        common.read_options(),
+        common.tmp_dir.as_deref(),
+    )?;
+    let report = textdup::run(&files, config, bars)?;
+    Ok((files, report))
 }
 
 fn exit_code(problems: u64) -> ExitCode {
