@@ -323,6 +323,24 @@ pub struct Common {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub annotate: Option<PathBuf>,
 
+    /// Write a self-contained HTML report (charts, clusters with word-level diffs, highlighted
+    /// passages) to FILE; it opens offline.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub html: Option<PathBuf>,
+
+    /// Document clusters the HTML report shows: this many largest and this many least similar.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "N",
+        help_heading = "Output"
+    )]
+    pub html_max_clusters: usize,
+
+    /// Documents the HTML report shows with their passages and spans highlighted.
+    #[arg(long, default_value_t = 200, value_name = "N", help_heading = "Output")]
+    pub html_max_documents: usize,
+
     /// Which member of a cluster is kept.
     #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Output")]
     pub keep: KeepArg,

@@ -13,10 +13,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
+use textdup::report::html::{self, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json, write_removed};
 use textdup::synth::SynthOptions;
 use textdup::write::{
-    check_distinct, check_output, write_corpus, write_stream_atomically, Cleaning, Existing,
+    check_distinct, check_output, write_corpus, write_file_atomically, write_stream_atomically,
+    Cleaning, Existing,
 };
 use textdup::{Error, Files, ReadOptions, Report};
 
@@ -126,13 +128,14 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
         .clusters
         .iter()
         .chain(&common.annotate)
+        .chain(&common.html)
         .map(PathBuf::as_path)
         .collect();
     check_distinct(&outputs)?;
     for output in &outputs {
         check_output(&common.paths, output, Existing::Replace)?;
     }
-    let (_files, report) = read_and_run(common, &config, &bars)?;
+    let (files, report) = read_and_run(common, &config, &bars)?;
     write_report(
         common,
         &report,
@@ -144,6 +147,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
             write_annotations(&report, out)
         })?;
     }
+    write_html(common, &files, &report, Existing::Replace)?;
     if !common.quiet {
         say(&report.summary.to_text());
     }
@@ -159,6 +163,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     let mut outputs = vec![args.output.as_path(), removed.as_path()];
     outputs.extend(common.clusters.as_deref());
     outputs.extend(common.annotate.as_deref());
+    outputs.extend(common.html.as_deref());
     check_distinct(&outputs)?;
     for output in &outputs {
         check_output(&common.paths, output, existing)?;
@@ -185,6 +190,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     if let Some(path) = &common.annotate {
         write_stream_atomically(path, existing, |out| write_annotations(&report, out))?;
     }
+    write_html(common, &files, &report, existing)?;
     if !common.quiet {
         say(&report.summary.to_text());
         say(&format!(
@@ -201,6 +207,37 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     Ok(exit_code(
         report.summary.skipped + written.problems.len() as u64,
     ))
+}
+
+/// Writes the HTML report, if asked for.
+fn write_html(
+    common: &Common,
+    files: &Files,
+    report: &Report,
+    existing: Existing,
+) -> Result<(), Failure> {
+    let Some(path) = &common.html else {
+        return Ok(());
+    };
+    let options = HtmlOptions {
+        max_clusters: common.html_max_clusters,
+        max_documents: common.html_max_documents,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        ..HtmlOptions::default()
+    };
+    write_file_atomically(path, existing, |tmp| {
+        let file = std::fs::File::create(tmp).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let mut out = io::BufWriter::new(file);
+        html::write(report, files, &options, &mut out)?;
+        out.flush().map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        })
+    })?;
+    Ok(())
 }
 
 /// Opens the inputs and runs the pipeline over them.

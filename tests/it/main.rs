@@ -5,6 +5,8 @@ mod common;
 
 /// Bad inputs: each is skipped with one warning and the run goes on.
 mod bad_input;
+/// The HTML report in headless Chromium.
+mod browser;
 /// `textdup dedup`: output shapes, refusals, the removed list.
 mod dedup;
 /// `textdup synth` and `textdup eval`: benchmark corpora and scores.

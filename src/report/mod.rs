@@ -6,10 +6,14 @@
 //! - the removed list of `dedup` ([`write_removed`]);
 //! - a human summary ([`Summary::to_text`]).
 //!
+//! - one self-contained HTML page for people ([`html`]).
+//!
 //! The JSON shapes are textdup's output format, version [`FORMAT_VERSION`],
 //! documented in the README. They are built from the private `*Out` types
 //! below, kept apart from the internal structs so that internals can change
 //! without changing the format.
+
+pub mod html;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
