@@ -175,7 +175,7 @@ del{background:#ffd7d5;text-decoration:line-through}ins{background:#c9f2d0;text-
 mark{background:#fff0a8;border-bottom:2px solid #e0b400}mark.across{background:#dbe9ff;border-color:#3d7be0}mark.boilerplate{background:#eee;border-color:#999}
 .doc{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px;border:1px solid #e3e6eb;border-radius:4px;padding:6px 8px;max-height:360px;overflow:auto}
 .controls{display:flex;gap:12px;align-items:center;margin-bottom:8px}input[type=search]{padding:5px 8px;width:320px}
-.hidden{display:none}.bar{fill:#3d7be0}.curve{fill:none;stroke:#3d7be0;stroke-width:2}.threshold{stroke:#d33;stroke-dasharray:4 3}
+.hidden{display:none}.count{display:inline-block;height:9px;background:#3d7be0;margin-right:6px}.bar{fill:#3d7be0}.curve{fill:none;stroke:#3d7be0;stroke-width:2}.threshold{stroke:#d33;stroke-dasharray:4 3}
 "#;
 
 const SCRIPT: &str = r#"
@@ -322,10 +322,16 @@ fn render(
         "<div class=\"chart\"><h3>LSH S-curve: chance of becoming a candidate</h3>{}</div>",
         s_curve(banding, p.threshold)
     );
-    let similarities: Vec<f64> = report.pairs.iter().map(|p| p.similarity).collect();
+    // Exact copies are joined without a verified pair: each is one at 1.0.
+    let similarities: Vec<f64> = report
+        .pairs
+        .iter()
+        .map(|p| p.similarity)
+        .chain(std::iter::repeat_n(1.0, s.exact_duplicates as usize))
+        .collect();
     let _ = write!(
         h,
-        "<div class=\"chart\"><h3>Verified similarity of clustered pairs ({} pairs)</h3>{}</div>",
+        "<div class=\"chart\"><h3>Similarity of clustered pairs ({} verified pairs and exact copies)</h3>{}</div>",
         similarities.len(),
         histogram(&similarities)
     );
@@ -541,6 +547,7 @@ fn render_findings(
     if !report.passage_clusters.is_empty() {
         h.push_str("<h3>Most repeated passages</h3><table class=\"kv\"><tr><td>documents</td><td>copies</td><td>passage</td></tr>");
         let mut top: Vec<_> = report.passage_clusters.iter().collect();
+        let most = top.iter().map(|c| c.documents()).max().unwrap_or(1).max(1);
         top.sort_by_key(|c| {
             (
                 std::cmp::Reverse(c.documents()),
@@ -552,7 +559,8 @@ fn render_findings(
             let first = &c.members[0];
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+                "<tr><td><span class=\"count\" style=\"width:{}px\"></span>{}</td><td>{}</td><td>{}{}</td></tr>",
+                (80 * c.documents() / most).max(2),
                 c.documents(),
                 c.members.len(),
                 if c.boilerplate {
