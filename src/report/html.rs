@@ -327,7 +327,7 @@ fn render(
         .pairs
         .iter()
         .map(|p| p.similarity)
-        .chain(std::iter::repeat_n(1.0, s.exact_duplicates as usize))
+        .chain(std::iter::repeat(1.0).take(s.exact_duplicates as usize))
         .collect();
     let _ = write!(
         h,
