@@ -266,8 +266,8 @@ fn sketch_corpus(
         let sketches: Vec<Sketch> = batch
             .par_iter()
             .map_init(
-                || (String::new(), hasher.empty()),
-                |(text, slots), doc| sketch(doc, config, hasher, banding, text, slots),
+                || Scratch::new(hasher),
+                |scratch, doc| sketch(doc, config, hasher, banding, scratch),
             )
             .collect();
         for (doc, sketch) in batch.drain(..).zip(sketches) {
@@ -304,13 +304,38 @@ fn sketch_corpus(
 }
 
 /// Normalizes, shingles and sketches one document.
+/// Buffers one worker reuses from document to document.
+pub(crate) struct Scratch {
+    pub text: String,
+    pub hashes: Vec<u64>,
+    pub slots: Vec<u32>,
+}
+
+impl Scratch {
+    pub fn new(hasher: &MinHasher) -> Self {
+        Scratch {
+            text: String::new(),
+            hashes: Vec::new(),
+            slots: hasher.empty(),
+        }
+    }
+
+    /// Sketches the normalized text in `self.text` into `self.slots`.
+    pub fn sketch(&mut self, shingling: &crate::shingle::Shingling, seed: u64, hasher: &MinHasher) {
+        self.hashes.clear();
+        let hashes = &mut self.hashes;
+        shingle(&self.text, shingling, seed, |h| hashes.push(h));
+        self.slots.fill(u32::MAX);
+        hasher.sketch_into(&self.hashes, &mut self.slots);
+    }
+}
+
 fn sketch(
     doc: &Document,
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
-    text: &mut String,
-    slots: &mut [u32],
+    scratch: &mut Scratch,
 ) -> Sketch {
     if !config.level.documents() {
         // Passages only: pass 1 just names and counts the documents.
@@ -320,18 +345,16 @@ fn sketch(
             slots: None,
         };
     }
-    normalize(&doc.text, &config.normalization, text);
-    slots.fill(u32::MAX);
-    shingle(text, &config.shingling, config.seed, |h| {
-        hasher.update(slots, h)
-    });
+    normalize(&doc.text, &config.normalization, &mut scratch.text);
+    scratch.sketch(&config.shingling, config.seed, hasher);
     let mut keys = Vec::with_capacity(banding.bands);
-    banding.keys(slots, &mut keys);
+    banding.keys(&scratch.slots, &mut keys);
+    let text = &scratch.text;
     Sketch {
         exact: (!text.is_empty()).then(|| xxh3_128_with_seed(text.as_bytes(), config.seed)),
         keys,
         // Estimated verification compares signatures; exact needs none.
-        slots: (config.verification == Verification::Estimate).then(|| slots.to_vec()),
+        slots: (config.verification == Verification::Estimate).then(|| scratch.slots.clone()),
     }
 }
 

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
-use super::{Progress, Stage, BATCH_BYTES, BATCH_DOCS};
+use super::{Progress, Scratch, Stage, BATCH_BYTES, BATCH_DOCS};
 use crate::cluster::components;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -32,7 +32,7 @@ use crate::passage::{
     SHORT_PASSAGE_WORDS,
 };
 use crate::read::{Corpus, DocId, Document};
-use crate::shingle::{shingle, Shingling};
+use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,32 +103,31 @@ pub(crate) fn run(
         let sketched: Vec<(Vec<Sketched>, u64)> = batch
             .par_iter()
             .map_init(
-                || (String::new(), hasher.empty(), String::new(), Vec::new()),
-                |(text, slots, normalized, found), (_, doc)| {
+                || (Scratch::new(&hasher), String::new(), Vec::new()),
+                |(scratch, normalized, found), (_, doc)| {
                     let passages = split(&doc.text, p.unit)
                         .into_iter()
                         .filter_map(|span| {
-                            normalize(span.of(&doc.text), &config.normalization, text);
-                            if text.is_empty() {
+                            normalize(span.of(&doc.text), &config.normalization, &mut scratch.text);
+                            if scratch.text.is_empty() {
                                 return None;
                             }
-                            slots.fill(u32::MAX);
                             // Short passages are sketched by their words: one
                             // changed word in a headline keeps most of them,
                             // where it would cost most of its trigrams and
                             // LSH would never propose the pair.
-                            let words = text.split(' ').count();
+                            let words = scratch.text.split(' ').count();
                             let unit = if words < SHORT_PASSAGE_WORDS {
                                 &unigrams
                             } else {
                                 &shingling
                             };
-                            shingle(text, unit, config.seed, |h| hasher.update(slots, h));
+                            scratch.sketch(unit, config.seed, &hasher);
                             let mut keys = Vec::with_capacity(banding.bands);
-                            banding.keys(slots, &mut keys);
+                            banding.keys(&scratch.slots, &mut keys);
                             Some(Sketched {
                                 span,
-                                exact: xxh3_128_with_seed(text.as_bytes(), config.seed),
+                                exact: xxh3_128_with_seed(scratch.text.as_bytes(), config.seed),
                                 keys,
                             })
                         })

@@ -96,6 +96,18 @@ proptest! {
         prop_assert_eq!(s.removed as usize, report.clusters.iter().map(|c| c.members.len() - 1).sum::<usize>());
     }
 
+    /// The ASCII fast path and the general path agree on ASCII text (the
+    /// general one runs when one non-ASCII character is appended).
+    #[test]
+    fn ascii_fast_path_matches_the_general_path(text in "[ -~\t\n\r\x0b\x0c]{0,60}") {
+        let mut fast = String::new();
+        normalize(&text, &Normalization::ALL, &mut fast);
+        let mut general = String::new();
+        normalize(&format!("{text} é"), &Normalization::ALL, &mut general);
+        let expected = if fast.is_empty() { "é".to_string() } else { format!("{fast} é") };
+        prop_assert_eq!(general, expected);
+    }
+
     /// Normalizing twice changes nothing more than normalizing once.
     #[test]
     fn normalization_is_idempotent(text in "[a-zA-Z0-9 ,.!?'\\-éÉßﬁ’‐\u{a0}\u{ad}«»\n\t]{0,80}") {
