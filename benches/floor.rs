@@ -1,0 +1,83 @@
+//! The hashing floor: what reading the corpus and hashing every shingle
+//! once costs, with nothing else (issue #5). textdup's end-to-end
+//! throughput is judged as a fraction of this.
+//!
+//! The floor reads the JSON Lines file with serde_json, lowercases, splits
+//! on white space, hashes every word 5-gram with XXH3, and sorts and
+//! dedups each document's hashes, on one thread; `textdup` runs the whole
+//! document pipeline on the same file, on one thread and on all.
+//!
+//! The corpus is the generated one of `tests/support/planted.rs` (seed 11,
+//! 7,500 documents) written to a temporary JSON Lines file.
+//!
+//! Run: `cargo bench --bench floor`.
+
+use std::io::{BufRead, BufReader};
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use xxhash_rust::xxh3::xxh3_64;
+
+use textdup::{run, Config, Files, NoProgress, ReadOptions};
+
+#[path = "../tests/support/planted.rs"]
+mod planted;
+
+/// The floor: parse, lowercase, split, hash 5-grams, sort and dedup.
+fn floor(path: &std::path::Path) -> u64 {
+    let file =
+        BufReader::with_capacity(256 * 1024, std::fs::File::open(path).expect("bench corpus"));
+    let mut total = 0u64;
+    let mut hashes = Vec::new();
+    for line in file.lines() {
+        let line = line.expect("bench corpus is UTF-8");
+        let doc: serde_json::Value = serde_json::from_str(&line).expect("bench corpus is JSON");
+        let text = doc["text"].as_str().expect("text field").to_lowercase();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        hashes.clear();
+        for window in words.windows(5) {
+            hashes.push(xxh3_64(window.join(" ").as_bytes()));
+        }
+        hashes.sort_unstable();
+        hashes.dedup();
+        total += hashes.len() as u64;
+    }
+    total
+}
+
+fn bench_floor(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("corpus.jsonl");
+    let mut out = String::new();
+    for (id, text) in planted::planted_corpus(11, 1500, 4, 0.08) {
+        out += &serde_json::json!({ "id": id, "text": text }).to_string();
+        out.push('\n');
+    }
+    std::fs::write(&path, &out).expect("temporary folder is writable");
+    let bytes = out.len() as u64;
+    assert!(floor(&path) > 500_000, "every document hashed");
+
+    let files = Files::open(&[path.clone()], ReadOptions::default(), None).expect("bench corpus");
+    let config = Config::default();
+    let report = run(&files, &config, &NoProgress).expect("bench corpus");
+    assert_eq!(report.summary.read, 7500);
+
+    let mut group = c.benchmark_group("floor");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("read + hash 5-grams, 1 thread", |b| {
+        b.iter(|| black_box(floor(&path)))
+    });
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        group.bench_function(format!("textdup document run, {threads} threads"), |b| {
+            b.iter(|| pool.install(|| run(&files, &config, &NoProgress).expect("bench corpus")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(floor_group, bench_floor);
+criterion_main!(floor_group);
