@@ -56,7 +56,8 @@ fn bench_floor(c: &mut Criterion) {
     let bytes = out.len() as u64;
     assert!(floor(&path) > 500_000, "every document hashed");
 
-    let files = Files::open(&[path.clone()], ReadOptions::default(), None).expect("bench corpus");
+    let files = Files::open(std::slice::from_ref(&path), ReadOptions::default(), None)
+        .expect("bench corpus");
     let config = Config::default();
     let report = run(&files, &config, &NoProgress).expect("bench corpus");
     assert_eq!(report.summary.read, 7500);
