@@ -20,7 +20,7 @@
 
 use std::iter::Peekable;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Which normalization steps to apply. All are on by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,9 +133,11 @@ pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
     // decomposition machinery when it cannot change anything.
     if text.is_ascii() {
         fold_ascii(text.as_bytes(), options, out);
-    } else if options.nfkc {
+    } else if options.nfkc && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
         fold(text.nfkc().peekable(), options, out);
     } else {
+        // Already NFKC (typographic quotes and dashes are): checking is far
+        // cheaper than decomposing and recomposing.
         fold(text.chars().peekable(), options, out);
     }
 }
@@ -143,9 +145,28 @@ pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
 /// [`fold`] for ASCII text, byte by byte: the same decisions without
 /// decoding characters, for the common case of English scraped text.
 fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
+    // Bytes, not chars: pushing to a Vec<u8> is a store, pushing a char to
+    // a String is an encode. ASCII in, ASCII out, so the conversion back
+    // cannot fail.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
     let mut pending_space = false;
     let mut previous_is_word = false;
     for (i, &c) in bytes.iter().enumerate() {
+        // Letters and digits are most of the text: decide them first.
+        if c.is_ascii_alphanumeric() {
+            if pending_space && !buf.is_empty() {
+                buf.push(b' ');
+            }
+            pending_space = false;
+            previous_is_word = true;
+            buf.push(if options.lowercase {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            });
+            continue;
+        }
         let joiner = (options.hyphens && c == b'-') || (options.punctuation && c == b'\'');
         if joiner && previous_is_word && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
             continue;
@@ -159,21 +180,19 @@ fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
             if options.whitespace {
                 pending_space = true;
             } else {
-                out.push(if white { c as char } else { ' ' });
+                buf.push(if white { c } else { b' ' });
             }
             continue;
         }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
+        if pending_space && !buf.is_empty() {
+            buf.push(b' ');
         }
+        // Anything else (control characters, or punctuation kept as is).
         pending_space = false;
-        previous_is_word = c.is_ascii_alphanumeric();
-        out.push(if options.lowercase {
-            c.to_ascii_lowercase()
-        } else {
-            c
-        } as char);
+        previous_is_word = false;
+        buf.push(c);
     }
+    *out = String::from_utf8(buf).expect("ASCII bytes in give ASCII bytes out");
 }
 
 fn fold(

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::normalize;
-use crate::read::{Corpus, DocId, Document, Origin, Skip};
+use crate::read::{Corpus, DocId, Document, Origin, Record, Skip};
 use crate::report::{Parameters, Report, Summary};
 use crate::shingle::{shingle, ShingleSet};
 use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
@@ -241,26 +241,17 @@ fn sketch_corpus(
     let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
 
     progress.begin(Stage::Sketch, None);
-    let mut batch: Vec<Document> = Vec::with_capacity(BATCH_DOCS);
-    let mut batch_bytes = 0;
-    let mut records = corpus.records();
-    loop {
-        let record = records.next();
-        let end = record.is_none();
-        match record {
-            Some(Ok(doc)) => {
-                batch_bytes += doc.text.len();
-                batch.push(doc);
+    batches(corpus, |records| {
+        let mut batch: Vec<Document> = Vec::with_capacity(records.len());
+        for record in records {
+            match record {
+                Ok(doc) => batch.push(doc),
+                Err(skip) => {
+                    progress.skipped(&skip);
+                    *skipped.entry(skip.reason.kind()).or_default() += 1;
+                    summary.skipped += 1;
+                }
             }
-            Some(Err(skip)) => {
-                progress.skipped(&skip);
-                *skipped.entry(skip.reason.kind()).or_default() += 1;
-                summary.skipped += 1;
-            }
-            None => {}
-        }
-        if batch.len() < BATCH_DOCS && batch_bytes < BATCH_BYTES && !end {
-            continue;
         }
         progress.advance(batch.len() as u64);
         let sketches: Vec<Sketch> = batch
@@ -270,7 +261,7 @@ fn sketch_corpus(
                 |scratch, doc| sketch(doc, config, hasher, banding, scratch),
             )
             .collect();
-        for (doc, sketch) in batch.drain(..).zip(sketches) {
+        for (doc, sketch) in batch.into_iter().zip(sketches) {
             let id = DocId(u32::try_from(table.ids.len()).map_err(|_| Error::TooManyDocuments)?);
             summary.bytes += doc.text.len() as u64;
             table.ids.push(doc.id);
@@ -293,11 +284,8 @@ fn sketch_corpus(
                 table.signatures.slots.extend_from_slice(&slots);
             }
         }
-        batch_bytes = 0;
-        if end {
-            break;
-        }
-    }
+        Ok(())
+    })?;
     progress.end();
     summary.skipped_by_reason = skipped;
     Ok(table)
@@ -377,41 +365,10 @@ fn load_shingle_sets(
         return Ok(sets);
     }
     progress.begin(Stage::Load, Some(total as u64));
-    let mut batch: Vec<(DocId, Document)> = Vec::new();
-    let mut batch_bytes = 0;
-    let mut next = 0usize;
-    let mut records = corpus.records().filter_map(Result::ok);
-    loop {
-        let doc = if next < wanted.len() {
-            records.next()
-        } else {
-            None
-        };
-        let end = doc.is_none();
-        if let Some(doc) = doc {
-            let id = DocId(next as u32);
-            if doc.id != table.ids[next] {
-                return Err(Error::InputChanged {
-                    expected: table.ids[next].clone(),
-                    found: Some(doc.id),
-                });
-            }
-            next += 1;
-            if wanted[id.index()] {
-                batch_bytes += doc.text.len();
-                batch.push((id, doc));
-            }
-        } else if next < wanted.len() {
-            return Err(Error::InputChanged {
-                expected: table.ids[next].clone(),
-                found: None,
-            });
-        }
-        if batch.len() < BATCH_DOCS && batch_bytes < BATCH_BYTES && !end {
-            continue;
-        }
+    documents(corpus, &table.ids, |batch| {
         let loaded: Vec<(DocId, ShingleSet)> = batch
             .par_iter()
+            .filter(|(id, _)| wanted[id.index()])
             .map_init(String::new, |text, (id, doc)| {
                 normalize(&doc.text, &config.normalization, text);
                 (*id, ShingleSet::new(text, &config.shingling, config.seed))
@@ -419,14 +376,87 @@ fn load_shingle_sets(
             .collect();
         progress.advance(loaded.len() as u64);
         sets.0.extend(loaded);
-        batch.clear();
-        batch_bytes = 0;
-        if end {
-            break;
-        }
-    }
+        Ok(())
+    })?;
     progress.end();
     Ok(sets)
+}
+
+/// Streams `corpus` in batches to `each`, reading the next batch on a
+/// thread of its own while `each` works on the current one: parsing and
+/// decompressing overlap sketching instead of leaving the other cores idle.
+/// Records keep their order; an error from `each` stops the reading.
+fn batches(corpus: &dyn Corpus, mut each: impl FnMut(Vec<Record>) -> Result<()>) -> Result<()> {
+    std::thread::scope(|scope| {
+        // Two batches in flight: enough to hide reading, bounded memory.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_DOCS);
+            let mut bytes = 0;
+            for record in corpus.records() {
+                if let Ok(doc) = &record {
+                    bytes += doc.text.len();
+                }
+                batch.push(record);
+                if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+                    if send.send(std::mem::take(&mut batch)).is_err() {
+                        return; // the consumer stopped on an error
+                    }
+                    bytes = 0;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = send.send(batch);
+            }
+        });
+        let mut result = Ok(());
+        for batch in receive {
+            result = each(batch);
+            if result.is_err() {
+                break;
+            }
+        }
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
+        }
+        result
+    })
+}
+
+/// Streams the documents of `corpus` in batches of `(id, document)`,
+/// checking each id against pass 1's `ids`: a later pass must see the
+/// corpus the first one saw.
+pub(crate) fn documents(
+    corpus: &dyn Corpus,
+    ids: &[String],
+    mut each: impl FnMut(&[(DocId, Document)]) -> Result<()>,
+) -> Result<()> {
+    let mut next = 0usize;
+    batches(corpus, |records| {
+        let mut batch = Vec::with_capacity(records.len());
+        for doc in records.into_iter().filter_map(|r| r.ok()) {
+            let expected = ids.get(next).ok_or_else(|| Error::InputChanged {
+                expected: "the end of the corpus".to_string(),
+                found: Some(doc.id.clone()),
+            })?;
+            if *expected != doc.id {
+                return Err(Error::InputChanged {
+                    expected: expected.clone(),
+                    found: Some(doc.id),
+                });
+            }
+            batch.push((DocId(next as u32), doc));
+            next += 1;
+        }
+        each(&batch)
+    })?;
+    match ids.get(next) {
+        Some(expected) => Err(Error::InputChanged {
+            expected: expected.clone(),
+            found: None,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Union-find over verified pairs and exact copies; then each cluster's

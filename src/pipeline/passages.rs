@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
-use super::{Progress, Scratch, Stage, BATCH_BYTES, BATCH_DOCS};
+use super::{documents, Progress, Scratch, Stage};
 use crate::cluster::components;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -31,7 +31,7 @@ use crate::passage::{
     compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
     SHORT_PASSAGE_WORDS,
 };
-use crate::read::{Corpus, DocId, Document};
+use crate::read::{Corpus, DocId};
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
@@ -99,7 +99,7 @@ pub(crate) fn run(
     progress.begin(Stage::Passages, Some(ids.len() as u64));
     let mut table = Table::default();
     let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
-    stream(corpus, ids, |batch| {
+    documents(corpus, ids, |batch| {
         let sketched: Vec<(Vec<Sketched>, u64)> = batch
             .par_iter()
             .map_init(
@@ -187,7 +187,7 @@ pub(crate) fn run(
     let mut texts: HashMap<PassageId, PassageText, ahash::RandomState> = HashMap::default();
     let mut occurrences: Vec<Occurrence> = Vec::new();
     progress.begin(Stage::Spans, Some(ids.len() as u64));
-    stream(corpus, ids, |batch| {
+    documents(corpus, ids, |batch| {
         let loaded: Vec<Loaded> = batch
             .par_iter()
             .map_init(
@@ -313,7 +313,7 @@ pub(crate) fn run(
     let mut member_texts = HashMap::new();
     if !members_of.is_empty() || !passage_spans.is_empty() {
         let (mut normalized, mut found) = (String::new(), Vec::new());
-        stream(corpus, ids, |batch| {
+        documents(corpus, ids, |batch| {
             for (doc, document) in batch {
                 if let Some(members) = members_of.get(doc) {
                     words(
@@ -370,46 +370,4 @@ fn passage_text(text: &str, config: &Config, shingling: &Shingling) -> PassageTe
     let mut normalized = String::new();
     normalize(text, &config.normalization, &mut normalized);
     PassageText::new(&normalized, shingling, config.seed)
-}
-
-/// Streams the corpus in batches of (id, document), checking each id
-/// against pass 1's.
-fn stream(
-    corpus: &dyn Corpus,
-    ids: &[String],
-    mut each: impl FnMut(&[(DocId, Document)]) -> Result<()>,
-) -> Result<()> {
-    let mut batch = Vec::with_capacity(BATCH_DOCS);
-    let mut bytes = 0;
-    let mut next = 0usize;
-    for doc in corpus.records().filter_map(|r| r.ok()) {
-        let expected = ids.get(next).ok_or_else(|| Error::InputChanged {
-            expected: "the end of the corpus".to_string(),
-            found: Some(doc.id.clone()),
-        })?;
-        if *expected != doc.id {
-            return Err(Error::InputChanged {
-                expected: expected.clone(),
-                found: Some(doc.id),
-            });
-        }
-        bytes += doc.text.len();
-        batch.push((DocId(next as u32), doc));
-        next += 1;
-        if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
-            each(&batch)?;
-            batch.clear();
-            bytes = 0;
-        }
-    }
-    if next < ids.len() {
-        return Err(Error::InputChanged {
-            expected: ids[next].clone(),
-            found: None,
-        });
-    }
-    if !batch.is_empty() {
-        each(&batch)?;
-    }
-    Ok(())
 }
