@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::normalize;
-use crate::read::{Corpus, DocId, Document, Origin, Record, Skip};
+use crate::read::{Corpus, DocId, Document, Ids, Origin, Record, Skip};
 use crate::report::{Parameters, Report, Summary};
 use crate::shingle::{shingle, ShingleSet};
 use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
@@ -113,7 +113,7 @@ struct Sketch {
 /// What a run knows of every document after pass 1.
 #[derive(Default)]
 struct Table {
-    ids: Vec<String>,
+    ids: Ids,
     bytes: Vec<u64>,
     origins: Vec<Origin>,
     /// The first document with the same normalized text (itself if none).
@@ -264,7 +264,7 @@ fn sketch_corpus(
         for (doc, sketch) in batch.into_iter().zip(sketches) {
             let id = DocId(u32::try_from(table.ids.len()).map_err(|_| Error::TooManyDocuments)?);
             summary.bytes += doc.text.len() as u64;
-            table.ids.push(doc.id);
+            table.ids.push(&doc.id);
             table.bytes.push(doc.text.len() as u64);
             table.origins.push(doc.origin);
             let first = match sketch.exact {
@@ -428,20 +428,23 @@ fn batches(corpus: &dyn Corpus, mut each: impl FnMut(Vec<Record>) -> Result<()>)
 /// corpus the first one saw.
 pub(crate) fn documents(
     corpus: &dyn Corpus,
-    ids: &[String],
+    ids: &Ids,
     mut each: impl FnMut(&[(DocId, Document)]) -> Result<()>,
 ) -> Result<()> {
     let mut next = 0usize;
     batches(corpus, |records| {
         let mut batch = Vec::with_capacity(records.len());
         for doc in records.into_iter().filter_map(|r| r.ok()) {
-            let expected = ids.get(next).ok_or_else(|| Error::InputChanged {
-                expected: "the end of the corpus".to_string(),
-                found: Some(doc.id.clone()),
-            })?;
-            if *expected != doc.id {
+            if next >= ids.len() {
                 return Err(Error::InputChanged {
-                    expected: expected.clone(),
+                    expected: "the end of the corpus".to_string(),
+                    found: Some(doc.id),
+                });
+            }
+            let expected = ids.get(DocId(next as u32));
+            if expected != doc.id {
+                return Err(Error::InputChanged {
+                    expected: expected.to_string(),
                     found: Some(doc.id),
                 });
             }
@@ -450,13 +453,13 @@ pub(crate) fn documents(
         }
         each(&batch)
     })?;
-    match ids.get(next) {
-        Some(expected) => Err(Error::InputChanged {
-            expected: expected.clone(),
+    if next < ids.len() {
+        return Err(Error::InputChanged {
+            expected: ids.get(DocId(next as u32)).to_string(),
             found: None,
-        }),
-        None => Ok(()),
+        });
     }
+    Ok(())
 }
 
 /// Union-find over verified pairs and exact copies; then each cluster's

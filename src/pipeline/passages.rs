@@ -31,7 +31,7 @@ use crate::passage::{
     compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
     SHORT_PASSAGE_WORDS,
 };
-use crate::read::{Corpus, DocId};
+use crate::read::{Corpus, DocId, Ids};
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
@@ -75,7 +75,7 @@ struct Sketched {
 pub(crate) fn run(
     corpus: &dyn Corpus,
     config: &Config,
-    ids: &[String],
+    ids: &Ids,
     text_bytes: u64,
     progress: &dyn Progress,
 ) -> Result<Found> {

@@ -27,7 +27,7 @@ use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
 use crate::passage::spans::SpanCluster;
 use crate::passage::{PassageCluster, Span};
-use crate::read::{DocId, Origin};
+use crate::read::{DocId, Ids, Origin};
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
 use crate::write::{Cleaning, Cut};
@@ -55,7 +55,7 @@ pub struct Report {
     /// The original text of every passage and span cluster member.
     pub member_texts: HashMap<(DocId, Span), String>,
     /// Every document's id, indexed by [`DocId`].
-    pub ids: Vec<String>,
+    pub ids: Ids,
     /// Every document's original length in bytes.
     pub bytes: Vec<u64>,
     /// Every document's origin.
@@ -65,7 +65,7 @@ pub struct Report {
 impl Report {
     /// The reported id of a document.
     pub fn id(&self, doc: DocId) -> &str {
-        &self.ids[doc.index()]
+        self.ids.get(doc)
     }
 
     /// Every removed document with the document kept in its place, the
@@ -754,7 +754,7 @@ mod tests {
             passage_clusters: Vec::new(),
             span_clusters: Vec::new(),
             member_texts: HashMap::new(),
-            ids: ["a", "b", "c", "d"].map(String::from).to_vec(),
+            ids: ["a", "b", "c", "d"].into_iter().collect(),
             bytes: vec![1, 2, 3, 4],
             origins: vec![Origin { source: 0, line: 0 }; 4],
         }
