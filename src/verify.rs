@@ -4,7 +4,8 @@
 //! a [`SimilarPair`] when its similarity reaches the threshold.
 //!
 //! - [`Verification::Exact`] (the default) computes the exact Jaccard
-//!   similarity of the two shingle sets. LSH is tuned to let many candidates
+//!   similarity of the two shingle sets (of 32-bit shingle hashes, see
+//!   [`ShingleSet`]). LSH is tuned to let many candidates
 //!   through; exact verification is what makes every reported pair truly at
 //!   or above the threshold.
 //! - [`Verification::Estimate`] uses the MinHash estimate: no second read of
