@@ -337,6 +337,10 @@ pub struct Common {
     )]
     pub html_max_clusters: usize,
 
+    /// Removed documents the HTML report diffs against the kept one, per cluster.
+    #[arg(long, default_value_t = 20, value_name = "N", help_heading = "Output")]
+    pub html_max_members: usize,
+
     /// Documents the HTML report shows with their passages and spans highlighted.
     #[arg(long, default_value_t = 200, value_name = "N", help_heading = "Output")]
     pub html_max_documents: usize,

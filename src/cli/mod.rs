@@ -221,8 +221,13 @@ fn write_html(
     };
     let options = HtmlOptions {
         max_clusters: common.html_max_clusters,
+        max_members: common.html_max_members,
         max_documents: common.html_max_documents,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        // args_os: a path that is not UTF-8 must not panic here.
+        command: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" "),
         ..HtmlOptions::default()
     };
     write_file_atomically(path, existing, |tmp| {

@@ -59,6 +59,9 @@ impl Ids {
     }
 
     /// The id of `doc`.
+    ///
+    /// # Panics
+    /// If `doc` is not a document of this run (`doc.index() >= self.len()`).
     pub fn get(&self, doc: DocId) -> &str {
         let i = doc.index();
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };

@@ -32,6 +32,8 @@ pub struct HtmlOptions {
     /// Document clusters shown: this many largest, and this many least
     /// similar (the two may overlap). Default 1,000.
     pub max_clusters: usize,
+    /// Removed documents shown (diffed) per cluster. Default 20.
+    pub max_members: usize,
     /// Documents shown with their passages and spans highlighted. Default 200.
     pub max_documents: usize,
     /// Bytes of a document's text shown (diffs and highlights). Default 20,000.
@@ -44,6 +46,7 @@ impl Default for HtmlOptions {
     fn default() -> Self {
         HtmlOptions {
             max_clusters: 1000,
+            max_members: 20,
             max_documents: 200,
             max_text_bytes: 20_000,
             command: String::new(),
@@ -81,15 +84,28 @@ pub fn write(
 ) -> Result<()> {
     let shown = choose_clusters(report, options.max_clusters);
     let finding_docs = documents_with_findings(report, options.max_documents);
-    let mut wanted: HashSet<DocId> = shown
-        .iter()
-        .flat_map(|&c| report.clusters[c].members.iter().map(|m| m.doc))
-        .collect();
+    let mut wanted: HashSet<DocId> = HashSet::new();
+    for &c in &shown {
+        let cluster = &report.clusters[c];
+        wanted.insert(cluster.kept());
+        wanted.extend(shown_members(cluster, options.max_members).map(|m| m.doc));
+    }
     wanted.extend(finding_docs.iter().copied());
-    let texts = load_texts(corpus, &wanted, options.max_text_bytes)?;
+    let texts = load_texts(report, corpus, &wanted, options.max_text_bytes)?;
     let page = render(report, &texts, &shown, &finding_docs, options);
     out.write_all(page.as_bytes())
-        .map_err(|e| crate::Error::io("<html report>", e))
+        .map_err(|e| crate::Error::io("the HTML report", e))
+}
+
+/// The removed members of a cluster the page diffs: the first `cap`.
+fn shown_members(cluster: &Cluster, cap: usize) -> impl Iterator<Item = &crate::cluster::Member> {
+    cluster.members.iter().filter(|m| !m.kept).take(cap)
+}
+
+/// A document's text as the page shows it: at most `max_text_bytes`.
+struct Shown {
+    text: String,
+    cut: bool,
 }
 
 /// Indices of the clusters to embed: the largest and the least similar,
@@ -137,28 +153,34 @@ fn documents_with_findings(report: &Report, cap: usize) -> Vec<DocId> {
 }
 
 fn load_texts(
+    report: &Report,
     corpus: &dyn Corpus,
     wanted: &HashSet<DocId>,
     max_bytes: usize,
-) -> Result<HashMap<DocId, String>> {
+) -> Result<HashMap<DocId, Shown>> {
     let mut texts = HashMap::new();
     if wanted.is_empty() {
         return Ok(texts);
     }
-    for (i, doc) in corpus.records().filter_map(|r| r.ok()).enumerate() {
-        let id = DocId(i as u32);
-        if wanted.contains(&id) {
-            let mut text = doc.text;
-            if text.len() > max_bytes {
+    // The same id-checked stream as the pipeline's later passes.
+    crate::pipeline::documents(corpus, &report.ids, |batch| {
+        for (id, doc) in batch {
+            if !wanted.contains(id) {
+                continue;
+            }
+            let mut text = doc.text.clone();
+            let cut = text.len() > max_bytes;
+            if cut {
                 let mut end = max_bytes;
                 while !text.is_char_boundary(end) {
                     end -= 1;
                 }
                 text.truncate(end);
             }
-            texts.insert(id, text);
+            texts.insert(*id, Shown { text, cut });
         }
-    }
+        Ok(())
+    })?;
     Ok(texts)
 }
 
@@ -210,7 +232,7 @@ window.addEventListener('error', function (e) {
 
 fn render(
     report: &Report,
-    texts: &HashMap<DocId, String>,
+    texts: &HashMap<DocId, Shown>,
     shown: &[usize],
     finding_docs: &[DocId],
     options: &HtmlOptions,
@@ -376,13 +398,13 @@ fn render(
     for (rank, c) in ordered.into_iter().enumerate() {
         // The largest few open, so the page shows a diff at first sight.
         let fold = if rank < 3 { Fold::Open } else { Fold::Closed };
-        render_cluster(&mut h, report, &report.clusters[c], texts, fold);
+        render_cluster(&mut h, report, &report.clusters[c], texts, options, fold);
     }
     h.push_str("</div></section>\n");
 
     // Passages and spans.
     if report.summary.parameters.level.passages() {
-        render_findings(&mut h, report, texts, finding_docs, options);
+        render_findings(&mut h, report, texts, finding_docs);
     }
 
     let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
@@ -400,7 +422,8 @@ fn render_cluster(
     h: &mut String,
     report: &Report,
     cluster: &Cluster,
-    texts: &HashMap<DocId, String>,
+    texts: &HashMap<DocId, Shown>,
+    options: &HtmlOptions,
     fold: Fold,
 ) {
     let kept = cluster.kept();
@@ -417,19 +440,37 @@ fn render_cluster(
         min,
         escape(report.id(kept))
     );
-    let kept_text = texts.get(&kept).map_or("", String::as_str);
-    for m in cluster.members.iter().filter(|m| !m.kept) {
-        let text = texts.get(&m.doc).map_or("", String::as_str);
+    let text_of = |doc: DocId| {
+        texts
+            .get(&doc)
+            .map_or(("", false), |s| (s.text.as_str(), s.cut))
+    };
+    let (kept_text, kept_cut) = text_of(kept);
+    let removed = cluster.members.len() - 1;
+    for m in shown_members(cluster, options.max_members) {
+        let (text, cut) = text_of(m.doc);
         let (left, right) = word_diff(kept_text, text);
+        let note = if kept_cut || cut {
+            " (texts cut to their first bytes)"
+        } else {
+            ""
+        };
         let _ = write!(
             h,
-            "<div class=\"note\">kept <span class=\"id\">{}</span> vs removed <span class=\"id\">{}</span>: similarity {:.3}</div>\
+            "<div class=\"note\">kept <span class=\"id\">{}</span> vs removed <span class=\"id\">{}</span>: similarity {:.3}{note}</div>\
              <div class=\"pair\"><div>{}</div><div>{}</div></div>",
             escape(report.id(kept)),
             escape(report.id(m.doc)),
             m.similarity,
             left,
             right
+        );
+    }
+    if removed > options.max_members {
+        let _ = write!(
+            h,
+            "<p class=\"note\">Showing {} of the {removed} removed documents. Raise the cap with --html-max-members.</p>",
+            options.max_members
         );
     }
     h.push_str("</details>");
@@ -465,29 +506,29 @@ struct Highlight {
     title: String,
 }
 
-fn render_findings(
-    h: &mut String,
-    report: &Report,
-    texts: &HashMap<DocId, String>,
-    docs: &[DocId],
-    options: &HtmlOptions,
-) {
+fn render_findings(h: &mut String, report: &Report, texts: &HashMap<DocId, Shown>, docs: &[DocId]) {
     let wanted: HashSet<DocId> = docs.iter().copied().collect();
     let mut highlights: HashMap<DocId, Vec<Highlight>> = HashMap::new();
     let mut add = |level: &str, id: u32, boilerplate: bool, members: &[(DocId, Span)]| {
-        let names: Vec<&str> = members.iter().map(|(d, _)| report.id(*d)).collect();
+        // Once per cluster: a boilerplate line can be in a million documents.
+        let mut names: Vec<&str> = members.iter().map(|(d, _)| report.id(*d)).collect();
+        names.sort_unstable();
+        names.dedup();
         for &(doc, span) in members {
             if !wanted.contains(&doc) {
                 continue;
             }
-            let across = members.iter().any(|(d, _)| *d != doc);
+            let own = report.id(doc);
+            let across = names.len() > 1 || names.first() != Some(&own);
             let mut others: Vec<&str> = names
                 .iter()
                 .copied()
-                .filter(|n| *n != report.id(doc))
+                .filter(|n| *n != own)
+                .take(11)
                 .collect();
-            others.dedup();
-            others.truncate(10);
+            if others.len() > 10 {
+                others[10] = "…";
+            }
             highlights.entry(doc).or_default().push(Highlight {
                 span,
                 class: if boilerplate {
@@ -579,14 +620,16 @@ fn render_findings(
         h.push_str("</table>");
     }
     for doc in docs {
-        let text = texts.get(doc).map_or("", String::as_str);
+        let (text, cut) = texts
+            .get(doc)
+            .map_or(("", false), |s| (s.text.as_str(), s.cut));
         let marks = highlights.remove(doc).unwrap_or_default();
         let _ = write!(
             h,
             "<details class=\"finding\" data-search open><summary><span class=\"id\">{}</span> · {} highlights</summary><div class=\"doc\">{}</div></details>",
             escape(report.id(*doc)),
             marks.len(),
-            highlight(text, &marks, options.max_text_bytes)
+            highlight(text, &marks, cut)
         );
     }
     h.push_str("</section>\n");
@@ -594,7 +637,7 @@ fn render_findings(
 
 /// `text` escaped, with every highlight wrapped in `<mark>`. Overlapping
 /// highlights are cut at each other's edges, so marks never cross.
-fn highlight(text: &str, marks: &[Highlight], max_bytes: usize) -> String {
+fn highlight(text: &str, marks: &[Highlight], cut: bool) -> String {
     let mut cuts: BTreeSet<usize> = [0, text.len()].into_iter().collect();
     for m in marks {
         for at in [m.span.start, m.span.end] {
@@ -625,7 +668,7 @@ fn highlight(text: &str, marks: &[Highlight], max_bytes: usize) -> String {
             None => out.push_str(&piece),
         }
     }
-    if text.len() >= max_bytes {
+    if cut {
         out.push_str("<span class=\"note\"> … (cut)</span>");
     }
     out
@@ -832,7 +875,7 @@ mod tests {
                 title: "b".into(),
             },
         ];
-        let html = highlight(text, &marks, 1000);
+        let html = highlight(text, &marks, false);
         assert_eq!(
             html,
             "<mark class=\"within\" title=\"a\">one </mark><mark class=\"within\" title=\"a\">two three</mark><mark class=\"across\" title=\"b\"> four</mark>"

@@ -17,8 +17,12 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn chromium(args: &[&str], page: &Path) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
-    Command::new(CHROMIUM)
+    // `timeout` so that a hung browser fails the test instead of CI.
+    Command::new("timeout")
+        .arg("120")
+        .arg(CHROMIUM)
         .args([
+            "--disable-dev-shm-usage",
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -111,7 +115,9 @@ fn the_report_renders_in_chromium_without_running_corpus_scripts() {
     assert!(dom.contains("Europe (OSCE)</mark>"), "the OSCE span");
     assert!(dom.contains("<svg"), "charts");
 
-    let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/report-screenshot.png");
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    fs::create_dir_all(&target).unwrap();
+    let shot = target.join("report-screenshot.png");
     let made = chromium(
         &[
             "--window-size=1280,2000",
