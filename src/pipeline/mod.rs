@@ -162,29 +162,34 @@ pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Res
     progress.end();
     summary.candidate_pairs = pairs.len() as u64;
 
-    let shingle_sets;
-    let evidence: &dyn Evidence = match config.verification {
-        Verification::Estimate => &table.signatures,
-        Verification::Exact => {
-            shingle_sets = load_shingle_sets(corpus, config, &table, &pairs, progress)?;
-            &shingle_sets
+    // Every candidate pair with its similarity; the similar ones are those
+    // at the threshold. The others still serve: a member joined through a
+    // chain may have one of them with its kept document.
+    let scored: Vec<SimilarPair> = match config.verification {
+        Verification::Estimate => {
+            progress.begin(Stage::Verify, Some(pairs.len() as u64));
+            let scored = pairs
+                .par_chunks(VERIFY_CHUNK)
+                .flat_map_iter(|chunk| {
+                    progress.advance(chunk.len() as u64);
+                    chunk
+                        .iter()
+                        .filter_map(|&pair| verify(pair, &table.signatures, 0.0))
+                })
+                .collect();
+            progress.end();
+            scored
         }
+        Verification::Exact => verify_streaming(corpus, config, &table, &pairs, progress)?,
     };
-
-    progress.begin(Stage::Verify, Some(pairs.len() as u64));
-    let similar: Vec<SimilarPair> = pairs
-        .par_chunks(VERIFY_CHUNK)
-        .flat_map_iter(|chunk| {
-            progress.advance(chunk.len() as u64);
-            chunk
-                .iter()
-                .filter_map(|&pair| verify(pair, evidence, config.threshold))
-        })
+    let similar: Vec<SimilarPair> = scored
+        .iter()
+        .filter(|p| p.similarity >= config.threshold)
+        .copied()
         .collect();
-    progress.end();
     summary.similar_pairs = similar.len() as u64;
 
-    let clusters = build_clusters(config, &table, &similar, evidence);
+    let clusters = build_clusters(corpus, config, &table, &similar, &scored, progress)?;
 
     let found = if config.level.passages() {
         passages::run(corpus, config, &table.ids, summary.bytes, progress)?
@@ -346,25 +351,87 @@ fn sketch(
     }
 }
 
-/// Pass 2: the shingle sets of the documents in candidate pairs.
-fn load_shingle_sets(
+/// Pass 2: exact verification while streaming the corpus. Returns every
+/// candidate pair with its similarity, sorted.
+///
+/// Candidate pairs are verified as soon as the stream has passed both
+/// documents, and a document's shingle set is dropped as soon as its last
+/// partner is verified: memory holds the sets of documents with partners
+/// still ahead, not of every candidate. Copies near each other in the
+/// corpus cost little; a copy far from its original keeps that one set
+/// alive until it arrives.
+fn verify_streaming(
     corpus: &dyn Corpus,
     config: &Config,
     table: &Table,
     pairs: &[CandidatePair],
     progress: &dyn Progress,
-) -> Result<ShingleSets> {
-    let mut wanted = vec![false; table.ids.len()];
-    for pair in pairs {
-        wanted[pair.first.index()] = true;
-        wanted[pair.second.index()] = true;
+) -> Result<Vec<SimilarPair>> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
     }
-    let total = wanted.iter().filter(|&&w| w).count();
+    // The last document of the stream a set is needed for (u32::MAX: none).
+    const UNWANTED: u32 = u32::MAX;
+    let mut last_use = vec![UNWANTED; table.ids.len()];
+    for pair in pairs {
+        for doc in [pair.first, pair.second] {
+            let last = &mut last_use[doc.index()];
+            if *last == UNWANTED || *last < pair.second.0 {
+                *last = pair.second.0;
+            }
+        }
+    }
+    let mut by_second = pairs.to_vec();
+    by_second.sort_unstable_by_key(|p| (p.second, p.first));
+
+    progress.begin(Stage::Verify, Some(pairs.len() as u64));
+    let mut live = ShingleSets::default();
+    let mut similar = Vec::new();
+    let mut next = 0;
+    documents(corpus, &table.ids, |batch| {
+        let Some(&(end, _)) = batch.last() else {
+            return Ok(());
+        };
+        let loaded: Vec<(DocId, ShingleSet)> = batch
+            .par_iter()
+            .filter(|(id, _)| last_use[id.index()] != UNWANTED)
+            .map_init(String::new, |text, (id, doc)| {
+                normalize(&doc.text, &config.normalization, text);
+                (*id, ShingleSet::new(text, &config.shingling, config.seed))
+            })
+            .collect();
+        live.0.extend(loaded);
+        let ready = next + by_second[next..].partition_point(|p| p.second <= end);
+        let found: Vec<SimilarPair> = by_second[next..ready]
+            .par_chunks(VERIFY_CHUNK)
+            .flat_map_iter(|chunk| {
+                progress.advance(chunk.len() as u64);
+                chunk.iter().filter_map(|&pair| verify(pair, &live, 0.0))
+            })
+            .collect();
+        similar.extend(found);
+        next = ready;
+        live.0.retain(|doc, _| last_use[doc.index()] > end.0);
+        Ok(())
+    })?;
+    progress.end();
+    // Batches verify in their own order: sort, so output does not depend
+    // on batch boundaries or thread count.
+    similar.sort_unstable_by_key(|p: &SimilarPair| (p.first, p.second));
+    Ok(similar)
+}
+
+/// Another pass: the shingle sets of the `wanted` documents.
+fn load_shingle_sets(
+    corpus: &dyn Corpus,
+    config: &Config,
+    table: &Table,
+    wanted: &[bool],
+) -> Result<ShingleSets> {
     let mut sets = ShingleSets::default();
-    if total == 0 {
+    if !wanted.contains(&true) {
         return Ok(sets);
     }
-    progress.begin(Stage::Load, Some(total as u64));
     documents(corpus, &table.ids, |batch| {
         let loaded: Vec<(DocId, ShingleSet)> = batch
             .par_iter()
@@ -374,11 +441,9 @@ fn load_shingle_sets(
                 (*id, ShingleSet::new(text, &config.shingling, config.seed))
             })
             .collect();
-        progress.advance(loaded.len() as u64);
         sets.0.extend(loaded);
         Ok(())
     })?;
-    progress.end();
     Ok(sets)
 }
 
@@ -463,13 +528,18 @@ pub(crate) fn documents(
 }
 
 /// Union-find over verified pairs and exact copies; then each cluster's
-/// kept member and every member's similarity to it.
+/// kept member and every member's similarity to it. A member linked to the
+/// kept one through others may not have been a candidate with it: those
+/// few similarities come from one more pass over just their documents (or
+/// from the signatures, with estimated verification).
 fn build_clusters(
+    corpus: &dyn Corpus,
     config: &Config,
     table: &Table,
     similar: &[SimilarPair],
-    evidence: &dyn Evidence,
-) -> Vec<Cluster> {
+    scored: &[SimilarPair],
+    progress: &dyn Progress,
+) -> Result<Vec<Cluster>> {
     let exact_edges = table
         .first_copy
         .iter()
@@ -478,12 +548,49 @@ fn build_clusters(
         .map(|(i, &first)| (DocId(i as u32), first));
     let pair_edges = similar.iter().map(|p| (p.first, p.second));
     let groups = components(table.ids.len(), exact_edges.chain(pair_edges));
+    let kept: Vec<DocId> = groups
+        .iter()
+        .map(|members| config.keep.choose(members, |d| table.bytes[d.index()]))
+        .collect();
 
-    groups
+    // Known similarities: every candidate pair was scored.
+    let verified = |a: DocId, b: DocId| {
+        let key = (a.min(b), a.max(b));
+        scored
+            .binary_search_by_key(&key, |p| (p.first, p.second))
+            .ok()
+            .map(|i| scored[i].similarity)
+    };
+    // The first copies whose similarity to their kept member is unknown.
+    let mut wanted = vec![false; table.ids.len()];
+    for (members, &kept) in groups.iter().zip(&kept) {
+        let kept_copy = table.first_copy[kept.index()];
+        for &doc in members {
+            let copy = table.first_copy[doc.index()];
+            if copy != kept_copy && verified(copy, kept_copy).is_none() {
+                wanted[copy.index()] = true;
+                wanted[kept_copy.index()] = true;
+            }
+        }
+    }
+    let loaded;
+    let evidence: &dyn Evidence = match config.verification {
+        Verification::Estimate => &table.signatures,
+        Verification::Exact => {
+            if wanted.contains(&true) {
+                progress.begin(Stage::Load, None);
+            }
+            loaded = load_shingle_sets(corpus, config, table, &wanted)?;
+            progress.end();
+            &loaded
+        }
+    };
+
+    Ok(groups
         .into_par_iter()
+        .zip(kept)
         .enumerate()
-        .map(|(i, members)| {
-            let kept = config.keep.choose(&members, |d| table.bytes[d.index()]);
+        .map(|(i, (members, kept))| {
             let kept_copy = table.first_copy[kept.index()];
             let members = members
                 .iter()
@@ -493,7 +600,8 @@ fn build_clusters(
                     let similarity = if copy == kept_copy {
                         1.0
                     } else {
-                        evidence.similarity(copy, kept_copy)
+                        verified(copy, kept_copy)
+                            .unwrap_or_else(|| evidence.similarity(copy, kept_copy))
                     };
                     Member {
                         doc,
@@ -507,7 +615,7 @@ fn build_clusters(
                 members,
             }
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -535,6 +643,47 @@ mod tests {
             .map(|m| from_vec.id(m.doc))
             .collect();
         assert_eq!(ids, ["x", "z", "w"]);
+    }
+
+    #[test]
+    fn a_member_joined_through_another_gets_its_own_similarity_to_the_kept_one() {
+        // A ~ B and B ~ C at 0.85, but A and C only about 0.81 apart.
+        let words: Vec<String> = (0..200).map(|i| format!("w{i}")).collect();
+        let edit = |text: &[String], at: &[usize]| -> Vec<String> {
+            let mut out = text.to_vec();
+            for &i in at {
+                out[i] = format!("x{i}");
+            }
+            out
+        };
+        let a = words.clone();
+        let b = edit(&a, &[20, 40]);
+        let c = edit(&b, &[160, 180]);
+        let docs = vec![
+            Document::new("a", a.join(" ")),
+            Document::new("b", b.join(" ")),
+            Document::new("c", c.join(" ")),
+        ];
+        let config = Config {
+            threshold: 0.85,
+            ..Config::default()
+        };
+        let report = run(&docs, &config, &NoProgress).unwrap();
+        assert_eq!(report.clusters.len(), 1);
+        let set = |d: &Document| {
+            let mut text = String::new();
+            normalize(&d.text, &config.normalization, &mut text);
+            ShingleSet::new(&text, &config.shingling, config.seed)
+        };
+        let a_c = set(&docs[0]).jaccard(&set(&docs[2]));
+        assert!(a_c < 0.85, "a and c are not a verified pair: {a_c}");
+        let c = &report.clusters[0].members[2];
+        assert_eq!(report.id(c.doc), "c");
+        assert_eq!(c.similarity, a_c);
+        assert!(!report
+            .pairs
+            .iter()
+            .any(|p| p.first == DocId(0) && p.second == DocId(2)));
     }
 
     #[test]
