@@ -5,15 +5,17 @@
 //! pass 1  read ─► normalize ─► shingle ─► minhash ─► band keys   (parallel per batch)
 //!         exact duplicates joined to their first copy
 //!         lsh::candidates over the first copies                  (parallel per band)
-//! pass 2  read again, only candidate documents ─► shingle sets   (parallel per batch)
-//!         verify every candidate pair                            (parallel per pair)
+//! pass 2  read again: candidate documents ─► shingle sets        (parallel per batch)
+//!         verify each pair once the stream has passed both sides  (parallel per pair)
 //!         cluster (union-find), choose the kept member
 //! ```
 //!
 //! Memory: pass 1 keeps per document only its id, length, origin and band
 //! keys (plus its signature with estimated verification); texts are dropped
-//! batch by batch. Pass 2 keeps the shingle sets of the documents that are
-//! in candidate pairs, and none with estimated verification.
+//! batch by batch. Pass 2 keeps the shingle set of a candidate document
+//! only until its last partner is verified, and none with estimated
+//! verification. Each pass reads on a thread of its own, two batches
+//! ahead.
 //!
 //! A document whose normalized text is empty (only punctuation, say) has
 //! nothing to compare: it is kept and never clustered, rather than being
