@@ -423,7 +423,8 @@ fn verify_streaming(
     Ok(similar)
 }
 
-/// Another pass: the shingle sets of the `wanted` documents.
+/// Another pass: the shingle sets of the `wanted` documents. Reads only
+/// those when the corpus can ([`Corpus::records_at`]), else streams it all.
 fn load_shingle_sets(
     corpus: &dyn Corpus,
     config: &Config,
@@ -431,17 +432,50 @@ fn load_shingle_sets(
     wanted: &[bool],
 ) -> Result<ShingleSets> {
     let mut sets = ShingleSets::default();
-    if !wanted.contains(&true) {
+    let docs: Vec<DocId> = (0..wanted.len() as u32)
+        .map(DocId)
+        .filter(|d| wanted[d.index()])
+        .collect();
+    if docs.is_empty() {
+        return Ok(sets);
+    }
+    let set_of = |text: &mut String, doc: &Document| {
+        normalize(&doc.text, &config.normalization, text);
+        ShingleSet::new(text, &config.shingling, config.seed)
+    };
+    let origins: Vec<Origin> = docs.iter().map(|d| table.origins[d.index()]).collect();
+    if let Some(records) = corpus.records_at(&origins) {
+        let found: Vec<Document> = records.into_iter().filter_map(|r| r.ok()).collect();
+        if found.len() != docs.len() {
+            return Err(Error::InputChanged {
+                expected: table
+                    .ids
+                    .get(docs[found.len().min(docs.len() - 1)])
+                    .to_string(),
+                found: None,
+            });
+        }
+        for (&id, doc) in docs.iter().zip(&found) {
+            if table.ids.get(id) != doc.id {
+                return Err(Error::InputChanged {
+                    expected: table.ids.get(id).to_string(),
+                    found: Some(doc.id.clone()),
+                });
+            }
+        }
+        let loaded: Vec<(DocId, ShingleSet)> = docs
+            .par_iter()
+            .zip(found.par_iter())
+            .map_init(String::new, |text, (&id, doc)| (id, set_of(text, doc)))
+            .collect();
+        sets.0.extend(loaded);
         return Ok(sets);
     }
     documents(corpus, &table.ids, |batch| {
         let loaded: Vec<(DocId, ShingleSet)> = batch
             .par_iter()
             .filter(|(id, _)| wanted[id.index()])
-            .map_init(String::new, |text, (id, doc)| {
-                normalize(&doc.text, &config.normalization, text);
-                (*id, ShingleSet::new(text, &config.shingling, config.seed))
-            })
+            .map_init(String::new, |text, (id, doc)| (*id, set_of(text, doc)))
             .collect();
         sets.0.extend(loaded);
         Ok(())

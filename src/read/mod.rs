@@ -242,6 +242,14 @@ pub type Record = Result<Document, Skip>;
 pub trait Corpus: Sync {
     /// Streams every record from the first.
     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_>;
+
+    /// The records at the given origins (sorted, as earlier streams gave
+    /// them), if this corpus can read them without parsing everything else;
+    /// `None` (the default) when only a full stream will do. For fetching a
+    /// few documents: the records come back all at once.
+    fn records_at(&self, _origins: &[Origin]) -> Option<Vec<Record>> {
+        None
+    }
 }
 
 impl Corpus for [Document] {
@@ -263,5 +271,9 @@ impl Corpus for Vec<Document> {
 impl Corpus for Files {
     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
         Box::new(FileRecords::new(self))
+    }
+
+    fn records_at(&self, origins: &[Origin]) -> Option<Vec<Record>> {
+        Some(FileRecords::new(self).at(origins))
     }
 }

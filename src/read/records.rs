@@ -105,7 +105,6 @@ impl<'a> FileRecords<'a> {
 
     /// The next record of the open JSON Lines source, or `None` at its end.
     fn next_line(&mut self) -> Option<Record> {
-        let options = self.files.options();
         loop {
             let lines = self.lines.as_mut()?;
             self.buf.clear();
@@ -124,35 +123,91 @@ impl<'a> FileRecords<'a> {
             }
             lines.line += 1;
             let (source, line) = (lines.source, lines.line);
-            let raw = trim_line_end(&self.buf);
-            if raw.iter().all(u8::is_ascii_whitespace) {
+            if let Some(record) = self.line_record(source, line) {
+                return Some(record);
+            }
+        }
+    }
+
+    /// The record of the JSON line in `self.buf`; `None` for a blank line,
+    /// which is not a document.
+    fn line_record(&self, source: u32, line: u64) -> Option<Record> {
+        let options = self.files.options();
+        let raw = trim_line_end(&self.buf);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text,
+            Err(e) => {
+                let reason = SkipReason::InvalidUtf8 {
+                    offset: e.valid_up_to(),
+                };
+                return Some(self.skipped(source, Some(line), reason));
+            }
+        };
+        let fields = match parse_line(text, &options.text_field, &options.id_field) {
+            Ok(fields) => fields,
+            Err(reason) => return Some(self.skipped(source, Some(line), reason)),
+        };
+        if fields.text.trim().is_empty() {
+            return Some(self.skipped(source, Some(line), SkipReason::Empty));
+        }
+        let id = fields
+            .id
+            .unwrap_or_else(|| format!("{}:{}", self.files.sources()[source as usize].name, line));
+        Some(Ok(Document {
+            id,
+            text: fields.text,
+            origin: Origin { source, line },
+        }))
+    }
+
+    /// The records at `origins` (sorted, from earlier reads of this corpus),
+    /// reading their sources but parsing only the wanted lines. A source
+    /// that cannot be read gives its skip once.
+    pub(crate) fn at(mut self, origins: &[Origin]) -> Vec<Record> {
+        let mut out = Vec::with_capacity(origins.len());
+        for wanted in origins.chunk_by(|a, b| a.source == b.source) {
+            let source = wanted[0].source;
+            let Some(src) = self.files.sources().get(source as usize) else {
+                continue;
+            };
+            if src.format == Format::Text {
+                out.push(self.text_record(source));
                 continue;
             }
-            let text = match std::str::from_utf8(raw) {
-                Ok(text) => text,
+            let (compression, mut reader) = match open_decoded(&src.path) {
+                Ok(opened) => opened,
                 Err(e) => {
-                    let reason = SkipReason::InvalidUtf8 {
-                        offset: e.valid_up_to(),
-                    };
-                    return Some(self.skipped(source, Some(line), reason));
+                    out.push(self.skipped(source, None, SkipReason::Unreadable(e.to_string())));
+                    continue;
                 }
             };
-            let fields = match parse_line(text, &options.text_field, &options.id_field) {
-                Ok(fields) => fields,
-                Err(reason) => return Some(self.skipped(source, Some(line), reason)),
-            };
-            if fields.text.trim().is_empty() {
-                return Some(self.skipped(source, Some(line), SkipReason::Empty));
+            let mut line = 0u64;
+            let mut next = wanted.iter().map(|o| o.line).peekable();
+            while let Some(&target) = next.peek() {
+                self.buf.clear();
+                match reader.read_until(b'\n', &mut self.buf) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        out.push(self.skipped(
+                            source,
+                            Some(line + 1),
+                            read_failure(compression, e),
+                        ));
+                        break;
+                    }
+                }
+                line += 1;
+                if line == target {
+                    next.next();
+                    out.extend(self.line_record(source, line));
+                }
             }
-            let id = fields.id.unwrap_or_else(|| {
-                format!("{}:{}", self.files.sources()[source as usize].name, line)
-            });
-            return Some(Ok(Document {
-                id,
-                text: fields.text,
-                origin: Origin { source, line },
-            }));
         }
+        out
     }
 }
 
@@ -359,6 +414,40 @@ mod tests {
                 (got, want) => panic!("{line}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    #[test]
+    fn records_at_reads_only_what_it_is_asked_for() {
+        use crate::read::{Corpus, ReadOptions};
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        for i in 0..50 {
+            if i == 7 {
+                writeln!(gz).unwrap(); // a blank line shifts numbering
+            }
+            writeln!(
+                gz,
+                "{}",
+                serde_json::json!({"id": format!("j{i}"), "text": format!("text {i}")})
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("a.jsonl.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "a whole file").unwrap();
+        let files = Files::open(&[dir.path().to_path_buf()], ReadOptions::default(), None).unwrap();
+        let all: Vec<Document> = files.records().filter_map(|r| r.ok()).collect();
+        let picks = [0usize, 8, 9, 49, 50];
+        let origins: Vec<Origin> = picks.iter().map(|&i| all[i].origin).collect();
+        let fetched: Vec<Document> = files
+            .records_at(&origins)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        let expected: Vec<Document> = picks.iter().map(|&i| all[i].clone()).collect();
+        assert_eq!(fetched, expected);
+        assert_eq!(fetched[4].id, "b.txt");
     }
 
     #[test]
