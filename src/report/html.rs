@@ -136,20 +136,22 @@ fn min_similarity(cluster: &Cluster) -> f64 {
         .fold(1.0, f64::min)
 }
 
-/// The first `cap` documents (in input order) with passage or span findings.
-fn documents_with_findings(report: &Report, cap: usize) -> Vec<DocId> {
-    let docs: BTreeSet<DocId> = report
+/// Every document with passage or span findings, in input order.
+fn finding_documents(report: &Report) -> BTreeSet<DocId> {
+    let passages = report
         .passage_clusters
         .iter()
-        .flat_map(|c| c.members.iter().map(|m| m.doc))
-        .chain(
-            report
-                .span_clusters
-                .iter()
-                .flat_map(|c| c.members.iter().map(|m| m.doc)),
-        )
-        .collect();
-    docs.into_iter().take(cap).collect()
+        .flat_map(|c| c.members.iter().map(|m| m.doc));
+    let spans = report
+        .span_clusters
+        .iter()
+        .flat_map(|c| c.members.iter().map(|m| m.doc));
+    passages.chain(spans).collect()
+}
+
+/// The first `cap` documents (in input order) with passage or span findings.
+fn documents_with_findings(report: &Report, cap: usize) -> Vec<DocId> {
+    finding_documents(report).into_iter().take(cap).collect()
 }
 
 fn load_texts(
@@ -559,17 +561,7 @@ fn render_findings(h: &mut String, report: &Report, texts: &HashMap<DocId, Shown
         let members: Vec<(DocId, Span)> = c.members.iter().map(|m| (m.doc, m.span)).collect();
         add("span", c.id, c.boilerplate, &members);
     }
-    let total: BTreeSet<DocId> = report
-        .passage_clusters
-        .iter()
-        .flat_map(|c| c.members.iter().map(|m| m.doc))
-        .chain(
-            report
-                .span_clusters
-                .iter()
-                .flat_map(|c| c.members.iter().map(|m| m.doc)),
-        )
-        .collect();
+    let total = finding_documents(report);
     let _ = write!(
         h,
         "<section id=\"passages\"><h2>Repeated passages and spans ({} documents)</h2>\
