@@ -28,7 +28,7 @@ use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
 use crate::passage::{
-    compare, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
+    compare, edit_similarity, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
     SHORT_PASSAGE_WORDS,
 };
 use crate::read::{Corpus, DocId, Ids};
@@ -351,7 +351,7 @@ pub(crate) fn run(
 fn similarity(a: &PassageText, b: &PassageText) -> f64 {
     let jaccard = a.shingles.jaccard(&b.shingles);
     match (&a.short, &b.short) {
-        (Some(x), Some(y)) => jaccard.max(strsim::normalized_levenshtein(x, y)),
+        (Some(x), Some(y)) => jaccard.max(edit_similarity(x, y)),
         _ => jaccard,
     }
 }
