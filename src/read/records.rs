@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use crate::read::source::{open_decoded, read_all, Compression};
+use crate::read::source::{open_decoded, Compression};
 use crate::read::{Document, Files, Format, Origin, Record, Skip, SkipReason};
 
 /// The stream of records of a [`Files`] corpus, in source order.
@@ -51,7 +51,8 @@ impl<'a> FileRecords<'a> {
             Ok(opened) => opened,
             Err(e) => return self.skipped(source, None, SkipReason::Unreadable(e.to_string())),
         };
-        if let Err(e) = read_all(&mut reader, &mut self.buf) {
+        self.buf.clear();
+        if let Err(e) = reader.read_to_end(&mut self.buf) {
             return self.skipped(source, None, read_failure(compression, e));
         }
         let bytes = std::mem::take(&mut self.buf);

@@ -1,7 +1,7 @@
 //! Listing the files of a corpus and opening them, decompressed.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -349,13 +349,6 @@ pub(crate) fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn BufR
         )),
     };
     Ok((compression, reader))
-}
-
-/// Reads everything `reader` yields; a decoding failure midway is reported
-/// as corruption, distinct from failing to open the file.
-pub(crate) fn read_all(reader: &mut dyn Read, out: &mut Vec<u8>) -> io::Result<()> {
-    out.clear();
-    reader.read_to_end(out).map(|_| ())
 }
 
 #[cfg(test)]

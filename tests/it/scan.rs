@@ -1,6 +1,17 @@
 use std::fs;
+use std::path::Path;
 
 use crate::common::{json_lines, seed_corpus, textdup};
+
+/// Runs `scan -q --level document` on `path` and returns its cluster lines.
+fn scan_documents(path: &Path) -> Vec<serde_json::Value> {
+    let out = textdup()
+        .args(["scan", "-q", "--level", "document"])
+        .arg(path)
+        .assert()
+        .success();
+    json_lines(&out.get_output().stdout)
+}
 
 #[test]
 fn seed_articles_are_not_near_duplicates_of_each_other() {
@@ -38,12 +49,7 @@ fn an_edited_copy_with_boilerplate_joins_its_original() {
         + "\nSubscribe to our newsletter for more news.\n";
     fs::write(dir.path().join("zz_copy.txt"), copy).unwrap();
 
-    let out = textdup()
-        .args(["scan", "-q", "--level", "document"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let clusters = json_lines(&out.get_output().stdout);
+    let clusters = scan_documents(dir.path());
     assert_eq!(clusters.len(), 1, "{clusters:?}");
     let cluster = &clusters[0];
     assert_eq!(cluster["version"], 1);
@@ -121,12 +127,7 @@ fn ids_default_to_file_and_line() {
         ),
     )
     .unwrap();
-    let out = textdup()
-        .args(["scan", "-q", "--level", "document"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let clusters = json_lines(&out.get_output().stdout);
+    let clusters = scan_documents(dir.path());
     assert_eq!(clusters[0]["members"][0]["id"], "d.jsonl:1");
     assert_eq!(clusters[0]["members"][1]["id"], "d.jsonl:3");
 }
@@ -150,12 +151,7 @@ fn compressed_inputs_read_like_plain_ones() {
         zstd::encode_all(text.as_bytes(), 3).unwrap(),
     )
     .unwrap();
-    let out = textdup()
-        .args(["scan", "-q", "--level", "document"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let clusters = json_lines(&out.get_output().stdout);
+    let clusters = scan_documents(dir.path());
     assert_eq!(clusters.len(), 1);
     assert_eq!(clusters[0]["size"], 3);
     assert_eq!(clusters[0]["members"][2]["id"], "b.txt.zst");
