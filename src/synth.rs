@@ -126,6 +126,15 @@ pub struct SynthOptions {
     /// Copies less similar than this to their original are singletons in
     /// the truth. Default 0.8.
     pub truth_threshold: f64,
+    /// When the input runs out, go on with bases drawn as random sets of
+    /// the paragraphs already used, instead of failing. Default false.
+    ///
+    /// This is how a few megabytes of real prose become a corpus of
+    /// millions of documents. Two recombined bases share a paragraph now
+    /// and then (one of about five: a Jaccard similarity near 0.1) but
+    /// almost never most of their text, so they stay far below any
+    /// sensible threshold; the truth still holds only the planted groups.
+    pub recombine: bool,
 }
 
 impl Default for SynthOptions {
@@ -144,6 +153,7 @@ impl Default for SynthOptions {
                 .collect(),
             words: (60, 600),
             truth_threshold: 0.8,
+            recombine: false,
         }
     }
 }
@@ -216,11 +226,17 @@ pub fn synthesize(
 
     while produced < options.docs {
         let target = options.words.0 + rng.below(options.words.1 - options.words.0 + 1);
-        let Some(base) = paragraphs.next_document(target, options.words.0)? else {
-            return Err(Error::Config(format!(
-                "the input ran out of text after {produced} of {} documents; give more text or fewer --docs",
-                options.docs
-            )));
+        let base = match paragraphs.next_document(target, options.words.0)? {
+            Some(base) => base,
+            None if options.recombine && !paragraphs.used.is_empty() => {
+                paragraphs.recombine(target, &mut rng)
+            }
+            None => {
+                return Err(Error::Config(format!(
+                    "the input ran out of text after {produced} of {} documents; give more text, fewer --docs, or --recombine",
+                    options.docs
+                )))
+            }
         };
         for paragraph in &base {
             if vocabulary.len() < 50_000 {
@@ -411,6 +427,9 @@ struct Paragraphs<'a> {
     pending: std::collections::VecDeque<String>,
     /// Hashes of the 5-word shingles of every paragraph taken so far.
     seen: HashSet<u64, ahash::RandomState>,
+    /// Every paragraph handed out so far, with its word count, for
+    /// [`Paragraphs::recombine`].
+    used: Vec<(String, usize)>,
     scratch: String,
 }
 
@@ -426,8 +445,33 @@ impl<'a> Paragraphs<'a> {
             records: corpus.records(),
             pending: Default::default(),
             seen: HashSet::default(),
+            used: Vec::new(),
             scratch: String::new(),
         }
+    }
+
+    /// Random used paragraphs adding up to about `target` words (see
+    /// [`SynthOptions::recombine`]): at least three, none longer than half
+    /// the target, never one twice in a document, so that two bases meet
+    /// in all their paragraphs only by a one-in-trillions chance.
+    fn recombine(&mut self, target: usize, rng: &mut Rng) -> Vec<String> {
+        const LEAST: usize = 3;
+        let mut picked: Vec<usize> = Vec::new();
+        let mut words = 0;
+        // Bounded tries: a pool of few, long paragraphs must not spin.
+        for _ in 0..1024 {
+            if words >= target && picked.len() >= LEAST {
+                break;
+            }
+            let i = rng.below(self.used.len());
+            let n = self.used[i].1;
+            if picked.contains(&i) || 2 * n > target.max(2 * MIN_PARAGRAPH_WORDS) {
+                continue;
+            }
+            words += n;
+            picked.push(i);
+        }
+        picked.iter().map(|&i| self.used[i].0.clone()).collect()
     }
 
     /// Refills `pending` from the next input document; false at the end.
@@ -475,6 +519,10 @@ impl<'a> Paragraphs<'a> {
                 doc.extend(self.pending.pop_front());
             }
             if words >= least {
+                self.used.extend(
+                    doc.iter()
+                        .map(|p| (p.clone(), p.split_whitespace().count())),
+                );
                 return Ok(Some(doc));
             }
             // Too short, and this input document has nothing more: the
@@ -822,6 +870,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ran out of text"), "{err}");
+    }
+
+    #[test]
+    fn recombined_bases_go_on_past_the_input_and_stay_apart() {
+        let options = SynthOptions {
+            docs: 3000,
+            share: 0.0,
+            recombine: true,
+            ..SynthOptions::default()
+        };
+        let mut docs = Vec::new();
+        synthesize(&prose(), &options, |d| {
+            docs.push(d.clone());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(docs.len(), 3000);
+        let set = |d: &SynthDoc| {
+            let mut text = String::new();
+            normalize(&d.text, &Normalization::default(), &mut text);
+            ShingleSet::new(&text, &Shingling::default(), 0)
+        };
+        let sets: Vec<ShingleSet> = docs.iter().take(400).map(set).collect();
+        let mut worst = 0.0f64;
+        for i in 0..sets.len() {
+            for j in i + 1..sets.len() {
+                worst = worst.max(sets[i].jaccard(&sets[j]));
+            }
+        }
+        assert!(worst < 0.8, "two bases are near-duplicates: {worst}");
     }
 
     #[test]

@@ -108,6 +108,12 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 0.8, value_name = "T")]
     pub truth_threshold: f64,
 
+    /// When the input runs out, go on with bases made of random paragraphs already used (they
+    /// share a paragraph now and then, never most of their text): millions of documents from a
+    /// few megabytes of prose.
+    #[arg(long)]
+    pub recombine: bool,
+
     /// The JSON field holding the text of JSONL input.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,

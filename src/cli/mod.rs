@@ -289,6 +289,7 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
         max_copies: args.max_copies,
         truth_threshold: args.truth_threshold,
         words: args.words,
+        recombine: args.recombine,
         ..SynthOptions::default()
     };
     if !args.edits.is_empty() {
