@@ -126,6 +126,48 @@ impl Default for Config {
     }
 }
 
+/// How a run may use the machine. Never changes what it finds: a run
+/// with a memory limit gives the same report as one without.
+///
+/// ```
+/// let limited = textdup::Resources { memory: Some(2 << 30), ..Default::default() };
+/// assert!(limited.validate().is_ok());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// Peak memory to aim for, in bytes; `None` (the default) for no
+    /// limit. Past it, the band index spills to sorted runs on disk. What
+    /// every document needs in memory anyway (its id, origin and length,
+    /// some 40 to 60 bytes) is not spilled, so a limit below that is
+    /// passed rather than met.
+    pub memory: Option<u64>,
+    /// Where spilled runs go, in a `textdup-*` folder removed at the end;
+    /// `None` (the default) for the system's temporary folder.
+    pub tmp_dir: Option<std::path::PathBuf>,
+    /// Bytes for the band index alone, instead of its share of `memory`:
+    /// lets tests spill on corpora small enough for a test. Default `None`.
+    #[doc(hidden)]
+    pub index_budget: Option<usize>,
+}
+
+/// The least memory limit: batches in flight and per-thread buffers
+/// alone take some 200 MB.
+pub const MIN_MEMORY: u64 = 256 << 20;
+
+impl Resources {
+    /// Checks the limit against [`MIN_MEMORY`].
+    pub fn validate(&self) -> Result<()> {
+        match self.memory {
+            Some(limit) if limit < MIN_MEMORY => Err(Error::Config(format!(
+                "a memory limit of {} MiB is too small: give at least {} MiB",
+                limit >> 20,
+                MIN_MEMORY >> 20
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Config {
     /// Checks every field against its valid range.
     pub fn validate(&self) -> Result<()> {

@@ -75,6 +75,10 @@ pub enum Error {
     /// Document ids are 32-bit; a corpus this large must be sharded.
     #[error("more than {} documents in one run", u32::MAX)]
     TooManyDocuments,
+
+    /// The run was stopped (Ctrl-C); temporary files were removed.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl Error {

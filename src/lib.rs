@@ -62,12 +62,12 @@ pub mod verify;
 pub mod write;
 
 pub use cluster::{Cluster, ClusterId, Keep, Member};
-pub use config::{Config, Level, PassageConfig};
+pub use config::{Config, Level, PassageConfig, Resources};
 pub use error::{Error, Result};
 pub use lsh::{Banding, CandidatePair};
 pub use minhash::{MinHasher, Signature};
 pub use normalize::{normalize, Normalization};
-pub use pipeline::{run, NoProgress, Progress, Stage};
+pub use pipeline::{run, run_with, NoProgress, Progress, Stage};
 pub use read::{Corpus, DocId, Document, Files, Origin, ReadOptions, Record, Skip, SkipReason};
 pub use report::{Report, Summary};
 pub use shingle::{shingle, ShingleSet, Shingling, Unit};

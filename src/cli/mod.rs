@@ -20,7 +20,7 @@ use textdup::write::{
     check_distinct, check_output, write_corpus, write_file_atomically, write_stream_atomically,
     Cleaning, Existing,
 };
-use textdup::{Error, Files, ReadOptions, Report};
+use textdup::{Error, Files, ReadOptions, Report, Resources};
 
 use args::{
     Cli, Command, Common, DedupArgs, EvalArgs, LevelArg, OutputFormat, ProgressArg, ScanArgs,
@@ -30,6 +30,8 @@ use progress::Bars;
 
 /// Exit status when the run finished but some inputs were skipped.
 const EXIT_SKIPPED: u8 = 2;
+/// Exit status after Ctrl-C, as shells report a SIGINT death.
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs the command line and returns the process exit status.
 pub fn main() -> ExitCode {
@@ -46,8 +48,13 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    progress::stop_on_ctrl_c();
     match run(cli) {
         Ok(code) => code,
+        Err(Failure::Error(Error::Interrupted)) => {
+            say("textdup: interrupted; temporary files removed\n");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
         Err(Failure::Error(e)) => {
             let hint = match e {
                 Error::OutputExists { .. } => " (use --force to replace it)",
@@ -256,7 +263,12 @@ fn read_and_run(
         common.read_options(),
         common.tmp_dir.as_deref(),
     )?;
-    let report = textdup::run(&files, config, bars)?;
+    let resources = Resources {
+        memory: common.memory,
+        tmp_dir: common.tmp_dir.clone(),
+        ..Resources::default()
+    };
+    let report = textdup::run_with(&files, config, &resources, bars)?;
     Ok((files, report))
 }
 

@@ -2,10 +2,28 @@
 //! [`Progress`] trait. The only place indicatif is used.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use textdup::{Progress, Skip, Stage};
+
+/// Set by the first Ctrl-C (or SIGTERM): the run stops at its next check
+/// and cleans up.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C ask the run to stop cleanly ([`Progress::cancelled`]); a
+/// second one quits at once.
+pub fn stop_on_ctrl_c() {
+    // Failing to install the handler leaves the default (quit at once):
+    // worse cleanup, but no reason not to run.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        super::say("textdup: stopping and removing temporary files (Ctrl-C again to quit now)\n");
+    });
+}
 
 /// Draws one bar per stage on stderr (when enabled) and prints each skipped
 /// input as one warning line.
@@ -71,6 +89,10 @@ impl Progress for Bars {
                 bar.finish_and_clear();
             }
         }
+    }
+
+    fn cancelled(&self) -> bool {
+        STOP.load(Ordering::Relaxed)
     }
 
     fn skipped(&self, skip: &Skip) {

@@ -3,16 +3,18 @@
 //!
 //! ```text
 //! pass 1  read ─► normalize ─► shingle ─► minhash ─► band keys   (parallel per batch)
-//!         exact duplicates joined to their first copy
-//!         lsh::candidates over the first copies                  (parallel per band)
+//!         band index: exact duplicates joined to their first copy,
+//!         candidate pairs among the first copies                 (parallel per band)
 //! pass 2  read again: candidate documents ─► shingle sets        (parallel per batch)
 //!         verify each pair once the stream has passed both sides  (parallel per pair)
 //!         cluster (union-find), choose the kept member
 //! ```
 //!
-//! Memory: pass 1 keeps per document only its id, length, origin and band
-//! keys (plus its signature with estimated verification); texts are dropped
-//! batch by batch. Pass 2 keeps the shingle set of a candidate document
+//! Memory: pass 1 keeps per document only its id, length, origin, band
+//! keys and exact-text hash (plus its signature with estimated
+//! verification); texts are dropped batch by batch. Under a memory limit
+//! ([`Resources::memory`]) the keys and hashes spill to sorted runs on disk
+//! ([`BandIndex`]), with the same result. Pass 2 keeps the shingle set of a candidate document
 //! only until its last partner is verified, and none with estimated
 //! verification. Each pass reads on a thread of its own, two batches
 //! ahead.
@@ -25,16 +27,16 @@
 //! reassembled in order, candidate pairs are sorted, and clusters are built
 //! in document order; the output does not depend on the thread count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use crate::cluster::{components, Cluster, ClusterId, Member};
-use crate::config::Config;
+use crate::config::{Config, Resources};
 use crate::error::{Error, Result};
-use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
+use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::normalize;
 use crate::read::{Corpus, DocId, Document, Ids, Origin, Record, Skip};
@@ -89,6 +91,21 @@ pub trait Progress: Sync {
     fn end(&self) {}
     /// An input was skipped (reported once, during the first pass).
     fn skipped(&self, _skip: &Skip) {}
+    /// True when the run should stop (the user pressed Ctrl-C, say): the
+    /// pipeline then ends with [`Error::Interrupted`] at its next check,
+    /// between batches and bands, removing its temporary files.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// [`Error::Interrupted`] if `progress` asks to stop.
+pub(crate) fn check(progress: &dyn Progress) -> Result<()> {
+    if progress.cancelled() {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
 }
 
 /// Progress that goes nowhere.
@@ -113,18 +130,32 @@ struct Sketch {
 }
 
 /// What a run knows of every document after pass 1.
-#[derive(Default)]
 struct Table {
     ids: Ids,
     bytes: Vec<u64>,
     origins: Vec<Origin>,
-    /// The first document with the same normalized text (itself if none).
+    /// The first document with the same normalized text (itself if none);
+    /// filled from the index after pass 1.
     first_copy: Vec<DocId>,
-    /// The documents that are their own first copy, and their band keys.
-    lsh_docs: Vec<DocId>,
-    lsh_keys: Vec<BandKey>,
+    /// Band keys and exact-text hashes of the documents with words.
+    index: BandIndex,
     signatures: Signatures,
 }
+
+impl Table {
+    /// Bytes held outside the index, spare capacity included.
+    fn memory(&self) -> usize {
+        self.ids.memory()
+            + self.bytes.capacity() * size_of::<u64>()
+            + self.origins.capacity() * size_of::<Origin>()
+            + self.signatures.slots.capacity() * size_of::<u32>()
+    }
+}
+
+/// Memory a limited run sets aside for what the table does not count:
+/// batches in flight (four at most, of up to `BATCH_BYTES` of text) and
+/// per-thread buffers.
+const RESERVED: u64 = 4 * BATCH_BYTES as u64 + (64 << 20);
 
 /// Runs the document-level pipeline over `corpus` and returns its report.
 ///
@@ -142,26 +173,63 @@ struct Table {
 /// assert_eq!(report.id(report.clusters[0].members[1].doc), "b");
 /// ```
 pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Result<Report> {
+    run_with(corpus, config, &Resources::default(), progress)
+}
+
+/// [`run`] within `resources`: under a memory limit the band index spills
+/// to disk. The report is the same as [`run`]'s.
+pub fn run_with(
+    corpus: &dyn Corpus,
+    config: &Config,
+    resources: &Resources,
+    progress: &dyn Progress,
+) -> Result<Report> {
     config.validate()?;
+    resources.validate()?;
     let started = Instant::now();
     let banding = config.banding();
     let hasher = MinHasher::new(config.num_perm, config.seed);
 
     let mut summary = Summary::default();
-    let table = sketch_corpus(corpus, config, &hasher, banding, progress, &mut summary)?;
+    let budget = match (resources.index_budget, resources.memory) {
+        (Some(budget), _) => Some(budget),
+        (None, Some(limit)) => Some(limit.saturating_sub(RESERVED) as usize),
+        (None, None) => None,
+    };
+    let index = match budget {
+        None => BandIndex::in_memory(banding.bands),
+        Some(budget) => {
+            let parent = resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
+            BandIndex::spilling(banding.bands, budget, &parent)
+        }
+    };
+    let mut table = sketch_corpus(
+        corpus,
+        config,
+        &hasher,
+        banding,
+        index,
+        progress,
+        &mut summary,
+    )?;
+    table.first_copy = table.index.first_copies(table.ids.len())?;
+    summary.exact_duplicates = table
+        .first_copy
+        .iter()
+        .enumerate()
+        .filter(|&(i, first)| first.index() != i)
+        .count() as u64;
 
     progress.begin(Stage::Candidates, Some(banding.bands as u64));
-    let mut pairs: Vec<CandidatePair> = (0..banding.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let pairs = band_pairs(&table.lsh_docs, &table.lsh_keys, banding.bands, band);
-            progress.advance(1);
-            pairs
-        })
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
+    let pairs = table.index.candidates(&table.first_copy, &|| {
+        check(progress)?;
+        progress.advance(1);
+        Ok(())
+    })?;
     progress.end();
+    summary.spilled = table.index.spilled();
+    // The runs are spent: their folder goes now, not at the end.
+    table.index = BandIndex::in_memory(banding.bands);
     summary.candidate_pairs = pairs.len() as u64;
 
     // Every candidate pair with its similarity; the similar ones are those
@@ -234,21 +302,26 @@ fn sketch_corpus(
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
+    index: BandIndex,
     progress: &dyn Progress,
     summary: &mut Summary,
 ) -> Result<Table> {
     let mut table = Table {
+        ids: Ids::default(),
+        bytes: Vec::new(),
+        origins: Vec::new(),
+        first_copy: Vec::new(),
+        index,
         signatures: Signatures {
             num_perm: config.num_perm,
             slots: Vec::new(),
         },
-        ..Table::default()
     };
-    let mut first_copies: HashMap<u128, DocId, ahash::RandomState> = HashMap::default();
     let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
 
     progress.begin(Stage::Sketch, None);
     batches(corpus, |records| {
+        check(progress)?;
         let mut batch: Vec<Document> = Vec::with_capacity(records.len());
         for record in records {
             match record {
@@ -268,24 +341,18 @@ fn sketch_corpus(
                 |scratch, doc| sketch(doc, config, hasher, banding, scratch),
             )
             .collect();
+        let memory = table.memory();
+        table.index.make_room(batch.len(), memory)?;
         for (doc, sketch) in batch.into_iter().zip(sketches) {
             let id = DocId(u32::try_from(table.ids.len()).map_err(|_| Error::TooManyDocuments)?);
             summary.bytes += doc.text.len() as u64;
             table.ids.push(&doc.id);
             table.bytes.push(doc.text.len() as u64);
             table.origins.push(doc.origin);
-            let first = match sketch.exact {
-                Some(exact) => *first_copies.entry(exact).or_insert(id),
-                None => id,
-            };
-            table.first_copy.push(first);
-            if sketch.exact.is_none() {
-                // Nothing to compare: kept, never clustered (see module docs).
-            } else if first == id {
-                table.lsh_docs.push(id);
-                table.lsh_keys.extend_from_slice(&sketch.keys);
-            } else {
-                summary.exact_duplicates += 1;
+            // Without words nothing to compare: kept, never clustered (see
+            // the module docs).
+            if let Some(exact) = sketch.exact {
+                table.index.push(id, exact, &sketch.keys);
             }
             if let Some(slots) = sketch.slots {
                 table.signatures.slots.extend_from_slice(&slots);
@@ -391,6 +458,7 @@ fn verify_streaming(
     let mut similar = Vec::new();
     let mut next = 0;
     documents(corpus, &table.ids, |batch| {
+        check(progress)?;
         let Some(&(end, _)) = batch.last() else {
             return Ok(());
         };

@@ -73,6 +73,11 @@ impl Ids {
         self.ends.len()
     }
 
+    /// Bytes held, spare capacity included.
+    pub fn memory(&self) -> usize {
+        self.text.capacity() + self.ends.capacity() * size_of::<u64>()
+    }
+
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()

@@ -133,6 +133,8 @@ pub struct Summary {
     pub boilerplate_clusters: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// What the band index wrote to disk under a memory limit.
+    pub spilled: crate::lsh::Spilled,
     /// The settings used.
     pub parameters: Parameters,
 }
@@ -249,6 +251,13 @@ impl Summary {
             self.docs_per_second(),
             self.megabytes_per_second()
         );
+        if self.spilled.runs > 0 {
+            out += &format!(
+                "  spilled:    {} runs, {} written to the temporary folder (removed)\n",
+                self.spilled.runs,
+                human_bytes(self.spilled.bytes)
+            );
+        }
         let unit = p.unit.name();
         out += &format!(
             "  parameters: {unit} {}-grams, {} permutations, seed {}, threshold {}, {} verification, keep {}\n",

@@ -17,6 +17,8 @@ mod oracle;
 mod passage;
 /// Invariants under random input (proptest).
 mod properties;
+/// Runs under a memory limit: the spilled band index, interruption.
+mod scale;
 /// `textdup scan` on the seed corpus and its output formats.
 mod scan;
 /// Output is the same whatever the thread count.

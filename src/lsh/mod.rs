@@ -36,6 +36,11 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::read::DocId;
 
+mod index;
+mod runs;
+
+pub use index::{BandIndex, Spilled};
+
 /// The hash of one band of one signature. 64 bits: with 32, chance key
 /// collisions grow as N² × bands / 2³³ (200,000 false candidates at ten
 /// million documents, each loading two shingle sets for nothing), which
@@ -103,15 +108,22 @@ impl Banding {
 
     /// The band keys of one signature, appended to `out`.
     pub fn keys(&self, slots: &[u32], out: &mut Vec<BandKey>) {
-        let mut bytes = Vec::with_capacity(self.rows * 4);
+        // A band's bytes on the stack: this runs once per document.
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let bytes: &mut [u8] = if self.rows * 4 <= stack.len() {
+            &mut stack[..self.rows * 4]
+        } else {
+            heap.resize(self.rows * 4, 0);
+            &mut heap
+        };
         for (band, rows) in slots.chunks_exact(self.rows).take(self.bands).enumerate() {
-            bytes.clear();
-            for slot in rows {
-                bytes.extend_from_slice(&slot.to_le_bytes());
+            for (to, slot) in bytes.chunks_exact_mut(4).zip(rows) {
+                to.copy_from_slice(&slot.to_le_bytes());
             }
             // The band index seeds the hash so equal rows in different
             // bands do not share a key.
-            out.push(xxh3_64_with_seed(&bytes, band as u64));
+            out.push(xxh3_64_with_seed(bytes, band as u64));
         }
     }
 }
@@ -159,26 +171,67 @@ pub fn band_pairs<I: Copy + Ord>(
         .collect();
     table.sort_unstable();
     let mut pairs = Vec::new();
-    for run in table
-        .chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() > 1)
-    {
-        let heads = run.len().min(BUCKET_ALL_PAIRS);
-        for (i, &(_, a)) in run.iter().enumerate() {
-            if i < heads {
-                // Within the heads: every pair once.
-                pairs.extend(run[i + 1..heads].iter().map(|&(_, b)| pair(a, b)));
-            } else {
-                // Beyond them: every head, and the neighbour, so that two
-                // late members of a huge bucket still meet.
-                pairs.extend(run[..heads].iter().map(|&(_, b)| pair(a, b)));
-                if i > heads {
-                    pairs.push(pair(run[i - 1].1, a));
-                }
+    let mut bucket = Vec::new();
+    for run in table.chunk_by(|x, y| x.0 == y.0) {
+        bucket.clear();
+        bucket.extend(run.iter().map(|&(_, doc)| doc));
+        bucket_pairs(&bucket, &mut pairs);
+    }
+    pairs
+}
+
+/// Appends the candidate pairs of one bucket (the units sharing a band
+/// key, in ascending order) to `pairs`: all of them up to
+/// [`BUCKET_ALL_PAIRS`] members, linearly many beyond (see the module
+/// docs).
+pub(crate) fn bucket_pairs<I: Copy + Ord>(bucket: &[I], pairs: &mut Vec<CandidatePair<I>>) {
+    if bucket.len() < 2 {
+        return;
+    }
+    let heads = bucket.len().min(BUCKET_ALL_PAIRS);
+    for (i, &a) in bucket.iter().enumerate() {
+        if i < heads {
+            // Within the heads: every pair once.
+            pairs.extend(bucket[i + 1..heads].iter().map(|&b| pair(a, b)));
+        } else {
+            // Beyond them: every head, and the neighbour, so that two
+            // late members of a huge bucket still meet.
+            pairs.extend(bucket[..heads].iter().map(|&b| pair(a, b)));
+            if i > heads {
+                pairs.push(pair(bucket[i - 1], a));
             }
         }
     }
-    pairs
+}
+
+/// Merges two sorted lists of pairs without repeats into one.
+pub(crate) fn merge_pairs<I: Copy + Ord>(
+    a: Vec<CandidatePair<I>>,
+    b: Vec<CandidatePair<I>>,
+) -> Vec<CandidatePair<I>> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut x, mut y) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (x.peek(), y.peek()) {
+            (Some(p), Some(q)) if p < q => x.next(),
+            (Some(p), Some(q)) if p > q => y.next(),
+            (Some(_), Some(_)) => {
+                y.next();
+                x.next()
+            }
+            (Some(_), None) => x.next(),
+            (None, Some(_)) => y.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
 }
 
 /// Every band's candidate pairs, sorted, without repeats. Sequential; the

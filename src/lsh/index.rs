@@ -1,0 +1,459 @@
+//! The band index: every document's band keys and exact-text hash, held in
+//! memory or, past a memory budget, spilled to sorted runs on disk.
+//!
+//! Pass 1 pushes each comparable document's exact-text hash and band keys
+//! in document order. Then [`BandIndex::first_copies`] names each
+//! document's first exact copy, and [`BandIndex::candidates`] pairs the
+//! first copies that share a band key.
+//!
+//! Invariant: spilled or not, the answers are the same. Each band is read
+//! as (key, document) records in ascending order, from a sorted table in
+//! memory or from a merge of runs, and the same bucket rule
+//! ([`bucket_pairs`]) makes its pairs; each band's pairs are sorted and
+//! merged into a set, so neither band order nor thread count shows.
+//!
+//! Spilling: with a budget, [`BandIndex::make_room`] writes the index out
+//! as one sorted run per band plus one of exact hashes whenever the next
+//! batch could take it over, counting growth of its buffers and the
+//! sorting tables a spill builds. Runs live in a temporary folder
+//! (`textdup-*` under the chosen parent) that is removed when the index is
+//! dropped, whether the run succeeds, fails or is interrupted.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::runs::{reduce_fan_in, write_run, Entry, Merge};
+use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
+use crate::error::{Error, Result};
+use crate::read::DocId;
+
+/// Band keys and exact hashes of a corpus; see the module docs.
+pub struct BandIndex {
+    bands: usize,
+    /// Documents pushed since the last spill, in order.
+    docs: Vec<DocId>,
+    /// Their band keys, `bands` per document.
+    keys: Vec<BandKey>,
+    exact: Vec<Exact>,
+    spill: Option<Spill>,
+}
+
+/// What spilling cost: runs written and their bytes on disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spilled {
+    /// Times the index was written out.
+    pub runs: u64,
+    /// Bytes written to run files, merges included.
+    pub bytes: u64,
+}
+
+struct Spill {
+    budget: usize,
+    parent: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    /// Runs per table: `bands` band tables, then the exact one.
+    runs: Vec<Vec<PathBuf>>,
+    stats: Spilled,
+}
+
+/// A band key with its document: a band table's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Keyed {
+    key: BandKey,
+    doc: DocId,
+}
+
+/// An exact-text hash (high half first, so arrays order as the u128)
+/// with its document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Exact {
+    hash: [u64; 2],
+    doc: DocId,
+}
+
+impl Entry for Keyed {
+    const SIZE: usize = 12;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.key.to_le_bytes());
+        out[8..12].copy_from_slice(&self.doc.0.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        Keyed {
+            key: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+            doc: DocId(u32::from_le_bytes(
+                bytes[8..12].try_into().expect("4 bytes"),
+            )),
+        }
+    }
+}
+
+impl Entry for Exact {
+    const SIZE: usize = 20;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.hash[0].to_le_bytes());
+        out[8..16].copy_from_slice(&self.hash[1].to_le_bytes());
+        out[16..20].copy_from_slice(&self.doc.0.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        Exact {
+            hash: [word(0), word(8)],
+            doc: DocId(u32::from_le_bytes(
+                bytes[16..20].try_into().expect("4 bytes"),
+            )),
+        }
+    }
+}
+
+/// Smallest index worth a spill: below it, runs would be many and tiny.
+const MIN_RUN_BYTES: usize = 1 << 20;
+
+impl BandIndex {
+    /// An index that stays in memory.
+    pub fn in_memory(bands: usize) -> Self {
+        BandIndex {
+            bands,
+            docs: Vec::new(),
+            keys: Vec::new(),
+            exact: Vec::new(),
+            spill: None,
+        }
+    }
+
+    /// An index that spills to a temporary folder under `parent` when it
+    /// would pass `budget` bytes (see [`BandIndex::make_room`]).
+    pub fn spilling(bands: usize, budget: usize, parent: &Path) -> Self {
+        BandIndex {
+            spill: Some(Spill {
+                budget,
+                parent: parent.to_path_buf(),
+                dir: None,
+                runs: vec![Vec::new(); bands + 1],
+                stats: Spilled::default(),
+            }),
+            ..BandIndex::in_memory(bands)
+        }
+    }
+
+    /// Adds the next document: its exact-text hash and its `bands` keys.
+    pub fn push(&mut self, doc: DocId, exact: u128, keys: &[BandKey]) {
+        debug_assert_eq!(keys.len(), self.bands);
+        self.docs.push(doc);
+        self.keys.extend_from_slice(keys);
+        self.exact.push(Exact {
+            hash: [(exact >> 64) as u64, exact as u64],
+            doc,
+        });
+    }
+
+    /// Bytes the index holds now, spare capacity included.
+    pub fn memory(&self) -> usize {
+        self.docs.capacity() * size_of::<DocId>()
+            + self.keys.capacity() * size_of::<BandKey>()
+            + self.exact.capacity() * size_of::<Exact>()
+    }
+
+    /// What spilling has cost so far.
+    pub fn spilled(&self) -> Spilled {
+        self.spill
+            .as_ref()
+            .map_or_else(Spilled::default, |s| s.stats)
+    }
+
+    /// Spills the index first if pushing `docs` more documents, while the
+    /// rest of the run holds `other` bytes, could take the total past the
+    /// budget. Does nothing for an in-memory index.
+    pub fn make_room(&mut self, docs: usize, other: usize) -> Result<()> {
+        let Some(spill) = &self.spill else {
+            return Ok(());
+        };
+        let n = self.docs.len() + docs;
+        let grown = |len: usize, cap: usize, add: usize, size: usize| {
+            let need = len + add;
+            size * if need <= cap { cap } else { need.max(2 * cap) }
+        };
+        let index = grown(self.docs.len(), self.docs.capacity(), docs, 4)
+            + grown(self.keys.len(), self.keys.capacity(), docs * self.bands, 8)
+            + grown(self.exact.len(), self.exact.capacity(), docs, 24);
+        // A spill sorts one band table per thread beside the index.
+        let sorting = rayon::current_num_threads() * n * size_of::<Keyed>();
+        if other + index + sorting > spill.budget && self.memory() >= MIN_RUN_BYTES {
+            self.spill_run()?;
+        }
+        Ok(())
+    }
+
+    /// Writes everything held to one run per table and frees it.
+    fn spill_run(&mut self) -> Result<()> {
+        let spill = self.spill.as_mut().expect("only a spilling index spills");
+        if spill.dir.is_none() {
+            let dir = tempfile::Builder::new()
+                .prefix("textdup-")
+                .tempdir_in(&spill.parent)
+                .map_err(|e| Error::io(&spill.parent, e))?;
+            spill.dir = Some(dir);
+        }
+        let dir = spill.dir.as_ref().expect("just made").path();
+        let run = spill.runs[0].len();
+        let paths: Vec<PathBuf> = (0..=self.bands)
+            .map(|table| dir.join(format!("table-{table:03}-run-{run:05}")))
+            .collect();
+        let (docs, keys, bands) = (&self.docs, &self.keys, self.bands);
+        let mut exact = std::mem::take(&mut self.exact);
+        let written: Vec<Result<u64>> = paths
+            .par_iter()
+            .enumerate()
+            .map(|(band, path)| {
+                if band == bands {
+                    return Ok(0);
+                }
+                let table = band_table(docs, keys, bands, band, |_| true);
+                write_run(path, table)
+            })
+            .collect();
+        exact.par_sort_unstable();
+        let mut bytes = write_run(&paths[bands], exact)?;
+        for w in written {
+            bytes += w?;
+        }
+        for (runs, path) in spill.runs.iter_mut().zip(paths) {
+            runs.push(path);
+        }
+        spill.stats.runs += 1;
+        spill.stats.bytes += bytes;
+        self.docs = Vec::new();
+        self.keys = Vec::new();
+        Ok(())
+    }
+
+    /// Whether anything went to disk (and so everything must).
+    fn on_disk(&self) -> bool {
+        self.spill.as_ref().is_some_and(|s| !s.runs[0].is_empty())
+    }
+
+    /// Merged-down runs of `table`, at most as many as a merge opens.
+    fn runs_of<T: Entry>(&mut self, table: usize) -> Result<Vec<PathBuf>> {
+        let spill = self.spill.as_mut().expect("on disk");
+        let dir = spill.dir.as_ref().expect("on disk").path().to_path_buf();
+        let mut merged = 0;
+        let runs = std::mem::take(&mut spill.runs[table]);
+        let (runs, bytes) = reduce_fan_in::<T>(runs, || {
+            merged += 1;
+            dir.join(format!("table-{table:03}-merged-{merged:05}"))
+        })?;
+        spill.stats.bytes += bytes;
+        Ok(runs)
+    }
+
+    /// Each of `docs` documents' first exact copy: the earliest document
+    /// with the same exact-text hash (itself if none). Documents never
+    /// pushed are their own first copy.
+    pub fn first_copies(&mut self, docs: usize) -> Result<Vec<DocId>> {
+        let mut first: Vec<DocId> = (0..docs as u32).map(DocId).collect();
+        let mut link = |group: &[Exact]| {
+            for e in &group[1..] {
+                first[e.doc.index()] = group[0].doc;
+            }
+        };
+        if self.on_disk() {
+            if !self.docs.is_empty() {
+                self.spill_run()?;
+            }
+            let runs = self.runs_of::<Exact>(self.bands)?;
+            let mut group: Vec<Exact> = Vec::new();
+            for entry in Merge::<Exact>::open(&runs)? {
+                let entry = entry?;
+                if group.first().is_some_and(|g| g.hash != entry.hash) {
+                    link(&group);
+                    group.clear();
+                }
+                group.push(entry);
+            }
+            if !group.is_empty() {
+                link(&group);
+            }
+        } else {
+            self.exact.par_sort_unstable();
+            for group in self.exact.chunk_by(|a, b| a.hash == b.hash) {
+                link(group);
+            }
+            self.exact = Vec::new();
+        }
+        Ok(first)
+    }
+
+    /// The candidate pairs among first copies (`first_copy[d] == d`),
+    /// sorted, without repeats. Bands run in parallel; `each_band` is
+    /// called as each begins and may stop the work with an error.
+    pub fn candidates(
+        &mut self,
+        first_copy: &[DocId],
+        each_band: &(dyn Fn() -> Result<()> + Sync),
+    ) -> Result<Vec<CandidatePair>> {
+        let is_first = |doc: DocId| first_copy[doc.index()] == doc;
+        if !self.on_disk() {
+            let (docs, keys, bands) = (&self.docs, &self.keys, self.bands);
+            let pairs = (0..bands)
+                .into_par_iter()
+                .map(|band| {
+                    each_band()?;
+                    let table = band_table(docs, keys, bands, band, is_first);
+                    band_pairs(|emit| {
+                        let mut bucket = Vec::new();
+                        for run in table.chunk_by(|a, b| a.key == b.key) {
+                            bucket.clear();
+                            bucket.extend(run.iter().map(|k| k.doc));
+                            emit(&bucket);
+                        }
+                        Ok(())
+                    })
+                })
+                .try_reduce(Vec::new, |a, b| Ok(merge_pairs(a, b)))?;
+            self.docs = Vec::new();
+            self.keys = Vec::new();
+            return Ok(pairs);
+        }
+        let runs: Vec<Vec<PathBuf>> = (0..self.bands)
+            .map(|band| self.runs_of::<Keyed>(band))
+            .collect::<Result<_>>()?;
+        runs.par_iter()
+            .map(|runs| {
+                each_band()?;
+                band_pairs(|emit| {
+                    let mut bucket: Vec<DocId> = Vec::new();
+                    let mut key = None;
+                    for entry in Merge::<Keyed>::open(runs)? {
+                        let entry = entry?;
+                        if key != Some(entry.key) {
+                            emit(&bucket);
+                            bucket.clear();
+                            key = Some(entry.key);
+                        }
+                        if is_first(entry.doc) {
+                            bucket.push(entry.doc);
+                        }
+                    }
+                    emit(&bucket);
+                    Ok(())
+                })
+            })
+            .try_reduce(Vec::new, |a, b| Ok(merge_pairs(a, b)))
+    }
+}
+
+/// The pairs of the buckets that `buckets` hands to its argument, sorted,
+/// without repeats.
+fn band_pairs(
+    buckets: impl FnOnce(&mut dyn FnMut(&[DocId])) -> Result<()>,
+) -> Result<Vec<CandidatePair>> {
+    let mut pairs = Vec::new();
+    buckets(&mut |bucket| bucket_pairs(bucket, &mut pairs))?;
+    pairs.sort_unstable();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+/// Band `band`'s (key, document) records of the documents `keep` accepts,
+/// sorted.
+fn band_table(
+    docs: &[DocId],
+    keys: &[BandKey],
+    bands: usize,
+    band: usize,
+    keep: impl Fn(DocId) -> bool,
+) -> Vec<Keyed> {
+    let mut table: Vec<Keyed> = docs
+        .iter()
+        .enumerate()
+        .filter(|&(_, &doc)| keep(doc))
+        .map(|(i, &doc)| Keyed {
+            key: keys[i * bands + band],
+            doc,
+        })
+        .collect();
+    table.sort_unstable();
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random band keys with planted equal bands, and a few exact copies.
+    fn fill(index: &mut BandIndex, n: u32, make_room: bool) {
+        let bands = index.bands as u64;
+        let mut x = 7u64;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        for doc in 0..n {
+            if make_room {
+                index.make_room(1, 0).unwrap();
+            }
+            // Keys from a small range: many buckets with several members.
+            let keys: Vec<BandKey> = (0..bands).map(|_| next() % 100_000).collect();
+            let exact = if doc % 10 == 3 {
+                42
+            } else {
+                u128::from(doc) << 70
+            };
+            index.push(DocId(doc), exact, &keys);
+        }
+    }
+
+    #[test]
+    fn spilled_and_in_memory_indexes_give_the_same_answers() {
+        let n = 200_000;
+        let mut memory = BandIndex::in_memory(16);
+        fill(&mut memory, n, false);
+        let dir = tempfile::tempdir().unwrap();
+        // A budget that forces several runs.
+        let mut disk = BandIndex::spilling(16, MIN_RUN_BYTES, dir.path());
+        fill(&mut disk, n, true);
+        assert!(disk.spilled().runs >= 2, "{:?}", disk.spilled());
+
+        let first = memory.first_copies(n as usize).unwrap();
+        assert_eq!(first, disk.first_copies(n as usize).unwrap());
+        assert_eq!(first[13], DocId(3), "doc 13 copies doc 3");
+        assert_eq!(first[14], DocId(14));
+
+        let ok = || Ok(());
+        let pairs = memory.candidates(&first, &ok).unwrap();
+        assert!(pairs.len() > 1000, "{}", pairs.len());
+        assert!(pairs.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        assert!(
+            !pairs.iter().any(|p| p.second == DocId(13)),
+            "copies pair no one"
+        );
+        assert_eq!(pairs, disk.candidates(&first, &ok).unwrap());
+
+        let folder = disk
+            .spill
+            .as_ref()
+            .unwrap()
+            .dir
+            .as_ref()
+            .unwrap()
+            .path()
+            .to_path_buf();
+        assert!(folder.exists());
+        drop(disk);
+        assert!(!folder.exists(), "runs are removed with the index");
+    }
+
+    #[test]
+    fn an_error_from_a_band_stops_the_candidates() {
+        let mut index = BandIndex::in_memory(4);
+        fill(&mut index, 100, false);
+        let first = index.first_copies(100).unwrap();
+        let stop = || Err(Error::Interrupted);
+        assert!(matches!(
+            index.candidates(&first, &stop),
+            Err(Error::Interrupted)
+        ));
+    }
+}

@@ -1,0 +1,111 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use textdup::report::write_clusters;
+use textdup::{run, run_with, Config, Document, Error, Progress, Report, Resources, Stage};
+
+use crate::common::{planted_corpus, textdup, write_jsonl};
+
+fn corpus() -> Vec<Document> {
+    planted_corpus(11, 4000, 2, 0.3)
+        .into_iter()
+        .map(|(id, text)| Document::new(id, text))
+        .collect()
+}
+
+fn clusters(report: &Report) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_clusters(report, &mut out).unwrap();
+    out
+}
+
+fn spilling(dir: &std::path::Path) -> Resources {
+    Resources {
+        tmp_dir: Some(dir.to_path_buf()),
+        // Tiny: the index goes to disk every few batches.
+        index_budget: Some(1),
+        ..Resources::default()
+    }
+}
+
+/// The same clusters whether the band index stays in memory or spills to
+/// many runs on disk; and the runs are gone afterwards.
+#[test]
+fn a_spilled_run_finds_what_an_in_memory_run_finds() {
+    let docs = corpus();
+    let config = Config::default();
+    let memory = run(&docs, &config, &textdup::NoProgress).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let disk = run_with(&docs, &config, &spilling(tmp.path()), &textdup::NoProgress).unwrap();
+    assert!(disk.summary.spilled.runs >= 2, "{:?}", disk.summary.spilled);
+    assert_eq!(memory.summary.spilled.runs, 0);
+    assert!(memory.summary.clusters > 500, "{}", memory.summary.clusters);
+    assert_eq!(clusters(&memory), clusters(&disk));
+    assert_eq!(
+        memory.summary.exact_duplicates,
+        disk.summary.exact_duplicates
+    );
+    assert_eq!(memory.summary.candidate_pairs, disk.summary.candidate_pairs);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+/// Asks to stop once the candidates stage begins: by then runs are on disk.
+struct StopAtCandidates(AtomicU64);
+
+impl Progress for StopAtCandidates {
+    fn begin(&self, stage: Stage, _total: Option<u64>) {
+        if stage == Stage::Candidates {
+            self.0.store(1, Ordering::SeqCst);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst) == 1
+    }
+}
+
+#[test]
+fn an_interrupted_run_removes_its_runs() {
+    let docs = corpus();
+    let tmp = tempfile::tempdir().unwrap();
+    let result = run_with(
+        &docs,
+        &Config::default(),
+        &spilling(tmp.path()),
+        &StopAtCandidates(AtomicU64::new(0)),
+    );
+    assert!(matches!(result, Err(Error::Interrupted)), "{result:?}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn memory_limits_are_checked_and_keep_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("corpus.jsonl");
+    write_jsonl(&input, &planted_corpus(3, 100, 2, 0.3));
+    let plain = textdup()
+        .args(["scan", "-q"])
+        .arg(&input)
+        .assert()
+        .success();
+    let limited = textdup()
+        .args(["scan", "-q", "--memory", "1GiB", "--tmp-dir"])
+        .arg(dir.path())
+        .arg(&input)
+        .assert()
+        .success();
+    assert!(!plain.get_output().stdout.is_empty());
+    assert_eq!(plain.get_output().stdout, limited.get_output().stdout);
+
+    for (size, says) in [
+        ("10M", "too small"),
+        ("lots", "not a size"),
+        ("4XB", "unknown size unit"),
+    ] {
+        let out = textdup()
+            .args(["scan", "-q", "--memory", size])
+            .arg(&input)
+            .assert()
+            .failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{size}: {stderr}");
+    }
+}
