@@ -76,6 +76,15 @@ pub enum Error {
     #[error("more than {} documents in one run", u32::MAX)]
     TooManyDocuments,
 
+    /// A stage file (sketch or plan) that cannot be used.
+    #[error("{}: {message}", path.display())]
+    StageFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// The run was stopped (Ctrl-C); temporary files were removed.
     #[error("interrupted")]
     Interrupted,

@@ -57,6 +57,7 @@ pub mod pipeline;
 pub mod read;
 pub mod report;
 pub mod shingle;
+pub mod stagefile;
 pub mod synth;
 pub mod verify;
 pub mod write;

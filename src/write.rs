@@ -32,7 +32,7 @@ use crate::config::Level;
 use crate::error::{Error, Result};
 use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::pipeline::{Progress, Stage};
-use crate::read::{Compression, DocId, Files, Format, Skip, SkipReason, Source};
+use crate::read::{Compression, DocId, Files, Format, Origin, Shard, Skip, SkipReason, Source};
 use crate::report::Report;
 
 /// What to do when an output already exists.
@@ -313,6 +313,12 @@ pub fn write_folder_atomically<T>(
 
 /// The shared protocol of the atomic writers: check, fill a temporary
 /// sibling, move any old output aside, rename, then delete the old one.
+/// The temporary name beside `path` that this process writes it under.
+fn temporary_sibling(path: &Path) -> Result<PathBuf> {
+    let name = plain_name(path)?;
+    Ok(path.with_file_name(format!(".{name}.textdup-tmp-{}", std::process::id())))
+}
+
 fn commit<T>(path: &Path, existing: Existing, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let name = plain_name(path)?;
     let exists = fs::symlink_metadata(path).is_ok();
@@ -422,6 +428,124 @@ fn absolute(path: &Path) -> PathBuf {
         }
         _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
     }
+}
+
+/// Removes what a killed run of this program left beside `path`: the
+/// temporary names [`write_file_atomically`] and its kin use for it. Only
+/// names of that exact shape are touched.
+pub fn remove_stale_temporaries(path: &Path) {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let prefix = format!(".{}.textdup-tmp-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if let Some(pid) = file_name.strip_prefix(&prefix) {
+            if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+                remove_path(&entry.path());
+            }
+        }
+    }
+}
+
+/// `textdup filter`: writes the sources of `shard` minus the `removed`
+/// documents (ascending origins, from a plan) into `out`, the way
+/// [`write_corpus`] writes them, one file at a time: each under a
+/// temporary name, renamed when complete, and skipped when it already
+/// exists, so a killed filter is finished by running it again. The
+/// shards of one plan share `out`; together they write what one-shot
+/// `dedup` writes.
+pub fn filter_shard(
+    files: &Files,
+    removed: &[Origin],
+    shard: Shard,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Written> {
+    check_output(files.roots(), out, Existing::Replace)?;
+    let mut plans: HashMap<u32, SourcePlan> = HashMap::new();
+    for origin in removed.iter().filter(|o| shard.holds(o.source)) {
+        plans
+            .entry(origin.source)
+            .or_default()
+            .removed
+            .push(origin.line);
+    }
+    let empty = SourcePlan::default();
+    let cleaning = Cleaning::default();
+    let text_field = files.options().text_field.as_str();
+    let single_file = files.roots().len() == 1
+        && files.sources().len() == 1
+        && files.roots().iter().all(|root| !root.is_dir());
+    if !single_file {
+        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    }
+    let mut written = Written::default();
+    let held: Vec<(usize, &Source)> = files
+        .sources()
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| shard.holds(i as u32))
+        .collect();
+    progress.begin(Stage::Write, Some(held.len() as u64));
+    for (i, source) in held {
+        let target = if single_file {
+            out.to_path_buf()
+        } else {
+            out.join(&source.relative)
+        };
+        progress.advance(1);
+        if fs::symlink_metadata(&target).is_ok() {
+            continue; // written by an earlier attempt
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        remove_stale_temporaries(&target);
+        let plan = plans.get(&(i as u32)).unwrap_or(&empty);
+        // Not write_file_atomically: a removed text file leaves nothing to
+        // rename into place.
+        let tmp = temporary_sibling(&target)?;
+        let outcome = match copy_source(source, plan, &cleaning, text_field, &tmp) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                remove_path(&tmp);
+                return Err(e);
+            }
+        };
+        if single_file && fs::symlink_metadata(&tmp).is_err() {
+            // Everything removed: the output is an empty corpus.
+            File::create(&tmp).map_err(|e| Error::io(out, e))?;
+        }
+        if fs::symlink_metadata(&tmp).is_ok() {
+            if let Err(e) = fs::rename(&tmp, &target) {
+                remove_path(&tmp);
+                return Err(Error::io(&target, e));
+            }
+        }
+        match outcome {
+            Outcome::Copied { removed, file, .. } => {
+                written.removed += removed;
+                written.files += u64::from(file);
+            }
+            Outcome::Problem(reason) => written.problems.push(Skip {
+                source: source.name.clone(),
+                line: None,
+                reason,
+            }),
+        }
+    }
+    progress.end();
+    Ok(written)
 }
 
 fn remove_path(path: &Path) {

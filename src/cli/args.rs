@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use textdup::passage::PassageUnit;
-use textdup::read::InputFormat;
+use textdup::read::{InputFormat, Shard};
 use textdup::synth::{Edit, EditKind};
 use textdup::{
     Banding, Config, Keep, Level, Normalization, PassageConfig, ReadOptions, Shingling, Unit,
@@ -71,6 +71,96 @@ pub enum Command {
     ///
     /// Example: textdup synth --from tests/data/devils-dictionary.txt --docs 300 -o bench/
     Synth(SynthArgs),
+    /// Staged run, step 1 of 3: sketch one shard of the corpus into the work folder.
+    ///
+    /// A staged run does what `dedup --level document` does, in steps that run as separate
+    /// processes and resume after a kill: `sketch` once per shard (side by side, or on machines
+    /// sharing the folders), then `cluster` once, then `filter` once per shard. A shard is every
+    /// N-th input file in the order textdup reads them, so give a folder or several files. Each
+    /// step writes under a temporary name and renames when done, and skips outputs that exist:
+    /// after a kill, run the same commands again. Give every step the same inputs and matching
+    /// options; sketch files record them and a mismatch is refused.
+    ///
+    /// Writes WORK/sketch-I-of-N.bin (format: see the stagefile module docs).
+    ///
+    /// Example: for i in 0 1 2 3; do textdup sketch data/ --shard $i/4 --work run/ & done; wait
+    Sketch(SketchArgs),
+    /// Staged run, step 2 of 3: cluster the sketches of every shard.
+    ///
+    /// Reads every WORK/sketch-*-of-N.bin, verifies candidate pairs against the corpus, and
+    /// writes WORK/clusters.jsonl (what `scan --level document` writes) and WORK/removal.plan
+    /// (what `filter` leaves out). Does nothing when both exist.
+    ///
+    /// Example: textdup cluster data/ --work run/
+    Cluster(ClusterArgs),
+    /// Staged run, step 3 of 3: write one shard of the cleaned corpus.
+    ///
+    /// Writes the shard's files, minus the documents WORK/removal.plan removes, into OUT: a
+    /// folder that mirrors the inputs (one input file gives one output file). Files already in
+    /// OUT are skipped. Together the shards write what `dedup -o OUT` writes, byte for byte.
+    ///
+    /// Example: textdup filter data/ --shard 0/4 --work run/ -o clean/
+    Filter(FilterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SketchArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Which shard to sketch, I/N: the input files whose index is I modulo N.
+    #[arg(long, default_value = "0/1", value_name = "I/N")]
+    pub shard: Shard,
+
+    /// The work folder the steps share (made if missing).
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    #[command(flatten)]
+    pub matching: MatchArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The work folder the steps share.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    #[command(flatten)]
+    pub matching: MatchArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Which shard to write, I/N, as in `sketch`.
+    #[arg(long, default_value = "0/1", value_name = "I/N")]
+    pub shard: Shard,
+
+    /// The work folder the steps share.
+    #[arg(long, value_name = "DIR")]
+    pub work: PathBuf,
+
+    /// Where to write the cleaned corpus (shared by the shards).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]
@@ -235,8 +325,31 @@ pub struct DedupArgs {
     pub level: LevelArg,
 }
 
+/// What scan and dedup share.
 #[derive(Debug, Args)]
 pub struct Common {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub matching: MatchArgs,
+
+    #[command(flatten)]
+    pub passages: PassageArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+}
+
+/// The corpus and how to read it.
+#[derive(Debug, Args)]
+pub struct InputArgs {
     /// Files or folders to read; `-` reads stdin. Folders are read recursively in sorted order,
     /// leaving out hidden entries (names starting with a dot).
     #[arg(required = true, value_name = "PATHS")]
@@ -269,13 +382,11 @@ pub struct Common {
     /// system's temporary folder]. Everything written there is removed at the end, and on Ctrl-C.
     #[arg(long, value_name = "DIR", help_heading = "Input")]
     pub tmp_dir: Option<PathBuf>,
+}
 
-    /// Peak memory to aim for (like 4GiB, 500M): past it the band index spills to sorted runs
-    /// in --tmp-dir and is merged back, with the same result. About 60 bytes per document stay
-    /// in memory regardless [default: no limit].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Input")]
-    pub memory: Option<u64>,
-
+/// What counts as a duplicate, and how documents are sketched.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
     /// Normalization steps, comma-separated: nfkc, lowercase, hyphens (Co-operation =
     /// Cooperation), punctuation, whitespace; or all, or none.
     #[arg(long, default_value = "all", value_name = "STEPS", value_parser = parse_normalization, help_heading = "Matching")]
@@ -329,6 +440,14 @@ pub struct Common {
     #[arg(long, requires = "bands", value_name = "R", help_heading = "Sketching")]
     pub rows: Option<usize>,
 
+    /// Which member of a cluster is kept.
+    #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Output")]
+    pub keep: KeepArg,
+}
+
+/// The passage grain.
+#[derive(Debug, Args)]
+pub struct PassageArgs {
     /// How documents are cut into passages: non-blank lines, blank-line separated
     /// paragraphs, or sentences.
     #[arg(long, value_enum, default_value_t = PassageArg::Line, help_heading = "Passages")]
@@ -360,7 +479,11 @@ pub struct Common {
     /// A passage or span found in at least this many documents is boilerplate.
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Passages")]
     pub boilerplate_min_docs: usize,
+}
 
+/// Report files.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Write one JSON line per document with passage or span findings to FILE, for tools that
     /// flag rather than remove.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
@@ -388,10 +511,6 @@ pub struct Common {
     #[arg(long, default_value_t = 200, value_name = "N", help_heading = "Output")]
     pub html_max_documents: usize,
 
-    /// Which member of a cluster is kept.
-    #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Output")]
-    pub keep: KeepArg,
-
     /// Write the clusters to FILE instead of stdout (scan) or nowhere (dedup).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub clusters: Option<PathBuf>,
@@ -399,6 +518,24 @@ pub struct Common {
     /// Cluster output: JSON Lines (one cluster a line) or one JSON object with the summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl, help_heading = "Output")]
     pub format: OutputFormat,
+}
+
+/// How much memory a run may use.
+#[derive(Debug, Args)]
+pub struct MemoryArgs {
+    /// Peak memory to aim for (like 4GiB, 500M): past it the band index spills to sorted runs
+    /// in --tmp-dir and is merged back, with the same result. About 60 bytes per document stay
+    /// in memory regardless [default: no limit].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Input")]
+    pub memory: Option<u64>,
+}
+
+/// Threads, and what a run shows.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Progress bars on stderr: when stderr is a terminal, always, or never.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, help_heading = "Output")]
@@ -407,10 +544,6 @@ pub struct Common {
     /// No progress bars and no summary; warnings and errors still go to stderr.
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
-
-    /// Worker threads [default: one per core].
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -485,18 +618,34 @@ impl Common {
     pub fn config(&self, level: LevelArg) -> Config {
         Config {
             level: level.level(),
-            passage: PassageConfig {
-                unit: match self.passage {
-                    PassageArg::Line => PassageUnit::Line,
-                    PassageArg::Paragraph => PassageUnit::Paragraph,
-                    PassageArg::Sentence => PassageUnit::Sentence,
-                },
-                ngram: self.passage_ngram,
-                threshold: self.passage_threshold,
-                min_span: self.min_span,
-                boilerplate_min_docs: self.boilerplate_min_docs,
-                ..PassageConfig::default()
+            passage: self.passages.config(),
+            ..self.matching.config()
+        }
+    }
+}
+
+impl PassageArgs {
+    /// The passage settings these arguments ask for.
+    pub fn config(&self) -> PassageConfig {
+        PassageConfig {
+            unit: match self.passage {
+                PassageArg::Line => PassageUnit::Line,
+                PassageArg::Paragraph => PassageUnit::Paragraph,
+                PassageArg::Sentence => PassageUnit::Sentence,
             },
+            ngram: self.passage_ngram,
+            threshold: self.passage_threshold,
+            min_span: self.min_span,
+            boilerplate_min_docs: self.boilerplate_min_docs,
+            ..PassageConfig::default()
+        }
+    }
+}
+
+impl MatchArgs {
+    /// The document-level configuration these arguments ask for.
+    pub fn config(&self) -> Config {
+        Config {
             normalization: self.normalize,
             shingling: Shingling {
                 unit: match self.unit {
@@ -521,9 +670,12 @@ impl Common {
                 KeepArg::Longest => Keep::Longest,
                 KeepArg::Shortest => Keep::Shortest,
             },
+            ..Config::default()
         }
     }
+}
 
+impl InputArgs {
     /// How to read the inputs.
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
@@ -564,6 +716,6 @@ mod tests {
             LevelArg::All,
             "scan looks at both grains by default"
         );
-        assert_eq!(scan.common.read_options(), ReadOptions::default());
+        assert_eq!(scan.common.input.read_options(), ReadOptions::default());
     }
 }

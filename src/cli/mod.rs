@@ -6,6 +6,7 @@
 
 mod args;
 mod progress;
+mod staged;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -23,8 +24,8 @@ use textdup::write::{
 use textdup::{Error, Files, ReadOptions, Report, Resources};
 
 use args::{
-    Cli, Command, Common, DedupArgs, EvalArgs, LevelArg, OutputFormat, ProgressArg, ScanArgs,
-    SynthArgs,
+    Cli, Command, Common, DedupArgs, EvalArgs, LevelArg, OutputFormat, ProgressArg, RunArgs,
+    ScanArgs, SynthArgs,
 };
 use progress::Bars;
 
@@ -97,25 +98,33 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Dedup(args) => dedup(args),
         Command::Eval(args) => eval(args),
         Command::Synth(args) => synth(args),
+        Command::Sketch(args) => staged::sketch(args),
+        Command::Cluster(args) => staged::cluster(args),
+        Command::Filter(args) => staged::filter(args),
     }
 }
 
 /// What scan and dedup share: thread pool, configuration, progress bars.
 fn prepare(common: &Common, level: LevelArg) -> Result<(textdup::Config, Bars), Failure> {
-    if let Some(threads) = common.threads {
+    let bars = start(&common.run)?;
+    let config = common.config(level);
+    config.validate()?;
+    Ok((config, bars))
+}
+
+/// Starts the thread pool and the progress bars `run` asks for.
+fn start(run: &RunArgs) -> Result<Bars, Failure> {
+    if let Some(threads) = run.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()
             .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
     }
-    let config = common.config(level);
-    config.validate()?;
-    let bars = Bars::new(match (common.quiet, common.progress) {
+    Ok(Bars::new(match (run.quiet, run.progress) {
         (true, _) | (_, ProgressArg::Never) => Some(false),
         (false, ProgressArg::Always) => Some(true),
         (false, ProgressArg::Auto) => None,
-    });
-    Ok((config, bars))
+    }))
 }
 
 fn existing(force: bool) -> Existing {
@@ -132,30 +141,31 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     // Report files the user names are replaced like any output file, but
     // never when they are inputs.
     let outputs: Vec<&Path> = common
+        .report
         .clusters
         .iter()
-        .chain(&common.annotate)
-        .chain(&common.html)
+        .chain(&common.report.annotate)
+        .chain(&common.report.html)
         .map(PathBuf::as_path)
         .collect();
     check_distinct(&outputs)?;
     for output in &outputs {
-        check_output(&common.paths, output, Existing::Replace)?;
+        check_output(&common.input.paths, output, Existing::Replace)?;
     }
     let (files, report) = read_and_run(common, &config, &bars)?;
     write_report(
         common,
         &report,
-        common.clusters.as_deref(),
+        common.report.clusters.as_deref(),
         Existing::Replace,
     )?;
-    if let Some(path) = &common.annotate {
+    if let Some(path) = &common.report.annotate {
         write_stream_atomically(path, Existing::Replace, |out| {
             write_annotations(&report, out)
         })?;
     }
     write_html(common, &files, &report, Existing::Replace)?;
-    if !common.quiet {
+    if !common.run.quiet {
         say(&report.summary.to_text());
     }
     Ok(exit_code(report.summary.skipped))
@@ -168,12 +178,12 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     // Refuse bad outputs before spending the run.
     let removed = removed_path(args);
     let mut outputs = vec![args.output.as_path(), removed.as_path()];
-    outputs.extend(common.clusters.as_deref());
-    outputs.extend(common.annotate.as_deref());
-    outputs.extend(common.html.as_deref());
+    outputs.extend(common.report.clusters.as_deref());
+    outputs.extend(common.report.annotate.as_deref());
+    outputs.extend(common.report.html.as_deref());
     check_distinct(&outputs)?;
     for output in &outputs {
-        check_output(&common.paths, output, existing)?;
+        check_output(&common.input.paths, output, existing)?;
     }
     let (files, report) = read_and_run(common, &config, &bars)?;
     let cleaning = Cleaning::plan(&report, config.level, config.passage.unit);
@@ -191,14 +201,14 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     write_stream_atomically(&removed, existing, |out| {
         write_removed(&report, &cleaning, &written.cuts, out)
     })?;
-    if let Some(clusters) = &common.clusters {
+    if let Some(clusters) = &common.report.clusters {
         write_report(common, &report, Some(clusters), existing)?;
     }
-    if let Some(path) = &common.annotate {
+    if let Some(path) = &common.report.annotate {
         write_stream_atomically(path, existing, |out| write_annotations(&report, out))?;
     }
     write_html(common, &files, &report, existing)?;
-    if !common.quiet {
+    if !common.run.quiet {
         say(&report.summary.to_text());
         say(&format!(
             "  wrote:      {} ({} files, {} documents removed, {} passages cut from {} documents, {} left empty); removed list {}\n",
@@ -223,13 +233,13 @@ fn write_html(
     report: &Report,
     existing: Existing,
 ) -> Result<(), Failure> {
-    let Some(path) = &common.html else {
+    let Some(path) = &common.report.html else {
         return Ok(());
     };
     let options = HtmlOptions {
-        max_clusters: common.html_max_clusters,
-        max_members: common.html_max_members,
-        max_documents: common.html_max_documents,
+        max_clusters: common.report.html_max_clusters,
+        max_members: common.report.html_max_members,
+        max_documents: common.report.html_max_documents,
         // args_os: a path that is not UTF-8 must not panic here.
         command: std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
@@ -259,13 +269,13 @@ fn read_and_run(
     bars: &Bars,
 ) -> Result<(Files, Report), Failure> {
     let files = Files::open(
-        &common.paths,
-        common.read_options(),
-        common.tmp_dir.as_deref(),
+        &common.input.paths,
+        common.input.read_options(),
+        common.input.tmp_dir.as_deref(),
     )?;
     let resources = Resources {
-        memory: common.memory,
-        tmp_dir: common.tmp_dir.clone(),
+        memory: common.memory.memory,
+        tmp_dir: common.input.tmp_dir.clone(),
         ..Resources::default()
     };
     let report = textdup::run_with(&files, config, &resources, bars)?;
@@ -330,7 +340,7 @@ fn write_report(
     path: Option<&Path>,
     existing: Existing,
 ) -> Result<(), Failure> {
-    let fill = |out: &mut dyn Write| match common.format {
+    let fill = |out: &mut dyn Write| match common.report.format {
         OutputFormat::Jsonl => write_clusters(report, out),
         OutputFormat::Json => write_json(report, out),
     };

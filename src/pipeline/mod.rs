@@ -27,7 +27,6 @@
 //! reassembled in order, candidate pairs are sorted, and clusters are built
 //! in document order; the output does not depend on the thread count.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -45,6 +44,9 @@ use crate::shingle::{shingle, ShingleSet};
 use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
 
 mod passages;
+mod staged;
+
+pub use staged::{cluster_sketches, removal_plan, sketch_shard, ShardSketch};
 
 /// A named step of a run, for progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +57,8 @@ pub enum Stage {
     Spans,
     /// Reading and sketching every document.
     Sketch,
+    /// Reading the sketch files of a staged run.
+    ReadSketches,
     /// Finding candidate pairs with LSH.
     Candidates,
     /// Re-reading candidate documents for exact verification.
@@ -72,6 +76,7 @@ impl Stage {
             Stage::Passages => "sketching passages",
             Stage::Spans => "finding spans",
             Stage::Sketch => "sketching",
+            Stage::ReadSketches => "reading sketches",
             Stage::Candidates => "finding candidates",
             Stage::Load => "loading candidates",
             Stage::Verify => "verifying",
@@ -143,6 +148,63 @@ struct Table {
 }
 
 impl Table {
+    /// An empty table whose index spills when `resources` say so.
+    fn new(config: &Config, banding: Banding, resources: &Resources) -> Table {
+        let budget = match (resources.index_budget, resources.memory) {
+            (Some(budget), _) => Some(budget),
+            (None, Some(limit)) => Some(limit.saturating_sub(RESERVED) as usize),
+            (None, None) => None,
+        };
+        let index = match budget {
+            None => BandIndex::in_memory(banding.bands),
+            Some(budget) => {
+                let parent = resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
+                BandIndex::spilling(banding.bands, budget, &parent)
+            }
+        };
+        Table {
+            ids: Ids::default(),
+            bytes: Vec::new(),
+            origins: Vec::new(),
+            first_copy: Vec::new(),
+            index,
+            signatures: Signatures {
+                num_perm: config.num_perm,
+                slots: Vec::new(),
+            },
+        }
+    }
+
+    /// Makes room in memory (spilling the index) for `docs` more documents.
+    fn make_room(&mut self, docs: usize) -> Result<()> {
+        let memory = self.memory();
+        self.index.make_room(docs, memory)
+    }
+
+    /// Adds the next document: its id, origin and length, and its
+    /// exact-text hash and band keys unless it has no words (then it is
+    /// kept and never clustered: see the module docs).
+    fn push(
+        &mut self,
+        id: &str,
+        origin: Origin,
+        bytes: u64,
+        sketch: Option<(u128, &[BandKey])>,
+        slots: Option<&[u32]>,
+    ) -> Result<DocId> {
+        let doc = DocId(u32::try_from(self.ids.len()).map_err(|_| Error::TooManyDocuments)?);
+        self.ids.push(id);
+        self.bytes.push(bytes);
+        self.origins.push(origin);
+        if let Some((exact, keys)) = sketch {
+            self.index.push(doc, exact, keys);
+        }
+        if let Some(slots) = slots {
+            self.signatures.slots.extend_from_slice(slots);
+        }
+        Ok(doc)
+    }
+
     /// Bytes held outside the index, spare capacity included.
     fn memory(&self) -> usize {
         self.ids.memory()
@@ -191,27 +253,38 @@ pub fn run_with(
     let hasher = MinHasher::new(config.num_perm, config.seed);
 
     let mut summary = Summary::default();
-    let budget = match (resources.index_budget, resources.memory) {
-        (Some(budget), _) => Some(budget),
-        (None, Some(limit)) => Some(limit.saturating_sub(RESERVED) as usize),
-        (None, None) => None,
-    };
-    let index = match budget {
-        None => BandIndex::in_memory(banding.bands),
-        Some(budget) => {
-            let parent = resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
-            BandIndex::spilling(banding.bands, budget, &parent)
+    let mut table = Table::new(config, banding, resources);
+    progress.begin(Stage::Sketch, None);
+    sketch_corpus(corpus, config, &hasher, banding, progress, |sketched| {
+        match sketched {
+            Sketched::Skipped(skip) => summary.skip(skip.reason.kind()),
+            Sketched::Batch(docs, sketches) => {
+                table.make_room(docs.len())?;
+                for (doc, sketch) in docs.iter().zip(&sketches) {
+                    let bytes = doc.text.len() as u64;
+                    summary.bytes += bytes;
+                    let keys = sketch.exact.map(|exact| (exact, &sketch.keys[..]));
+                    table.push(&doc.id, doc.origin, bytes, keys, sketch.slots.as_deref())?;
+                }
+            }
         }
-    };
-    let mut table = sketch_corpus(
-        corpus,
-        config,
-        &hasher,
-        banding,
-        index,
-        progress,
-        &mut summary,
-    )?;
+        Ok(())
+    })?;
+    progress.end();
+    finish(corpus, config, banding, table, summary, started, progress)
+}
+
+/// Everything after pass 1: exact copies, candidates, verification,
+/// clusters, passages, and the report. `summary` has pass 1's counts.
+fn finish(
+    corpus: &dyn Corpus,
+    config: &Config,
+    banding: Banding,
+    mut table: Table,
+    mut summary: Summary,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<Report> {
     table.first_copy = table.index.first_copies(table.ids.len())?;
     summary.exact_duplicates = table
         .first_copy
@@ -296,30 +369,23 @@ pub fn run_with(
     })
 }
 
-/// Pass 1: every document to band keys (and exact-text hash).
+/// What pass 1 hands on: a skipped input, or a batch of documents with
+/// their sketches, in corpus order.
+enum Sketched {
+    Skipped(Skip),
+    Batch(Vec<Document>, Vec<Sketch>),
+}
+
+/// Pass 1: every document to band keys (and exact-text hash), batch by
+/// batch in corpus order, to `each`.
 fn sketch_corpus(
     corpus: &dyn Corpus,
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
-    index: BandIndex,
     progress: &dyn Progress,
-    summary: &mut Summary,
-) -> Result<Table> {
-    let mut table = Table {
-        ids: Ids::default(),
-        bytes: Vec::new(),
-        origins: Vec::new(),
-        first_copy: Vec::new(),
-        index,
-        signatures: Signatures {
-            num_perm: config.num_perm,
-            slots: Vec::new(),
-        },
-    };
-    let mut skipped: BTreeMap<&'static str, u64> = BTreeMap::new();
-
-    progress.begin(Stage::Sketch, None);
+    mut each: impl FnMut(Sketched) -> Result<()>,
+) -> Result<()> {
     batches(corpus, |records| {
         check(progress)?;
         let mut batch: Vec<Document> = Vec::with_capacity(records.len());
@@ -328,8 +394,7 @@ fn sketch_corpus(
                 Ok(doc) => batch.push(doc),
                 Err(skip) => {
                     progress.skipped(&skip);
-                    *skipped.entry(skip.reason.kind()).or_default() += 1;
-                    summary.skipped += 1;
+                    each(Sketched::Skipped(skip))?;
                 }
             }
         }
@@ -341,28 +406,8 @@ fn sketch_corpus(
                 |scratch, doc| sketch(doc, config, hasher, banding, scratch),
             )
             .collect();
-        let memory = table.memory();
-        table.index.make_room(batch.len(), memory)?;
-        for (doc, sketch) in batch.into_iter().zip(sketches) {
-            let id = DocId(u32::try_from(table.ids.len()).map_err(|_| Error::TooManyDocuments)?);
-            summary.bytes += doc.text.len() as u64;
-            table.ids.push(&doc.id);
-            table.bytes.push(doc.text.len() as u64);
-            table.origins.push(doc.origin);
-            // Without words nothing to compare: kept, never clustered (see
-            // the module docs).
-            if let Some(exact) = sketch.exact {
-                table.index.push(id, exact, &sketch.keys);
-            }
-            if let Some(slots) = sketch.slots {
-                table.signatures.slots.extend_from_slice(&slots);
-            }
-        }
-        Ok(())
-    })?;
-    progress.end();
-    summary.skipped_by_reason = skipped;
-    Ok(table)
+        each(Sketched::Batch(batch, sketches))
+    })
 }
 
 /// Normalizes, shingles and sketches one document.

@@ -161,6 +161,18 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// Every [`SkipReason::kind`].
+    pub const KINDS: [&'static str; 8] = [
+        "unreadable",
+        "binary",
+        "invalid-utf8",
+        "empty",
+        "malformed-json",
+        "missing-field",
+        "not-a-string",
+        "corrupt",
+    ];
+
     /// A short stable name for counting skips by reason.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -275,10 +287,99 @@ impl Corpus for Vec<Document> {
 
 impl Corpus for Files {
     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
-        Box::new(FileRecords::new(self))
+        Box::new(FileRecords::new(self, Shard::WHOLE))
     }
 
     fn records_at(&self, origins: &[Origin]) -> Option<Vec<Record>> {
-        Some(FileRecords::new(self).at(origins))
+        Some(FileRecords::new(self, Shard::WHOLE).at(origins))
+    }
+}
+
+/// One of `count` interleaved parts of a corpus on disk: the sources whose
+/// index in [`Files::sources`] is `index` modulo `count`. Whole sources,
+/// so that one process writes each output file; several big files (or a
+/// folder of them) shard well, one big file does not (split it first).
+/// Skips found while listing the inputs belong to shard 0.
+///
+/// ```
+/// let shard: textdup::read::Shard = "2/4".parse().unwrap();
+/// assert!(shard.holds(6) && !shard.holds(7));
+/// assert!("4/4".parse::<textdup::read::Shard>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 0.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole corpus as one shard.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether source `source` is in this shard.
+    pub fn holds(self, source: u32) -> bool {
+        source % self.count == self.index
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a shard: expected I/N with 0 ≤ I < N, like 0/4");
+        let (index, count) = s.split_once('/').ok_or_else(bad)?;
+        let index: u32 = index.trim().parse().map_err(|_| bad())?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// The documents of one [`Shard`] of a [`Files`] corpus, with their
+/// origins (and so their source indices) as in the whole corpus.
+pub struct ShardOf<'a> {
+    /// The whole corpus.
+    pub files: &'a Files,
+    /// The part of it.
+    pub shard: Shard,
+}
+
+impl Corpus for ShardOf<'_> {
+    fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+        Box::new(FileRecords::new(self.files, self.shard))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_skip_kind_is_listed() {
+        let reasons = [
+            SkipReason::Unreadable(String::new()),
+            SkipReason::Binary,
+            SkipReason::InvalidUtf8 { offset: 0 },
+            SkipReason::Empty,
+            SkipReason::MalformedJson(String::new()),
+            SkipReason::MissingField(String::new()),
+            SkipReason::NotAString {
+                field: String::new(),
+                found: "null",
+            },
+            SkipReason::Corrupt(String::new()),
+        ];
+        let kinds: Vec<&str> = reasons.iter().map(SkipReason::kind).collect();
+        assert_eq!(kinds, SkipReason::KINDS);
     }
 }

@@ -6,13 +6,14 @@ use std::io::BufRead;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::read::source::{open_decoded, Compression};
-use crate::read::{Document, Files, Format, Origin, Record, Skip, SkipReason};
+use crate::read::{Document, Files, Format, Origin, Record, Shard, Skip, SkipReason};
 
 /// The stream of records of a [`Files`] corpus, in source order.
 pub struct FileRecords<'a> {
     files: &'a Files,
     listing_skips: std::slice::Iter<'a, Skip>,
     next_source: usize,
+    shard: Shard,
     lines: Option<Lines>,
     buf: Vec<u8>,
 }
@@ -26,11 +27,17 @@ struct Lines {
 }
 
 impl<'a> FileRecords<'a> {
-    pub(crate) fn new(files: &'a Files) -> Self {
+    pub(crate) fn new(files: &'a Files, shard: Shard) -> Self {
+        let listing_skips = if shard.index == 0 {
+            files.listing_skips()
+        } else {
+            &[]
+        };
         FileRecords {
             files,
-            listing_skips: files.listing_skips().iter(),
+            listing_skips: listing_skips.iter(),
             next_source: 0,
+            shard,
             lines: None,
             buf: Vec::new(),
         }
@@ -231,6 +238,9 @@ impl Iterator for FileRecords<'_> {
             }
             let source = self.next_source as u32;
             self.next_source += 1;
+            if !self.shard.holds(source) {
+                continue;
+            }
             match sources[source as usize].format {
                 Format::Text => return Some(self.text_record(source)),
                 Format::Jsonl => {

@@ -200,6 +200,12 @@ impl Parameters {
 }
 
 impl Summary {
+    /// Counts one skipped input of kind `kind`.
+    pub fn skip(&mut self, kind: &'static str) {
+        self.skipped += 1;
+        *self.skipped_by_reason.entry(kind).or_default() += 1;
+    }
+
     /// Documents per second.
     pub fn docs_per_second(&self) -> f64 {
         per_second(self.kept + self.removed, self.elapsed)

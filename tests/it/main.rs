@@ -21,5 +21,7 @@ mod properties;
 mod scale;
 /// `textdup scan` on the seed corpus and its output formats.
 mod scan;
+/// Staged runs (sketch, cluster, filter) against the one-shot run.
+mod staged;
 /// Output is the same whatever the thread count.
 mod threads;

@@ -1,0 +1,178 @@
+//! The staged commands: `sketch`, `cluster`, `filter`. Each is a thin
+//! layer over [`textdup::pipeline`]'s staged functions and the work
+//! folder's file names.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use textdup::pipeline::{cluster_sketches, removal_plan, sketch_shard};
+use textdup::read::Shard;
+use textdup::report::write_clusters;
+use textdup::stagefile::{read_plan, write_plan, CorpusPrint};
+use textdup::write::{filter_shard, write_file_atomically, write_stream_atomically, Existing};
+use textdup::{Error, Files, Level, Resources};
+
+use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
+use super::{exit_code, say, start, Failure};
+
+const CLUSTERS: &str = "clusters.jsonl";
+const PLAN: &str = "removal.plan";
+
+fn sketch_name(shard: Shard) -> String {
+    format!("sketch-{:04}-of-{:04}.bin", shard.index, shard.count)
+}
+
+fn open(input: &InputArgs) -> Result<Files, Failure> {
+    Ok(Files::open(
+        &input.paths,
+        input.read_options(),
+        input.tmp_dir.as_deref(),
+    )?)
+}
+
+pub fn sketch(args: &SketchArgs) -> Result<ExitCode, Failure> {
+    let bars = start(&args.run)?;
+    let config = args.matching.config();
+    config.validate()?;
+    std::fs::create_dir_all(&args.work).map_err(|e| Error::Io {
+        path: args.work.clone(),
+        source: e,
+    })?;
+    let files = open(&args.input)?;
+    let path = args.work.join(sketch_name(args.shard));
+    match sketch_shard(&files, args.shard, &config, &path, &bars)? {
+        None => {
+            if !args.run.quiet {
+                say(&format!(
+                    "textdup: {} exists: shard {} is already sketched\n",
+                    path.display(),
+                    args.shard
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(done) => {
+            if !args.run.quiet {
+                say(&format!(
+                    "textdup: shard {}: {} documents ({} MB), {} skipped → {}\n",
+                    args.shard,
+                    done.documents,
+                    done.bytes / 1_000_000,
+                    done.skipped,
+                    path.display()
+                ));
+            }
+            Ok(exit_code(done.skipped))
+        }
+    }
+}
+
+/// The sketch files in `work`, all of one shard count.
+fn sketches(work: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = std::fs::read_dir(work).map_err(|e| Error::Io {
+        path: work.to_path_buf(),
+        source: e,
+    })?;
+    let mut found = Vec::new();
+    let mut counts = std::collections::BTreeSet::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix("sketch-")
+            .and_then(|r| r.strip_suffix(".bin"))
+        else {
+            continue;
+        };
+        if let Some((_, count)) = rest.split_once("-of-") {
+            counts.insert(count.to_string());
+            found.push(entry.path());
+        }
+    }
+    if counts.len() > 1 {
+        let counts: Vec<String> = counts.into_iter().collect();
+        return Err(Error::Config(format!(
+            "{} holds sketches of different shard counts ({}); keep one set",
+            work.display(),
+            counts.join(", ")
+        ))
+        .into());
+    }
+    found.sort();
+    Ok(found)
+}
+
+pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
+    let bars = start(&args.run)?;
+    let config = args.matching.config();
+    config.validate()?;
+    debug_assert_eq!(config.level, Level::Document);
+    let clusters = args.work.join(CLUSTERS);
+    let plan = args.work.join(PLAN);
+    let files = open(&args.input)?;
+    let print = CorpusPrint::of(&files)?;
+    if clusters.exists() && plan.exists() {
+        // Done, but for this corpus? A plan for another would mislead filter.
+        read_plan(&plan, print)?;
+        if !args.run.quiet {
+            say(&format!(
+                "textdup: {} and {} exist: already clustered\n",
+                clusters.display(),
+                plan.display()
+            ));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let resources = Resources {
+        memory: args.memory.memory,
+        tmp_dir: args.input.tmp_dir.clone(),
+        ..Resources::default()
+    };
+    let sketches = sketches(&args.work)?;
+    let report = cluster_sketches(&files, &sketches, &config, &resources, &bars)?;
+    write_stream_atomically(&clusters, Existing::Replace, |out| {
+        write_clusters(&report, out)
+    })?;
+    // The plan last: its presence says the step is done.
+    write_file_atomically(&plan, Existing::Replace, |tmp| {
+        write_plan(tmp, print, &removal_plan(&report))
+    })?;
+    if !args.run.quiet {
+        say(&report.summary.to_text());
+        say(&format!(
+            "  wrote:      {} and {}\n",
+            clusters.display(),
+            plan.display()
+        ));
+    }
+    Ok(exit_code(report.summary.skipped))
+}
+
+pub fn filter(args: &FilterArgs) -> Result<ExitCode, Failure> {
+    let bars = start(&args.run)?;
+    let files = open(&args.input)?;
+    let plan_path = args.work.join(PLAN);
+    if !plan_path.exists() {
+        return Err(Error::Config(format!(
+            "{} is missing: run `textdup cluster` first",
+            plan_path.display()
+        ))
+        .into());
+    }
+    let removed = read_plan(&plan_path, CorpusPrint::of(&files)?)?;
+    let written = filter_shard(&files, &removed, args.shard, &args.output, &bars)?;
+    for problem in &written.problems {
+        say(&format!(
+            "textdup: warning: {problem} (not fully copied to the output)\n"
+        ));
+    }
+    if !args.run.quiet {
+        say(&format!(
+            "textdup: shard {}: wrote {} files to {}, {} documents removed\n",
+            args.shard,
+            written.files,
+            args.output.display(),
+            written.removed
+        ));
+    }
+    Ok(exit_code(written.problems.len() as u64))
+}
