@@ -109,3 +109,45 @@ fn memory_limits_are_checked_and_keep_the_output() {
         assert!(stderr.contains(says), "{size}: {stderr}");
     }
 }
+
+/// Ctrl-C (SIGINT) stops the binary with status 130 and leaves nothing in
+/// the temporary folder: here the copy of standard input it was making.
+#[test]
+fn ctrl_c_stops_and_cleans_up() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+        .args(["scan", "-q", "--memory", "1G", "--tmp-dir"])
+        .arg(tmp.path())
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for (id, text) in planted_corpus(2, 50, 1, 0.2) {
+        let line = serde_json::json!({ "id": id, "text": text }).to_string();
+        writeln!(stdin, "{line}").unwrap();
+    }
+    stdin.flush().unwrap();
+    // The copy of stdin is being made: wait until it shows.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(tmp.path()).unwrap().count() == 0 {
+        assert!(started.elapsed().as_secs() < 30, "no spool file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Let the handler run before the input ends.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
