@@ -502,14 +502,17 @@ fn verify_streaming(
     let mut live = ShingleSets::default();
     let mut similar = Vec::new();
     let mut next = 0;
-    documents(corpus, &table.ids, |batch| {
+    let wanted: Vec<DocId> = (0..last_use.len() as u32)
+        .map(DocId)
+        .filter(|d| last_use[d.index()] != UNWANTED)
+        .collect();
+    wanted_documents(corpus, table, &wanted, |batch| {
         check(progress)?;
         let Some(&(end, _)) = batch.last() else {
             return Ok(());
         };
         let loaded: Vec<(DocId, ShingleSet)> = batch
             .par_iter()
-            .filter(|(id, _)| last_use[id.index()] != UNWANTED)
             .map_init(String::new, |text, (id, doc)| {
                 normalize(&doc.text, &config.normalization, text);
                 (*id, ShingleSet::new(text, &config.shingling, config.seed))
@@ -536,8 +539,7 @@ fn verify_streaming(
     Ok(similar)
 }
 
-/// Another pass: the shingle sets of the `wanted` documents. Reads only
-/// those when the corpus can ([`Corpus::records_at`]), else streams it all.
+/// Another pass: the shingle sets of the `wanted` documents.
 fn load_shingle_sets(
     corpus: &dyn Corpus,
     config: &Config,
@@ -549,46 +551,13 @@ fn load_shingle_sets(
         .map(DocId)
         .filter(|d| wanted[d.index()])
         .collect();
-    if docs.is_empty() {
-        return Ok(sets);
-    }
-    let set_of = |text: &mut String, doc: &Document| {
-        normalize(&doc.text, &config.normalization, text);
-        ShingleSet::new(text, &config.shingling, config.seed)
-    };
-    let origins: Vec<Origin> = docs.iter().map(|d| table.origins[d.index()]).collect();
-    if let Some(records) = corpus.records_at(&origins) {
-        let found: Vec<Document> = records.into_iter().filter_map(|r| r.ok()).collect();
-        if found.len() != docs.len() {
-            return Err(Error::InputChanged {
-                expected: table
-                    .ids
-                    .get(docs[found.len().min(docs.len() - 1)])
-                    .to_string(),
-                found: None,
-            });
-        }
-        for (&id, doc) in docs.iter().zip(&found) {
-            if table.ids.get(id) != doc.id {
-                return Err(Error::InputChanged {
-                    expected: table.ids.get(id).to_string(),
-                    found: Some(doc.id.clone()),
-                });
-            }
-        }
-        let loaded: Vec<(DocId, ShingleSet)> = docs
-            .par_iter()
-            .zip(found.par_iter())
-            .map_init(String::new, |text, (&id, doc)| (id, set_of(text, doc)))
-            .collect();
-        sets.0.extend(loaded);
-        return Ok(sets);
-    }
-    documents(corpus, &table.ids, |batch| {
+    wanted_documents(corpus, table, &docs, |batch| {
         let loaded: Vec<(DocId, ShingleSet)> = batch
             .par_iter()
-            .filter(|(id, _)| wanted[id.index()])
-            .map_init(String::new, |text, (id, doc)| (*id, set_of(text, doc)))
+            .map_init(String::new, |text, (id, doc)| {
+                normalize(&doc.text, &config.normalization, text);
+                (*id, ShingleSet::new(text, &config.shingling, config.seed))
+            })
             .collect();
         sets.0.extend(loaded);
         Ok(())
@@ -596,18 +565,85 @@ fn load_shingle_sets(
     Ok(sets)
 }
 
+/// Streams the `wanted` documents (ascending) of `corpus` in batches of
+/// `(id, document)`: only those when the corpus can read them alone
+/// ([`Corpus::records_at`]: the other lines are skipped unparsed), else
+/// picked from a full stream. Each is checked against pass 1's id.
+fn wanted_documents(
+    corpus: &dyn Corpus,
+    table: &Table,
+    wanted: &[DocId],
+    mut each: impl FnMut(Vec<(DocId, Document)>) -> Result<()>,
+) -> Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let origins: Vec<Origin> = wanted.iter().map(|d| table.origins[d.index()]).collect();
+    let Some(records) = corpus.records_at(origins) else {
+        let mut is_wanted = vec![false; table.ids.len()];
+        for d in wanted {
+            is_wanted[d.index()] = true;
+        }
+        return documents(corpus, &table.ids, |mut batch| {
+            batch.retain(|(id, _)| is_wanted[id.index()]);
+            each(batch)
+        });
+    };
+    let mut next = 0usize;
+    batches_of(records, |records| {
+        let mut batch = Vec::with_capacity(records.len());
+        for record in records {
+            let expected = wanted.get(next).map(|&d| table.ids.get(d));
+            match (record, expected) {
+                (Ok(doc), Some(id)) if doc.id == id => {
+                    batch.push((wanted[next], doc));
+                    next += 1;
+                }
+                (Ok(doc), expected) => {
+                    return Err(Error::InputChanged {
+                        expected: expected.unwrap_or("the end of the corpus").to_string(),
+                        found: Some(doc.id),
+                    })
+                }
+                (Err(_), expected) => {
+                    return Err(Error::InputChanged {
+                        expected: expected.unwrap_or("the end of the corpus").to_string(),
+                        found: None,
+                    })
+                }
+            }
+        }
+        each(batch)
+    })?;
+    if next < wanted.len() {
+        return Err(Error::InputChanged {
+            expected: table.ids.get(wanted[next]).to_string(),
+            found: None,
+        });
+    }
+    Ok(())
+}
+
 /// Streams `corpus` in batches to `each`, reading the next batch on a
 /// thread of its own while `each` works on the current one: parsing and
 /// decompressing overlap sketching instead of leaving the other cores idle.
 /// Records keep their order; an error from `each` stops the reading.
-fn batches(corpus: &dyn Corpus, mut each: impl FnMut(Vec<Record>) -> Result<()>) -> Result<()> {
+fn batches(corpus: &dyn Corpus, each: impl FnMut(Vec<Record>) -> Result<()>) -> Result<()> {
+    batches_of(corpus.records(), each)
+}
+
+/// [`batches`] over any stream of records.
+fn batches_of(
+    records: Box<dyn Iterator<Item = Record> + Send + '_>,
+    mut each: impl FnMut(Vec<Record>) -> Result<()>,
+) -> Result<()> {
     std::thread::scope(|scope| {
         // Two batches in flight: enough to hide reading, bounded memory.
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH_DOCS);
             let mut bytes = 0;
-            for record in corpus.records() {
+            for record in records {
                 if let Ok(doc) = &record {
                     bytes += doc.text.len();
                 }
@@ -643,7 +679,7 @@ fn batches(corpus: &dyn Corpus, mut each: impl FnMut(Vec<Record>) -> Result<()>)
 pub(crate) fn documents(
     corpus: &dyn Corpus,
     ids: &Ids,
-    mut each: impl FnMut(&[(DocId, Document)]) -> Result<()>,
+    mut each: impl FnMut(Vec<(DocId, Document)>) -> Result<()>,
 ) -> Result<()> {
     let mut next = 0usize;
     batches(corpus, |records| {
@@ -665,7 +701,7 @@ pub(crate) fn documents(
             batch.push((DocId(next as u32), doc));
             next += 1;
         }
-        each(&batch)
+        each(batch)
     })?;
     if next < ids.len() {
         return Err(Error::InputChanged {

@@ -314,7 +314,7 @@ pub(crate) fn run(
     if !members_of.is_empty() || !passage_spans.is_empty() {
         let (mut normalized, mut found) = (String::new(), Vec::new());
         documents(corpus, ids, |batch| {
-            for (doc, document) in batch {
+            for (doc, document) in &batch {
                 if let Some(members) = members_of.get(doc) {
                     words(
                         &document.text,

@@ -20,7 +20,7 @@ mod source;
 use std::fmt;
 
 pub(crate) use records::trim_line_end;
-pub use records::FileRecords;
+pub use records::{FileRecords, RecordsAt};
 pub(crate) use source::open_decoded;
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
 
@@ -260,11 +260,14 @@ pub trait Corpus: Sync {
     /// Streams every record from the first.
     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_>;
 
-    /// The records at the given origins (sorted, as earlier streams gave
-    /// them), if this corpus can read them without parsing everything else;
-    /// `None` (the default) when only a full stream will do. For fetching a
-    /// few documents: the records come back all at once.
-    fn records_at(&self, _origins: &[Origin]) -> Option<Vec<Record>> {
+    /// Streams the records at the given origins (sorted, as earlier
+    /// streams gave them), if this corpus can read them without parsing
+    /// everything else; `None` (the default) when only a full stream will
+    /// do. Later passes use it to read only the documents they need.
+    fn records_at(
+        &self,
+        _origins: Vec<Origin>,
+    ) -> Option<Box<dyn Iterator<Item = Record> + Send + '_>> {
         None
     }
 }
@@ -290,8 +293,11 @@ impl Corpus for Files {
         Box::new(FileRecords::new(self, Shard::WHOLE))
     }
 
-    fn records_at(&self, origins: &[Origin]) -> Option<Vec<Record>> {
-        Some(FileRecords::new(self, Shard::WHOLE).at(origins))
+    fn records_at(
+        &self,
+        origins: Vec<Origin>,
+    ) -> Option<Box<dyn Iterator<Item = Record> + Send + '_>> {
+        Some(Box::new(FileRecords::new(self, Shard::WHOLE).at(origins)))
     }
 }
 

@@ -172,50 +172,96 @@ impl<'a> FileRecords<'a> {
     }
 
     /// The records at `origins` (sorted, from earlier reads of this corpus),
-    /// reading their sources but parsing only the wanted lines. A source
-    /// that cannot be read gives its skip once.
-    pub(crate) fn at(mut self, origins: &[Origin]) -> Vec<Record> {
-        let mut out = Vec::with_capacity(origins.len());
-        for wanted in origins.chunk_by(|a, b| a.source == b.source) {
-            let source = wanted[0].source;
-            let Some(src) = self.files.sources().get(source as usize) else {
-                continue;
-            };
-            if src.format == Format::Text {
-                out.push(self.text_record(source));
-                continue;
-            }
-            let (compression, mut reader) = match open_decoded(&src.path) {
-                Ok(opened) => opened,
-                Err(e) => {
-                    out.push(self.skipped(source, None, SkipReason::Unreadable(e.to_string())));
+    /// one at a time, reading their sources but parsing only the wanted
+    /// lines. A source that cannot be read gives its skip once.
+    pub(crate) fn at(self, origins: Vec<Origin>) -> RecordsAt<'a> {
+        RecordsAt {
+            records: self,
+            origins,
+            next: 0,
+        }
+    }
+}
+
+/// The records at given origins: see [`FileRecords::at`].
+pub struct RecordsAt<'a> {
+    records: FileRecords<'a>,
+    origins: Vec<Origin>,
+    next: usize,
+}
+
+impl RecordsAt<'_> {
+    /// Gives up on the rest of the wanted lines of `source`.
+    fn pass_source(&mut self, source: u32) {
+        while self
+            .origins
+            .get(self.next)
+            .is_some_and(|o| o.source == source)
+        {
+            self.next += 1;
+        }
+        self.records.lines = None;
+    }
+}
+
+impl Iterator for RecordsAt<'_> {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        loop {
+            let wanted = *self.origins.get(self.next)?;
+            let source = wanted.source;
+            let open = self.records.lines.as_ref().map(|l| l.source);
+            if open != Some(source) {
+                self.records.lines = None;
+                let Some(src) = self.records.files.sources().get(source as usize) else {
+                    self.pass_source(source);
                     continue;
+                };
+                if src.format == Format::Text {
+                    self.next += 1;
+                    return Some(self.records.text_record(source));
                 }
-            };
-            let mut line = 0u64;
-            let mut next = wanted.iter().map(|o| o.line).peekable();
-            while let Some(&target) = next.peek() {
-                self.buf.clear();
-                match reader.read_until(b'\n', &mut self.buf) {
-                    Ok(0) => break,
-                    Ok(_) => {}
-                    Err(e) => {
-                        out.push(self.skipped(
+                match open_decoded(&src.path) {
+                    Ok((compression, reader)) => {
+                        self.records.lines = Some(Lines {
                             source,
-                            Some(line + 1),
-                            read_failure(compression, e),
-                        ));
-                        break;
+                            reader,
+                            compression,
+                            line: 0,
+                        })
+                    }
+                    Err(e) => {
+                        self.pass_source(source);
+                        let reason = SkipReason::Unreadable(e.to_string());
+                        return Some(self.records.skipped(source, None, reason));
                     }
                 }
-                line += 1;
-                if line == target {
-                    next.next();
-                    out.extend(self.line_record(source, line));
+            }
+            let lines = self.records.lines.as_mut().expect("opened above");
+            self.records.buf.clear();
+            match lines.reader.read_until(b'\n', &mut self.records.buf) {
+                Ok(0) => {
+                    // The wanted line is gone: whoever asked will notice.
+                    self.pass_source(source);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let (line, compression) = (lines.line + 1, lines.compression);
+                    self.pass_source(source);
+                    let reason = read_failure(compression, e);
+                    return Some(self.records.skipped(source, Some(line), reason));
+                }
+            }
+            lines.line += 1;
+            if lines.line == wanted.line {
+                self.next += 1;
+                if let Some(record) = self.records.line_record(source, wanted.line) {
+                    return Some(record);
                 }
             }
         }
-        out
     }
 }
 
@@ -451,7 +497,7 @@ mod tests {
         let picks = [0usize, 8, 9, 49, 50];
         let origins: Vec<Origin> = picks.iter().map(|&i| all[i].origin).collect();
         let fetched: Vec<Document> = files
-            .records_at(&origins)
+            .records_at(origins.clone())
             .unwrap()
             .into_iter()
             .map(|r| r.unwrap())

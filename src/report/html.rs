@@ -166,7 +166,7 @@ fn load_texts(
     }
     // The same id-checked stream as the pipeline's later passes.
     crate::pipeline::documents(corpus, &report.ids, |batch| {
-        for (id, doc) in batch {
+        for (id, doc) in &batch {
             if !wanted.contains(id) {
                 continue;
             }
