@@ -499,7 +499,6 @@ mod tests {
         let fetched: Vec<Document> = files
             .records_at(origins.clone())
             .unwrap()
-            .into_iter()
             .map(|r| r.unwrap())
             .collect();
         let expected: Vec<Document> = picks.iter().map(|&i| all[i].clone()).collect();
