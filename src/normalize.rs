@@ -142,55 +142,109 @@ pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
     }
 }
 
-/// [`fold`] for ASCII text, byte by byte: the same decisions without
-/// decoding characters, for the common case of English scraped text.
+/// What [`fold_ascii`] does with an ASCII byte under given options.
+const WORD: u8 = 0;
+/// A separator: white space, or punctuation when that is dropped.
+const BLANK: u8 = 1;
+/// A white-space separator (kept as itself when runs are not folded).
+const WHITE: u8 = 2;
+/// Anything else: kept as it is.
+const OTHER: u8 = 3;
+/// Flag: dropped between two word bytes (a hyphen or an apostrophe).
+const JOINS: u8 = 4;
+
+/// The byte classes of every ASCII byte for every combination of options,
+/// built once.
+fn ascii_classes(options: &Normalization) -> &'static [u8; 128] {
+    static TABLES: std::sync::OnceLock<Vec<[u8; 128]>> = std::sync::OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        (0..4)
+            .map(|combo| {
+                let (hyphens, punctuation) = (combo & 1 != 0, combo & 2 != 0);
+                let mut table = [OTHER; 128];
+                for (c, class) in (0u8..).zip(table.iter_mut()) {
+                    let white = matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+                    *class = if c.is_ascii_alphanumeric() {
+                        WORD
+                    } else if white {
+                        WHITE
+                    } else if punctuation && c.is_ascii_punctuation() {
+                        BLANK
+                    } else {
+                        OTHER
+                    };
+                    if (hyphens && c == b'-') || (punctuation && c == b'\'') {
+                        *class |= JOINS;
+                    }
+                }
+                table
+            })
+            .collect()
+    });
+    &tables[usize::from(options.hyphens) | usize::from(options.punctuation) << 1]
+}
+
+/// [`fold`] for ASCII text: the same decisions without decoding
+/// characters, a run of word bytes at a time, for the common case of
+/// English scraped text.
 fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
     // Bytes, not chars: pushing to a Vec<u8> is a store, pushing a char to
     // a String is an encode. ASCII in, ASCII out, so the conversion back
     // cannot fail.
     let mut buf = std::mem::take(out).into_bytes();
     buf.clear();
+    let class = ascii_classes(options);
+    let class_of = |c: u8| class[usize::from(c & 0x7f)];
     let mut pending_space = false;
     let mut previous_is_word = false;
-    for (i, &c) in bytes.iter().enumerate() {
-        // Letters and digits are most of the text: decide them first.
-        if c.is_ascii_alphanumeric() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let kind = class_of(c);
+        if kind == WORD {
             if pending_space && !buf.is_empty() {
                 buf.push(b' ');
             }
             pending_space = false;
             previous_is_word = true;
-            buf.push(if options.lowercase {
-                c.to_ascii_lowercase()
-            } else {
-                c
-            });
-            continue;
-        }
-        let joiner = (options.hyphens && c == b'-') || (options.punctuation && c == b'\'');
-        if joiner && previous_is_word && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
-            continue;
-        }
-        // char::is_whitespace on ASCII: tab, line feed, vertical tab, form
-        // feed, carriage return, space (u8::is_ascii_whitespace lacks the
-        // vertical tab).
-        let white = matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
-        if white || (options.punctuation && c.is_ascii_punctuation()) {
-            previous_is_word = false;
-            if options.whitespace {
-                pending_space = true;
-            } else {
-                buf.push(if white { c } else { b' ' });
+            let start = i;
+            i += 1;
+            while i < bytes.len() && class_of(bytes[i]) == WORD {
+                i += 1;
+            }
+            let from = buf.len();
+            buf.extend_from_slice(&bytes[start..i]);
+            if options.lowercase {
+                buf[from..].make_ascii_lowercase();
             }
             continue;
         }
-        if pending_space && !buf.is_empty() {
-            buf.push(b' ');
+        i += 1;
+        if kind & JOINS != 0
+            && previous_is_word
+            && bytes.get(i).is_some_and(|&n| class_of(n) == WORD)
+        {
+            continue;
         }
-        // Anything else (control characters, or punctuation kept as is).
-        pending_space = false;
-        previous_is_word = false;
-        buf.push(c);
+        match kind & !JOINS {
+            WHITE | BLANK => {
+                previous_is_word = false;
+                if options.whitespace {
+                    pending_space = true;
+                } else {
+                    buf.push(if kind & !JOINS == WHITE { c } else { b' ' });
+                }
+            }
+            _ => {
+                // Control characters, or punctuation kept as is.
+                if pending_space && !buf.is_empty() {
+                    buf.push(b' ');
+                }
+                pending_space = false;
+                previous_is_word = false;
+                buf.push(c);
+            }
+        }
     }
     *out = String::from_utf8(buf).expect("ASCII bytes in give ASCII bytes out");
 }
@@ -392,15 +446,33 @@ mod tests {
             "x\r\ny\tz",
             "A.B.C",
         ];
-        for options in [
-            Normalization::ALL,
-            Normalization::NONE,
-            Normalization {
-                whitespace: false,
-                ..Normalization::ALL
-            },
-        ] {
-            for text in texts {
+        // Random texts over an alphabet of every byte class, too.
+        let alphabet = b"aZ9-' .,\t\n\x0b\x0c\r!_~\x01";
+        let mut x = 3u64;
+        let random: Vec<String> = (0..300)
+            .map(|_| {
+                (0..(x % 40) as usize + 1)
+                    .map(|_| {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        char::from(alphabet[(x >> 33) as usize % alphabet.len()])
+                    })
+                    .collect()
+            })
+            .collect();
+        for combo in 0..32u8 {
+            let bit = |i: u8| combo & (1 << i) != 0;
+            let options = Normalization {
+                nfkc: bit(0),
+                lowercase: bit(1),
+                hyphens: bit(2),
+                punctuation: bit(3),
+                whitespace: bit(4),
+            };
+            for text in texts
+                .iter()
+                .copied()
+                .chain(random.iter().map(String::as_str))
+            {
                 let mut fast = String::new();
                 fold_ascii(text.as_bytes(), &options, &mut fast);
                 let mut general = String::new();
