@@ -4,8 +4,9 @@
 //!
 //! The floor reads the JSON Lines file with serde_json, lowercases, splits
 //! on white space, hashes every word 5-gram with XXH3, and sorts and
-//! dedups each document's hashes, on one thread; `textdup` runs the whole
-//! document pipeline on the same file, on one thread and on all.
+//! dedups each document's hashes, on one thread, and in parallel over the
+//! file read whole (the floor at N threads); `textdup` runs the whole
+//! document pipeline on the same file, on one thread and on two.
 //!
 //! The corpus is the generated one of `tests/support/planted.rs` (seed 11,
 //! 7,500 documents) written to a temporary JSON Lines file.
@@ -26,22 +27,41 @@ mod planted;
 fn floor(path: &std::path::Path) -> u64 {
     let file =
         BufReader::with_capacity(256 * 1024, std::fs::File::open(path).expect("bench corpus"));
-    let mut total = 0u64;
     let mut hashes = Vec::new();
-    for line in file.lines() {
-        let line = line.expect("bench corpus is UTF-8");
-        let doc: serde_json::Value = serde_json::from_str(&line).expect("bench corpus is JSON");
-        let text = doc["text"].as_str().expect("text field").to_lowercase();
-        let words: Vec<&str> = text.split_whitespace().collect();
-        hashes.clear();
-        for window in words.windows(5) {
-            hashes.push(xxh3_64(window.join(" ").as_bytes()));
-        }
-        hashes.sort_unstable();
-        hashes.dedup();
-        total += hashes.len() as u64;
+    file.lines()
+        .map(|line| floor_line(&line.expect("bench corpus is UTF-8"), &mut hashes))
+        .sum()
+}
+
+/// The floor on all threads of the current pool: the file read whole, its
+/// lines hashed in parallel chunks. What "the floor at N threads" means.
+fn floor_parallel(path: &std::path::Path) -> u64 {
+    use rayon::prelude::*;
+    let text = std::fs::read_to_string(path).expect("bench corpus is UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .par_chunks(256)
+        .map_init(Vec::new, |hashes, chunk| {
+            chunk
+                .iter()
+                .map(|line| floor_line(line, hashes))
+                .sum::<u64>()
+        })
+        .sum()
+}
+
+/// One JSON line's distinct 5-gram hashes, counted.
+fn floor_line(line: &str, hashes: &mut Vec<u64>) -> u64 {
+    let doc: serde_json::Value = serde_json::from_str(line).expect("bench corpus is JSON");
+    let text = doc["text"].as_str().expect("text field").to_lowercase();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    hashes.clear();
+    for window in words.windows(5) {
+        hashes.push(xxh3_64(window.join(" ").as_bytes()));
     }
-    total
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes.len() as u64
 }
 
 fn bench_floor(c: &mut Criterion) {
@@ -55,6 +75,7 @@ fn bench_floor(c: &mut Criterion) {
     std::fs::write(&path, &out).expect("temporary folder is writable");
     let bytes = out.len() as u64;
     assert!(floor(&path) > 500_000, "every document hashed");
+    assert_eq!(floor(&path), floor_parallel(&path));
 
     let files = Files::open(std::slice::from_ref(&path), ReadOptions::default(), None)
         .expect("bench corpus");
@@ -73,6 +94,10 @@ fn bench_floor(c: &mut Criterion) {
             .num_threads(threads)
             .build()
             .expect("thread pool");
+        group.bench_function(
+            format!("read + hash 5-grams, {threads} threads, in memory"),
+            |b| b.iter(|| pool.install(|| black_box(floor_parallel(&path)))),
+        );
         group.bench_function(format!("textdup document run, {threads} threads"), |b| {
             b.iter(|| pool.install(|| run(&files, &config, &NoProgress).expect("bench corpus")))
         });
