@@ -148,6 +148,11 @@ pub struct Resources {
     /// lets tests spill on corpora small enough for a test. Default `None`.
     #[doc(hidden)]
     pub index_budget: Option<usize>,
+    /// Bytes of shingle sets pass 1 keeps for verification, instead of the
+    /// default (256 MiB, or a quarter of `memory`): lets tests mix kept and
+    /// re-read sets. Default `None`.
+    #[doc(hidden)]
+    pub set_cache: Option<usize>,
 }
 
 /// The least memory limit: batches in flight and per-thread buffers
@@ -155,7 +160,7 @@ pub struct Resources {
 pub const MIN_MEMORY: u64 = 256 << 20;
 
 impl Resources {
-    /// Checks the limit against [`MIN_MEMORY`].
+    /// Checks that a limit leaves room to work: at least 256 MiB.
     pub fn validate(&self) -> Result<()> {
         match self.memory {
             Some(limit) if limit < MIN_MEMORY => Err(Error::Config(format!(

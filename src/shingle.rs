@@ -142,6 +142,16 @@ impl ShingleSet {
         Self::from_hashes(hashes)
     }
 
+    /// The set of the low 32 bits of some shingle hashes (as
+    /// [`ShingleSet::from_hashes`] keeps them), in any order, repeats
+    /// allowed.
+    pub fn from_low_bits(mut low: Vec<u32>) -> Self {
+        low.sort_unstable();
+        low.dedup();
+        low.shrink_to_fit();
+        ShingleSet(low)
+    }
+
     /// The set of the given hashes.
     pub fn from_hashes(hashes: Vec<u64>) -> Self {
         let mut low: Vec<u32> = hashes.into_iter().map(|h| h as u32).collect();

@@ -6,6 +6,7 @@
 //!         band index: exact duplicates joined to their first copy,
 //!         candidate pairs among the first copies                 (parallel per band)
 //! pass 2  read again: candidate documents ─► shingle sets        (parallel per batch)
+//!         (not those whose sets pass 1 kept, up to a budget)
 //!         verify each pair once the stream has passed both sides  (parallel per pair)
 //!         cluster (union-find), choose the kept member
 //! ```
@@ -132,6 +133,9 @@ struct Sketch {
     exact: Option<u128>,
     keys: Vec<BandKey>,
     slots: Option<Vec<u32>>,
+    /// The low bits of its shingle hashes, while the set cache has room
+    /// (see [`SetCache`]).
+    set: Option<Vec<u32>>,
 }
 
 /// What a run knows of every document after pass 1.
@@ -145,7 +149,37 @@ struct Table {
     /// Band keys and exact-text hashes of the documents with words.
     index: BandIndex,
     signatures: Signatures,
+    sets: SetCache,
 }
+
+/// Shingle sets kept from pass 1, up to a budget, so that verification
+/// need not read, normalize and shingle those documents again. On a corpus
+/// whose sets fit, pass 2 reads nothing; on a larger one, the first part
+/// of the corpus is spared. Sets are exact either way: the cache changes
+/// the time of a run, never its result.
+#[derive(Default)]
+struct SetCache {
+    budget: usize,
+    bytes: usize,
+    /// Each document's shingle hashes' low bits, unsorted (see
+    /// [`ShingleSet::from_low_bits`]).
+    sets: Vec<(DocId, Vec<u32>)>,
+}
+
+impl SetCache {
+    fn has_room(&self) -> bool {
+        self.bytes < self.budget
+    }
+
+    fn keep(&mut self, doc: DocId, low: Vec<u32>) {
+        self.bytes += low.capacity() * size_of::<u32>() + size_of::<(DocId, Vec<u32>)>();
+        self.sets.push((doc, low));
+    }
+}
+
+/// The set cache's budget without a memory limit: a corpus of a few
+/// hundred megabytes of text is verified without reading it twice.
+const SET_CACHE: usize = 256 << 20;
 
 impl Table {
     /// An empty table whose index spills when `resources` say so.
@@ -171,6 +205,20 @@ impl Table {
             signatures: Signatures {
                 num_perm: config.num_perm,
                 slots: Vec::new(),
+            },
+            sets: SetCache {
+                // Only exact verification of documents reads sets; under a
+                // limit the cache takes a quarter of it.
+                budget: if config.verification == Verification::Exact && config.level.documents() {
+                    resources.set_cache.unwrap_or_else(|| {
+                        resources
+                            .memory
+                            .map_or(SET_CACHE, |limit| (limit / 4) as usize)
+                    })
+                } else {
+                    0
+                },
+                ..SetCache::default()
             },
         }
     }
@@ -211,6 +259,7 @@ impl Table {
             + self.bytes.capacity() * size_of::<u64>()
             + self.origins.capacity() * size_of::<Origin>()
             + self.signatures.slots.capacity() * size_of::<u32>()
+            + self.sets.bytes
     }
 }
 
@@ -254,22 +303,41 @@ pub fn run_with(
 
     let mut summary = Summary::default();
     let mut table = Table::new(config, banding, resources);
+    let keep_sets = std::cell::Cell::new(table.sets.has_room());
     progress.begin(Stage::Sketch, None);
-    sketch_corpus(corpus, config, &hasher, banding, progress, |sketched| {
-        match sketched {
-            Sketched::Skipped(skip) => summary.skip(skip.reason.kind()),
-            Sketched::Batch(docs, sketches) => {
-                table.make_room(docs.len())?;
-                for (doc, sketch) in docs.iter().zip(&sketches) {
-                    let bytes = doc.text.len() as u64;
-                    summary.bytes += bytes;
-                    let keys = sketch.exact.map(|exact| (exact, &sketch.keys[..]));
-                    table.push(&doc.id, doc.origin, bytes, keys, sketch.slots.as_deref())?;
+    sketch_corpus(
+        corpus,
+        config,
+        &hasher,
+        banding,
+        progress,
+        &|| keep_sets.get(),
+        |sketched| {
+            match sketched {
+                Sketched::Skipped(skip) => summary.skip(skip.reason.kind()),
+                Sketched::Batch(docs, sketches) => {
+                    table.make_room(docs.len())?;
+                    for (doc, sketch) in docs.iter().zip(sketches) {
+                        let bytes = doc.text.len() as u64;
+                        summary.bytes += bytes;
+                        let keys = sketch.exact.map(|exact| (exact, &sketch.keys[..]));
+                        let id = table.push(
+                            &doc.id,
+                            doc.origin,
+                            bytes,
+                            keys,
+                            sketch.slots.as_deref(),
+                        )?;
+                        if let Some(set) = sketch.set {
+                            table.sets.keep(id, set);
+                        }
+                    }
+                    keep_sets.set(table.sets.has_room());
                 }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     progress.end();
     finish(corpus, config, banding, table, summary, started, progress)
 }
@@ -323,7 +391,10 @@ fn finish(
             progress.end();
             scored
         }
-        Verification::Exact => verify_streaming(corpus, config, &table, &pairs, progress)?,
+        Verification::Exact => {
+            let cached = std::mem::take(&mut table.sets.sets);
+            verify_streaming(corpus, config, &table, cached, &pairs, progress)?
+        }
     };
     let similar: Vec<SimilarPair> = scored
         .iter()
@@ -378,12 +449,15 @@ enum Sketched {
 
 /// Pass 1: every document to band keys (and exact-text hash), batch by
 /// batch in corpus order, to `each`.
+///
+/// `keep_sets` says, before each batch, whether its shingle sets are kept.
 fn sketch_corpus(
     corpus: &dyn Corpus,
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
     progress: &dyn Progress,
+    keep_sets: &dyn Fn() -> bool,
     mut each: impl FnMut(Sketched) -> Result<()>,
 ) -> Result<()> {
     batches(corpus, |records| {
@@ -399,11 +473,12 @@ fn sketch_corpus(
             }
         }
         progress.advance(batch.len() as u64);
+        let keep_set = keep_sets();
         let sketches: Vec<Sketch> = batch
             .par_iter()
             .map_init(
                 || Scratch::new(hasher),
-                |scratch, doc| sketch(doc, config, hasher, banding, scratch),
+                |scratch, doc| sketch(doc, config, hasher, banding, keep_set, scratch),
             )
             .collect();
         each(Sketched::Batch(batch, sketches))
@@ -442,6 +517,7 @@ fn sketch(
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
+    keep_set: bool,
     scratch: &mut Scratch,
 ) -> Sketch {
     if !config.level.documents() {
@@ -450,6 +526,7 @@ fn sketch(
             exact: None,
             keys: Vec::new(),
             slots: None,
+            set: None,
         };
     }
     normalize(&doc.text, &config.normalization, &mut scratch.text);
@@ -462,6 +539,9 @@ fn sketch(
         keys,
         // Estimated verification compares signatures; exact needs none.
         slots: (config.verification == Verification::Estimate).then(|| scratch.slots.clone()),
+        // Unsorted: only the few that verification needs are sorted, later.
+        set: (keep_set && !text.is_empty())
+            .then(|| scratch.hashes.iter().map(|&h| h as u32).collect()),
     }
 }
 
@@ -473,38 +553,79 @@ fn sketch(
 /// partner is verified: memory holds the sets of documents with partners
 /// still ahead, not of every candidate. Copies near each other in the
 /// corpus cost little; a copy far from its original keeps that one set
-/// alive until it arrives.
+/// alive until it arrives. Documents whose sets pass 1 kept (`cached`) are
+/// not read again: a pair of two such is verified before the stream
+/// starts.
 fn verify_streaming(
     corpus: &dyn Corpus,
     config: &Config,
     table: &Table,
+    cached: Vec<(DocId, Vec<u32>)>,
     pairs: &[CandidatePair],
     progress: &dyn Progress,
 ) -> Result<Vec<SimilarPair>> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    // The last document of the stream a set is needed for (u32::MAX: none).
+    let mut is_cached = vec![false; table.ids.len()];
+    for (doc, _) in &cached {
+        is_cached[doc.index()] = true;
+    }
+    // A pair can be verified once the stream has read its last member that
+    // was not cached: its position is that member's id + 1, or 0 (at once)
+    // when both were.
+    let position = |p: &CandidatePair| -> u32 {
+        [p.second, p.first]
+            .into_iter()
+            .find(|d| !is_cached[d.index()])
+            .map_or(0, |d| d.0 + 1)
+    };
+    // The last position a set is needed at (u32::MAX: never).
     const UNWANTED: u32 = u32::MAX;
     let mut last_use = vec![UNWANTED; table.ids.len()];
+    let mut order: Vec<(u32, CandidatePair)> = Vec::with_capacity(pairs.len());
     for pair in pairs {
+        let at = position(pair);
+        order.push((at, *pair));
         for doc in [pair.first, pair.second] {
             let last = &mut last_use[doc.index()];
-            if *last == UNWANTED || *last < pair.second.0 {
-                *last = pair.second.0;
+            if *last == UNWANTED || *last < at {
+                *last = at;
             }
         }
     }
-    let mut by_second = pairs.to_vec();
-    by_second.sort_unstable_by_key(|p| (p.second, p.first));
+    order.sort_unstable();
 
     progress.begin(Stage::Verify, Some(pairs.len() as u64));
     let mut live = ShingleSets::default();
+    let from_cache: Vec<(DocId, ShingleSet)> = cached
+        .into_par_iter()
+        .filter(|(doc, _)| last_use[doc.index()] != UNWANTED)
+        .map(|(doc, low)| (doc, ShingleSet::from_low_bits(low)))
+        .collect();
+    live.0.extend(from_cache);
     let mut similar = Vec::new();
+    let mut verify_until = |live: &ShingleSets, next: &mut usize, position: u32| {
+        let ready = *next + order[*next..].partition_point(|&(at, _)| at <= position);
+        let found: Vec<SimilarPair> = order[*next..ready]
+            .par_chunks(VERIFY_CHUNK)
+            .flat_map_iter(|chunk| {
+                progress.advance(chunk.len() as u64);
+                chunk
+                    .iter()
+                    .filter_map(|&(_, pair)| verify(pair, live, 0.0))
+            })
+            .collect();
+        similar.extend(found);
+        *next = ready;
+    };
     let mut next = 0;
+    verify_until(&live, &mut next, 0);
+    live.0.retain(|doc, _| last_use[doc.index()] > 0);
+
     let wanted: Vec<DocId> = (0..last_use.len() as u32)
         .map(DocId)
-        .filter(|d| last_use[d.index()] != UNWANTED)
+        .filter(|d| last_use[d.index()] != UNWANTED && !is_cached[d.index()])
         .collect();
     wanted_documents(corpus, table, &wanted, |batch| {
         check(progress)?;
@@ -519,17 +640,8 @@ fn verify_streaming(
             })
             .collect();
         live.0.extend(loaded);
-        let ready = next + by_second[next..].partition_point(|p| p.second <= end);
-        let found: Vec<SimilarPair> = by_second[next..ready]
-            .par_chunks(VERIFY_CHUNK)
-            .flat_map_iter(|chunk| {
-                progress.advance(chunk.len() as u64);
-                chunk.iter().filter_map(|&pair| verify(pair, &live, 0.0))
-            })
-            .collect();
-        similar.extend(found);
-        next = ready;
-        live.0.retain(|doc, _| last_use[doc.index()] > end.0);
+        verify_until(&live, &mut next, end.0 + 1);
+        live.0.retain(|doc, _| last_use[doc.index()] > end.0 + 1);
         Ok(())
     })?;
     progress.end();
@@ -915,7 +1027,13 @@ mod tests {
     #[test]
     fn a_corpus_that_changes_between_passes_is_an_error() {
         let shifting = Shifting(Default::default(), docs());
-        let result = run(&shifting, &Config::default(), &NoProgress);
+        // With its sets kept from pass 1, verification would not read the
+        // corpus again, and there would be no second stream to check.
+        let resources = Resources {
+            set_cache: Some(0),
+            ..Resources::default()
+        };
+        let result = run_with(&shifting, &Config::default(), &resources, &NoProgress);
         assert!(
             matches!(result, Err(Error::InputChanged { .. })),
             "{result:?}"

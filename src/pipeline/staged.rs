@@ -63,25 +63,35 @@ pub fn sketch_shard(
     write_file_atomically(path, Existing::Refuse, |tmp| {
         let mut out = SketchWriter::create(tmp, header)?;
         progress.begin(Stage::Sketch, None);
-        sketch_corpus(&corpus, config, &hasher, banding, progress, |sketched| {
-            match sketched {
-                Sketched::Skipped(skip) => {
-                    done.skipped += 1;
-                    out.skipped(skip.reason.kind())?;
-                }
-                Sketched::Batch(docs, sketches) => {
-                    for (doc, sketch) in docs.iter().zip(&sketches) {
-                        let keys = sketch.exact.map(|exact| (exact, &sketch.keys[..]));
-                        let slots = sketch.slots.as_deref().unwrap_or(&[]);
-                        let bytes = doc.text.len() as u64;
-                        out.document(&doc.id, doc.origin, bytes, keys, slots)?;
-                        done.documents += 1;
-                        done.bytes += bytes;
+        // Sketch files hold no shingle sets: `cluster` reads them again.
+        let no_sets = || false;
+        sketch_corpus(
+            &corpus,
+            config,
+            &hasher,
+            banding,
+            progress,
+            &no_sets,
+            |sketched| {
+                match sketched {
+                    Sketched::Skipped(skip) => {
+                        done.skipped += 1;
+                        out.skipped(skip.reason.kind())?;
+                    }
+                    Sketched::Batch(docs, sketches) => {
+                        for (doc, sketch) in docs.iter().zip(&sketches) {
+                            let keys = sketch.exact.map(|exact| (exact, &sketch.keys[..]));
+                            let slots = sketch.slots.as_deref().unwrap_or(&[]);
+                            let bytes = doc.text.len() as u64;
+                            out.document(&doc.id, doc.origin, bytes, keys, slots)?;
+                            done.documents += 1;
+                            done.bytes += bytes;
+                        }
                     }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         progress.end();
         out.finish()
     })?;

@@ -183,7 +183,8 @@ impl<'a> FileRecords<'a> {
     }
 }
 
-/// The records at given origins: see [`FileRecords::at`].
+/// The records at given origins ([`Corpus::records_at`](crate::Corpus::records_at)
+/// of a [`Files`] corpus): only those lines are parsed.
 pub struct RecordsAt<'a> {
     records: FileRecords<'a>,
     origins: Vec<Origin>,

@@ -48,6 +48,24 @@ fn a_spilled_run_finds_what_an_in_memory_run_finds() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
+/// Shingle sets kept from pass 1 (all, some, none) change nothing but time.
+#[test]
+fn kept_shingle_sets_change_nothing() {
+    let docs = corpus();
+    let config = Config::default();
+    let run_with_cache = |bytes: usize| {
+        let resources = Resources {
+            set_cache: Some(bytes),
+            ..Resources::default()
+        };
+        clusters(&run_with(&docs, &config, &resources, &textdup::NoProgress).unwrap())
+    };
+    let none = run_with_cache(0);
+    assert!(none.len() > 10_000);
+    assert_eq!(run_with_cache(300_000), none, "some sets kept");
+    assert_eq!(run_with_cache(usize::MAX), none, "every set kept");
+}
+
 /// Asks to stop once the candidates stage begins: by then runs are on disk.
 struct StopAtCandidates(AtomicU64);
 
