@@ -81,7 +81,8 @@ pub enum Command {
     /// after a kill, run the same commands again. Give every step the same inputs and matching
     /// options; sketch files record them and a mismatch is refused.
     ///
-    /// Writes WORK/sketch-I-of-N.bin (format: see the stagefile module docs).
+    /// Writes WORK/sketch-I-of-N.bin: a versioned little-endian format, documented in
+    /// src/stagefile.rs.
     ///
     /// Example: for i in 0 1 2 3; do textdup sketch data/ --shard $i/4 --work run/ & done; wait
     Sketch(SketchArgs),

@@ -39,7 +39,7 @@ use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::normalize;
-use crate::read::{Corpus, DocId, Document, Ids, Origin, Record, Skip};
+use crate::read::{push_lean, Corpus, DocId, Document, Ids, Origin, Record, Skip};
 use crate::report::{Parameters, Report, Summary};
 use crate::shingle::{shingle, ShingleSet};
 use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
@@ -208,7 +208,8 @@ impl Table {
             },
             sets: SetCache {
                 // Only exact verification of documents reads sets; under a
-                // limit the cache takes a quarter of it.
+                // limit the cache takes an eighth of it, as the band index
+                // kept in memory saves more than a kept set.
                 budget: if config.verification == Verification::Exact && config.level.documents() {
                     resources.set_cache.unwrap_or_else(|| {
                         resources
@@ -242,8 +243,8 @@ impl Table {
     ) -> Result<DocId> {
         let doc = DocId(u32::try_from(self.ids.len()).map_err(|_| Error::TooManyDocuments)?);
         self.ids.push(id);
-        self.bytes.push(bytes);
-        self.origins.push(origin);
+        push_lean(&mut self.bytes, bytes);
+        push_lean(&mut self.origins, origin);
         if let Some((exact, keys)) = sketch {
             self.index.push(doc, exact, keys);
         }

@@ -24,6 +24,17 @@ pub use records::{FileRecords, RecordsAt};
 pub(crate) use source::open_decoded;
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
 
+/// Pushes `item`, growing a full vector by a quarter rather than doubling
+/// it: per-document tables of tens of millions of entries should not carry
+/// up to 100% of slack. (Large buffers are grown in place by the system
+/// allocator, so the smaller steps cost little.)
+pub(crate) fn push_lean<T>(v: &mut Vec<T>, item: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.capacity() / 4).max(1024));
+    }
+    v.push(item);
+}
+
 /// The position of a document in the run: its index among the documents
 /// read, in input order. Skipped inputs get no id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,8 +65,12 @@ pub struct Ids {
 impl Ids {
     /// Adds the next document's id.
     pub fn push(&mut self, id: &str) {
+        if self.text.capacity() - self.text.len() < id.len() {
+            let more = (self.text.capacity() / 4).max(id.len()).max(4096);
+            self.text.reserve_exact(more);
+        }
         self.text.push_str(id);
-        self.ends.push(self.text.len() as u64);
+        push_lean(&mut self.ends, self.text.len() as u64);
     }
 
     /// The id of `doc`.
