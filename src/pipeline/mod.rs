@@ -155,8 +155,9 @@ struct Table {
 /// Shingle sets kept from pass 1, up to a budget, so that verification
 /// need not read, normalize and shingle those documents again. On a corpus
 /// whose sets fit, pass 2 reads nothing; on a larger one, the first part
-/// of the corpus is spared. Sets are exact either way: the cache changes
-/// the time of a run, never its result.
+/// of the corpus is spared; once the band index spills, the cache is
+/// dropped. Sets are exact either way: the cache changes the time of a
+/// run, never its result.
 #[derive(Default)]
 struct SetCache {
     budget: usize,
@@ -227,7 +228,14 @@ impl Table {
     /// Makes room in memory (spilling the index) for `docs` more documents.
     fn make_room(&mut self, docs: usize) -> Result<()> {
         let memory = self.memory();
-        self.index.make_room(docs, memory)
+        self.index.make_room(docs, memory)?;
+        if self.index.spilled().runs > 0 && self.sets.budget > 0 {
+            // A corpus too big for its index is too big for the set cache
+            // to matter (it holds a sliver of it): its memory goes to the
+            // index instead.
+            self.sets = SetCache::default();
+        }
+        Ok(())
     }
 
     /// Adds the next document: its id, origin and length, and its
