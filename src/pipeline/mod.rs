@@ -388,7 +388,7 @@ fn finish(
     let scored: Vec<SimilarPair> = match config.verification {
         Verification::Estimate => {
             progress.begin(Stage::Verify, Some(pairs.len() as u64));
-            let scored = pairs
+            let scored: Vec<SimilarPair> = pairs
                 .par_chunks(VERIFY_CHUNK)
                 .flat_map_iter(|chunk| {
                     progress.advance(chunk.len() as u64);
@@ -402,17 +402,15 @@ fn finish(
         }
         Verification::Exact => {
             let cached = std::mem::take(&mut table.sets.sets);
-            verify_streaming(corpus, config, &table, cached, &pairs, progress)?
+            verify_streaming(corpus, config, &table, cached, pairs, progress)?
         }
     };
-    let similar: Vec<SimilarPair> = scored
-        .iter()
-        .filter(|p| p.similarity >= config.threshold)
-        .copied()
-        .collect();
+    let clusters = build_clusters(corpus, config, &table, &scored, progress)?;
+    // What the report lists: the similar pairs, in place of all scored.
+    let mut similar = scored;
+    similar.retain(|p| p.similarity >= config.threshold);
+    similar.shrink_to_fit();
     summary.similar_pairs = similar.len() as u64;
-
-    let clusters = build_clusters(corpus, config, &table, &similar, &scored, progress)?;
 
     let found = if config.level.passages() {
         passages::run(corpus, config, &table.ids, summary.bytes, progress)?
@@ -570,7 +568,7 @@ fn verify_streaming(
     config: &Config,
     table: &Table,
     cached: Vec<(DocId, Vec<u32>)>,
-    pairs: &[CandidatePair],
+    mut pairs: Vec<CandidatePair>,
     progress: &dyn Progress,
 ) -> Result<Vec<SimilarPair>> {
     if pairs.is_empty() {
@@ -592,10 +590,8 @@ fn verify_streaming(
     // The last position a set is needed at (u32::MAX: never).
     const UNWANTED: u32 = u32::MAX;
     let mut last_use = vec![UNWANTED; table.ids.len()];
-    let mut order: Vec<(u32, CandidatePair)> = Vec::with_capacity(pairs.len());
-    for pair in pairs {
+    for pair in &pairs {
         let at = position(pair);
-        order.push((at, *pair));
         for doc in [pair.first, pair.second] {
             let last = &mut last_use[doc.index()];
             if *last == UNWANTED || *last < at {
@@ -603,9 +599,12 @@ fn verify_streaming(
             }
         }
     }
-    order.sort_unstable();
+    // In the order they become ready; sorted in place, as the pairs of ten
+    // million documents are tens of megabytes.
+    pairs.sort_unstable_by_key(|p| (position(p), *p));
+    let order = pairs;
 
-    progress.begin(Stage::Verify, Some(pairs.len() as u64));
+    progress.begin(Stage::Verify, Some(order.len() as u64));
     let mut live = ShingleSets::default();
     let from_cache: Vec<(DocId, ShingleSet)> = cached
         .into_par_iter()
@@ -614,15 +613,13 @@ fn verify_streaming(
         .collect();
     live.0.extend(from_cache);
     let mut similar = Vec::new();
-    let mut verify_until = |live: &ShingleSets, next: &mut usize, position: u32| {
-        let ready = *next + order[*next..].partition_point(|&(at, _)| at <= position);
+    let mut verify_until = |live: &ShingleSets, next: &mut usize, until: u32| {
+        let ready = *next + order[*next..].partition_point(|p| position(p) <= until);
         let found: Vec<SimilarPair> = order[*next..ready]
             .par_chunks(VERIFY_CHUNK)
             .flat_map_iter(|chunk| {
                 progress.advance(chunk.len() as u64);
-                chunk
-                    .iter()
-                    .filter_map(|&(_, pair)| verify(pair, live, 0.0))
+                chunk.iter().filter_map(|&pair| verify(pair, live, 0.0))
             })
             .collect();
         similar.extend(found);
@@ -842,7 +839,6 @@ fn build_clusters(
     corpus: &dyn Corpus,
     config: &Config,
     table: &Table,
-    similar: &[SimilarPair],
     scored: &[SimilarPair],
     progress: &dyn Progress,
 ) -> Result<Vec<Cluster>> {
@@ -852,7 +848,10 @@ fn build_clusters(
         .enumerate()
         .filter(|&(i, first)| first.index() != i)
         .map(|(i, &first)| (DocId(i as u32), first));
-    let pair_edges = similar.iter().map(|p| (p.first, p.second));
+    let pair_edges = scored
+        .iter()
+        .filter(|p| p.similarity >= config.threshold)
+        .map(|p| (p.first, p.second));
     let groups = components(table.ids.len(), exact_edges.chain(pair_edges));
     let kept: Vec<DocId> = groups
         .iter()
