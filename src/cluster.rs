@@ -139,20 +139,40 @@ pub fn components(n: usize, edges: impl IntoIterator<Item = (DocId, DocId)>) -> 
         sets.union(a.0, b.0);
     }
     // Walking documents in order makes members sorted, and a group's
-    // position the position of its first member.
-    let mut slot_of_root: Vec<u32> = vec![u32::MAX; n];
+    // position the position of its first member. A root's size, once read,
+    // is replaced by its group's slot, marked by the top bit: no second
+    // table of n entries (40 MB at ten million documents). Sizes below
+    // 2^31 cannot carry the mark; a corpus that large keeps a table.
+    const SLOT: u32 = 1 << 31;
+    let mut slot_of_root: Vec<u32> = if n < SLOT as usize {
+        Vec::new()
+    } else {
+        vec![u32::MAX; n]
+    };
     let mut groups: Vec<Vec<DocId>> = Vec::new();
     for doc in 0..n as u32 {
-        let root = sets.find(doc);
-        if sets.size[root as usize] < 2 {
+        let root = sets.find(doc) as usize;
+        let size = sets.size[root];
+        let slot = if slot_of_root.is_empty() {
+            if size & SLOT != 0 {
+                size & !SLOT
+            } else if size < 2 {
+                continue;
+            } else {
+                sets.size[root] = groups.len() as u32 | SLOT;
+                groups.push(Vec::with_capacity(size as usize));
+                groups.len() as u32 - 1
+            }
+        } else if size < 2 {
             continue;
-        }
-        let slot = &mut slot_of_root[root as usize];
-        if *slot == u32::MAX {
-            *slot = groups.len() as u32;
-            groups.push(Vec::new());
-        }
-        groups[*slot as usize].push(DocId(doc));
+        } else {
+            if slot_of_root[root] == u32::MAX {
+                slot_of_root[root] = groups.len() as u32;
+                groups.push(Vec::with_capacity(size as usize));
+            }
+            slot_of_root[root]
+        };
+        groups[slot as usize].push(DocId(doc));
     }
     groups
 }
