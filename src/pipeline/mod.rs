@@ -574,17 +574,23 @@ fn verify_streaming(
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    let mut is_cached = vec![false; table.ids.len()];
+    // Flags only when some sets were kept (a run that spilled keeps none).
+    let mut cached_flags = if cached.is_empty() {
+        Vec::new()
+    } else {
+        vec![false; table.ids.len()]
+    };
     for (doc, _) in &cached {
-        is_cached[doc.index()] = true;
+        cached_flags[doc.index()] = true;
     }
+    let is_cached = |doc: DocId| cached_flags.get(doc.index()).copied().unwrap_or(false);
     // A pair can be verified once the stream has read its last member that
     // was not cached: its position is that member's id + 1, or 0 (at once)
     // when both were.
     let position = |p: &CandidatePair| -> u32 {
         [p.second, p.first]
             .into_iter()
-            .find(|d| !is_cached[d.index()])
+            .find(|&d| !is_cached(d))
             .map_or(0, |d| d.0 + 1)
     };
     // The last position a set is needed at (u32::MAX: never).
@@ -631,7 +637,7 @@ fn verify_streaming(
 
     let wanted: Vec<DocId> = (0..last_use.len() as u32)
         .map(DocId)
-        .filter(|d| last_use[d.index()] != UNWANTED && !is_cached[d.index()])
+        .filter(|&d| last_use[d.index()] != UNWANTED && !is_cached(d))
         .collect();
     wanted_documents(corpus, table, &wanted, |batch| {
         check(progress)?;
@@ -696,7 +702,7 @@ fn wanted_documents(
     if wanted.is_empty() {
         return Ok(());
     }
-    let origins: Vec<Origin> = wanted.iter().map(|d| table.origins[d.index()]).collect();
+    let origins = Box::new(wanted.iter().map(|d| table.origins[d.index()]));
     let Some(records) = corpus.records_at(origins) else {
         let mut is_wanted = vec![false; table.ids.len()];
         for d in wanted {

@@ -242,6 +242,10 @@ impl fmt::Display for Skip {
     }
 }
 
+/// Origins to read, ascending, made as they are read: a later pass of
+/// ten million documents should not first build a list of them.
+pub type Origins<'a> = Box<dyn Iterator<Item = Origin> + Send + 'a>;
+
 /// What a corpus yields: a document, or a note that an input was skipped.
 pub type Record = Result<Document, Skip>;
 
@@ -279,10 +283,10 @@ pub trait Corpus: Sync {
     /// streams gave them), if this corpus can read them without parsing
     /// everything else; `None` (the default) when only a full stream will
     /// do. Later passes use it to read only the documents they need.
-    fn records_at(
-        &self,
-        _origins: Vec<Origin>,
-    ) -> Option<Box<dyn Iterator<Item = Record> + Send + '_>> {
+    fn records_at<'a>(
+        &'a self,
+        _origins: Origins<'a>,
+    ) -> Option<Box<dyn Iterator<Item = Record> + Send + 'a>> {
         None
     }
 }
@@ -308,10 +312,10 @@ impl Corpus for Files {
         Box::new(FileRecords::new(self, Shard::WHOLE))
     }
 
-    fn records_at(
-        &self,
-        origins: Vec<Origin>,
-    ) -> Option<Box<dyn Iterator<Item = Record> + Send + '_>> {
+    fn records_at<'a>(
+        &'a self,
+        origins: Origins<'a>,
+    ) -> Option<Box<dyn Iterator<Item = Record> + Send + 'a>> {
         Some(Box::new(FileRecords::new(self, Shard::WHOLE).at(origins)))
     }
 }

@@ -6,7 +6,7 @@ use std::io::BufRead;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::read::source::{open_decoded, Compression};
-use crate::read::{Document, Files, Format, Origin, Record, Shard, Skip, SkipReason};
+use crate::read::{Document, Files, Format, Origin, Origins, Record, Shard, Skip, SkipReason};
 
 /// The stream of records of a [`Files`] corpus, in source order.
 pub struct FileRecords<'a> {
@@ -174,11 +174,10 @@ impl<'a> FileRecords<'a> {
     /// The records at `origins` (sorted, from earlier reads of this corpus),
     /// one at a time, reading their sources but parsing only the wanted
     /// lines. A source that cannot be read gives its skip once.
-    pub(crate) fn at(self, origins: Vec<Origin>) -> RecordsAt<'a> {
+    pub(crate) fn at(self, origins: Origins<'a>) -> RecordsAt<'a> {
         RecordsAt {
             records: self,
-            origins,
-            next: 0,
+            origins: origins.peekable(),
         }
     }
 }
@@ -187,20 +186,13 @@ impl<'a> FileRecords<'a> {
 /// of a [`Files`] corpus): only those lines are parsed.
 pub struct RecordsAt<'a> {
     records: FileRecords<'a>,
-    origins: Vec<Origin>,
-    next: usize,
+    origins: std::iter::Peekable<Origins<'a>>,
 }
 
 impl RecordsAt<'_> {
     /// Gives up on the rest of the wanted lines of `source`.
     fn pass_source(&mut self, source: u32) {
-        while self
-            .origins
-            .get(self.next)
-            .is_some_and(|o| o.source == source)
-        {
-            self.next += 1;
-        }
+        while self.origins.next_if(|o| o.source == source).is_some() {}
         self.records.lines = None;
     }
 }
@@ -210,7 +202,7 @@ impl Iterator for RecordsAt<'_> {
 
     fn next(&mut self) -> Option<Record> {
         loop {
-            let wanted = *self.origins.get(self.next)?;
+            let wanted = *self.origins.peek()?;
             let source = wanted.source;
             let open = self.records.lines.as_ref().map(|l| l.source);
             if open != Some(source) {
@@ -220,7 +212,7 @@ impl Iterator for RecordsAt<'_> {
                     continue;
                 };
                 if src.format == Format::Text {
-                    self.next += 1;
+                    self.origins.next();
                     return Some(self.records.text_record(source));
                 }
                 match open_decoded(&src.path) {
@@ -257,7 +249,7 @@ impl Iterator for RecordsAt<'_> {
             }
             lines.line += 1;
             if lines.line == wanted.line {
-                self.next += 1;
+                self.origins.next();
                 if let Some(record) = self.records.line_record(source, wanted.line) {
                     return Some(record);
                 }
@@ -498,7 +490,7 @@ mod tests {
         let picks = [0usize, 8, 9, 49, 50];
         let origins: Vec<Origin> = picks.iter().map(|&i| all[i].origin).collect();
         let fetched: Vec<Document> = files
-            .records_at(origins.clone())
+            .records_at(Box::new(origins.clone().into_iter()))
             .unwrap()
             .map(|r| r.unwrap())
             .collect();
