@@ -149,7 +149,7 @@ pub struct Resources {
     #[doc(hidden)]
     pub index_budget: Option<usize>,
     /// Bytes of shingle sets pass 1 keeps for verification, instead of the
-    /// default (256 MiB, or an eighth of `memory`): lets tests mix kept and
+    /// default (256 MiB, or none under a memory limit): lets tests mix kept and
     /// re-read sets. Default `None`.
     #[doc(hidden)]
     pub set_cache: Option<usize>,
