@@ -136,9 +136,11 @@ impl Default for Config {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Resources {
     /// Peak memory to aim for, in bytes; `None` (the default) for no
-    /// limit. Past it, the band index spills to sorted runs on disk. What
-    /// every document needs in memory anyway (its id, origin and length,
-    /// some 40 to 60 bytes) is not spilled, so a limit below that is
+    /// limit. Past it, the band index spills to sorted runs on disk, and
+    /// no shingle sets are kept from the first pass. What a run needs
+    /// regardless (each document's id, origin and length, first copy, and
+    /// the verification and clustering tables: about 80 bytes per document
+    /// and 50 per candidate pair) is not spilled, so a limit below that is
     /// passed rather than met.
     pub memory: Option<u64>,
     /// Where spilled runs go, in a `textdup-*` folder removed at the end;

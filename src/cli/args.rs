@@ -525,8 +525,9 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct MemoryArgs {
     /// Peak memory to aim for (like 4GiB, 500M): past it the band index spills to sorted runs
-    /// in --tmp-dir and is merged back, with the same result. About 60 bytes per document stay
-    /// in memory regardless [default: no limit].
+    /// in --tmp-dir and is merged back, with the same result. A run needs about 80 bytes per
+    /// document and 50 per candidate pair regardless (0.8 GB for ten million documents)
+    /// [default: no limit].
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Input")]
     pub memory: Option<u64>,
 }
