@@ -183,11 +183,7 @@ pub fn write_corpus(
             });
         }
     }
-    let named_inputs =
-        files.roots().len() + usize::from(files.sources().iter().any(|s| s.temporary));
-    let single_file = named_inputs == 1
-        && files.sources().len() == 1
-        && files.roots().iter().all(|root| !root.is_dir());
+    let single_file = writes_one_file(files);
 
     // Per source: removed lines (JSON Lines) or 0 for a whole file, and
     // the passage removals of each edited line.
@@ -268,6 +264,16 @@ pub fn write_corpus(
     }
     progress.end();
     Ok(written)
+}
+
+/// Whether the cleaned corpus is one file (one input file, or standard
+/// input) rather than a folder mirroring the inputs.
+fn writes_one_file(files: &Files) -> bool {
+    let named_inputs =
+        files.roots().len() + usize::from(files.sources().iter().any(|s| s.temporary));
+    named_inputs == 1
+        && files.sources().len() == 1
+        && files.roots().iter().all(|root| !root.is_dir())
 }
 
 /// Fills a temporary file beside `path` with `fill`, then renames it to
@@ -483,9 +489,7 @@ pub fn filter_shard(
     let empty = SourcePlan::default();
     let cleaning = Cleaning::default();
     let text_field = files.options().text_field.as_str();
-    let single_file = files.roots().len() == 1
-        && files.sources().len() == 1
-        && files.roots().iter().all(|root| !root.is_dir());
+    let single_file = writes_one_file(files);
     if !single_file {
         fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     }

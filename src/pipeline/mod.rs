@@ -155,9 +155,9 @@ struct Table {
 /// Shingle sets kept from pass 1, up to a budget, so that verification
 /// need not read, normalize and shingle those documents again. On a corpus
 /// whose sets fit, pass 2 reads nothing; on a larger one, the first part
-/// of the corpus is spared; once the band index spills, the cache is
-/// dropped. Sets are exact either way: the cache changes the time of a
-/// run, never its result.
+/// of the corpus is spared. Runs under a memory limit keep none (see
+/// [`Table::new`]). Sets are exact either way: the cache changes the time
+/// of a run, never its result.
 #[derive(Default)]
 struct SetCache {
     budget: usize,
@@ -230,14 +230,7 @@ impl Table {
     /// Makes room in memory (spilling the index) for `docs` more documents.
     fn make_room(&mut self, docs: usize) -> Result<()> {
         let memory = self.memory();
-        self.index.make_room(docs, memory)?;
-        if self.index.spilled().runs > 0 && self.sets.budget > 0 {
-            // A corpus too big for its index is too big for the set cache
-            // to matter (it holds a sliver of it): its memory goes to the
-            // index instead.
-            self.sets = SetCache::default();
-        }
-        Ok(())
+        self.index.make_room(docs, memory)
     }
 
     /// Adds the next document: its id, origin and length, and its
@@ -646,14 +639,7 @@ fn verify_streaming(
         let Some(&(end, _)) = batch.last() else {
             return Ok(());
         };
-        let loaded: Vec<(DocId, ShingleSet)> = batch
-            .par_iter()
-            .map_init(String::new, |text, (id, doc)| {
-                normalize(&doc.text, &config.normalization, text);
-                (*id, ShingleSet::new(text, &config.shingling, config.seed))
-            })
-            .collect();
-        live.0.extend(loaded);
+        live.0.extend(shingle_sets(config, &batch));
         verify_until(&live, &mut next, end.0 + 1);
         live.0.retain(|doc, _| last_use[doc.index()] > end.0 + 1);
         Ok(())
@@ -663,6 +649,17 @@ fn verify_streaming(
     // on batch boundaries or thread count.
     similar.sort_unstable_by_key(|p: &SimilarPair| (p.first, p.second));
     Ok(similar)
+}
+
+/// The shingle sets of a batch of documents, in parallel.
+fn shingle_sets(config: &Config, batch: &[(DocId, Document)]) -> Vec<(DocId, ShingleSet)> {
+    batch
+        .par_iter()
+        .map_init(String::new, |text, (id, doc)| {
+            normalize(&doc.text, &config.normalization, text);
+            (*id, ShingleSet::new(text, &config.shingling, config.seed))
+        })
+        .collect()
 }
 
 /// Another pass: the shingle sets of the `wanted` documents.
@@ -678,14 +675,7 @@ fn load_shingle_sets(
         .filter(|d| wanted[d.index()])
         .collect();
     wanted_documents(corpus, table, &docs, |batch| {
-        let loaded: Vec<(DocId, ShingleSet)> = batch
-            .par_iter()
-            .map_init(String::new, |text, (id, doc)| {
-                normalize(&doc.text, &config.normalization, text);
-                (*id, ShingleSet::new(text, &config.shingling, config.seed))
-            })
-            .collect();
-        sets.0.extend(loaded);
+        sets.0.extend(shingle_sets(config, &batch));
         Ok(())
     })?;
     Ok(sets)

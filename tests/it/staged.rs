@@ -108,6 +108,19 @@ fn staged_runs_match_the_one_shot_run() {
     }
 }
 
+/// Runs textdup with `args` on `data` and kills it (SIGKILL: no clean-up of
+/// any kind) after `ms` milliseconds, or lets it be if it ended sooner.
+fn kill_after(args: &[&str], data: &Path, ms: u64) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+        .args(args)
+        .arg(data)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A step killed part-way and run again finishes with the same result;
 /// a finished step is not redone.
 #[test]
@@ -118,20 +131,12 @@ fn a_killed_step_run_again_gives_the_same_result() {
     let work = root.path().join("work");
     let out = root.path().join("out");
     let (w, o) = (work.to_str().unwrap(), out.to_str().unwrap());
-    let bin = assert_cmd::cargo::cargo_bin("textdup");
     for delay in [5u64, 40, 150] {
         for args in [
             vec!["sketch", "-q", "--shard", "0/2", "--work", w],
             vec!["sketch", "-q", "--shard", "1/2", "--work", w],
         ] {
-            let mut child = std::process::Command::new(&bin)
-                .args(&args)
-                .arg(&data)
-                .spawn()
-                .unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(delay));
-            let _ = child.kill(); // SIGKILL: no clean-up of any kind
-            let _ = child.wait();
+            kill_after(&args, &data, delay);
         }
     }
     for i in 0..2 {
@@ -147,28 +152,18 @@ fn a_killed_step_run_again_gives_the_same_result() {
         sketched
     );
 
-    let mut child = std::process::Command::new(&bin)
-        .args(["cluster", "-q", "--work", w])
-        .arg(&data)
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(50));
-    let _ = child.kill();
-    let _ = child.wait();
+    kill_after(&["cluster", "-q", "--work", w], &data, 50);
     run(&["cluster", "-q", "--work", w], &[&data]);
     assert_eq!(
         std::fs::read(work.join("clusters.jsonl")).unwrap(),
         clusters
     );
 
-    let mut child = std::process::Command::new(&bin)
-        .args(["filter", "-q", "--shard", "0/2", "--work", w, "-o", o])
-        .arg(&data)
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(30));
-    let _ = child.kill();
-    let _ = child.wait();
+    kill_after(
+        &["filter", "-q", "--shard", "0/2", "--work", w, "-o", o],
+        &data,
+        30,
+    );
     for i in 0..2 {
         let shard = format!("{i}/2");
         run(
