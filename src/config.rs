@@ -94,6 +94,12 @@ pub struct PassageConfig {
     /// A passage or span in at least this many documents is boilerplate.
     /// Default: 3.
     pub boilerplate_min_docs: usize,
+    /// The largest share of a document's text (in bytes) that passage
+    /// cleaning may cut. A document whose repeated passages are more is
+    /// kept whole and reported instead: a page made mostly of text found
+    /// elsewhere is better flagged than gutted. Default: 0.5; 1.0 always
+    /// cuts.
+    pub max_cut: f64,
 }
 
 impl Default for PassageConfig {
@@ -105,6 +111,7 @@ impl Default for PassageConfig {
             num_perm: 64,
             min_span: 10,
             boilerplate_min_docs: 3,
+            max_cut: 0.5,
         }
     }
 }
@@ -221,6 +228,9 @@ impl Config {
                 "min span must be in 2..=10000 words, got {}",
                 p.min_span
             ));
+        }
+        if !(0.0..=1.0).contains(&p.max_cut) {
+            return fail(format!("max cut must be in [0, 1], got {}", p.max_cut));
         }
         if p.boilerplate_min_docs < 2 {
             return fail("boilerplate needs at least 2 documents".to_string());

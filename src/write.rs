@@ -28,7 +28,7 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::Level;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::pipeline::{Progress, Stage};
@@ -72,6 +72,21 @@ pub struct Cleaning {
     pub passages: Vec<PassageRemoval>,
     /// How passages were cut, which decides how much to delete around one.
     pub unit: PassageUnit,
+    /// Documents kept whole although they hold repeated passages: cutting
+    /// them would take more than [`PassageConfig::max_cut`] of their text.
+    ///
+    /// [`PassageConfig::max_cut`]: crate::PassageConfig::max_cut
+    pub spared: Vec<Spared>,
+}
+
+/// A document that passage cleaning left whole, and the share of its text
+/// that cleaning would have cut.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spared {
+    /// The document.
+    pub doc: DocId,
+    /// Bytes of its repeated passages over bytes of its text.
+    pub share: f64,
 }
 
 /// A passage cut out of a document.
@@ -89,11 +104,16 @@ pub struct PassageRemoval {
 }
 
 impl Cleaning {
-    /// The cleaning `report` calls for at `level`: at the document level,
-    /// every removed document; at the passage level, every passage of a
-    /// cluster but the first one in corpus order that is in a document
-    /// still there, and every passage of a boilerplate cluster.
-    pub fn plan(report: &Report, level: Level, unit: PassageUnit) -> Cleaning {
+    /// The cleaning `report` calls for at `config.level`: at the document
+    /// level, every removed document; at the passage level, every passage
+    /// of a cluster but the first one in corpus order that is in a
+    /// document still there, and every passage of a boilerplate cluster,
+    /// except in documents where those passages are more than
+    /// `config.passage.max_cut` of the text: those stay whole (and are
+    /// listed in [`Cleaning::spared`]), since a page made mostly of
+    /// repeated passages is better flagged than gutted.
+    pub fn plan(report: &Report, config: &Config) -> Cleaning {
+        let (level, unit) = (config.level, config.passage.unit);
         let mut documents: Vec<DocId> = if level.documents() {
             report.removed().map(|r| r.doc).collect()
         } else {
@@ -119,10 +139,23 @@ impl Cleaning {
             }
         }
         passages.sort_unstable();
+        let mut spared = Vec::new();
+        let mut cut = Vec::with_capacity(passages.len());
+        for removals in passages.chunk_by(|a, b| a.doc == b.doc) {
+            let doc = removals[0].doc;
+            let bytes: usize = removals.iter().map(|r| r.span.len()).sum();
+            let share = bytes as f64 / report.bytes[doc.index()].max(1) as f64;
+            if share > config.passage.max_cut {
+                spared.push(Spared { doc, share });
+            } else {
+                cut.extend_from_slice(removals);
+            }
+        }
         Cleaning {
             documents,
-            passages,
+            passages: cut,
             unit,
+            spared,
         }
     }
 

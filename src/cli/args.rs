@@ -480,6 +480,16 @@ pub struct PassageArgs {
     /// A passage or span found in at least this many documents is boilerplate.
     #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Passages")]
     pub boilerplate_min_docs: usize,
+
+    /// dedup: the largest share of a document's text that passage cleaning may cut. A document
+    /// whose repeated passages are more of it is kept whole and named in a note; 1 always cuts.
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "SHARE",
+        help_heading = "Passages"
+    )]
+    pub max_cut: f64,
 }
 
 /// Report files.
@@ -639,6 +649,7 @@ impl PassageArgs {
             threshold: self.passage_threshold,
             min_span: self.min_span,
             boilerplate_min_docs: self.boilerplate_min_docs,
+            max_cut: self.max_cut,
             ..PassageConfig::default()
         }
     }

@@ -186,11 +186,26 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         check_output(&common.input.paths, output, existing)?;
     }
     let (files, report) = read_and_run(common, &config, &bars)?;
-    let cleaning = Cleaning::plan(&report, config.level, config.passage.unit);
+    let cleaning = Cleaning::plan(&report, &config);
     let written = write_corpus(&files, &report, &cleaning, &args.output, existing, &bars)?;
     for problem in &written.problems {
         say(&format!(
             "textdup: warning: {problem} (not fully copied to the output)\n"
+        ));
+    }
+    const SPARED_NOTES: usize = 20;
+    for spared in cleaning.spared.iter().take(SPARED_NOTES) {
+        say(&format!(
+            "textdup: note: {}: kept whole: its repeated passages are {:.0}% of its text (--max-cut {})\n",
+            report.id(spared.doc),
+            spared.share * 100.0,
+            config.passage.max_cut
+        ));
+    }
+    if cleaning.spared.len() > SPARED_NOTES {
+        say(&format!(
+            "textdup: note: {} more documents kept whole for the same reason\n",
+            cleaning.spared.len() - SPARED_NOTES
         ));
     }
     for emptied in &written.emptied {
@@ -211,13 +226,14 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     if !common.run.quiet {
         say(&report.summary.to_text());
         say(&format!(
-            "  wrote:      {} ({} files, {} documents removed, {} passages cut from {} documents, {} left empty); removed list {}\n",
+            "  wrote:      {} ({} files, {} documents removed, {} passages cut from {} documents, {} left empty, {} kept whole); removed list {}\n",
             args.output.display(),
             written.files,
             written.removed,
             cleaning.passages.len(),
             written.edited,
             written.emptied.len(),
+            cleaning.spared.len(),
             removed.display()
         ));
     }

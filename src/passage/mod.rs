@@ -45,6 +45,16 @@ impl Span {
         text.get(self.start..self.end).unwrap_or("")
     }
 
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether it covers no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Whether the span lies within `text` on character boundaries.
     pub fn fits(&self, text: &str) -> bool {
         self.start <= self.end && text.get(self.start..self.end).is_some()

@@ -408,7 +408,28 @@ fn finish(
     summary.similar_pairs = similar.len() as u64;
 
     let found = if config.level.passages() {
-        passages::run(corpus, config, &table.ids, summary.bytes, progress)?
+        // Passage decisions are made among the documents that survive the
+        // document grain: a removed copy must not make its kept twin's
+        // passages look repeated (or boilerplate) and get them cut.
+        let mut removed = vec![
+            false;
+            if config.level.documents() {
+                table.ids.len()
+            } else {
+                0
+            }
+        ];
+        for member in clusters.iter().flat_map(|c| &c.members).filter(|m| !m.kept) {
+            removed[member.doc.index()] = true;
+        }
+        passages::run(
+            corpus,
+            config,
+            &table.ids,
+            &removed,
+            summary.bytes,
+            progress,
+        )?
     } else {
         passages::Found::default()
     };

@@ -71,11 +71,14 @@ struct Sketched {
 }
 
 /// Runs the passage grain over `corpus`, whose documents pass 1 named
-/// `ids` and found to hold `text_bytes` bytes of text.
+/// `ids` and found to hold `text_bytes` bytes of text. Documents marked in
+/// `removed` (indexed by [`DocId`]; shorter means not removed) are left
+/// out, as if they were not in the corpus.
 pub(crate) fn run(
     corpus: &dyn Corpus,
     config: &Config,
     ids: &Ids,
+    removed: &[bool],
     text_bytes: u64,
     progress: &dyn Progress,
 ) -> Result<Found> {
@@ -99,7 +102,10 @@ pub(crate) fn run(
     progress.begin(Stage::Passages, Some(ids.len() as u64));
     let mut table = Table::default();
     let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
-    documents(corpus, ids, |batch| {
+    let gone = |doc: &DocId| removed.get(doc.index()).copied().unwrap_or(false);
+    documents(corpus, ids, |mut batch| {
+        let read = batch.len() as u64;
+        batch.retain(|(doc, _)| !gone(doc));
         let sketched: Vec<(Vec<Sketched>, u64)> = batch
             .par_iter()
             .map_init(
@@ -155,7 +161,7 @@ pub(crate) fn run(
                 }
             }
         }
-        progress.advance(batch.len() as u64);
+        progress.advance(read);
         Ok(())
     })?;
     progress.end();
@@ -187,7 +193,9 @@ pub(crate) fn run(
     let mut texts: HashMap<PassageId, PassageText, ahash::RandomState> = HashMap::default();
     let mut occurrences: Vec<Occurrence> = Vec::new();
     progress.begin(Stage::Spans, Some(ids.len() as u64));
-    documents(corpus, ids, |batch| {
+    documents(corpus, ids, |mut batch| {
+        let read = batch.len() as u64;
+        batch.retain(|(doc, _)| !gone(doc));
         let loaded: Vec<Loaded> = batch
             .par_iter()
             .map_init(
@@ -229,7 +237,7 @@ pub(crate) fn run(
             texts.extend(passages);
             occurrences.extend(found);
         }
-        progress.advance(batch.len() as u64);
+        progress.advance(read);
         Ok(())
     })?;
     progress.end();

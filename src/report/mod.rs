@@ -795,7 +795,11 @@ mod tests {
     fn removed_lines_name_the_kept_document() {
         let mut out = Vec::new();
         let report = sample();
-        let cleaning = Cleaning::plan(&report, Level::Document, Default::default());
+        let config = crate::Config {
+            level: Level::Document,
+            ..crate::Config::default()
+        };
+        let cleaning = Cleaning::plan(&report, &config);
         write_removed(&report, &cleaning, &[], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();

@@ -17,6 +17,8 @@ mod oracle;
 mod passage;
 /// Invariants under random input (proptest).
 mod properties;
+/// One test per data-loss or wrong-exit path that was found and closed.
+mod regression;
 /// Runs under a memory limit: the spilled band index, interruption.
 mod scale;
 /// `textdup scan` on the seed corpus and its output formats.
