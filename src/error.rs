@@ -57,6 +57,19 @@ pub enum Error {
         found: Option<String>,
     },
 
+    /// An input file changed while the run was reading it (its size,
+    /// modification time or identity differs from when the run began).
+    /// Nothing is committed: the outputs would mix two versions of it.
+    #[error("{}: input changed during the run; nothing was written", path.display())]
+    InputModified {
+        /// The input file.
+        path: PathBuf,
+    },
+
+    /// Another textdup run is committing its outputs to this path now.
+    #[error("{}: another textdup run is writing this output now", .0.display())]
+    Busy(PathBuf),
+
     /// A file the run depends on (not a corpus document) is malformed.
     #[error("{}:{line}: {message}", path.display())]
     Input {

@@ -300,6 +300,10 @@ pub struct ScanArgs {
     /// Grains to look at: whole documents, passages and repeated spans, or both.
     #[arg(long, value_enum, default_value_t = LevelArg::All, help_heading = "Matching")]
     pub level: LevelArg,
+
+    /// Replace report files (--clusters, --annotate, --html) that exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -307,7 +311,8 @@ pub struct DedupArgs {
     #[command(flatten)]
     pub common: Common,
 
-    /// Where to write the cleaned corpus (a file or a folder, see above).
+    /// Where to write the cleaned corpus (a file or a folder, see above; - for stdout, with
+    /// one input file).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
 
@@ -315,8 +320,9 @@ pub struct DedupArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Where to write the removed list [default: OUT.removed.jsonl]: removed documents, and
-    /// with --level passage or all the removed passages with their byte spans.
+    /// Where to write the removed list [default: OUT.removed.jsonl; required with -o -]:
+    /// removed documents, and with --level passage or all the removed passages with their
+    /// byte spans.
     #[arg(long, value_name = "FILE")]
     pub removed: Option<PathBuf>,
 

@@ -18,8 +18,7 @@ use textdup::report::html::{self, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json, write_removed};
 use textdup::synth::SynthOptions;
 use textdup::write::{
-    check_distinct, check_output, write_corpus, write_file_atomically, write_stream_atomically,
-    Cleaning, Existing,
+    check_distinct, check_output, recover, write_corpus, Cleaning, Commit, Existing,
 };
 use textdup::{Error, Files, ReadOptions, Report, Resources};
 
@@ -138,36 +137,38 @@ fn existing(force: bool) -> Existing {
 fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     let common = &args.common;
     let (config, bars) = prepare(common, args.level)?;
-    // Report files the user names are replaced like any output file, but
-    // never when they are inputs.
-    let outputs: Vec<&Path> = common
-        .report
+    let existing = existing(args.force);
+    let report_files = &common.report;
+    let outputs: Vec<&Path> = report_files
         .clusters
         .iter()
-        .chain(&common.report.annotate)
-        .chain(&common.report.html)
+        .chain(&report_files.annotate)
+        .chain(&report_files.html)
         .map(PathBuf::as_path)
         .collect();
-    check_distinct(&outputs)?;
-    for output in &outputs {
-        check_output(&common.input.paths, output, Existing::Replace)?;
+    let files = open_inputs(common)?;
+    let label = run_label(&files);
+    if let Some(code) = finish_interrupted(&outputs, &label)? {
+        return Ok(code);
     }
-    let (files, report) = read_and_run(common, &config, &bars)?;
-    write_report(
-        common,
-        &report,
-        common.report.clusters.as_deref(),
-        Existing::Replace,
-    )?;
-    if let Some(path) = &common.report.annotate {
-        write_stream_atomically(path, Existing::Replace, |out| {
-            write_annotations(&report, out)
-        })?;
+    check_outputs(&files, &outputs, existing)?;
+    let report = run_pipeline(common, &files, &config, &bars)?;
+    let mut commit = Commit::new(existing).label(&label);
+    if let Some(path) = &report_files.clusters {
+        commit.write(path, |out| write_report(common, &report, out))?;
     }
-    write_html(common, &files, &report, Existing::Replace)?;
+    if let Some(path) = &report_files.annotate {
+        commit.write(path, |out| write_annotations(&report, out))?;
+    }
+    write_html(common, &files, &report, &mut commit)?;
+    let receipt = commit.commit(|| unchanged(&files, &bars))?;
+    if report_files.clusters.is_none() {
+        write_stdout(|out| write_report(common, &report, out))?;
+    }
     if !common.run.quiet {
         say(&report.summary.to_text());
     }
+    drop(receipt);
     Ok(exit_code(report.summary.skipped))
 }
 
@@ -175,19 +176,33 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     let common = &args.common;
     let (config, bars) = prepare(common, args.level)?;
     let existing = existing(args.force);
-    // Refuse bad outputs before spending the run.
-    let removed = removed_path(args);
+    let removed = removed_path(args)?;
     let mut outputs = vec![args.output.as_path(), removed.as_path()];
     outputs.extend(common.report.clusters.as_deref());
     outputs.extend(common.report.annotate.as_deref());
     outputs.extend(common.report.html.as_deref());
-    check_distinct(&outputs)?;
-    for output in &outputs {
-        check_output(&common.input.paths, output, existing)?;
+    let files = open_inputs(common)?;
+    let label = run_label(&files);
+    if let Some(code) = finish_interrupted(&outputs, &label)? {
+        return Ok(code);
     }
-    let (files, report) = read_and_run(common, &config, &bars)?;
+    // Refuse bad outputs before spending the run.
+    check_outputs(&files, &outputs, existing)?;
+    let report = run_pipeline(common, &files, &config, &bars)?;
     let cleaning = Cleaning::plan(&report, &config);
-    let written = write_corpus(&files, &report, &cleaning, &args.output, existing, &bars)?;
+    let mut commit = Commit::new(existing).label(&label);
+    let written = write_corpus(&files, &report, &cleaning, &args.output, &mut commit, &bars)?;
+    commit.write(&removed, |out| {
+        write_removed(&report, &cleaning, &written.cuts, out)
+    })?;
+    if let Some(path) = &common.report.clusters {
+        commit.write(path, |out| write_report(common, &report, out))?;
+    }
+    if let Some(path) = &common.report.annotate {
+        commit.write(path, |out| write_annotations(&report, out))?;
+    }
+    write_html(common, &files, &report, &mut commit)?;
+    let receipt = commit.commit(|| unchanged(&files, &bars))?;
     for problem in &written.problems {
         say(&format!(
             "textdup: warning: {problem} (not fully copied to the output)\n"
@@ -213,16 +228,6 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
             "textdup: note: {emptied}: nothing left after removing repeated passages (written empty)\n"
         ));
     }
-    write_stream_atomically(&removed, existing, |out| {
-        write_removed(&report, &cleaning, &written.cuts, out)
-    })?;
-    if let Some(clusters) = &common.report.clusters {
-        write_report(common, &report, Some(clusters), existing)?;
-    }
-    if let Some(path) = &common.report.annotate {
-        write_stream_atomically(path, existing, |out| write_annotations(&report, out))?;
-    }
-    write_html(common, &files, &report, existing)?;
     if !common.run.quiet {
         say(&report.summary.to_text());
         say(&format!(
@@ -237,17 +242,84 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
             removed.display()
         ));
     }
+    drop(receipt);
     Ok(exit_code(
         report.summary.skipped + written.problems.len() as u64,
     ))
 }
 
-/// Writes the HTML report, if asked for.
+/// What a run's outputs are labelled with in a commit journal: the
+/// working folder, the command line and the inputs' fingerprint. A rerun
+/// with the same label would write the same outputs.
+fn run_label(files: &Files) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut text = format!("{cwd:?}");
+    for arg in std::env::args_os() {
+        text.push_str(&format!("\t{arg:?}"));
+    }
+    let command = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+    format!("{command:032x}-{:032x}", files.fingerprint())
+}
+
+/// Finishes what an interrupted run left committed beside the first of
+/// `outputs`. When that run was this very command over the same inputs,
+/// its outputs are now in place and there is nothing left to do: the exit
+/// status to return.
+fn finish_interrupted(outputs: &[&Path], label: &str) -> Result<Option<ExitCode>, Failure> {
+    let Some(first) = outputs.iter().find(|p| !is_stream(p)) else {
+        return Ok(None);
+    };
+    let Some(recovered) = recover(first)? else {
+        return Ok(None);
+    };
+    let names: Vec<String> = recovered
+        .outputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if recovered.label == label {
+        say(&format!(
+            "textdup: finished writing the outputs of an interrupted run of this command: {}\n",
+            names.join(", ")
+        ));
+        return Ok(Some(ExitCode::SUCCESS));
+    }
+    say(&format!(
+        "textdup: note: finished writing the outputs of an interrupted earlier run: {}\n",
+        names.join(", ")
+    ));
+    Ok(None)
+}
+
+/// Whether `path` is standard output or an existing device or FIFO.
+fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Refuses outputs that clash with each other or the inputs, or exist.
+fn check_outputs(files: &Files, outputs: &[&Path], existing: Existing) -> Result<(), Failure> {
+    check_distinct(outputs)?;
+    for output in outputs {
+        check_output(files.roots(), output, existing)?;
+    }
+    Ok(())
+}
+
+/// The last check before a commit: no Ctrl-C, and every input as it was
+/// when the run began.
+fn unchanged(files: &Files, bars: &Bars) -> Result<(), Error> {
+    if textdup::Progress::cancelled(bars) {
+        return Err(Error::Interrupted);
+    }
+    files.check_unchanged()
+}
+
+/// Writes the HTML report, if asked for, as part of `commit`.
 fn write_html(
     common: &Common,
     files: &Files,
     report: &Report,
-    existing: Existing,
+    commit: &mut Commit,
 ) -> Result<(), Failure> {
     let Some(path) = &common.report.html else {
         return Ok(());
@@ -263,39 +335,41 @@ fn write_html(
             .join(" "),
         ..HtmlOptions::default()
     };
-    write_file_atomically(path, existing, |tmp| {
-        let file = std::fs::File::create(tmp).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        let mut out = io::BufWriter::new(file);
-        html::write(report, files, &options, &mut out)?;
-        out.flush().map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })
+    let destination = commit.file(path)?;
+    let mut out = destination.create().map_err(|e| Error::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    html::write(report, files, &options, &mut out)?;
+    out.finish().map_err(|e| Error::Io {
+        path: path.clone(),
+        source: e,
     })?;
     Ok(())
 }
 
-/// Opens the inputs and runs the pipeline over them.
-fn read_and_run(
-    common: &Common,
-    config: &textdup::Config,
-    bars: &Bars,
-) -> Result<(Files, Report), Failure> {
-    let files = Files::open(
+/// Opens the inputs.
+fn open_inputs(common: &Common) -> Result<Files, Failure> {
+    Ok(Files::open(
         &common.input.paths,
         common.input.read_options(),
         common.input.tmp_dir.as_deref(),
-    )?;
+    )?)
+}
+
+/// Runs the pipeline over the opened inputs.
+fn run_pipeline(
+    common: &Common,
+    files: &Files,
+    config: &textdup::Config,
+    bars: &Bars,
+) -> Result<Report, Failure> {
     let resources = Resources {
         memory: common.memory.memory,
         tmp_dir: common.input.tmp_dir.clone(),
         ..Resources::default()
     };
-    let report = textdup::run_with(&files, config, &resources, bars)?;
-    Ok((files, report))
+    Ok(textdup::run_with(files, config, &resources, bars)?)
 }
 
 fn exit_code(problems: u64) -> ExitCode {
@@ -349,22 +423,12 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the clusters in the chosen format to `path`, or to stdout.
-fn write_report(
-    common: &Common,
-    report: &Report,
-    path: Option<&Path>,
-    existing: Existing,
-) -> Result<(), Failure> {
-    let fill = |out: &mut dyn Write| match common.report.format {
+/// Writes the clusters in the chosen format.
+fn write_report(common: &Common, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    match common.report.format {
         OutputFormat::Jsonl => write_clusters(report, out),
         OutputFormat::Json => write_json(report, out),
-    };
-    match path {
-        Some(path) => write_stream_atomically(path, existing, fill)?,
-        None => write_stdout(fill)?,
     }
-    Ok(())
 }
 
 fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
@@ -379,14 +443,20 @@ fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(
 }
 
 /// `--removed`, or OUT.removed.jsonl beside OUT.
-fn removed_path(dedup: &DedupArgs) -> PathBuf {
-    dedup.removed.clone().unwrap_or_else(|| {
-        let mut name = dedup
-            .output
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_else(|| "output".into());
-        name.push(".removed.jsonl");
-        dedup.output.with_file_name(name)
-    })
+fn removed_path(dedup: &DedupArgs) -> Result<PathBuf, Error> {
+    if let Some(removed) = &dedup.removed {
+        return Ok(removed.clone());
+    }
+    if dedup.output.as_os_str() == "-" {
+        return Err(Error::Config(
+            "with -o -, name the removed list with --removed FILE".to_string(),
+        ));
+    }
+    let mut name = dedup
+        .output
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "output".into());
+    name.push(".removed.jsonl");
+    Ok(dedup.output.with_file_name(name))
 }

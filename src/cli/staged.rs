@@ -9,7 +9,7 @@ use textdup::pipeline::{cluster_sketches, removal_plan, sketch_shard};
 use textdup::read::Shard;
 use textdup::report::write_clusters;
 use textdup::stagefile::{read_plan, write_plan, CorpusPrint};
-use textdup::write::{filter_shard, write_file_atomically, write_stream_atomically, Existing};
+use textdup::write::{filter_shard, Commit, Destination, Existing};
 use textdup::{Error, Files, Level, Resources};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
@@ -129,13 +129,17 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     };
     let sketches = sketches(&args.work)?;
     let report = cluster_sketches(&files, &sketches, &config, &resources, &bars)?;
-    write_stream_atomically(&clusters, Existing::Replace, |out| {
-        write_clusters(&report, out)
-    })?;
-    // The plan last: its presence says the step is done.
-    write_file_atomically(&plan, Existing::Replace, |tmp| {
-        write_plan(tmp, print, &removal_plan(&report))
-    })?;
+    // One commit: the plan's presence says the step is done, and it must
+    // never stand beside clusters of another run.
+    let mut commit = Commit::new(Existing::Replace);
+    commit.write(&clusters, |out| write_clusters(&report, out))?;
+    match commit.file(&plan)? {
+        Destination::Staged(tmp) => write_plan(&tmp, print, &removal_plan(&report))?,
+        _ => {
+            return Err(Error::Config(format!("{}: must be a regular file", plan.display())).into())
+        }
+    }
+    drop(commit.commit(|| files.check_unchanged())?);
     if !args.run.quiet {
         say(&report.summary.to_text());
         say(&format!(

@@ -16,6 +16,7 @@
 
 mod records;
 mod source;
+mod stamp;
 
 use std::fmt;
 

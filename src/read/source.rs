@@ -5,6 +5,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::read::stamp::Stamp;
 use crate::read::{Document, Skip, SkipReason};
 
 /// Large reads keep system-call overhead negligible on big files.
@@ -97,6 +98,8 @@ pub struct Files {
     roots: Vec<PathBuf>,
     listing_skips: Vec<Skip>,
     options: ReadOptions,
+    /// Each source's stamp when the corpus was listed.
+    stamps: Vec<Option<Stamp>>,
     /// Temporary copies (of stdin, of a spooled stream) that live as long
     /// as the corpus.
     _copies: Vec<tempfile::NamedTempFile>,
@@ -116,6 +119,7 @@ impl Files {
             roots: Vec::new(),
             listing_skips: Vec::new(),
             options,
+            stamps: Vec::new(),
             _copies: Vec::new(),
         };
         for input in inputs {
@@ -140,7 +144,44 @@ impl Files {
                 }),
             }
         }
+        files.stamp();
         Ok(files)
+    }
+
+    fn stamp(&mut self) {
+        self.stamps = self.sources.iter().map(|s| Stamp::of(&s.path)).collect();
+    }
+
+    /// Checks that source `index` is as it was when the corpus was listed:
+    /// same size, modification time and file. A run must not mix two
+    /// versions of an input (see [`Error::InputModified`]).
+    pub fn check_source(&self, index: usize) -> Result<()> {
+        let (Some(source), Some(&then)) = (self.sources.get(index), self.stamps.get(index)) else {
+            return Ok(());
+        };
+        if Stamp::of(&source.path) == then {
+            Ok(())
+        } else {
+            Err(Error::InputModified {
+                path: source.path.clone(),
+            })
+        }
+    }
+
+    /// A hash of every source's path and stamp: two corpora with the same
+    /// fingerprint are the same files, unchanged (standard input, copied
+    /// to a new temporary each time, never matches).
+    pub fn fingerprint(&self) -> u128 {
+        let mut text = String::new();
+        for (source, stamp) in self.sources.iter().zip(&self.stamps) {
+            text.push_str(&format!("{:?}\t{stamp:?}\n", source.path));
+        }
+        xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    }
+
+    /// Checks every source, as [`Files::check_source`] does.
+    pub fn check_unchanged(&self) -> Result<()> {
+        (0..self.sources.len()).try_for_each(|i| self.check_source(i))
     }
 
     fn add_stdin(&mut self, tmp_dir: Option<&Path>) -> Result<()> {
@@ -197,6 +238,7 @@ impl Files {
             roots: Vec::new(),
             listing_skips: Vec::new(),
             options: ReadOptions::default(),
+            stamps: Vec::new(),
             _copies: Vec::new(),
         };
         files.sources.push(Source {
@@ -207,6 +249,7 @@ impl Files {
             temporary: true,
         });
         files._copies.push(tmp);
+        files.stamp();
         Ok(files)
     }
 

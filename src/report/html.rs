@@ -816,11 +816,18 @@ mod tests {
 
     #[test]
     fn caps_limit_what_is_embedded_and_say_so() {
-        // 15 pairs of identical documents, each pair its own words.
+        // 15 pairs of near-identical documents, each pair its own words,
+        // and each document a line of its own printed twice (a finding in
+        // every kept document).
         let docs: Vec<Document> = (0..30)
             .map(|i| {
-                let words: Vec<String> = (0..12).map(|w| format!("w{}x{w}", i / 2)).collect();
-                Document::new(format!("d{i}"), words.join(" "))
+                let shared: Vec<String> = (0..200).map(|w| format!("w{}x{w}", i / 2)).collect();
+                let own: Vec<String> = (0..6).map(|w| format!("o{i}y{w}")).collect();
+                let own = own.join(" ");
+                Document::new(
+                    format!("d{i}"),
+                    format!("{}\n{own}\n{own}", shared.join(" ")),
+                )
             })
             .collect();
         let options = HtmlOptions {

@@ -17,32 +17,31 @@
 //! point where the reader stopped) is reported in [`Written::problems`] and
 //! the rest is written.
 //!
-//! Invariants: output goes to a temporary name beside the target and is
-//! renamed into place only when complete; an existing output is replaced
-//! only when asked, and deleted only after its replacement is in place; an
+//! Invariants: every output goes through a [`Commit`]: written in full
+//! under a temporary name, and put in place together with the run's other
+//! outputs only when all are complete and every input is as it was when
+//! the run began; an existing output is replaced only when asked; an
 //! output that overlaps an input (or a file inside one) is refused, so an
 //! input is never overwritten or deleted.
 
+mod commit;
+
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufWriter, Write};
-use std::path::{Component, Path, PathBuf};
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::pipeline::{Progress, Stage};
 use crate::read::{Compression, DocId, Files, Format, Origin, Shard, Skip, SkipReason, Source};
-use crate::report::Report;
 
-/// What to do when an output already exists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Existing {
-    /// Fail with [`Error::OutputExists`].
-    Refuse,
-    /// Replace it once the new output is complete.
-    Replace,
-}
+use crate::report::Report;
+pub use commit::{
+    recover, remove_stale_temporaries, Commit, Destination, Existing, OutputFile, Receipt,
+    Recovered,
+};
 
 /// Counts of a write.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -194,16 +193,21 @@ pub struct Cut {
     pub deleted: String,
 }
 
-/// Writes `files` minus what `cleaning` takes out to `out`.
+/// Writes `files` minus what `cleaning` takes out to `out`, as part of
+/// `commit`: nothing is visible under `out` until the commit.
+///
+/// Each source is checked against its stamp before and after it is copied
+/// ([`Files::check_source`]); `progress` is asked between sources and
+/// every few thousand lines whether to stop.
 pub fn write_corpus(
     files: &Files,
     report: &Report,
     cleaning: &Cleaning,
     out: &Path,
-    existing: Existing,
+    commit: &mut Commit,
     progress: &dyn Progress,
 ) -> Result<Written> {
-    check_output(files.roots(), out, existing)?;
+    check_output(files.roots(), out, Existing::Replace)?;
     // A link inside an input folder may point into the output: replacing
     // the output must not delete what it points to.
     let out_abs = absolute(out);
@@ -216,87 +220,84 @@ pub fn write_corpus(
             });
         }
     }
-    let single_file = writes_one_file(files);
-
-    // Per source: removed lines (JSON Lines) or 0 for a whole file, and
-    // the passage removals of each edited line.
-    let mut plans: HashMap<u32, SourcePlan> = HashMap::new();
-    for &doc in &cleaning.documents {
-        let origin = report.origins[doc.index()];
-        plans
-            .entry(origin.source)
-            .or_default()
-            .removed
-            .push(origin.line);
-    }
-    for removals in cleaning.passages.chunk_by(|a, b| a.doc == b.doc) {
-        let origin = report.origins[removals[0].doc.index()];
-        let plan = plans.entry(origin.source).or_default();
-        plan.edits.insert(origin.line, removals);
-    }
-    for plan in plans.values_mut() {
-        plan.removed.sort_unstable();
-    }
-    let empty = SourcePlan::default();
-    let plan_of = |i: usize| plans.get(&(i as u32)).unwrap_or(&empty);
+    let plans = SourcePlans::new(report, cleaning);
     let text_field = files.options().text_field.as_str();
+    let stop = || progress.cancelled();
 
     progress.begin(Stage::Write, Some(files.sources().len() as u64));
     let mut written = Written::default();
-    let copy =
-        |source: &Source, plan: &SourcePlan, target: &Path, written: &mut Written| -> Result<()> {
-            match copy_source(source, plan, cleaning, text_field, target)? {
-                Outcome::Copied {
-                    removed,
-                    file,
-                    edited,
-                    emptied,
-                    cuts,
-                } => {
-                    written.removed += removed;
-                    written.files += u64::from(file);
-                    written.edited += edited;
-                    written.emptied.extend(emptied);
-                    written.cuts.extend(cuts);
-                }
-                Outcome::Problem(reason) => written.problems.push(Skip {
-                    source: source.name.clone(),
-                    line: None,
-                    reason,
-                }),
-            }
-            progress.advance(1);
-            Ok(())
-        };
-    if single_file {
-        write_file_atomically(out, existing, |tmp| {
-            copy(&files.sources()[0], plan_of(0), tmp, &mut written)?;
+    let mut copy = |i: usize, destination: &Destination| -> Result<()> {
+        let source = &files.sources()[i];
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
+        files.check_source(i)?;
+        let outcome = copy_source(
+            source,
+            plans.of(i),
+            cleaning,
+            text_field,
+            destination,
+            &stop,
+        )?;
+        files.check_source(i)?;
+        written.add(source, outcome);
+        progress.advance(1);
+        Ok(())
+    };
+    if writes_one_file(files) {
+        let destination = commit.file(out)?;
+        copy(0, &destination)?;
+        if let Destination::Staged(tmp) = &destination {
             if fs::symlink_metadata(tmp).is_err() {
                 // Nothing to copy: the output is an empty corpus.
                 File::create(tmp).map_err(|e| Error::io(out, e))?;
             }
-            Ok(())
-        })?;
+        }
     } else {
-        write_folder_atomically(out, existing, |tmp| {
-            let mut seen = HashSet::new();
-            for (i, source) in files.sources().iter().enumerate() {
-                if !seen.insert(&source.relative) {
-                    return Err(Error::OutputCollision {
-                        path: source.relative.clone(),
-                    });
-                }
-                let target = tmp.join(&source.relative);
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-                }
-                copy(source, plan_of(i), &target, &mut written)?;
+        let tmp = commit.folder(out)?;
+        let mut seen = HashSet::new();
+        for (i, source) in files.sources().iter().enumerate() {
+            if !seen.insert(&source.relative) {
+                return Err(Error::OutputCollision {
+                    path: source.relative.clone(),
+                });
             }
-            Ok(())
-        })?;
+            let target = tmp.join(&source.relative);
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            copy(i, &Destination::Staged(target))?;
+        }
     }
     progress.end();
     Ok(written)
+}
+
+impl Written {
+    /// Folds in what copying `source` did.
+    fn add(&mut self, source: &Source, outcome: Outcome) {
+        match outcome {
+            Outcome::Copied {
+                removed,
+                file,
+                edited,
+                emptied,
+                cuts,
+            } => {
+                self.removed += removed;
+                self.files += u64::from(file);
+                self.edited += edited;
+                self.emptied.extend(emptied);
+                self.cuts.extend(cuts);
+            }
+            Outcome::Problem(reason) => self.problems.push(Skip {
+                source: source.name.clone(),
+                line: None,
+                reason,
+            }),
+        }
+    }
 }
 
 /// Whether the cleaned corpus is one file (one input file, or standard
@@ -309,112 +310,51 @@ fn writes_one_file(files: &Files) -> bool {
         && files.roots().iter().all(|root| !root.is_dir())
 }
 
-/// Fills a temporary file beside `path` with `fill`, then renames it to
-/// `path`: a reader never sees a half-written file, and a failure leaves
-/// no debris and the old file (if any) in place.
+/// Writes one file at `path` with `fill`, atomically: a one-output
+/// [`Commit`]. `fill` gets the temporary path to create.
 pub fn write_file_atomically<T>(
     path: &Path,
     existing: Existing,
     fill: impl FnOnce(&Path) -> Result<T>,
 ) -> Result<T> {
-    commit(path, existing, |tmp| fill(tmp))
+    let mut commit = Commit::new(existing);
+    let value = match commit.file(path)? {
+        Destination::Staged(tmp) => fill(&tmp)?,
+        _ => {
+            return Err(Error::Config(format!(
+                "{}: must be a regular file",
+                path.display()
+            )))
+        }
+    };
+    drop(commit.commit(|| Ok(()))?);
+    Ok(value)
 }
 
-/// Writes the output of `fill` through a `BufWriter` to `path`, atomically
-/// (see [`write_file_atomically`]).
-pub fn write_stream_atomically(
-    path: &Path,
-    existing: Existing,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<()> {
-    write_file_atomically(path, existing, |tmp| {
-        let file = File::create(tmp).map_err(|e| Error::io(path, e))?;
-        let mut out = BufWriter::new(file);
-        fill(&mut out)
-            .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
-            .and_then(|file| file.sync_all())
-            .map_err(|e| Error::io(path, e))
-    })
-}
-
-/// Fills a temporary folder beside `path` with `fill`, then renames it to
-/// `path` (see [`write_file_atomically`]).
+/// Fills a folder at `path` with `fill`, atomically: a one-output
+/// [`Commit`]. `fill` gets the temporary folder, created empty.
 pub fn write_folder_atomically<T>(
     path: &Path,
     existing: Existing,
     fill: impl FnOnce(&Path) -> Result<T>,
 ) -> Result<T> {
-    commit(path, existing, |tmp| {
-        fs::create_dir(tmp).map_err(|e| Error::io(path, e))?;
-        fill(tmp)
-    })
-}
-
-/// The shared protocol of the atomic writers: check, fill a temporary
-/// sibling, move any old output aside, rename, then delete the old one.
-/// The temporary name beside `path` that this process writes it under.
-fn temporary_sibling(path: &Path) -> Result<PathBuf> {
-    let name = plain_name(path)?;
-    Ok(path.with_file_name(format!(".{name}.textdup-tmp-{}", std::process::id())))
-}
-
-fn commit<T>(path: &Path, existing: Existing, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-    let name = plain_name(path)?;
-    let exists = fs::symlink_metadata(path).is_ok();
-    if exists && existing == Existing::Refuse {
-        return Err(Error::OutputExists {
-            path: path.to_path_buf(),
-        });
-    }
-    let sibling =
-        |tag: &str| path.with_file_name(format!(".{name}.textdup-{tag}-{}", std::process::id()));
-    let tmp = sibling("tmp");
-    let value = match fill(&tmp) {
-        Ok(value) => value,
-        Err(e) => {
-            remove_path(&tmp);
-            return Err(e);
-        }
-    };
-    let old = sibling("old");
-    if exists {
-        if let Err(e) = fs::rename(path, &old) {
-            remove_path(&tmp);
-            return Err(Error::io(path, e));
-        }
-    }
-    if let Err(e) = fs::rename(&tmp, path) {
-        // Put the old output back; the new one is lost, the old is not.
-        if exists {
-            let _ = fs::rename(&old, path);
-        }
-        remove_path(&tmp);
-        return Err(Error::io(path, e));
-    }
-    if exists {
-        remove_path(&old);
-    }
+    let mut commit = Commit::new(existing);
+    let tmp = commit.folder(path)?;
+    let value = fill(&tmp)?;
+    drop(commit.commit(|| Ok(()))?);
     Ok(value)
 }
 
-/// The last component of `path`, which must be a plain name: `.`, `..`
-/// and `/` cannot be written through a temporary sibling, and replacing
-/// them would delete the folder the user is standing in.
-fn plain_name(path: &Path) -> Result<String> {
-    match path.components().next_back() {
-        Some(Component::Normal(name)) => Ok(name.to_string_lossy().into_owned()),
-        _ => Err(Error::Config(format!(
-            "{}: an output must end in a file or folder name",
-            path.display()
-        ))),
-    }
-}
-
-/// Refuses an output that exists (unless replacing), is not a plain name,
-/// or overlaps an input.
+/// Refuses an output that is not a plain name, overlaps an input, or
+/// exists as a regular file or folder (unless replacing). `-` (standard
+/// output) and existing devices and FIFOs are fine: they are written as
+/// streams.
 pub fn check_output(inputs: &[PathBuf], out: &Path, existing: Existing) -> Result<()> {
-    plain_name(out)?;
-    let out_abs = absolute(out);
+    if out.as_os_str() == "-" {
+        return Ok(());
+    }
+    let target = commit::resolve(out)?;
+    let out_abs = absolute(&target);
     for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
         let input_abs = absolute(input);
         if out_abs.starts_with(&input_abs) || input_abs.starts_with(&out_abs) {
@@ -424,7 +364,9 @@ pub fn check_output(inputs: &[PathBuf], out: &Path, existing: Existing) -> Resul
             });
         }
     }
-    if existing == Existing::Refuse && fs::symlink_metadata(out).is_ok() {
+    let regular = fs::metadata(&target).is_ok_and(|m| m.is_file() || m.is_dir())
+        || fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink());
+    if existing == Existing::Refuse && regular {
         return Err(Error::OutputExists {
             path: out.to_path_buf(),
         });
@@ -434,6 +376,12 @@ pub fn check_output(inputs: &[PathBuf], out: &Path, existing: Existing) -> Resul
 
 /// Refuses outputs that are the same path or inside one another.
 pub fn check_distinct(outputs: &[&Path]) -> Result<()> {
+    // Standard output and devices can take any number of outputs.
+    let outputs: Vec<&Path> = outputs
+        .iter()
+        .copied()
+        .filter(|p| p.as_os_str() != "-" && !is_stream(p))
+        .collect();
     let resolved: Vec<PathBuf> = outputs.iter().map(|p| absolute(p)).collect();
     for (i, a) in resolved.iter().enumerate() {
         for (j, b) in resolved.iter().enumerate() {
@@ -469,40 +417,18 @@ fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// Removes what a killed run of this program left beside `path`: the
-/// temporary names [`write_file_atomically`] and its kin use for it. Only
-/// names of that exact shape are touched.
-pub fn remove_stale_temporaries(path: &Path) {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let prefix = format!(".{}.textdup-tmp-", name.to_string_lossy());
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        if let Some(pid) = file_name.strip_prefix(&prefix) {
-            if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
-                remove_path(&entry.path());
-            }
-        }
-    }
+/// Whether `path` exists and is not a regular file or folder: a device,
+/// FIFO or socket, written as a stream.
+fn is_stream(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// `textdup filter`: writes the sources of `shard` minus the `removed`
 /// documents (ascending origins, from a plan) into `out`, the way
-/// [`write_corpus`] writes them, one file at a time: each under a
-/// temporary name, renamed when complete, and skipped when it already
-/// exists, so a killed filter is finished by running it again. The
-/// shards of one plan share `out`; together they write what one-shot
-/// `dedup` writes.
+/// [`write_corpus`] writes them, one file at a time: each committed on its
+/// own when complete, and skipped when it already exists, so a killed
+/// filter is finished by running it again. The shards of one plan share
+/// `out`; together they write what one-shot `dedup` writes.
 pub fn filter_shard(
     files: &Files,
     removed: &[Origin],
@@ -526,6 +452,7 @@ pub fn filter_shard(
     if !single_file {
         fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     }
+    let stop = || progress.cancelled();
     let mut written = Written::default();
     let held: Vec<(usize, &Source)> = files
         .sources()
@@ -535,6 +462,9 @@ pub fn filter_shard(
         .collect();
     progress.begin(Stage::Write, Some(held.len() as u64));
     for (i, source) in held {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
         let target = if single_file {
             out.to_path_buf()
         } else {
@@ -547,51 +477,65 @@ pub fn filter_shard(
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        remove_stale_temporaries(&target);
         let plan = plans.get(&(i as u32)).unwrap_or(&empty);
-        // Not write_file_atomically: a removed text file leaves nothing to
-        // rename into place.
-        let tmp = temporary_sibling(&target)?;
-        let outcome = match copy_source(source, plan, &cleaning, text_field, &tmp) {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                remove_path(&tmp);
-                return Err(e);
-            }
-        };
-        if single_file && fs::symlink_metadata(&tmp).is_err() {
-            // Everything removed: the output is an empty corpus.
-            File::create(&tmp).map_err(|e| Error::io(out, e))?;
-        }
-        if fs::symlink_metadata(&tmp).is_ok() {
-            if let Err(e) = fs::rename(&tmp, &target) {
-                remove_path(&tmp);
-                return Err(Error::io(&target, e));
+        let mut commit = Commit::new(Existing::Refuse);
+        let destination = commit.file(&target)?;
+        files.check_source(i)?;
+        let outcome = copy_source(source, plan, &cleaning, text_field, &destination, &stop)?;
+        if let (Destination::Staged(tmp), true) = (&destination, single_file) {
+            if fs::symlink_metadata(tmp).is_err() {
+                // Everything removed: the output is an empty corpus.
+                File::create(tmp).map_err(|e| Error::io(out, e))?;
             }
         }
-        match outcome {
-            Outcome::Copied { removed, file, .. } => {
-                written.removed += removed;
-                written.files += u64::from(file);
-            }
-            Outcome::Problem(reason) => written.problems.push(Skip {
-                source: source.name.clone(),
-                line: None,
-                reason,
-            }),
+        if matches!(&destination, Destination::Staged(tmp) if fs::symlink_metadata(tmp).is_ok()) {
+            drop(commit.commit(|| files.check_source(i))?);
+        } else {
+            // A removed text file leaves nothing to commit.
+            drop(commit);
         }
+        written.add(source, outcome);
     }
     progress.end();
     Ok(written)
 }
 
-fn remove_path(path: &Path) {
-    // Best effort: this only cleans up our own temporary or replaced output.
-    let _ = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
-        Err(_) => Ok(()),
-    };
+/// Every source's plan, from a report and its cleaning.
+struct SourcePlans<'a> {
+    plans: HashMap<u32, SourcePlan<'a>>,
+    empty: SourcePlan<'a>,
+}
+
+impl<'a> SourcePlans<'a> {
+    fn new(report: &Report, cleaning: &'a Cleaning) -> SourcePlans<'a> {
+        // Per source: removed lines (JSON Lines) or 0 for a whole file, and
+        // the passage removals of each edited line.
+        let mut plans: HashMap<u32, SourcePlan> = HashMap::new();
+        for &doc in &cleaning.documents {
+            let origin = report.origins[doc.index()];
+            plans
+                .entry(origin.source)
+                .or_default()
+                .removed
+                .push(origin.line);
+        }
+        for removals in cleaning.passages.chunk_by(|a, b| a.doc == b.doc) {
+            let origin = report.origins[removals[0].doc.index()];
+            let plan = plans.entry(origin.source).or_default();
+            plan.edits.insert(origin.line, removals);
+        }
+        for plan in plans.values_mut() {
+            plan.removed.sort_unstable();
+        }
+        SourcePlans {
+            plans,
+            empty: SourcePlan::default(),
+        }
+    }
+
+    fn of(&self, source: usize) -> &SourcePlan<'a> {
+        self.plans.get(&(source as u32)).unwrap_or(&self.empty)
+    }
 }
 
 /// What one source loses: removed lines (0 for a whole file), and the
@@ -626,16 +570,23 @@ fn copy_source(
     plan: &SourcePlan,
     cleaning: &Cleaning,
     text_field: &str,
-    target: &Path,
+    destination: &Destination,
+    stop: &dyn Fn() -> bool,
 ) -> Result<Outcome> {
+    let target = match destination {
+        Destination::Stdout => Path::new("<stdout>"),
+        Destination::Stream(path) | Destination::Staged(path) => path.as_path(),
+    };
     let unreadable = |e: io::Error| Outcome::Problem(SkipReason::Unreadable(e.to_string()));
     if plan.removed.is_empty() && plan.edits.is_empty() {
         let mut input = match File::open(&source.path) {
             Ok(file) => file,
             Err(e) => return Ok(unreadable(e)),
         };
-        let mut output = File::create(target).map_err(|e| Error::io(target, e))?;
-        return match copy_bytes(&mut input, &mut output) {
+        let mut output = destination.create().map_err(|e| Error::io(target, e))?;
+        return match copy_bytes(&mut input, &mut output, stop)
+            .and_then(|()| output.finish().map_err(Failure::Write))
+        {
             Ok(()) => Ok(Outcome::Copied {
                 removed: 0,
                 file: true,
@@ -645,6 +596,7 @@ fn copy_source(
             }),
             Err(Failure::Read(e)) => Ok(unreadable(e)),
             Err(Failure::Write(e)) => Err(Error::io(target, e)),
+            Err(Failure::Stopped) => Err(Error::Interrupted),
         };
     }
     if source.format == Format::Text && plan.removed == [0] {
@@ -660,8 +612,7 @@ fn copy_source(
         Ok(opened) => opened,
         Err(e) => return Ok(unreadable(e)),
     };
-    let file = File::create(target).map_err(|e| Error::io(target, e))?;
-    let out = BufWriter::new(file);
+    let out = destination.create().map_err(|e| Error::io(target, e))?;
     let mut emptied = Vec::new();
     let mut cuts = Vec::new();
     let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| -> Result<Edit, Failure> {
@@ -704,6 +655,7 @@ fn copy_source(
             source.format,
             &plan.removed,
             &mut rewrite,
+            stop,
             Ok,
         ),
         Compression::Gzip => filter_into(
@@ -712,6 +664,7 @@ fn copy_source(
             source.format,
             &plan.removed,
             &mut rewrite,
+            stop,
             |e| e.finish(),
         ),
         Compression::Zstd => {
@@ -723,6 +676,7 @@ fn copy_source(
                 source.format,
                 &plan.removed,
                 &mut rewrite,
+                stop,
                 |e| e.finish(),
             )
         }
@@ -739,6 +693,7 @@ fn copy_source(
             "copied up to the damage only: {e}"
         )))),
         Err(Failure::Write(e)) => Err(Error::io(target, e)),
+        Err(Failure::Stopped) => Err(Error::Interrupted),
     }
 }
 
@@ -805,10 +760,17 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
     }
 }
 
-/// Copies all bytes and syncs, telling read failures from write failures.
-fn copy_bytes(input: &mut File, output: &mut File) -> Result<(), Failure> {
+/// Copies all bytes, telling read failures from write failures.
+fn copy_bytes(
+    input: &mut File,
+    output: &mut OutputFile,
+    stop: &dyn Fn() -> bool,
+) -> Result<(), Failure> {
     let mut buf = vec![0u8; 256 * 1024];
     loop {
+        if stop() {
+            return Err(Failure::Stopped);
+        }
         let n = match io::Read::read(input, &mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -817,26 +779,31 @@ fn copy_bytes(input: &mut File, output: &mut File) -> Result<(), Failure> {
         };
         output.write_all(&buf[..n]).map_err(Failure::Write)?;
     }
-    output.sync_all().map_err(Failure::Write)
+    Ok(())
 }
 
 enum Failure {
     Read(io::Error),
     Write(io::Error),
+    /// The caller asked to stop.
+    Stopped,
 }
 
-/// Filters into `writer`, finishes it with `finish`, and syncs the file
-/// under it. Returns the documents left out and the documents edited.
+/// Filters into `writer`, finishes it with `finish`, and finishes the
+/// output under it (syncing a file). Returns the documents left out and
+/// the documents edited.
+#[allow(clippy::too_many_arguments)]
 fn filter_into<W: Write>(
     reader: &mut dyn BufRead,
     mut writer: W,
     format: Format,
     removed: &[u64],
     rewrite: &mut Rewrite,
-    finish: impl FnOnce(W) -> io::Result<BufWriter<File>>,
+    stop: &dyn Fn() -> bool,
+    finish: impl FnOnce(W) -> io::Result<OutputFile>,
 ) -> Result<(u64, u64), Failure> {
     let counts = match format {
-        Format::Jsonl => filter_lines(reader, &mut writer, removed, rewrite)?,
+        Format::Jsonl => filter_lines(reader, &mut writer, removed, rewrite, stop)?,
         Format::Text => {
             // One document: the whole file, line 0.
             let mut text = Vec::new();
@@ -847,10 +814,9 @@ fn filter_into<W: Write>(
             }
         }
     };
-    let file = finish(writer)
-        .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+    finish(writer)
+        .and_then(OutputFile::finish)
         .map_err(Failure::Write)?;
-    file.sync_all().map_err(Failure::Write)?;
     Ok(counts)
 }
 
@@ -863,7 +829,11 @@ fn filter_lines(
     writer: &mut dyn Write,
     removed: &[u64],
     rewrite: &mut Rewrite,
+    stop: &dyn Fn() -> bool,
 ) -> Result<(u64, u64), Failure> {
+    // A stop request is seen within a few thousand lines, not at the end
+    // of a file that may hold millions.
+    const CHECK_EVERY: u64 = 4096;
     let mut line = Vec::new();
     let mut number = 0u64;
     let mut next_removed = removed.iter().copied().peekable();
@@ -874,6 +844,9 @@ fn filter_lines(
             break;
         }
         number += 1;
+        if number % CHECK_EVERY == 0 && stop() {
+            return Err(Failure::Stopped);
+        }
         if next_removed.peek() == Some(&number) {
             next_removed.next();
             left_out += 1;
@@ -900,7 +873,7 @@ mod tests {
                 .map_err(Failure::Write)
                 .map(|()| Edit::Copied)
         };
-        let (left_out, edited) = filter_lines(&mut input, &mut out, &[2], &mut copy)
+        let (left_out, edited) = filter_lines(&mut input, &mut out, &[2], &mut copy, &|| false)
             .ok()
             .unwrap();
         assert_eq!((left_out, edited), (1, 0));
@@ -962,7 +935,18 @@ mod tests {
         assert!(result.is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no debris");
-        write_stream_atomically(&path, Existing::Replace, |out| out.write_all(b"new")).unwrap();
+        write_file_atomically(&path, Existing::Replace, |tmp| {
+            fs::write(tmp, "new").map_err(|e| Error::io(tmp, e))
+        })
+        .unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn streams_are_not_outputs_that_exist() {
+        assert!(check_output(&[], Path::new("/dev/null"), Existing::Refuse).is_ok());
+        assert!(check_output(&[], Path::new("-"), Existing::Refuse).is_ok());
+        let (a, b) = (Path::new("/dev/null"), Path::new("-"));
+        assert!(check_distinct(&[a, a, b, b]).is_ok());
     }
 }
