@@ -169,8 +169,23 @@ pub struct Resources {
 pub const MIN_MEMORY: u64 = 256 << 20;
 
 impl Resources {
-    /// Checks that a limit leaves room to work: at least 256 MiB.
+    /// Checks that a limit leaves room to work (at least 256 MiB), and
+    /// that the temporary folder takes files when the run may spill to
+    /// it (or when one is named): a bad folder is found now, not at the
+    /// first spill hours in.
     pub fn validate(&self) -> Result<()> {
+        if self.memory.is_some() || self.tmp_dir.is_some() {
+            let dir = self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
+            if let Err(e) = tempfile::tempfile_in(&dir) {
+                return Err(Error::Io {
+                    path: dir,
+                    source: std::io::Error::new(
+                        e.kind(),
+                        format!("cannot write temporary files here: {e}"),
+                    ),
+                });
+            }
+        }
         match self.memory {
             Some(limit) if limit < MIN_MEMORY => Err(Error::Config(format!(
                 "a memory limit of {} MiB is too small: give at least {} MiB",

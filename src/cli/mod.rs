@@ -108,6 +108,7 @@ fn prepare(common: &Common, level: LevelArg) -> Result<(textdup::Config, Bars), 
     let bars = start(&common.run)?;
     let config = common.config(level);
     config.validate()?;
+    resources(common).validate()?;
     Ok((config, bars))
 }
 
@@ -364,12 +365,16 @@ fn run_pipeline(
     config: &textdup::Config,
     bars: &Bars,
 ) -> Result<Report, Failure> {
-    let resources = Resources {
+    Ok(textdup::run_with(files, config, &resources(common), bars)?)
+}
+
+/// The resources the arguments allow.
+fn resources(common: &Common) -> Resources {
+    Resources {
         memory: common.memory.memory,
         tmp_dir: common.input.tmp_dir.clone(),
         ..Resources::default()
-    };
-    Ok(textdup::run_with(files, config, &resources, bars)?)
+    }
 }
 
 fn exit_code(problems: u64) -> ExitCode {

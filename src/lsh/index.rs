@@ -249,7 +249,14 @@ impl BandIndex {
     /// Each of `docs` documents' first exact copy: the earliest document
     /// with the same exact-text hash (itself if none). Documents never
     /// pushed are their own first copy.
-    pub fn first_copies(&mut self, docs: usize) -> Result<Vec<DocId>> {
+    ///
+    /// `check` is called every million merged entries, so that a caller can
+    /// stop a long merge (its error is returned).
+    pub fn first_copies(
+        &mut self,
+        docs: usize,
+        check: &dyn Fn() -> Result<()>,
+    ) -> Result<Vec<DocId>> {
         let mut first: Vec<DocId> = (0..docs as u32).map(DocId).collect();
         let mut link = |group: &[Exact]| {
             for e in &group[1..] {
@@ -262,8 +269,11 @@ impl BandIndex {
             }
             let runs = self.runs_of::<Exact>(self.bands)?;
             let mut group: Vec<Exact> = Vec::new();
-            for entry in Merge::<Exact>::open(&runs)? {
+            for (n, entry) in Merge::<Exact>::open(&runs)?.enumerate() {
                 let entry = entry?;
+                if n % (1 << 20) == 0 {
+                    check()?;
+                }
                 if group.first().is_some_and(|g| g.hash != entry.hash) {
                     link(&group);
                     group.clear();
@@ -290,6 +300,7 @@ impl BandIndex {
         &mut self,
         first_copy: &[DocId],
         each_band: &(dyn Fn() -> Result<()> + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<CandidatePair>> {
         let is_first = |doc: DocId| first_copy[doc.index()] == doc;
         if !self.on_disk() {
@@ -323,8 +334,13 @@ impl BandIndex {
                 band_pairs(|emit| {
                     let mut bucket: Vec<DocId> = Vec::new();
                     let mut key = None;
-                    for entry in Merge::<Keyed>::open(runs)? {
+                    for (n, entry) in Merge::<Keyed>::open(runs)?.enumerate() {
                         let entry = entry?;
+                        // Bands take seconds each at ten million documents:
+                        // a stop request is also seen inside one.
+                        if n % (1 << 20) == (1 << 20) - 1 && stop() {
+                            return Err(Error::Interrupted);
+                        }
                         if key != Some(entry.key) {
                             emit(&bucket);
                             bucket.clear();
@@ -416,20 +432,20 @@ mod tests {
         fill(&mut disk, n, true);
         assert!(disk.spilled().runs >= 2, "{:?}", disk.spilled());
 
-        let first = memory.first_copies(n as usize).unwrap();
-        assert_eq!(first, disk.first_copies(n as usize).unwrap());
+        let first = memory.first_copies(n as usize, &|| Ok(())).unwrap();
+        assert_eq!(first, disk.first_copies(n as usize, &|| Ok(())).unwrap());
         assert_eq!(first[13], DocId(3), "doc 13 copies doc 3");
         assert_eq!(first[14], DocId(14));
 
         let ok = || Ok(());
-        let pairs = memory.candidates(&first, &ok).unwrap();
+        let pairs = memory.candidates(&first, &ok, &|| false).unwrap();
         assert!(pairs.len() > 1000, "{}", pairs.len());
         assert!(pairs.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
         assert!(
             !pairs.iter().any(|p| p.second == DocId(13)),
             "copies pair no one"
         );
-        assert_eq!(pairs, disk.candidates(&first, &ok).unwrap());
+        assert_eq!(pairs, disk.candidates(&first, &ok, &|| false).unwrap());
 
         let folder = disk
             .spill
@@ -449,10 +465,10 @@ mod tests {
     fn an_error_from_a_band_stops_the_candidates() {
         let mut index = BandIndex::in_memory(4);
         fill(&mut index, 100, false);
-        let first = index.first_copies(100).unwrap();
+        let first = index.first_copies(100, &|| Ok(())).unwrap();
         let stop = || Err(Error::Interrupted);
         assert!(matches!(
-            index.candidates(&first, &stop),
+            index.candidates(&first, &stop, &|| false),
             Err(Error::Interrupted)
         ));
     }

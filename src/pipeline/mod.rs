@@ -357,7 +357,9 @@ fn finish(
     started: Instant,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    table.first_copy = table.index.first_copies(table.ids.len())?;
+    table.first_copy = table
+        .index
+        .first_copies(table.ids.len(), &|| check(progress))?;
     summary.exact_duplicates = table
         .first_copy
         .iter()
@@ -366,11 +368,15 @@ fn finish(
         .count() as u64;
 
     progress.begin(Stage::Candidates, Some(banding.bands as u64));
-    let pairs = table.index.candidates(&table.first_copy, &|| {
-        check(progress)?;
-        progress.advance(1);
-        Ok(())
-    })?;
+    let pairs = table.index.candidates(
+        &table.first_copy,
+        &|| {
+            check(progress)?;
+            progress.advance(1);
+            Ok(())
+        },
+        &|| progress.cancelled(),
+    )?;
     progress.end();
     summary.spilled = table.index.spilled();
     // The runs are spent: their folder goes now, not at the end.

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
-use super::{documents, Progress, Scratch, Stage};
+use super::{check, documents, Progress, Scratch, Stage};
 use crate::cluster::components;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -104,6 +104,7 @@ pub(crate) fn run(
     let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
     let gone = |doc: &DocId| removed.get(doc.index()).copied().unwrap_or(false);
     documents(corpus, ids, |mut batch| {
+        check(progress)?;
         let read = batch.len() as u64;
         batch.retain(|(doc, _)| !gone(doc));
         let sketched: Vec<(Vec<Sketched>, u64)> = batch
@@ -171,6 +172,7 @@ pub(crate) fn run(
         .into_par_iter()
         .flat_map_iter(|band| band_pairs(&table.lsh_ids, &table.lsh_keys, banding.bands, band))
         .collect();
+    check(progress)?;
     pairs.par_sort_unstable();
     pairs.dedup();
     table.lsh_keys = Vec::new();
@@ -194,6 +196,7 @@ pub(crate) fn run(
     let mut occurrences: Vec<Occurrence> = Vec::new();
     progress.begin(Stage::Spans, Some(ids.len() as u64));
     documents(corpus, ids, |mut batch| {
+        check(progress)?;
         let read = batch.len() as u64;
         batch.retain(|(doc, _)| !gone(doc));
         let loaded: Vec<Loaded> = batch
@@ -303,6 +306,7 @@ pub(crate) fn run(
         })
         .collect();
     drop(texts);
+    check(progress)?;
 
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
 
@@ -322,6 +326,7 @@ pub(crate) fn run(
     if !members_of.is_empty() || !passage_spans.is_empty() {
         let (mut normalized, mut found) = (String::new(), Vec::new());
         documents(corpus, ids, |batch| {
+            check(progress)?;
             for (doc, document) in &batch {
                 if let Some(members) = members_of.get(doc) {
                     words(

@@ -2,8 +2,9 @@
 //! (issue 10), each reproducing the path first: none of these may come back.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
-use crate::common::{json_lines, seed_corpus, textdup};
+use crate::common::{json_lines, planted_corpus, seed_corpus, textdup, write_jsonl};
 
 /// `dedup --level all` used to count removed copies toward the passage
 /// grain, so the kept copy's own passages were cut as "repeated" and it
@@ -88,4 +89,291 @@ fn level_all_keeps_mostly_repeated_documents_whole() {
     let (lost, _) = cleaned("1");
     let gutted = lost.iter().filter(|&&l| l > 0.55).count();
     assert!(gutted > 0, "--max-cut 1 cuts regardless");
+}
+
+/// A JSON Lines corpus with planted copies, big enough that a debug build
+/// spends a second or so on it.
+fn big_corpus(dir: &Path, bases: usize) -> PathBuf {
+    let path = dir.join("in.jsonl");
+    write_jsonl(&path, &planted_corpus(11, bases, 3, 0.3));
+    path
+}
+
+/// Names in `dir` that start with a dot: temporaries and journals.
+fn debris(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// `scan --clusters FIFO` used to replace the FIFO (and, as root,
+/// `--clusters /dev/null` replaced the machine's /dev/null) with a regular
+/// file. A FIFO is written in place, as a stream.
+#[test]
+fn a_fifo_output_is_written_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("clusters.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read(fifo).unwrap())
+    };
+    textdup()
+        .args(["scan", "-q", "--level", "passage", "--clusters"])
+        .arg(&fifo)
+        .arg(seed_corpus())
+        .assert()
+        .success();
+    let clusters = json_lines(&reader.join().unwrap());
+    assert_eq!(clusters.len(), 3, "the seed corpus's three clusters");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+/// `--clusters LINK` used to replace the link with a regular file. The
+/// link is followed and its target replaced; without --force, scan now
+/// refuses an existing report file as dedup does.
+#[test]
+fn a_symlinked_output_replaces_its_target_and_scan_needs_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let (real, link) = (dir.path().join("real.jsonl"), dir.path().join("link.jsonl"));
+    fs::write(&real, "old\n").unwrap();
+    std::os::unix::fs::symlink("real.jsonl", &link).unwrap();
+    let scan = |force: bool| {
+        let mut cmd = textdup();
+        cmd.args(["scan", "-q", "--level", "passage", "--clusters"])
+            .arg(&link)
+            .arg(seed_corpus());
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    let refused = scan(false).code(1);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(fs::read_to_string(&real).unwrap(), "old\n");
+    scan(true).success();
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(json_lines(&fs::read(&real).unwrap()).len(), 3);
+    assert!(debris(dir.path()).is_empty());
+}
+
+/// `-` is standard output wherever an output file is taken.
+#[test]
+fn dash_is_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_corpus(dir.path(), 20);
+    let removed = dir.path().join("removed.jsonl");
+    let run = textdup()
+        .args(["dedup", "-q", "-o", "-", "--removed"])
+        .arg(&removed)
+        .arg(&input)
+        .assert()
+        .success();
+    let kept = json_lines(&run.get_output().stdout);
+    let gone = json_lines(&fs::read(&removed).unwrap());
+    assert_eq!(kept.len() + gone.len(), 80);
+    assert!(!gone.is_empty());
+    // Without --removed there is no name to put the removed list under.
+    textdup()
+        .args(["dedup", "-q", "-o", "-"])
+        .arg(&input)
+        .assert()
+        .code(1);
+}
+
+/// Two `dedup -o same` runs started together used to both exit 0, leaving
+/// one's cleaned corpus beside the other's removed list. Now one wins and
+/// the other exits 1, and what is left is one run's consistent pair.
+#[test]
+fn concurrent_runs_to_one_output_leave_one_consistent_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_corpus(dir.path(), 150);
+    let out = dir.path().join("out.jsonl");
+    for _ in 0..3 {
+        let _ = fs::remove_file(&out);
+        let _ = fs::remove_file(dir.path().join("out.jsonl.removed.jsonl"));
+        let spawn = |threshold: &str| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+                .args(["dedup", "-q", "--threshold", threshold, "-o"])
+                .arg(&out)
+                .arg(&input)
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let (mut a, mut b) = (spawn("0.5"), spawn("0.95"));
+        let codes = [a.wait().unwrap().code(), b.wait().unwrap().code()];
+        assert!(
+            codes == [Some(0), Some(1)] || codes == [Some(1), Some(0)],
+            "{codes:?}"
+        );
+        let kept: Vec<String> = json_lines(&fs::read(&out).unwrap())
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect();
+        let removed: Vec<String> =
+            json_lines(&fs::read(dir.path().join("out.jsonl.removed.jsonl")).unwrap())
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string())
+                .collect();
+        assert_eq!(kept.len() + removed.len(), 600);
+        assert!(removed.iter().all(|id| !kept.contains(id)));
+        assert!(debris(dir.path()).is_empty(), "{:?}", debris(dir.path()));
+    }
+}
+
+/// A dedup killed (SIGKILL) at any point and run again succeeds and
+/// writes the same bytes as a run that was never killed; nothing of the
+/// killed run is left beside the output.
+#[test]
+fn a_killed_dedup_run_again_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_corpus(dir.path(), 300);
+    let run = |out: &Path| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"));
+        cmd.args(["dedup", "-q", "--level", "all", "--clusters"])
+            .arg(out.with_extension("clusters"))
+            .arg("-o")
+            .arg(out)
+            .arg(&input)
+            .stderr(std::process::Stdio::null());
+        cmd
+    };
+    let reference = dir.path().join("reference.jsonl");
+    assert!(run(&reference).status().unwrap().success());
+    let expected = [
+        fs::read(&reference).unwrap(),
+        fs::read(dir.path().join("reference.jsonl.removed.jsonl")).unwrap(),
+        fs::read(reference.with_extension("clusters")).unwrap(),
+    ];
+    let out = dir.path().join("out.jsonl");
+    for (i, delay) in [0u64, 20, 60, 120, 200, 300, 450, 600, 800, 1000]
+        .into_iter()
+        .enumerate()
+    {
+        let out = out.with_file_name(format!("out{i}.jsonl"));
+        let mut child = run(&out).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            continue; // it finished first: nothing was killed
+        }
+        let status = run(&out).status().unwrap();
+        assert!(
+            status.success(),
+            "rerun after a kill at {delay} ms: {status}"
+        );
+        let mut removed = out.as_os_str().to_owned();
+        removed.push(".removed.jsonl");
+        let got = [
+            fs::read(&out).unwrap(),
+            fs::read(PathBuf::from(removed)).unwrap(),
+            fs::read(out.with_extension("clusters")).unwrap(),
+        ];
+        assert!(
+            got == expected,
+            "different output after a kill at {delay} ms"
+        );
+    }
+    assert!(debris(dir.path()).is_empty(), "{:?}", debris(dir.path()));
+}
+
+/// Truncating the input while dedup ran used to give a cleaned corpus of
+/// half the lines plus a cut-off one, with exit 0. A changed input is now
+/// fatal: exit 1, a message naming it, nothing committed.
+#[test]
+fn an_input_that_changes_during_the_run_is_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_corpus(dir.path(), 2000);
+    let bytes = fs::read(&input).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+        .args(["dedup", "-q", "--level", "all", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    fs::write(&input, &bytes[..bytes.len() / 2]).unwrap();
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("changed during the run"), "{stderr}");
+    assert!(!out.exists());
+    assert!(!dir.path().join("out.jsonl.removed.jsonl").exists());
+    assert!(debris(dir.path()).is_empty(), "{:?}", debris(dir.path()));
+}
+
+/// Ctrl-C late in a run (passages, the write phase) used to print
+/// "stopping" and then finish with exit 0. Every phase now stops within
+/// about a second, commits nothing, and exits 130.
+#[test]
+fn ctrl_c_stops_every_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_corpus(dir.path(), 1500);
+    for delay in [100u64, 400, 800, 1500] {
+        let out = dir.path().join(format!("out-{delay}.jsonl"));
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+            .args(["dedup", "-q", "--level", "all", "-o"])
+            .arg(&out)
+            .arg(&input)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let sent = std::time::Instant::now();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let result = child.wait_with_output().unwrap();
+        if !killed.success() {
+            continue; // the run was already over
+        }
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        if result.status.code() == Some(0) && !stderr.contains("stopping") {
+            continue; // finished before the signal arrived
+        }
+        assert_eq!(result.status.code(), Some(130), "at {delay} ms: {stderr}");
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(3),
+            "at {delay} ms: took {:?} to stop",
+            sent.elapsed()
+        );
+        assert!(!out.exists(), "at {delay} ms");
+        assert!(debris(dir.path()).is_empty(), "{:?}", debris(dir.path()));
+    }
+}
+
+/// A bad `--tmp-dir` used to be found only at the first spill, possibly
+/// hours in. It is checked at the start whenever the run may use it.
+#[test]
+fn a_bad_tmp_dir_is_refused_at_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_folder = dir.path().join("file");
+    fs::write(&not_a_folder, "").unwrap();
+    for bad in [dir.path().join("missing"), not_a_folder] {
+        let run = textdup()
+            .args(["scan", "-q", "--memory", "1GiB", "--tmp-dir"])
+            .arg(&bad)
+            .arg(seed_corpus())
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+        assert!(stderr.contains("cannot write temporary files"), "{stderr}");
+        assert!(stderr.contains(&*bad.to_string_lossy()), "{stderr}");
+        assert_eq!(run.get_output().stdout.len(), 0, "nothing was run");
+    }
 }
