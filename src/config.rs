@@ -144,7 +144,10 @@ impl Default for Config {
 pub struct Resources {
     /// Peak memory to aim for, in bytes; `None` (the default) for no
     /// limit. Past it, the band index spills to sorted runs on disk, and
-    /// no shingle sets are kept from the first pass. What a run needs
+    /// no shingle sets are kept from the first pass. The passage grain
+    /// does not spill: when its tables would take the run past the limit,
+    /// the run stops with [`Error::MemoryLimit`](crate::Error::MemoryLimit)
+    /// and the memory it would need. What a run needs
     /// regardless (each document's id, origin and length, first copy, and
     /// the verification and clustering tables: about 80 bytes per document
     /// and 50 per candidate pair) is not spilled, so a limit below that is
@@ -157,6 +160,11 @@ pub struct Resources {
     /// lets tests spill on corpora small enough for a test. Default `None`.
     #[doc(hidden)]
     pub index_budget: Option<usize>,
+    /// Bytes for the passage grain's tables alone, instead of what
+    /// `memory` leaves them: lets tests pass the limit on small corpora.
+    /// Default `None`.
+    #[doc(hidden)]
+    pub passage_budget: Option<usize>,
     /// Bytes of shingle sets pass 1 keeps for verification, instead of the
     /// default (256 MiB, or none under a memory limit): lets tests mix kept and
     /// re-read sets. Default `None`.

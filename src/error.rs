@@ -66,6 +66,23 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A stage would need more memory than the run's limit allows: the
+    /// run stops before it passes the limit.
+    #[error(
+        "a memory limit of {} MiB is too small for {stage} on this corpus: the run would need at least {} MiB (projected from the part read so far); raise the limit, or leave that stage out",
+        limit >> 20,
+        needed.div_ceil(1 << 20)
+    )]
+    MemoryLimit {
+        /// The stage.
+        stage: &'static str,
+        /// The run's memory limit, in bytes.
+        limit: u64,
+        /// Bytes the run would need, projected from what the stage has
+        /// seen so far.
+        needed: u64,
+    },
+
     /// Another textdup run is committing its outputs to this path now.
     #[error("{}: another textdup run is writing this output now", .0.display())]
     Busy(PathBuf),

@@ -161,6 +161,11 @@ impl ShingleSet {
         ShingleSet(low)
     }
 
+    /// Bytes held on the heap.
+    pub fn memory(&self) -> usize {
+        self.0.capacity() * size_of::<u32>()
+    }
+
     /// How many distinct shingles.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -221,6 +221,11 @@ pub struct PassageText {
 }
 
 impl PassageText {
+    /// Bytes held on the heap.
+    pub fn memory(&self) -> usize {
+        self.short.as_ref().map_or(0, String::capacity) + self.shingles.memory()
+    }
+
     /// The comparison data of a passage's normalized text.
     pub fn new(normalized: &str, shingling: &Shingling, seed: u64) -> Self {
         let words = normalized.split(' ').filter(|w| !w.is_empty()).count();

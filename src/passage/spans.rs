@@ -54,6 +54,11 @@ impl SeenTwice {
         }
     }
 
+    /// Bytes held by the two bitmaps.
+    pub fn memory(&self) -> usize {
+        (self.once.len() + self.twice.len()) * size_of::<AtomicU64>()
+    }
+
     fn slot(&self, hash: u64) -> (usize, u64) {
         let bit = hash & self.mask;
         ((bit / 64) as usize, 1u64 << (bit % 64))

@@ -343,15 +343,19 @@ pub fn run_with(
         },
     )?;
     progress.end();
-    finish(corpus, config, banding, table, summary, started, progress)
+    finish(
+        corpus, config, banding, resources, table, summary, started, progress,
+    )
 }
 
 /// Everything after pass 1: exact copies, candidates, verification,
 /// clusters, passages, and the report. `summary` has pass 1's counts.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     corpus: &dyn Corpus,
     config: &Config,
     banding: Banding,
+    resources: &Resources,
     mut table: Table,
     mut summary: Summary,
     started: Instant,
@@ -417,25 +421,35 @@ fn finish(
         // Passage decisions are made among the documents that survive the
         // document grain: a removed copy must not make its kept twin's
         // passages look repeated (or boilerplate) and get them cut.
-        let mut removed = vec![
-            false;
-            if config.level.documents() {
-                table.ids.len()
-            } else {
-                0
-            }
-        ];
+        let documents = if config.level.documents() {
+            table.ids.len()
+        } else {
+            0
+        };
+        let mut removed = vec![false; documents];
         for member in clusters.iter().flat_map(|c| &c.members).filter(|m| !m.kept) {
             removed[member.doc.index()] = true;
         }
-        passages::run(
-            corpus,
-            config,
-            &table.ids,
-            &removed,
-            summary.bytes,
-            progress,
-        )?
+        // What the document grain still holds is not the passage grain's
+        // to use.
+        let held = table.memory()
+            + table.first_copy.capacity() * size_of::<DocId>()
+            + removed.capacity()
+            + clusters
+                .iter()
+                .map(|c| c.members.capacity() * size_of::<crate::cluster::Member>())
+                .sum::<usize>();
+        let scope = passages::Scope {
+            ids: &table.ids,
+            removed: &removed,
+            text_bytes: summary.bytes,
+            memory: match (resources.passage_budget, resources.memory) {
+                (Some(budget), _) => Some((held as u64 + budget as u64, held as u64)),
+                (None, Some(limit)) => Some((limit, RESERVED + held as u64)),
+                (None, None) => None,
+            },
+        };
+        passages::run(corpus, config, &scope, progress)?
     } else {
         passages::Found::default()
     };

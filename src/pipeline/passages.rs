@@ -60,6 +60,17 @@ struct Table {
     words: u64,
 }
 
+impl Table {
+    /// Bytes held, spare capacity included.
+    fn memory(&self) -> usize {
+        self.doc.capacity() * size_of::<DocId>()
+            + self.span.capacity() * size_of::<Span>()
+            + self.first_copy.capacity() * size_of::<PassageId>()
+            + self.lsh_ids.capacity() * size_of::<PassageId>()
+            + self.lsh_keys.capacity() * size_of::<BandKey>()
+    }
+}
+
 /// What pass B loads of one document: its candidate passages' texts and
 /// its windows that may repeat.
 type Loaded = (Vec<(PassageId, PassageText)>, Vec<Occurrence>);
@@ -70,18 +81,66 @@ struct Sketched {
     keys: Vec<BandKey>,
 }
 
-/// Runs the passage grain over `corpus`, whose documents pass 1 named
-/// `ids` and found to hold `text_bytes` bytes of text. Documents marked in
-/// `removed` (indexed by [`DocId`]; shorter means not removed) are left
-/// out, as if they were not in the corpus.
+/// What the passage grain runs over, as pass 1 found it.
+pub(crate) struct Scope<'a> {
+    /// Every document's id.
+    pub ids: &'a Ids,
+    /// Documents to leave out, as if they were not in the corpus (indexed
+    /// by [`DocId`]; shorter means not removed): those the document grain
+    /// removes.
+    pub removed: &'a [bool],
+    /// Bytes of text in the corpus.
+    pub text_bytes: u64,
+    /// The run's memory limit, if any, and the bytes the rest of the run
+    /// holds meanwhile: the passage grain's tables may take the difference.
+    pub memory: Option<(u64, u64)>,
+}
+
+/// The passage grain's memory under a limit. Its tables do not spill (yet):
+/// past the budget the run stops with [`Error::MemoryLimit`], saying how
+/// much the whole stage would need, rather than pass the limit.
+struct Budget {
+    memory: Option<(u64, u64)>,
+    documents: usize,
+}
+
+impl Budget {
+    /// Fails if `held` bytes are past the limit, projecting from the
+    /// `done` documents seen so far what the run would need in all.
+    fn check(&self, held: usize, done: usize) -> Result<()> {
+        let Some((limit, elsewhere)) = self.memory else {
+            return Ok(());
+        };
+        let held = held as u64;
+        if elsewhere + held <= limit {
+            return Ok(());
+        }
+        let projected = held as f64 * self.documents as f64 / done.max(1) as f64;
+        Err(Error::MemoryLimit {
+            stage: "the passage grain",
+            limit,
+            needed: elsewhere + (projected as u64).max(held),
+        })
+    }
+}
+
+/// Runs the passage grain over `corpus` (see [`Scope`]).
 pub(crate) fn run(
     corpus: &dyn Corpus,
     config: &Config,
-    ids: &Ids,
-    removed: &[bool],
-    text_bytes: u64,
+    scope: &Scope,
     progress: &dyn Progress,
 ) -> Result<Found> {
+    let Scope {
+        ids,
+        removed,
+        text_bytes,
+        memory,
+    } = *scope;
+    let budget = Budget {
+        memory,
+        documents: ids.len(),
+    };
     let p = &config.passage;
     let banding = Banding::optimal(p.threshold, p.num_perm);
     let hasher = MinHasher::new(p.num_perm, config.seed);
@@ -97,12 +156,14 @@ pub(crate) fn run(
     // English word: unique windows pass the filter a few percent of the
     // time, which costs less than bigger bitmaps would.
     let seen = SeenTwice::with_bits(text_bytes);
+    budget.check(seen.memory(), ids.len())?;
 
     // Pass A.
     progress.begin(Stage::Passages, Some(ids.len() as u64));
     let mut table = Table::default();
     let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
     let gone = |doc: &DocId| removed.get(doc.index()).copied().unwrap_or(false);
+    let mut done = 0;
     documents(corpus, ids, |mut batch| {
         check(progress)?;
         let read = batch.len() as u64;
@@ -163,7 +224,10 @@ pub(crate) fn run(
             }
         }
         progress.advance(read);
-        Ok(())
+        done += read as usize;
+        // A hash map entry: the u128 key, the id, and the table's slack.
+        let held = seen.memory() + table.memory() + first_copies.capacity() * 32;
+        budget.check(held, done)
     })?;
     progress.end();
     drop(first_copies);
@@ -193,7 +257,14 @@ pub(crate) fn run(
         }
     }
     let mut texts: HashMap<PassageId, PassageText, ahash::RandomState> = HashMap::default();
+    let mut texts_held = 0usize;
     let mut occurrences: Vec<Occurrence> = Vec::new();
+    let held_before = seen.memory()
+        + table.memory()
+        + pairs.capacity() * size_of::<CandidatePair<PassageId>>()
+        + wanted.capacity()
+        + passages_of.capacity() * 48;
+    let mut done = 0;
     progress.begin(Stage::Spans, Some(ids.len() as u64));
     documents(corpus, ids, |mut batch| {
         check(progress)?;
@@ -237,11 +308,17 @@ pub(crate) fn run(
             )
             .collect();
         for (passages, found) in loaded {
+            texts_held += passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
             texts.extend(passages);
             occurrences.extend(found);
         }
         progress.advance(read);
-        Ok(())
+        done += read as usize;
+        let held = held_before
+            + texts_held
+            + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
+            + occurrences.capacity() * size_of::<Occurrence>();
+        budget.check(held, done)
     })?;
     progress.end();
     drop(seen);

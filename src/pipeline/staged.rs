@@ -198,7 +198,9 @@ pub fn cluster_sketches(
         }
     }
     progress.end();
-    finish(files, config, banding, table, summary, started, progress)
+    finish(
+        files, config, banding, resources, table, summary, started, progress,
+    )
 }
 
 /// The documents `report` removes, by origin, ascending: what `filter`
