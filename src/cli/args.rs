@@ -160,6 +160,11 @@ pub struct FilterArgs {
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
 
+    /// Where to write the removed list, as `dedup` does [default: OUT.removed.jsonl]. Each
+    /// shard writes it if it is not there yet: it lists the whole corpus's removed documents.
+    #[arg(long, value_name = "FILE")]
+    pub removed: Option<PathBuf>,
+
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -164,7 +164,12 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     write_html(common, &files, &report, &mut commit)?;
     let receipt = commit.commit(|| unchanged(&files, &bars))?;
     if report_files.clusters.is_none() {
-        write_stdout(|out| write_report(common, &report, out))?;
+        match write_stdout(|out| write_report(common, &report, out)) {
+            // Whoever read the clusters has gone (`textdup scan … | head`):
+            // not an error, and the summary is still worth printing.
+            Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
     }
     if !common.run.quiet {
         say(&report.summary.to_text());

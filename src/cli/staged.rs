@@ -7,15 +7,16 @@ use std::process::ExitCode;
 
 use textdup::pipeline::{cluster_sketches, removal_plan, sketch_shard};
 use textdup::read::Shard;
-use textdup::report::write_clusters;
+use textdup::report::{write_clusters, write_removed};
 use textdup::stagefile::{read_plan, write_plan, CorpusPrint};
-use textdup::write::{filter_shard, Commit, Destination, Existing};
+use textdup::write::{filter_shard, Cleaning, Commit, Destination, Existing};
 use textdup::{Error, Files, Level, Resources};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
 use super::{exit_code, say, start, Failure};
 
 const CLUSTERS: &str = "clusters.jsonl";
+const REMOVED: &str = "removed.jsonl";
 const PLAN: &str = "removal.plan";
 
 fn sketch_name(shard: Shard) -> String {
@@ -23,6 +24,7 @@ fn sketch_name(shard: Shard) -> String {
 }
 
 fn open(input: &InputArgs) -> Result<Files, Failure> {
+    on_disk(input)?;
     Ok(Files::open(
         &input.paths,
         input.read_options(),
@@ -30,10 +32,23 @@ fn open(input: &InputArgs) -> Result<Files, Failure> {
     )?)
 }
 
+/// Refuses standard input: every step of a staged run reads the same
+/// files, so they must be on disk. Checked before anything is made.
+fn on_disk(input: &InputArgs) -> Result<(), Failure> {
+    if input.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Config(
+            "a staged run needs its inputs on disk, not standard input (-)".to_string(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 pub fn sketch(args: &SketchArgs) -> Result<ExitCode, Failure> {
     let bars = start(&args.run)?;
     let config = args.matching.config();
     config.validate()?;
+    on_disk(&args.input)?;
     std::fs::create_dir_all(&args.work).map_err(|e| Error::Io {
         path: args.work.clone(),
         source: e,
@@ -133,6 +148,10 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     // never stand beside clusters of another run.
     let mut commit = Commit::new(Existing::Replace);
     commit.write(&clusters, |out| write_clusters(&report, out))?;
+    let cleaning = Cleaning::plan(&report, &config);
+    commit.write(&args.work.join(REMOVED), |out| {
+        write_removed(&report, &cleaning, &[], out)
+    })?;
     match commit.file(&plan)? {
         Destination::Staged(tmp) => write_plan(&tmp, print, &removal_plan(&report))?,
         _ => {
@@ -164,19 +183,58 @@ pub fn filter(args: &FilterArgs) -> Result<ExitCode, Failure> {
     }
     let removed = read_plan(&plan_path, CorpusPrint::of(&files)?)?;
     let written = filter_shard(&files, &removed, args.shard, &args.output, &bars)?;
+    // The removed list is the whole corpus's, made by `cluster`: the first
+    // shard to finish puts a copy beside the output.
+    let removed_list = args.removed.clone().unwrap_or_else(|| {
+        let mut name = args.output.file_name().unwrap_or_default().to_os_string();
+        name.push(".removed.jsonl");
+        args.output.with_file_name(name)
+    });
+    let listed = if removed_list.exists() {
+        false
+    } else {
+        let made = args.work.join(REMOVED);
+        let mut commit = Commit::new(Existing::Refuse);
+        commit.write(&removed_list, |out| {
+            std::io::copy(&mut std::fs::File::open(&made)?, out).map(drop)
+        })?;
+        match commit.commit(|| Ok(())) {
+            Ok(receipt) => {
+                drop(receipt);
+                true
+            }
+            // Another shard was quicker: the same list is there.
+            Err(Error::OutputExists { .. } | Error::Busy(_)) => false,
+            Err(e) => return Err(e.into()),
+        }
+    };
     for problem in &written.problems {
         say(&format!(
             "textdup: warning: {problem} (not fully copied to the output)\n"
         ));
     }
     if !args.run.quiet {
-        say(&format!(
-            "textdup: shard {}: wrote {} files to {}, {} documents removed\n",
-            args.shard,
-            written.files,
-            args.output.display(),
-            written.removed
-        ));
+        if written.files == 0 && written.already > 0 && !listed {
+            say(&format!(
+                "textdup: shard {}: already done ({} files in {})\n",
+                args.shard,
+                written.already,
+                args.output.display()
+            ));
+        } else {
+            say(&format!(
+                "textdup: shard {}: wrote {} files to {}, {} documents removed{}\n",
+                args.shard,
+                written.files,
+                args.output.display(),
+                written.removed,
+                if listed {
+                    format!("; removed list {}", removed_list.display())
+                } else {
+                    String::new()
+                }
+            ));
+        }
     }
     Ok(exit_code(written.problems.len() as u64))
 }

@@ -59,6 +59,9 @@ pub struct Written {
     pub cuts: Vec<Cut>,
     /// Sources that could not be copied, or not completely.
     pub problems: Vec<Skip>,
+    /// Outputs an earlier attempt had already written, left as they were
+    /// ([`filter_shard`] only).
+    pub already: u64,
 }
 
 /// What `dedup` takes out of the corpus.
@@ -471,13 +474,14 @@ pub fn filter_shard(
             out.join(&source.relative)
         };
         progress.advance(1);
+        let plan = plans.get(&(i as u32)).unwrap_or(&empty);
         if fs::symlink_metadata(&target).is_ok() {
-            continue; // written by an earlier attempt
+            written.already += 1; // written by an earlier attempt
+            continue;
         }
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        let plan = plans.get(&(i as u32)).unwrap_or(&empty);
         let mut commit = Commit::new(Existing::Refuse);
         let destination = commit.file(&target)?;
         files.check_source(i)?;

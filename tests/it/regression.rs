@@ -377,3 +377,41 @@ fn a_bad_tmp_dir_is_refused_at_the_start() {
         assert_eq!(run.get_output().stdout.len(), 0, "nothing was run");
     }
 }
+
+/// A closed stdout (`textdup scan … | head`) used to end the run with
+/// exit 0 and no summary. It is still not an error, and the summary still
+/// goes to stderr.
+#[test]
+fn a_broken_stdout_still_prints_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_corpus(dir.path(), 50);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+        .args(["scan", "--level", "document"])
+        .arg(&input)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before any output
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("200 read = "), "{stderr}");
+}
+
+/// `sketch -` used to be refused only after it had made the work folder.
+#[test]
+fn staged_steps_refuse_stdin_before_making_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let run = textdup()
+        .args(["sketch", "-q", "--work"])
+        .arg(&work)
+        .arg("-")
+        .write_stdin("{\"text\": \"a b c\"}\n")
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(stderr.contains("not standard input"), "{stderr}");
+    assert!(!work.exists());
+}

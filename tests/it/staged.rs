@@ -56,16 +56,23 @@ fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-fn one_shot(root: &Path, data: &Path) -> (Vec<u8>, Vec<(PathBuf, Vec<u8>)>) {
+/// A run's clusters, cleaned corpus and removed list.
+type Outputs = (Vec<u8>, Vec<(PathBuf, Vec<u8>)>, Vec<u8>);
+
+fn one_shot(root: &Path, data: &Path) -> Outputs {
     let out = root.join("one-shot");
     let clusters = root.join("one-shot-clusters.jsonl");
     let o = out.to_str().unwrap();
     let c = clusters.to_str().unwrap();
     run(&["dedup", "-q", "-o", o, "--clusters", c], &[data]);
-    (std::fs::read(&clusters).unwrap(), tree(&out))
+    (
+        std::fs::read(&clusters).unwrap(),
+        tree(&out),
+        std::fs::read(root.join("one-shot.removed.jsonl")).unwrap(),
+    )
 }
 
-fn staged(root: &Path, data: &Path, shards: u32, tag: &str) -> (Vec<u8>, Vec<(PathBuf, Vec<u8>)>) {
+fn staged(root: &Path, data: &Path, shards: u32, tag: &str) -> Outputs {
     let work = root.join(format!("work-{tag}"));
     let out = root.join(format!("out-{tag}"));
     let (w, o) = (work.to_str().unwrap(), out.to_str().unwrap());
@@ -85,6 +92,7 @@ fn staged(root: &Path, data: &Path, shards: u32, tag: &str) -> (Vec<u8>, Vec<(Pa
     (
         std::fs::read(work.join("clusters.jsonl")).unwrap(),
         tree(&out),
+        std::fs::read(root.join(format!("out-{tag}.removed.jsonl"))).unwrap(),
     )
 }
 
@@ -94,17 +102,19 @@ fn staged(root: &Path, data: &Path, shards: u32, tag: &str) -> (Vec<u8>, Vec<(Pa
 fn staged_runs_match_the_one_shot_run() {
     let root = tempfile::tempdir().unwrap();
     let data = corpus(root.path(), 150);
-    let (clusters, cleaned) = one_shot(root.path(), &data);
+    let (clusters, cleaned, removed) = one_shot(root.path(), &data);
     assert!(clusters.len() > 1000, "the corpus has clusters");
+    assert!(!removed.is_empty());
     assert!(
         cleaned.len() >= 7,
         "every file is carried over: {}",
         cleaned.len()
     );
     for shards in 1..=4 {
-        let (c, t) = staged(root.path(), &data, shards, &shards.to_string());
+        let (c, t, r) = staged(root.path(), &data, shards, &shards.to_string());
         assert!(c == clusters, "{shards} shards: other clusters");
         assert!(t == cleaned, "{shards} shards: another cleaned corpus");
+        assert!(r == removed, "{shards} shards: another removed list");
     }
 }
 
@@ -127,7 +137,7 @@ fn kill_after(args: &[&str], data: &Path, ms: u64) {
 fn a_killed_step_run_again_gives_the_same_result() {
     let root = tempfile::tempdir().unwrap();
     let data = corpus(root.path(), 2000);
-    let (clusters, cleaned) = one_shot(root.path(), &data);
+    let (clusters, cleaned, removed) = one_shot(root.path(), &data);
     let work = root.path().join("work");
     let out = root.path().join("out");
     let (w, o) = (work.to_str().unwrap(), out.to_str().unwrap());
@@ -172,6 +182,14 @@ fn a_killed_step_run_again_gives_the_same_result() {
         );
     }
     assert!(tree(&out) == cleaned, "another cleaned corpus");
+    assert!(std::fs::read(root.path().join("out.removed.jsonl")).unwrap() == removed);
+    // Done is done, and says so.
+    let again = run(
+        &["filter", "--shard", "1/2", "--work", w, "-o", o],
+        &[&data],
+    );
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains("already done"), "{said}");
     let leftovers: Vec<_> = std::fs::read_dir(&work)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
