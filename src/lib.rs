@@ -46,7 +46,7 @@
 #![warn(missing_docs)]
 
 pub mod cluster;
-mod config;
+pub mod config;
 mod error;
 pub mod eval;
 pub mod lsh;

@@ -173,11 +173,20 @@ pub enum SkipReason {
     },
     /// A compressed stream is damaged; what came before it was read.
     Corrupt(String),
+    /// The id field holds something that cannot name a document (an
+    /// object, an array, a boolean): a string or a number can, and null
+    /// or no field gives the line the id `FILE:LINE`.
+    NotAnId {
+        /// The field name.
+        field: String,
+        /// What it holds instead ("an object", ...).
+        found: &'static str,
+    },
 }
 
 impl SkipReason {
     /// Every [`SkipReason::kind`].
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 9] = [
         "unreadable",
         "binary",
         "invalid-utf8",
@@ -186,6 +195,7 @@ impl SkipReason {
         "missing-field",
         "not-a-string",
         "corrupt",
+        "not-an-id",
     ];
 
     /// A short stable name for counting skips by reason.
@@ -199,6 +209,7 @@ impl SkipReason {
             SkipReason::MissingField(_) => "missing-field",
             SkipReason::NotAString { .. } => "not-a-string",
             SkipReason::Corrupt(_) => "corrupt",
+            SkipReason::NotAnId { .. } => "not-an-id",
         }
     }
 }
@@ -218,6 +229,9 @@ impl fmt::Display for SkipReason {
                 write!(f, "field {field:?} is {found}, not a string")
             }
             SkipReason::Corrupt(e) => write!(f, "corrupt compressed data: {e}"),
+            SkipReason::NotAnId { field, found } => {
+                write!(f, "field {field:?} is {found}, not a string or a number")
+            }
         }
     }
 }
@@ -403,6 +417,10 @@ mod tests {
                 found: "null",
             },
             SkipReason::Corrupt(String::new()),
+            SkipReason::NotAnId {
+                field: String::new(),
+                found: "an object",
+            },
         ];
         let kinds: Vec<&str> = reasons.iter().map(SkipReason::kind).collect();
         assert_eq!(kinds, SkipReason::KINDS);
