@@ -49,6 +49,8 @@ pub mod cluster;
 pub mod config;
 mod error;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

@@ -19,9 +19,9 @@ mod source;
 
 use std::fmt;
 
-pub(crate) use records::trim_line_end;
+pub(crate) use records::{read_text, trim_line_end, Lines, BOM};
 pub use records::{FileRecords, RecordsAt};
-pub(crate) use source::open_decoded;
+pub(crate) use source::{decoded, open_decoded};
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
 
 /// Pushes `item`, growing a full vector by a quarter rather than doubling
