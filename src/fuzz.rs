@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::config::parse_size;
 use crate::error::Error;
-use crate::normalize::{fold, fold_ascii, normalize as normalize_text, Normalization};
+use crate::normalize::{fold, fold_ascii, normalize as normalize_text, words, Normalization};
 use crate::passage::{removal_extent, split, PassageUnit, Span};
 use crate::read::{
     decoded, read_text, trim_line_end, Compression, Lines, ReadOptions, SkipReason, BOM,
@@ -119,8 +119,10 @@ pub fn decode(data: &[u8]) {
 }
 
 /// The normalizer: on ASCII text (each byte's top bit cleared) its fast
-/// path gives what the general path gives, for all 32 option sets; on
-/// any UTF-8 text it does not panic.
+/// path gives what the general path gives, for all 32 option sets. On
+/// any UTF-8 text, for every option set, normalizing twice gives what
+/// normalizing once gives, and [`words`] finds the words of the whole
+/// text's normal form, each pointing back into the text.
 pub fn normalize(data: &[u8]) {
     let ascii: Vec<u8> = data.iter().map(|b| b & 0x7f).collect();
     let text = std::str::from_utf8(&ascii).expect("bytes below 0x80 are UTF-8");
@@ -131,9 +133,27 @@ pub fn normalize(data: &[u8]) {
         fold(text.chars().peekable(), &options, &mut general);
         assert_eq!(fast, general, "{text:?} under {options:?}");
     }
-    if let Ok(text) = std::str::from_utf8(data) {
-        for options in every_normalization() {
-            normalize_text(text, &options, &mut general);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (mut twice, mut joined, mut found) = (String::new(), String::new(), Vec::new());
+    for options in every_normalization() {
+        normalize_text(text, &options, &mut general);
+        normalize_text(&general, &options, &mut twice);
+        assert_eq!(twice, general, "{text:?} under {options:?}");
+
+        words(text, &options, &mut joined, &mut found);
+        let whole: Vec<&str> = general
+            .split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .collect();
+        let pieces: Vec<&str> = found
+            .iter()
+            .map(|w| &joined[w.normalized.0..w.normalized.1])
+            .collect();
+        assert_eq!(pieces, whole, "{text:?} under {options:?}");
+        for w in &found {
+            assert!(text.get(w.original.0..w.original.1).is_some(), "{w:?}");
         }
     }
 }
