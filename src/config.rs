@@ -205,6 +205,96 @@ impl Resources {
     }
 }
 
+/// The units [`parse_size`] accepts, with their sizes in bytes: binary
+/// multiples for the bare letters and the `iB` forms, as `free -h` and
+/// `ls -h` mean them, decimal ones for `KB` to `TB`, as disk makers do.
+const SIZE_UNITS: [(&str, u64); 13] = [
+    ("B", 1),
+    ("K", 1 << 10),
+    ("KiB", 1 << 10),
+    ("KB", 1_000),
+    ("M", 1 << 20),
+    ("MiB", 1 << 20),
+    ("MB", 1_000_000),
+    ("G", 1 << 30),
+    ("GiB", 1 << 30),
+    ("GB", 1_000_000_000),
+    ("T", 1 << 40),
+    ("TiB", 1 << 40),
+    ("TB", 1_000_000_000_000),
+];
+
+/// Parses a size in bytes, like `4GiB`, `500M`, `1.5G` or `2000000`: a
+/// decimal number (digits, with at most one `.`) and an optional unit,
+/// case-insensitive: `B`; `K`, `M`, `G`, `T` and `KiB`, `MiB`, `GiB`,
+/// `TiB` (powers of 1024); `KB`, `MB`, `GB`, `TB` (powers of 1000). A
+/// fraction of a byte is dropped. What `--memory` takes.
+///
+/// ```
+/// use textdup::config::parse_size;
+/// assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+/// assert_eq!(parse_size("1.5k"), Ok(1536));
+/// assert_eq!(parse_size("2 MB"), Ok(2_000_000));
+/// assert!(parse_size("-1G").is_err());
+/// assert!(parse_size("18446744073709551616").unwrap_err().contains("too large"));
+/// ```
+///
+/// # Errors
+/// A message saying what is wrong, naming every unit when the unit is
+/// unknown, when the number is not one (`.`, `1..2`, `-1`, `nan`,
+/// `1e3`), or when the size does not fit in 64 bits.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit = unit.trim_start();
+    let not_a_size = || format!("{s:?} is not a size (like 4GiB or 500M)");
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    // A sign, an exponent, "nan" or "inf" leave no digits before the unit
+    // or put a letter where the unit is: not sizes either way.
+    let exponent = unit.len() > 1
+        && unit.starts_with(['e', 'E'])
+        && unit[1..].starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+    if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') || exponent {
+        return Err(not_a_size());
+    }
+    let scale = match SIZE_UNITS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(unit))
+    {
+        Some(&(_, scale)) => scale,
+        None if unit.is_empty() => 1,
+        None => {
+            let names: Vec<&str> = SIZE_UNITS.iter().map(|(name, _)| *name).collect();
+            return Err(format!(
+                "{s:?}: unknown size unit {unit:?} (use {}; K, M, G, T are powers of 1024, KB, MB, GB, TB of 1000)",
+                names.join(", ")
+            ));
+        }
+    };
+    let too_large = || format!("{s:?} is too large: at most {} bytes", u64::MAX);
+    // Integers throughout, so that no size is rounded through a float.
+    let mut bytes: u128 = 0;
+    for digit in whole.bytes() {
+        bytes = bytes * 10 + u128::from(digit - b'0');
+        if bytes > u128::from(u64::MAX) {
+            return Err(too_large());
+        }
+    }
+    bytes *= u128::from(scale);
+    // Eighteen digits of a fraction are more than any unit can tell
+    // apart (a TiB is 1.1e12 bytes); the product stays below 2^128.
+    let (mut numerator, mut denominator) = (0u128, 1u128);
+    for digit in fraction.bytes().take(18) {
+        numerator = numerator * 10 + u128::from(digit - b'0');
+        denominator *= 10;
+    }
+    bytes += numerator * u128::from(scale) / denominator;
+    u64::try_from(bytes).map_err(|_| too_large())
+}
+
 impl Config {
     /// Checks every field against its valid range.
     pub fn validate(&self) -> Result<()> {
@@ -335,5 +425,58 @@ mod tests {
             assert!(config.validate().is_err(), "{config:?}");
         }
         assert!(Config::default().validate().is_ok());
+    }
+
+    #[test]
+    fn sizes_parse_exactly() {
+        let cases: &[(&str, u64)] = &[
+            ("0", 0),
+            ("512", 512),
+            ("512B", 512),
+            ("1k", 1024),
+            ("1KiB", 1024),
+            ("1kb", 1000),
+            ("1.5K", 1536),
+            (".5M", 512 << 10),
+            ("3.", 3),
+            ("2 GiB", 2 << 30),
+            ("  4G  ", 4 << 30),
+            ("1TB", 1_000_000_000_000),
+            ("1tib", 1 << 40),
+            ("0.0000001K", 0),
+            ("18446744073709551615", u64::MAX),
+            ("16777215.999999999999999999999T", u64::MAX),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(parse_size(text), Ok(want), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn bad_sizes_say_why() {
+        let cases = [
+            ("18446744073709551616", "too large"),
+            ("16777216T", "too large"),
+            ("99999999999999999999999999999999999999999", "too large"),
+            ("1e400G", "is not a size"),
+            ("1E3", "is not a size"),
+            ("", "is not a size"),
+            (".", "is not a size"),
+            ("1..2G", "is not a size"),
+            ("1.2.3", "is not a size"),
+            ("-1G", "is not a size"),
+            ("nan", "is not a size"),
+            ("inf", "is not a size"),
+            ("G", "is not a size"),
+            ("4 GiBs", "unknown size unit"),
+        ];
+        for (text, want) in cases {
+            let err = parse_size(text).unwrap_err();
+            assert!(err.contains(want), "{text:?}: {err}");
+        }
+        let err = parse_size("4XB").unwrap_err();
+        for unit in SIZE_UNITS.map(|(name, _)| name) {
+            assert!(err.contains(unit), "{unit} not listed in {err}");
+        }
     }
 }

@@ -46,9 +46,11 @@
 #![warn(missing_docs)]
 
 pub mod cluster;
-mod config;
+pub mod config;
 mod error;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod lsh;
 pub mod minhash;
 pub mod normalize;

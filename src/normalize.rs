@@ -187,7 +187,7 @@ fn ascii_classes(options: &Normalization) -> &'static [u8; 128] {
 /// [`fold`] for ASCII text: the same decisions without decoding
 /// characters, a run of word bytes at a time, for the common case of
 /// English scraped text.
-fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
+pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
     // Bytes, not chars: pushing to a Vec<u8> is a store, pushing a char to
     // a String is an encode. ASCII in, ASCII out, so the conversion back
     // cannot fail.
@@ -249,7 +249,9 @@ fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
     *out = String::from_utf8(buf).expect("ASCII bytes in give ASCII bytes out");
 }
 
-fn fold(
+/// Folds a stream of characters (NFKC applied or not) into `out`: the
+/// steps of [`normalize`] after NFKC.
+pub(crate) fn fold(
     mut chars: Peekable<impl Iterator<Item = char>>,
     options: &Normalization,
     out: &mut String,

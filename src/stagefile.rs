@@ -66,6 +66,9 @@ const SKETCH_MAGIC: &[u8; 8] = b"TXDSKTCH";
 const PLAN_MAGIC: &[u8; 8] = b"TXDPLAN1";
 const VERSION: u32 = 1;
 
+/// The most MinHash permutations a configuration may ask for.
+const MAX_PERMS: u32 = 4096;
+
 const TAG_END: u8 = 0;
 const TAG_DOCUMENT: u8 = 1;
 const TAG_SKIPPED: u8 = 2;
@@ -251,6 +254,13 @@ impl SketchHeader {
             sources: input.u32()?,
             hash: input.u64()?,
         };
+        // What a valid configuration can make (Config::validate), checked
+        // here so that a damaged count cannot size the records' tables.
+        let banding_fits =
+            bands >= 1 && rows >= 1 && u64::from(bands) * u64::from(rows) <= u64::from(perms);
+        if !(1..=MAX_PERMS).contains(&perms) || !banding_fits || (slots != 0 && slots != perms) {
+            return Err(input.damaged());
+        }
         Ok(SketchHeader {
             scheme,
             seed,
@@ -386,18 +396,25 @@ pub struct SketchReader {
     input: Input,
     header: SketchHeader,
     documents: u64,
+    /// The origin of the last document read: documents come in corpus order.
+    last: Option<Origin>,
     done: bool,
 }
 
 impl SketchReader {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> Result<SketchReader> {
-        let mut input = Input::open(path)?;
+        SketchReader::new(Input::open(path)?)
+    }
+
+    /// Reads the header of the sketch file `input`.
+    pub(crate) fn new(mut input: Input) -> Result<SketchReader> {
         let header = SketchHeader::read(&mut input)?;
         Ok(SketchReader {
             input,
             header,
             documents: 0,
+            last: None,
             done: false,
         })
     }
@@ -440,11 +457,16 @@ impl SketchReader {
                     .map(|_| input.u32())
                     .collect::<Result<Vec<_>>>()?;
                 let id = input.str()?;
+                // None sorts before any Some.
+                let in_order =
+                    self.last.map(|o| (o.source, o.line)) < Some((origin.source, origin.line));
                 if origin.source >= self.header.corpus.sources
                     || !self.header.shard.holds(origin.source)
+                    || !in_order
                 {
                     return Err(input.damaged());
                 }
+                self.last = Some(origin);
                 self.documents += 1;
                 Ok(Some(SketchRecord::Document(SketchedDoc {
                     id,
@@ -491,7 +513,11 @@ pub fn write_plan(path: &Path, corpus: CorpusPrint, removed: &[Origin]) -> Resul
 
 /// Reads a plan file made for the corpus printed `corpus`.
 pub fn read_plan(path: &Path, corpus: CorpusPrint) -> Result<Vec<Origin>> {
-    let mut input = Input::open(path)?;
+    plan_from(Input::open(path)?, corpus)
+}
+
+/// [`read_plan`] of the plan file `input`.
+pub(crate) fn plan_from(mut input: Input, corpus: CorpusPrint) -> Result<Vec<Origin>> {
     input.magic(PLAN_MAGIC, "a textdup plan file")?;
     let found = CorpusPrint {
         sources: input.u32()?,
@@ -499,29 +525,36 @@ pub fn read_plan(path: &Path, corpus: CorpusPrint) -> Result<Vec<Origin>> {
     };
     if found != corpus {
         return Err(stage_error(
-            path,
+            &input.path,
             "made for another corpus (other files, or files that changed size)".into(),
         ));
     }
     let count = input.u64()?;
-    let mut removed = Vec::new();
+    // Each entry takes 12 bytes: a count the file cannot hold is damage,
+    // found before the list is allocated.
+    const ENTRY: u64 = 12;
+    if count > input.remaining / ENTRY {
+        return Err(input.damaged());
+    }
+    let mut removed: Vec<Origin> = Vec::with_capacity(count as usize);
     for _ in 0..count {
         let origin = Origin {
             source: input.u32()?,
             line: input.u64()?,
         };
-        if origin.source >= corpus.sources {
+        let ascending =
+            removed.last().map(|o| (o.source, o.line)) < Some((origin.source, origin.line));
+        if origin.source >= corpus.sources || !ascending {
             return Err(input.damaged());
         }
         removed.push(origin);
     }
     let mut rest = [0u8; 1];
-    if input
+    let more = input
         .reader
         .read(&mut rest)
-        .map_err(|e| Error::io(path, e))?
-        != 0
-    {
+        .map_err(|e| Error::io(&input.path, e))?;
+    if more != 0 {
         return Err(input.damaged());
     }
     Ok(removed)
@@ -533,18 +566,29 @@ fn put_str(out: &mut impl Write, s: &str) -> io::Result<()> {
 }
 
 /// A stage file being read, with its path for errors.
-struct Input {
-    reader: BufReader<File>,
+pub(crate) struct Input {
+    reader: BufReader<Box<dyn Read + Send>>,
     path: PathBuf,
+    /// Bytes left to read, by the file's size when opened: a length read
+    /// from the file is checked against it before anything is allocated
+    /// for it, so damage cannot ask for gigabytes.
+    remaining: u64,
 }
 
 impl Input {
     fn open(path: &Path) -> Result<Input> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        Ok(Input {
-            reader: BufReader::with_capacity(1 << 20, file),
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        Ok(Input::new(Box::new(file), size, path))
+    }
+
+    /// A stage file of `size` bytes read from `reader`, named `path`.
+    pub(crate) fn new(reader: Box<dyn Read + Send>, size: u64, path: &Path) -> Input {
+        Input {
+            reader: BufReader::with_capacity(1 << 20, reader),
             path: path.to_path_buf(),
-        })
+            remaining: size,
+        }
     }
 
     fn damaged(&self) -> Error {
@@ -557,7 +601,10 @@ impl Input {
     fn bytes<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut buf = [0u8; N];
         match self.reader.read_exact(&mut buf) {
-            Ok(()) => Ok(buf),
+            Ok(()) => {
+                self.remaining = self.remaining.saturating_sub(N as u64);
+                Ok(buf)
+            }
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(self.damaged()),
             Err(e) => Err(Error::io(&self.path, e)),
         }
@@ -593,14 +640,16 @@ impl Input {
         Ok(u128::from_le_bytes(self.bytes()?))
     }
     fn str(&mut self) -> Result<String> {
-        let len = self.u32()? as usize;
-        // A damaged length must not make us allocate gigabytes.
-        if len > 1 << 24 {
+        let len = self.u32()?;
+        // A damaged length must not make us allocate gigabytes: no string
+        // (a scheme, an id) comes near 16 MiB, and none is longer than
+        // what is left of the file.
+        if len > 1 << 24 || u64::from(len) > self.remaining {
             return Err(self.damaged());
         }
-        let mut buf = vec![0u8; len];
+        let mut buf = vec![0u8; len as usize];
         match self.reader.read_exact(&mut buf) {
-            Ok(()) => {}
+            Ok(()) => self.remaining -= u64::from(len),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(self.damaged()),
             Err(e) => return Err(Error::io(&self.path, e)),
         }
@@ -684,6 +733,48 @@ mod tests {
         );
         let err = other.check(&header(), &path).unwrap_err().to_string();
         assert!(err.contains("seed 2, but this run has 1"), "{err}");
+    }
+
+    /// A length or count that the rest of the file cannot hold is damage,
+    /// found before anything is allocated for it.
+    #[test]
+    fn lengths_past_the_end_are_refused() {
+        let path = Path::new("s");
+        let read = |bytes: Vec<u8>| {
+            let size = bytes.len() as u64;
+            SketchReader::new(Input::new(Box::new(io::Cursor::new(bytes)), size, path))
+        };
+        let mut bytes = SKETCH_MAGIC.to_vec();
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        bytes.extend_from_slice(&1000u32.to_le_bytes()); // a scheme of 1000 bytes
+        bytes.extend_from_slice(b"xxh3");
+        let err = read(bytes).err().unwrap().to_string();
+        assert!(err.contains("damaged"), "{err}");
+
+        let mut header_bytes = Vec::new();
+        header().write(&mut header_bytes).unwrap();
+        let mut h = header_bytes.clone();
+        // perms, bands, rows follow the scheme and the seed.
+        let perms_at = 8 + 4 + 4 + HASH_SCHEME.len() + 8;
+        h[perms_at..perms_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = read(h).err().unwrap().to_string();
+        assert!(err.contains("damaged"), "{err}");
+        assert!(read(header_bytes).is_ok());
+
+        let print = CorpusPrint {
+            sources: 4,
+            hash: 7,
+        };
+        let mut plan = PLAN_MAGIC.to_vec();
+        plan.extend_from_slice(&VERSION.to_le_bytes());
+        plan.extend_from_slice(&print.sources.to_le_bytes());
+        plan.extend_from_slice(&print.hash.to_le_bytes());
+        plan.extend_from_slice(&(u64::MAX / 2).to_le_bytes());
+        plan.extend_from_slice(&[0; 12]);
+        let size = plan.len() as u64;
+        let input = Input::new(Box::new(io::Cursor::new(plan)), size, path);
+        let err = plan_from(input, print).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
     }
 
     #[test]

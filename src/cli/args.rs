@@ -223,36 +223,6 @@ pub struct SynthArgs {
     pub force: bool,
 }
 
-/// A byte count: a number with an optional unit. K, M, G, T (with or
-/// without "iB") count in 1024s, as `sort -S` does; KB, MB, GB, TB in 1000s.
-pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (like 4GiB or 500M)"))?;
-    let scale: f64 = match unit.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 1.0,
-        "K" | "KIB" => 1024.0,
-        "M" | "MIB" => 1024f64.powi(2),
-        "G" | "GIB" => 1024f64.powi(3),
-        "T" | "TIB" => 1024f64.powi(4),
-        "KB" => 1e3,
-        "MB" => 1e6,
-        "GB" => 1e9,
-        "TB" => 1e12,
-        other => {
-            return Err(format!(
-                "unknown size unit {other:?} (use K, M, G, T, KB, MB, GB)"
-            ))
-        }
-    };
-    Ok((number * scale) as u64)
-}
-
 fn parse_range(s: &str) -> Result<(usize, usize), String> {
     let (lo, hi) = s.split_once('-').ok_or("expected MIN-MAX, like 60-600")?;
     let number = |x: &str| x.trim().parse::<usize>().map_err(|e| format!("{x:?}: {e}"));
@@ -549,7 +519,7 @@ pub struct MemoryArgs {
     /// in --tmp-dir and is merged back, with the same result. A run needs about 80 bytes per
     /// document and 50 per candidate pair regardless (0.8 GB for ten million documents)
     /// [default: no limit].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Input")]
+    #[arg(long, value_name = "SIZE", value_parser = textdup::config::parse_size, help_heading = "Input")]
     pub memory: Option<u64>,
 }
 

@@ -20,9 +20,9 @@ mod stamp;
 
 use std::fmt;
 
-pub(crate) use records::trim_line_end;
+pub(crate) use records::{read_text, trim_line_end, Lines, BOM};
 pub use records::{FileRecords, RecordsAt};
-pub(crate) use source::open_decoded;
+pub(crate) use source::{decoded, open_decoded};
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
 
 /// Pushes `item`, growing a full vector by a quarter rather than doubling
@@ -174,11 +174,20 @@ pub enum SkipReason {
     },
     /// A compressed stream is damaged; what came before it was read.
     Corrupt(String),
+    /// The id field holds something that cannot name a document (an
+    /// object, an array, a boolean): a string or a number can, and null
+    /// or no field gives the line the id `FILE:LINE`.
+    NotAnId {
+        /// The field name.
+        field: String,
+        /// What it holds instead ("an object", ...).
+        found: &'static str,
+    },
 }
 
 impl SkipReason {
     /// Every [`SkipReason::kind`].
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 9] = [
         "unreadable",
         "binary",
         "invalid-utf8",
@@ -187,6 +196,7 @@ impl SkipReason {
         "missing-field",
         "not-a-string",
         "corrupt",
+        "not-an-id",
     ];
 
     /// A short stable name for counting skips by reason.
@@ -200,6 +210,7 @@ impl SkipReason {
             SkipReason::MissingField(_) => "missing-field",
             SkipReason::NotAString { .. } => "not-a-string",
             SkipReason::Corrupt(_) => "corrupt",
+            SkipReason::NotAnId { .. } => "not-an-id",
         }
     }
 }
@@ -219,6 +230,9 @@ impl fmt::Display for SkipReason {
                 write!(f, "field {field:?} is {found}, not a string")
             }
             SkipReason::Corrupt(e) => write!(f, "corrupt compressed data: {e}"),
+            SkipReason::NotAnId { field, found } => {
+                write!(f, "field {field:?} is {found}, not a string or a number")
+            }
         }
     }
 }
@@ -404,6 +418,10 @@ mod tests {
                 found: "null",
             },
             SkipReason::Corrupt(String::new()),
+            SkipReason::NotAnId {
+                field: String::new(),
+                found: "an object",
+            },
         ];
         let kinds: Vec<&str> = reasons.iter().map(SkipReason::kind).collect();
         assert_eq!(kinds, SkipReason::KINDS);

@@ -6,7 +6,9 @@ use std::io::BufRead;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::read::source::{open_decoded, Compression};
-use crate::read::{Document, Files, Format, Origin, Origins, Record, Shard, Skip, SkipReason};
+use crate::read::{
+    Document, Files, Format, Origin, Origins, ReadOptions, Record, Shard, Skip, SkipReason,
+};
 
 /// The stream of records of a [`Files`] corpus, in source order.
 pub struct FileRecords<'a> {
@@ -14,16 +16,134 @@ pub struct FileRecords<'a> {
     listing_skips: std::slice::Iter<'a, Skip>,
     next_source: usize,
     shard: Shard,
-    lines: Option<Lines>,
+    lines: Option<Lines<'a>>,
     buf: Vec<u8>,
 }
 
-/// An open JSON Lines source.
-struct Lines {
+/// The byte order mark some Windows tools put at the start of UTF-8 files.
+/// It is not part of the text: a JSON line that starts with it would not
+/// parse.
+pub(crate) const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// An open JSON Lines source: its lines, numbered from 1, turned into
+/// records one at a time. Both the first pass ([`FileRecords`]) and the
+/// later ones ([`RecordsAt`]) read through it, so they number and parse
+/// lines alike.
+pub(crate) struct Lines<'a> {
     source: u32,
-    reader: Box<dyn BufRead + Send>,
+    /// The source's name, for skips and `FILE:LINE` ids.
+    name: &'a str,
+    options: &'a ReadOptions,
+    reader: Box<dyn BufRead + Send + 'a>,
     compression: Compression,
+    /// The number of the line last read.
     line: u64,
+    /// Set after a read failure: a damaged stream is not read past.
+    failed: bool,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(
+        source: u32,
+        name: &'a str,
+        options: &'a ReadOptions,
+        compression: Compression,
+        reader: Box<dyn BufRead + Send + 'a>,
+    ) -> Self {
+        Lines {
+            source,
+            name,
+            options,
+            reader,
+            compression,
+            line: 0,
+            failed: false,
+        }
+    }
+
+    /// Reads the next line, terminator included, into `buf`: `Ok(false)`
+    /// at the end, a skip for the line a read fails on (after which the
+    /// source is at its end).
+    fn read(&mut self, buf: &mut Vec<u8>) -> Result<bool, Skip> {
+        buf.clear();
+        if self.failed {
+            return Ok(false);
+        }
+        match self.reader.read_until(b'\n', buf) {
+            Ok(0) => Ok(false),
+            Ok(_) => {
+                self.line += 1;
+                Ok(true)
+            }
+            Err(e) => {
+                self.failed = true;
+                let reason = read_failure(self.compression, e);
+                Err(self.skip(Some(self.line + 1), reason))
+            }
+        }
+    }
+
+    /// The next record, or `None` at the end of the source.
+    pub(crate) fn next_record(&mut self, buf: &mut Vec<u8>) -> Option<Record> {
+        loop {
+            match self.read(buf) {
+                Ok(false) => return None,
+                Ok(true) => {
+                    if let Some(record) = self.record(buf) {
+                        return Some(record);
+                    }
+                }
+                Err(skip) => return Some(Err(skip)),
+            }
+        }
+    }
+
+    fn skip(&self, line: Option<u64>, reason: SkipReason) -> Skip {
+        Skip {
+            source: self.name.to_string(),
+            line,
+            reason,
+        }
+    }
+
+    /// The record of the line last read, held in `buf`; `None` for a blank
+    /// line, which is not a document.
+    fn record(&self, buf: &[u8]) -> Option<Record> {
+        let line = self.line;
+        let mut raw = trim_line_end(buf);
+        if line == 1 {
+            raw = raw.strip_prefix(BOM).unwrap_or(raw);
+        }
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let skipped = |reason| Some(Err(self.skip(Some(line), reason)));
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text,
+            Err(e) => {
+                let offset = e.valid_up_to();
+                return skipped(SkipReason::InvalidUtf8 { offset });
+            }
+        };
+        let fields = match parse_line(text, &self.options.text_field, &self.options.id_field) {
+            Ok(fields) => fields,
+            Err(reason) => return skipped(reason),
+        };
+        if fields.text.trim().is_empty() {
+            return skipped(SkipReason::Empty);
+        }
+        let id = fields
+            .id
+            .unwrap_or_else(|| format!("{}:{}", self.name, line));
+        Some(Ok(Document {
+            id,
+            text: fields.text,
+            origin: Origin {
+                source: self.source,
+                line,
+            },
+        }))
+    }
 }
 
 impl<'a> FileRecords<'a> {
@@ -54,121 +174,48 @@ impl<'a> FileRecords<'a> {
     /// Reads the whole of a text source as one document.
     fn text_record(&mut self, source: u32) -> Record {
         let src = &self.files.sources()[source as usize];
-        let (compression, mut reader) = match open_decoded(&src.path) {
-            Ok(opened) => opened,
-            Err(e) => return self.skipped(source, None, SkipReason::Unreadable(e.to_string())),
+        let read = match open_decoded(&src.path) {
+            Ok((compression, mut reader)) => read_text(compression, &mut reader, &mut self.buf),
+            Err(e) => Err(SkipReason::Unreadable(e.to_string())),
         };
-        self.buf.clear();
-        if let Err(e) = reader.read_to_end(&mut self.buf) {
-            return self.skipped(source, None, read_failure(compression, e));
+        match read {
+            Ok(text) => Ok(Document {
+                id: src.name.clone(),
+                text,
+                origin: Origin { source, line: 0 },
+            }),
+            Err(reason) => self.skipped(source, None, reason),
         }
-        let bytes = std::mem::take(&mut self.buf);
-        if bytes.contains(&0) {
-            return self.skipped(source, None, SkipReason::Binary);
-        }
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let offset = e.utf8_error().valid_up_to();
-                self.buf = e.into_bytes();
-                return self.skipped(source, None, SkipReason::InvalidUtf8 { offset });
-            }
-        };
-        if text.trim().is_empty() {
-            return self.skipped(source, None, SkipReason::Empty);
-        }
-        Ok(Document {
-            id: src.name.clone(),
-            text,
-            origin: Origin { source, line: 0 },
-        })
     }
 
     /// Opens a JSON Lines source, or says why it cannot be read.
     fn open_lines(&mut self, source: u32) -> Option<Record> {
-        let src = &self.files.sources()[source as usize];
-        let (compression, mut reader) = match open_decoded(&src.path) {
-            Ok(opened) => opened,
-            Err(e) => {
-                return Some(self.skipped(source, None, SkipReason::Unreadable(e.to_string())))
+        let files = self.files;
+        let src = &files.sources()[source as usize];
+        match open_decoded(&src.path) {
+            Ok((compression, reader)) => {
+                // No sniffing for binary content here, unlike text files:
+                // a NUL byte is bad JSON, which costs its line only.
+                self.lines = Some(Lines::new(
+                    source,
+                    &src.name,
+                    files.options(),
+                    compression,
+                    reader,
+                ));
+                None
             }
-        };
-        // A binary file with a .jsonl name would otherwise give one
-        // warning per "line"; one warning for the file is what helps.
-        match reader.fill_buf() {
-            Ok(head) if head.contains(&0) => {
-                return Some(self.skipped(source, None, SkipReason::Binary));
-            }
-            Ok(_) => {}
-            Err(e) => return Some(self.skipped(source, None, read_failure(compression, e))),
+            Err(e) => Some(self.skipped(source, None, SkipReason::Unreadable(e.to_string()))),
         }
-        self.lines = Some(Lines {
-            source,
-            reader,
-            compression,
-            line: 0,
-        });
-        None
     }
 
     /// The next record of the open JSON Lines source, or `None` at its end.
     fn next_line(&mut self) -> Option<Record> {
-        loop {
-            let lines = self.lines.as_mut()?;
-            self.buf.clear();
-            match lines.reader.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
-                    self.lines = None;
-                    return None;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    let (source, line, compression) =
-                        (lines.source, lines.line + 1, lines.compression);
-                    self.lines = None;
-                    return Some(self.skipped(source, Some(line), read_failure(compression, e)));
-                }
-            }
-            lines.line += 1;
-            let (source, line) = (lines.source, lines.line);
-            if let Some(record) = self.line_record(source, line) {
-                return Some(record);
-            }
+        let record = self.lines.as_mut()?.next_record(&mut self.buf);
+        if record.is_none() {
+            self.lines = None;
         }
-    }
-
-    /// The record of the JSON line in `self.buf`; `None` for a blank line,
-    /// which is not a document.
-    fn line_record(&self, source: u32, line: u64) -> Option<Record> {
-        let options = self.files.options();
-        let raw = trim_line_end(&self.buf);
-        if raw.iter().all(u8::is_ascii_whitespace) {
-            return None;
-        }
-        let text = match std::str::from_utf8(raw) {
-            Ok(text) => text,
-            Err(e) => {
-                let reason = SkipReason::InvalidUtf8 {
-                    offset: e.valid_up_to(),
-                };
-                return Some(self.skipped(source, Some(line), reason));
-            }
-        };
-        let fields = match parse_line(text, &options.text_field, &options.id_field) {
-            Ok(fields) => fields,
-            Err(reason) => return Some(self.skipped(source, Some(line), reason)),
-        };
-        if fields.text.trim().is_empty() {
-            return Some(self.skipped(source, Some(line), SkipReason::Empty));
-        }
-        let id = fields
-            .id
-            .unwrap_or_else(|| format!("{}:{}", self.files.sources()[source as usize].name, line));
-        Some(Ok(Document {
-            id,
-            text: fields.text,
-            origin: Origin { source, line },
-        }))
+        record
     }
 
     /// The records at `origins` (sorted, from earlier reads of this corpus),
@@ -180,6 +227,40 @@ impl<'a> FileRecords<'a> {
             origins: origins.peekable(),
         }
     }
+}
+
+/// The text of a whole-file document read from `reader`, or why it cannot
+/// be one. `buf` is scratch space, reused from file to file.
+///
+/// A byte order mark at the start stays in the text: passage spans are
+/// offsets into the file's bytes, which the cleaned copy is cut by. To
+/// matching it is one more character of the first word.
+pub(crate) fn read_text(
+    compression: Compression,
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+) -> Result<String, SkipReason> {
+    buf.clear();
+    if let Err(e) = reader.read_to_end(buf) {
+        return Err(read_failure(compression, e));
+    }
+    let bytes = std::mem::take(buf);
+    if bytes.contains(&0) {
+        *buf = bytes;
+        return Err(SkipReason::Binary);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            *buf = e.into_bytes();
+            return Err(SkipReason::InvalidUtf8 { offset });
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(SkipReason::Empty);
+    }
+    Ok(text)
 }
 
 /// The records at given origins ([`Corpus::records_at`](crate::Corpus::records_at)
@@ -215,42 +296,27 @@ impl Iterator for RecordsAt<'_> {
                     self.origins.next();
                     return Some(self.records.text_record(source));
                 }
-                match open_decoded(&src.path) {
-                    Ok((compression, reader)) => {
-                        self.records.lines = Some(Lines {
-                            source,
-                            reader,
-                            compression,
-                            line: 0,
-                        })
-                    }
-                    Err(e) => {
-                        self.pass_source(source);
-                        let reason = SkipReason::Unreadable(e.to_string());
-                        return Some(self.records.skipped(source, None, reason));
-                    }
+                if let Some(skip) = self.records.open_lines(source) {
+                    self.pass_source(source);
+                    return Some(skip);
                 }
             }
             let lines = self.records.lines.as_mut().expect("opened above");
-            self.records.buf.clear();
-            match lines.reader.read_until(b'\n', &mut self.records.buf) {
-                Ok(0) => {
+            match lines.read(&mut self.records.buf) {
+                Ok(true) => {}
+                Ok(false) => {
                     // The wanted line is gone: whoever asked will notice.
                     self.pass_source(source);
                     continue;
                 }
-                Ok(_) => {}
-                Err(e) => {
-                    let (line, compression) = (lines.line + 1, lines.compression);
+                Err(skip) => {
                     self.pass_source(source);
-                    let reason = read_failure(compression, e);
-                    return Some(self.records.skipped(source, Some(line), reason));
+                    return Some(Err(skip));
                 }
             }
-            lines.line += 1;
             if lines.line == wanted.line {
                 self.origins.next();
-                if let Some(record) = self.records.line_record(source, wanted.line) {
+                if let Some(record) = lines.record(&self.records.buf) {
                     return Some(record);
                 }
             }
@@ -324,7 +390,7 @@ fn parse_line(line: &str, text_field: &str, id_field: &str) -> Result<Fields, Sk
     let found = seed
         .deserialize(&mut de)
         .and_then(|found| de.end().map(|()| found))
-        .map_err(|e| SkipReason::MalformedJson(e.to_string()))?;
+        .map_err(|e| SkipReason::MalformedJson(json_error(line, &e)))?;
     let text = match found.text {
         None => return Err(SkipReason::MissingField(text_field.to_string())),
         Some(serde_json::Value::String(text)) => text,
@@ -335,12 +401,102 @@ fn parse_line(line: &str, text_field: &str, id_field: &str) -> Result<Fields, Sk
             })
         }
     };
+    // A string or a number names the document; null or no field leaves
+    // it to `FILE:LINE`. Anything else is a mistake worth hearing about
+    // (the wrong --id-field, most likely), not a name to make up.
     let id = match found.id {
+        None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(id)) => Some(id),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
+        Some(other) => {
+            return Err(SkipReason::NotAnId {
+                field: id_field.to_string(),
+                found: json_kind(&other),
+            })
+        }
     };
     Ok(Fields { text, id })
+}
+
+/// What is wrong with a line serde_json refused, in serde_json's words,
+/// except for a lone UTF-16 surrogate escape, which it reports as a
+/// malformed escape ("unexpected end of hex escape") when the escape is
+/// well formed but names no character.
+fn json_error(line: &str, e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let about_surrogates = message.starts_with("unexpected end of hex escape")
+        || message.starts_with("lone leading surrogate in hex escape");
+    if about_surrogates {
+        // serde_json's column is the byte just past what it read last.
+        if let Some((at, escape)) = lone_surrogate(line, e.column()) {
+            return format!(
+                "invalid JSON string: lone surrogate {escape} (not a character) at column {}",
+                at + 1
+            );
+        }
+    }
+    message
+}
+
+/// The last lone surrogate escape (`\uD800` to `\uDFFF` not in a
+/// leading-trailing pair) found by byte `end` of a JSON line: its byte
+/// offset and its text. Only strings are looked into, escape by escape,
+/// so `\\ud800` (an escaped backslash) is not mistaken for one.
+fn lone_surrogate(line: &str, end: usize) -> Option<(usize, &str)> {
+    let bytes = line.as_bytes();
+    let hex = |at: usize| -> Option<u16> {
+        let digits = line.get(at..at + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u16::from_str_radix(digits, 16).ok()
+    };
+    let mut found = None;
+    // A leading surrogate waiting for its trailing half: where it is.
+    let mut pending: Option<usize> = None;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() && i <= end {
+        let b = bytes[i];
+        if !in_string {
+            in_string = b == b'"';
+            i += 1;
+            continue;
+        }
+        let unit = if b == b'\\' && bytes.get(i + 1) == Some(&b'u') {
+            hex(i + 2)
+        } else {
+            None
+        };
+        match unit {
+            Some(0xD800..=0xDBFF) => {
+                if let Some(lead) = pending {
+                    found = Some(lead);
+                }
+                pending = Some(i);
+            }
+            Some(0xDC00..=0xDFFF) => {
+                if pending.take().is_none() {
+                    found = Some(i);
+                }
+            }
+            _ => {
+                if let Some(lead) = pending.take() {
+                    found = Some(lead);
+                }
+            }
+        }
+        i += match (b, unit) {
+            (_, Some(_)) => 6,
+            (b'\\', None) => 2,
+            (b'"', None) => {
+                in_string = false;
+                1
+            }
+            _ => 1,
+        };
+    }
+    found.map(|at| (at, &line[at..at + 6]))
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -455,6 +611,13 @@ mod tests {
             (r#"{"text":"a""#, Err("malformed-json")),
             (r#"["text"]"#, Err("malformed-json")),
             (r#"{"text":"a"} trailing"#, Err("malformed-json")),
+            (r#"{"text":"a","id":1.5}"#, ok("a", Some("1.5"))),
+            (r#"{"text":"a","id":true}"#, Err("not-an-id")),
+            (r#"{"text":"a","id":[1]}"#, Err("not-an-id")),
+            (r#"{"id":{"url":"x"},"text":"a"}"#, Err("not-an-id")),
+            (r#"{"text":"\\ud800"}"#, ok("\\ud800", None)),
+            (r#"{"text":"\ud83d\ude00"}"#, ok("😀", None)),
+            (r#"{"text":"a","meta":"\ud800"}"#, ok("a", None)),
         ];
         for (line, want) in cases {
             let got = parse_line(line, "text", "id");
@@ -463,6 +626,29 @@ mod tests {
                 (Err(got), Err(kind)) => assert_eq!(got.kind(), kind, "{line}"),
                 (got, want) => panic!("{line}: got {got:?}, want {want:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn lone_surrogates_are_named() {
+        let cases = [
+            (r#"{"text":"a\ud800"}"#, r"\ud800", 11),
+            (r#"{"text":"a\uD800 b"}"#, r"\uD800", 11),
+            (r#"{"text":"\udc00"}"#, r"\udc00", 10),
+            (r#"{"text":"\ud800\u0041"}"#, r"\ud800", 10),
+            (r#"{"text":"\ud800\n"}"#, r"\ud800", 10),
+            (r#"{"text":"\ud800\ud800\udc00"}"#, r"\ud800", 10),
+            // A lone surrogate in an ignored field is not the one at fault.
+            (r#"{"x":"\ud800","text":"\\\udfff"}"#, r"\udfff", 25),
+        ];
+        for (line, escape, column) in cases {
+            let Err(SkipReason::MalformedJson(message)) = parse_line(line, "text", "id") else {
+                panic!("{line} parsed");
+            };
+            let want = format!(
+                "invalid JSON string: lone surrogate {escape} (not a character) at column {column}"
+            );
+            assert_eq!(message, want, "{line}");
         }
     }
 

@@ -78,7 +78,9 @@ pub struct Source {
     /// when it was named directly). Text documents are reported by it, and
     /// `dedup` mirrors it in an output folder.
     pub relative: PathBuf,
-    /// `relative` as reported: `/`-separated.
+    /// `relative` as reported: `/`-separated, with bytes that are not
+    /// UTF-8 written `\xNN` and a backslash written `\\`, so that no two
+    /// files share a name.
     pub name: String,
     /// How its documents are laid out.
     pub format: Format,
@@ -108,11 +110,17 @@ pub struct Files {
 impl Files {
     /// Lists the files under `inputs`. Folders are walked recursively in
     /// byte order of names; hidden entries (names starting with `.`) inside
-    /// folders are left out. An input that cannot be listed becomes a
-    /// [`Skip`], reported when the corpus is streamed.
+    /// folders are left out. What cannot be listed inside a folder becomes
+    /// a [`Skip`], reported when the corpus is streamed.
     ///
     /// `tmp_dir` is where a copy of standard input goes (the system's
-    /// temporary folder when `None`). Fails only if that copy fails.
+    /// temporary folder when `None`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the input when one of `inputs` does not exist
+    /// (or cannot be looked at): a path the caller named is a mistake to
+    /// stop for, before any output is made, not a file to skip. Also when
+    /// the copy of standard input fails.
     pub fn open(inputs: &[PathBuf], options: ReadOptions, tmp_dir: Option<&Path>) -> Result<Files> {
         let mut files = Files {
             sources: Vec::new(),
@@ -137,11 +145,7 @@ impl Files {
                         .unwrap_or_else(|| input.clone());
                     files.push(input.clone(), name);
                 }
-                Err(e) => files.listing_skips.push(Skip {
-                    source: input.display().to_string(),
-                    line: None,
-                    reason: SkipReason::Unreadable(e.to_string()),
-                }),
+                Err(e) => return Err(Error::io(input, e)),
             }
         }
         files.stamp();
@@ -307,11 +311,7 @@ impl Files {
     }
 
     fn push(&mut self, path: PathBuf, relative: PathBuf) {
-        let name = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let name = name_of(&relative);
         let format = match self.options.format {
             InputFormat::Text => Format::Text,
             InputFormat::Jsonl => Format::Jsonl,
@@ -355,6 +355,36 @@ fn temporary(tmp_dir: Option<&Path>) -> Result<tempfile::NamedTempFile> {
     .map_err(|e| Error::io(tmp_dir.unwrap_or(Path::new("temporary folder")), e))
 }
 
+/// `relative` as a file's reported name (and the id of a text document):
+/// its components joined by `/`, each as UTF-8, with every byte that is not
+/// UTF-8 written `\xNN` and every backslash `\\`.
+///
+/// Names must be unique: they are ids. Replacing bad bytes with U+FFFD (as
+/// `to_string_lossy` does) would give two files that differ only there one
+/// name; escaping them alone would give `a\xff` (four characters) and `a`
+/// followed by the byte 0xFF one name. With backslashes escaped too, the
+/// name can be decoded back to the path's bytes, so it is unique.
+fn name_of(relative: &Path) -> String {
+    let mut name = String::new();
+    for (i, component) in relative.components().enumerate() {
+        if i > 0 {
+            name.push('/');
+        }
+        for chunk in component.as_os_str().as_encoded_bytes().utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == '\\' {
+                    name.push('\\');
+                }
+                name.push(c);
+            }
+            for byte in chunk.invalid() {
+                name += &format!("\\x{byte:02x}");
+            }
+        }
+    }
+    name
+}
+
 fn format_from_name(name: &str) -> Format {
     let lower = name.to_ascii_lowercase();
     let stem = lower
@@ -371,7 +401,15 @@ fn format_from_name(name: &str) -> Format {
 
 /// Opens `path` and returns its decompressed bytes as a buffered stream.
 pub(crate) fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn BufRead + Send>)> {
-    let mut file = BufReader::with_capacity(READ_BUFFER, File::open(path)?);
+    decoded(BufReader::with_capacity(READ_BUFFER, File::open(path)?))
+}
+
+/// The bytes of `file` decompressed as its first bytes say, as a buffered
+/// stream. Damaged compressed data is an error from the stream's reads
+/// (a header so bad that no decoder can start, from this function).
+pub(crate) fn decoded<'r>(
+    mut file: impl BufRead + Send + 'r,
+) -> io::Result<(Compression, Box<dyn BufRead + Send + 'r>)> {
     let head = file.fill_buf()?;
     let compression = if head.starts_with(&GZIP_MAGIC) {
         Compression::Gzip
@@ -380,7 +418,7 @@ pub(crate) fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn BufR
     } else {
         Compression::None
     };
-    let reader: Box<dyn BufRead + Send> = match compression {
+    let reader: Box<dyn BufRead + Send + 'r> = match compression {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(BufReader::with_capacity(
             READ_BUFFER,
@@ -411,5 +449,28 @@ mod tests {
         ] {
             assert_eq!(format_from_name(name), format, "{name}");
         }
+    }
+
+    #[test]
+    fn names_are_unique_even_when_not_utf8() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let name = |bytes: &[u8]| name_of(Path::new(OsStr::from_bytes(bytes)));
+        assert_eq!(name(b"dir/caf\xc3\xa9.txt"), "dir/café.txt");
+        assert_eq!(name(b"a\xff.txt"), r"a\xff.txt");
+        assert_eq!(name(b"a\xfe.txt"), r"a\xfe.txt");
+        assert_eq!(name(b"a\\xff.txt"), r"a\\xff.txt");
+        assert_eq!(name(b"\xe2\x82/x"), r"\xe2\x82/x");
+        let all = [
+            &b"a\xff"[..],
+            b"a\xfe",
+            b"a\\xff",
+            b"a\\\xff",
+            b"a\xef\xbf\xbd",
+        ];
+        let mut names: Vec<String> = all.iter().map(|b| name(b)).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "{names:?}");
     }
 }

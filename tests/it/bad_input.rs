@@ -119,16 +119,6 @@ fn unreadable_inputs_are_skipped() {
     let (summary, stderr) = scan_with_skips(dir.path());
     assert_eq!(summary["skipped_by_reason"]["unreadable"], 1);
     assert!(stderr.contains("dangling.txt: cannot read"), "{stderr}");
-
-    // A missing path on the command line, beside a good one.
-    let out = textdup()
-        .args(["scan", "-q"])
-        .arg(dir.path().join("good.txt"))
-        .arg(dir.path().join("missing.txt"))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
-    assert!(stderr.contains("missing.txt: cannot read"), "{stderr}");
 }
 
 #[test]
@@ -216,4 +206,198 @@ fn dedup_copies_what_it_can_and_warns_about_the_rest() {
     assert!(!out.join("dangling.txt").exists());
     let removed = json_lines(&fs::read(dir.path().join("out.removed.jsonl")).unwrap());
     assert_eq!(removed.len(), 1);
+}
+
+/// The stderr lines of `output` that are warnings.
+fn warnings(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.contains("warning")).collect()
+}
+
+/// The ids of the members of the only document cluster in `stdout`.
+fn cluster_ids(stdout: &[u8]) -> Vec<String> {
+    let clusters = json_lines(stdout);
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    clusters[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_byte_order_mark_does_not_spoil_the_first_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = serde_json::json!({ "text": GOOD }).to_string();
+    let with_bom = format!("\u{feff}{line}\n{line}\n");
+    fs::write(dir.path().join("d.jsonl"), with_bom).unwrap();
+    let out = textdup()
+        .args(["scan", "--format", "json", "--progress", "never"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["summary"]["skipped"], 0, "{}", report["summary"]);
+    assert_eq!(report["summary"]["removed"], 1, "line 2 repeats line 1");
+}
+
+#[test]
+fn a_nul_byte_costs_its_json_line_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = |i: u32| serde_json::json!({ "text": format!("{GOOD} {i}") }).to_string();
+    let lines = format!("{}\n{{\"text\": \"a\0b\"}}\n{}\n", good(1), good(2));
+    fs::write(dir.path().join("d.jsonl"), lines).unwrap();
+    let (summary, stderr) = scan_with_skips(dir.path());
+    assert_eq!(summary["read"], 3, "{summary}");
+    assert_eq!(
+        summary["skipped_by_reason"]["malformed-json"], 1,
+        "{summary}"
+    );
+    let warnings = warnings(&stderr);
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains("d.jsonl:2: malformed JSON"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_input_is_fatal_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.jsonl");
+    let output = dir.path().join("x.jsonl");
+    let run = textdup()
+        .args(["dedup", "-q"])
+        .arg(&missing)
+        .arg("-o")
+        .arg(&output)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("error") && stderr.contains("nope.jsonl"),
+        "{stderr}"
+    );
+    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "outputs were made: {left:?}");
+
+    // Beside a good input, too.
+    fs::write(dir.path().join("good.txt"), GOOD).unwrap();
+    let run = textdup()
+        .args(["scan", "-q"])
+        .arg(dir.path().join("good.txt"))
+        .arg(&missing)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(stderr.contains("nope.jsonl"), "{stderr}");
+
+    // Standard input is not a path.
+    let line = serde_json::json!({ "text": GOOD }).to_string();
+    textdup()
+        .args(["scan", "-q", "-"])
+        .write_stdin(format!("{line}\n{line}\n"))
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn ids_that_cannot_name_a_document_are_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = [
+        r#"{"url": "x"}"#, // 1: an object (the wrong --id-field, say)
+        "[1, 2]",          // 2: an array
+        "true",            // 3: a boolean
+        "7",               // 4: numbers name documents
+        r#""seven""#,      // 5: and so do strings
+        "null",            // 6: no id: FILE:LINE
+    ];
+    let lines: String = ids
+        .iter()
+        .map(|id| format!("{{\"id\": {id}, \"text\": \"{GOOD}\"}}\n"))
+        .collect();
+    fs::write(dir.path().join("d.jsonl"), lines).unwrap();
+    let out = textdup()
+        .args(["scan", "--level", "document", "--progress", "never"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let output = out.get_output();
+    assert_eq!(cluster_ids(&output.stdout), ["7", "seven", "d.jsonl:6"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warnings = warnings(&stderr);
+    assert_eq!(warnings.len(), 3, "{stderr}");
+    for (line, found) in [(1, "an object"), (2, "an array"), (3, "a boolean")] {
+        let want = format!("d.jsonl:{line}: field \"id\" is {found}, not a string or a number");
+        assert!(warnings[line - 1].ends_with(&want), "{stderr}");
+    }
+}
+
+#[test]
+fn a_lone_surrogate_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = format!(
+        "{}\n{{\"text\": \"half an emoji \\ud83d here\"}}\n",
+        serde_json::json!({ "text": GOOD })
+    );
+    fs::write(dir.path().join("d.jsonl"), lines).unwrap();
+    let (summary, stderr) = scan_with_skips(dir.path());
+    assert_eq!(
+        summary["skipped_by_reason"]["malformed-json"], 1,
+        "{summary}"
+    );
+    let want = r"d.jsonl:2: malformed JSON: invalid JSON string: lone surrogate \ud83d (not a character) at column 25";
+    assert!(stderr.contains(want), "{stderr}");
+}
+
+#[test]
+fn files_whose_names_differ_only_in_undecodable_bytes_keep_apart() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    for name in [&b"a\xfe.txt"[..], b"a\xff.txt"] {
+        fs::write(dir.path().join(OsStr::from_bytes(name)), GOOD).unwrap();
+    }
+    let out = textdup()
+        .args(["scan", "-q", "--level", "document"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    assert_eq!(
+        cluster_ids(&out.get_output().stdout),
+        [r"a\xfe.txt", r"a\xff.txt"]
+    );
+}
+
+#[test]
+fn memory_sizes_are_parsed_exactly_or_refused_saying_why() {
+    let refused = |size: &str| {
+        let out = textdup()
+            .args(["scan", "-q", &format!("--memory={size}")])
+            .arg(crate::common::seed_corpus())
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let stderr = refused("4XB");
+    for unit in [
+        "K,", "KiB", "KB", "M,", "MiB", "MB", "G,", "GiB", "GB", "T,", "TiB", "TB",
+    ] {
+        assert!(
+            stderr.contains(unit),
+            "{unit} is accepted but not listed: {stderr}"
+        );
+    }
+    assert!(refused("18446744073709551616").contains("too large"));
+    for not_a_size in ["1e400G", ".", "1..2G", "-1G", "nan", "inf"] {
+        let stderr = refused(not_a_size);
+        assert!(stderr.contains("is not a size"), "{not_a_size}: {stderr}");
+    }
+    // Accepted units really are accepted.
+    textdup()
+        .args(["scan", "-q", "--memory", "1TiB"])
+        .arg(crate::common::seed_corpus())
+        .assert()
+        .code(0);
 }
