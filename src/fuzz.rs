@@ -272,7 +272,7 @@ pub fn stage_file(data: &[u8]) {
         hash: u64::from_le_bytes(field(16, 8).try_into().expect("8 bytes")),
     };
     match plan_from(input(), corpus) {
-        Ok(removed) => assert!(removed.len() * 12 <= data.len()),
+        Ok(plan) => assert!(plan.removed.len() * 12 + plan.options.len() <= data.len()),
         Err(e) => check(e),
     }
 }

@@ -40,12 +40,14 @@
 //! ```
 //! Documents come in corpus order: by source, then line.
 //!
-//! # Plan file, version 1
+//! # Plan file, version 2
 //! ```text
 //! magic     8 bytes  "TXDPLAN1"
-//! version   u32      1
+//! version   u32      2
 //! sources   u32      as in the sketch files
 //! corpus    u64      as in the sketch files
+//! options   str      what decided the clusters (see cluster_options), so that
+//!                    a finished step is redone only with the same options
 //! removed   u64      count, then that many (source u32, line u64), ascending
 //! ```
 
@@ -65,6 +67,7 @@ use crate::verify::Verification;
 const SKETCH_MAGIC: &[u8; 8] = b"TXDSKTCH";
 const PLAN_MAGIC: &[u8; 8] = b"TXDPLAN1";
 const VERSION: u32 = 1;
+const PLAN_VERSION: u32 = 2;
 
 /// The most MinHash permutations a configuration may ask for.
 const MAX_PERMS: u32 = 4096;
@@ -237,7 +240,7 @@ impl SketchHeader {
     }
 
     fn read(input: &mut Input) -> Result<SketchHeader> {
-        input.magic(SKETCH_MAGIC, "a textdup sketch file")?;
+        input.magic(SKETCH_MAGIC, "a textdup sketch file", VERSION)?;
         let scheme = input.str()?;
         let seed = input.u64()?;
         let (perms, bands, rows) = (input.u32()?, input.u32()?, input.u32()?);
@@ -489,8 +492,44 @@ impl SketchReader {
     }
 }
 
-/// Writes a plan file: the documents to remove, ascending.
-pub fn write_plan(path: &Path, corpus: CorpusPrint, removed: &[Origin]) -> Result<()> {
+/// A plan file's contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// What decided the clusters ([`cluster_options`]).
+    pub options: String,
+    /// The documents to remove, ascending.
+    pub removed: Vec<Origin>,
+}
+
+/// The options that decide a staged run's clusters, as one line: matching,
+/// seed, permutations, banding, threshold, verification and keep policy.
+/// A `cluster` step over an existing plan made with other options is
+/// refused, naming the difference.
+pub fn cluster_options(config: &Config) -> String {
+    let banding = config.banding();
+    format!(
+        "normalize={}; {} {}-grams; seed {}; {} permutations; {}x{} bands; threshold {}; {} verification; keep {}",
+        config.normalization.describe(),
+        config.shingling.unit.name(),
+        config.shingling.n,
+        config.seed,
+        config.num_perm,
+        banding.bands,
+        banding.rows,
+        config.threshold,
+        config.verification.name(),
+        config.keep.name()
+    )
+}
+
+/// Writes a plan file: the documents to remove, ascending, and the
+/// `options` that decided them.
+pub fn write_plan(
+    path: &Path,
+    corpus: CorpusPrint,
+    options: &str,
+    removed: &[Origin],
+) -> Result<()> {
     debug_assert!(removed
         .windows(2)
         .all(|w| (w[0].source, w[0].line) < (w[1].source, w[1].line)));
@@ -498,9 +537,10 @@ pub fn write_plan(path: &Path, corpus: CorpusPrint, removed: &[Origin]) -> Resul
     let mut out = BufWriter::new(file);
     (|| {
         out.write_all(PLAN_MAGIC)?;
-        out.write_all(&VERSION.to_le_bytes())?;
+        out.write_all(&PLAN_VERSION.to_le_bytes())?;
         out.write_all(&corpus.sources.to_le_bytes())?;
         out.write_all(&corpus.hash.to_le_bytes())?;
+        put_str(&mut out, options)?;
         out.write_all(&(removed.len() as u64).to_le_bytes())?;
         for origin in removed {
             out.write_all(&origin.source.to_le_bytes())?;
@@ -512,13 +552,13 @@ pub fn write_plan(path: &Path, corpus: CorpusPrint, removed: &[Origin]) -> Resul
 }
 
 /// Reads a plan file made for the corpus printed `corpus`.
-pub fn read_plan(path: &Path, corpus: CorpusPrint) -> Result<Vec<Origin>> {
+pub fn read_plan(path: &Path, corpus: CorpusPrint) -> Result<Plan> {
     plan_from(Input::open(path)?, corpus)
 }
 
 /// [`read_plan`] of the plan file `input`.
-pub(crate) fn plan_from(mut input: Input, corpus: CorpusPrint) -> Result<Vec<Origin>> {
-    input.magic(PLAN_MAGIC, "a textdup plan file")?;
+pub(crate) fn plan_from(mut input: Input, corpus: CorpusPrint) -> Result<Plan> {
+    input.magic(PLAN_MAGIC, "a textdup plan file", PLAN_VERSION)?;
     let found = CorpusPrint {
         sources: input.u32()?,
         hash: input.u64()?,
@@ -529,6 +569,7 @@ pub(crate) fn plan_from(mut input: Input, corpus: CorpusPrint) -> Result<Vec<Ori
             "made for another corpus (other files, or files that changed size)".into(),
         ));
     }
+    let options = input.str()?;
     let count = input.u64()?;
     // Each entry takes 12 bytes: a count the file cannot hold is damage,
     // found before the list is allocated.
@@ -557,7 +598,7 @@ pub(crate) fn plan_from(mut input: Input, corpus: CorpusPrint) -> Result<Vec<Ori
     if more != 0 {
         return Err(input.damaged());
     }
-    Ok(removed)
+    Ok(Plan { options, removed })
 }
 
 fn put_str(out: &mut impl Write, s: &str) -> io::Result<()> {
@@ -610,7 +651,7 @@ impl Input {
         }
     }
 
-    fn magic(&mut self, magic: &[u8; 8], what: &str) -> Result<()> {
+    fn magic(&mut self, magic: &[u8; 8], what: &str, want: u32) -> Result<()> {
         let found: [u8; 8] = self
             .bytes()
             .map_err(|_| stage_error(&self.path, format!("not {what}")))?;
@@ -618,10 +659,10 @@ impl Input {
             return Err(stage_error(&self.path, format!("not {what}")));
         }
         let version = self.u32()?;
-        if version != VERSION {
+        if version != want {
             return Err(stage_error(
                 &self.path,
-                format!("format version {version}; this textdup reads version {VERSION}"),
+                format!("format version {version}; this textdup reads version {want}"),
             ));
         }
         Ok(())
@@ -766,9 +807,10 @@ mod tests {
             hash: 7,
         };
         let mut plan = PLAN_MAGIC.to_vec();
-        plan.extend_from_slice(&VERSION.to_le_bytes());
+        plan.extend_from_slice(&PLAN_VERSION.to_le_bytes());
         plan.extend_from_slice(&print.sources.to_le_bytes());
         plan.extend_from_slice(&print.hash.to_le_bytes());
+        plan.extend_from_slice(&0u32.to_le_bytes()); // no options
         plan.extend_from_slice(&(u64::MAX / 2).to_le_bytes());
         plan.extend_from_slice(&[0; 12]);
         let size = plan.len() as u64;
@@ -786,8 +828,9 @@ mod tests {
             hash: 7,
         };
         let removed = vec![Origin { source: 0, line: 3 }, Origin { source: 3, line: 0 }];
-        write_plan(&path, print, &removed).unwrap();
-        assert_eq!(read_plan(&path, print).unwrap(), removed);
+        let options = cluster_options(&Config::default());
+        write_plan(&path, print, &options, &removed).unwrap();
+        assert_eq!(read_plan(&path, print).unwrap(), Plan { options, removed });
         let err = read_plan(&path, CorpusPrint { hash: 8, ..print })
             .unwrap_err()
             .to_string();

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use textdup::pipeline::{cluster_sketches, removal_plan, sketch_shard};
 use textdup::read::Shard;
 use textdup::report::{write_clusters, write_removed};
-use textdup::stagefile::{read_plan, write_plan, CorpusPrint};
+use textdup::stagefile::{cluster_options, read_plan, write_plan, CorpusPrint};
 use textdup::write::{filter_shard, Cleaning, Commit, Destination, Existing};
 use textdup::{Error, Files, Level, Resources};
 
@@ -116,6 +116,21 @@ fn sketches(work: &Path) -> Result<Vec<PathBuf>, Failure> {
     Ok(found)
 }
 
+/// The `; `-separated fields of two option lines that differ, as
+/// "FIELD then, now NEW".
+fn differences(then: &str, now: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (then.split("; ").collect(), now.split("; ").collect());
+    if a.len() != b.len() {
+        return format!("{then:?}, now {now:?}");
+    }
+    a.iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| format!("{x} then, {y} now"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     let bars = start(&args.run)?;
     let config = args.matching.config();
@@ -125,12 +140,24 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     let plan = args.work.join(PLAN);
     let files = open(&args.input)?;
     let print = CorpusPrint::of(&files)?;
+    let options = cluster_options(&config);
     if clusters.exists() && plan.exists() {
-        // Done, but for this corpus? A plan for another would mislead filter.
-        read_plan(&plan, print)?;
+        // Done, but for this corpus and with these options? A plan for
+        // another would mislead filter; one made otherwise is not this run.
+        let done = read_plan(&plan, print)?;
+        if done.options != options {
+            return Err(Error::StageFile {
+                path: plan,
+                message: format!(
+                    "clustered with other options ({}); remove it, or use another work folder, to cluster again",
+                    differences(&done.options, &options)
+                ),
+            }
+            .into());
+        }
         if !args.run.quiet {
             say(&format!(
-                "textdup: {} and {} exist: already clustered\n",
+                "textdup: {} and {} exist, made with the same options: already clustered\n",
                 clusters.display(),
                 plan.display()
             ));
@@ -153,7 +180,7 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
         write_removed(&report, &cleaning, &[], out)
     })?;
     match commit.file(&plan)? {
-        Destination::Staged(tmp) => write_plan(&tmp, print, &removal_plan(&report))?,
+        Destination::Staged(tmp) => write_plan(&tmp, print, &options, &removal_plan(&report))?,
         _ => {
             return Err(Error::Config(format!("{}: must be a regular file", plan.display())).into())
         }
@@ -181,7 +208,7 @@ pub fn filter(args: &FilterArgs) -> Result<ExitCode, Failure> {
         ))
         .into());
     }
-    let removed = read_plan(&plan_path, CorpusPrint::of(&files)?)?;
+    let removed = read_plan(&plan_path, CorpusPrint::of(&files)?)?.removed;
     let written = filter_shard(&files, &removed, args.shard, &args.output, &bars)?;
     // The removed list is the whole corpus's, made by `cluster`: the first
     // shard to finish puts a copy beside the output.

@@ -251,3 +251,29 @@ fn mismatched_or_missing_sketches_are_refused() {
     std::fs::write(data.join("texts/c.txt"), "a new file").unwrap();
     fails(&["cluster", "-q", "--work", w], "another corpus");
 }
+
+/// `cluster` over a finished step used to say "already clustered" whatever
+/// the options. Only the same options are a no-op; others are refused,
+/// naming what differs.
+#[test]
+fn a_finished_cluster_step_is_redone_only_with_the_same_options() {
+    let root = tempfile::tempdir().unwrap();
+    let data = corpus(root.path(), 40);
+    let work = root.path().join("work");
+    let w = work.to_str().unwrap();
+    run(&["sketch", "-q", "--work", w], &[&data]);
+    run(&["cluster", "-q", "--work", w], &[&data]);
+    let again = run(&["cluster", "--work", w], &[&data]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains("already clustered"), "{said}");
+    let other = textdup()
+        .args(["cluster", "-q", "--threshold", "0.7", "--work", w])
+        .arg(&data)
+        .assert()
+        .code(1);
+    let said = String::from_utf8_lossy(&other.get_output().stderr).into_owned();
+    assert!(
+        said.contains("threshold 0.8 then, threshold 0.7 now"),
+        "{said}"
+    );
+}
