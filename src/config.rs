@@ -177,6 +177,29 @@ pub struct Resources {
 pub const MIN_MEMORY: u64 = 256 << 20;
 
 impl Resources {
+    /// The largest document a run within these resources takes
+    /// ([`ReadOptions::max_document_bytes`](crate::ReadOptions::max_document_bytes)):
+    /// none without a memory limit; under one, a sixteenth of it for word
+    /// shingles and a sixty-fourth for character shingles, since each
+    /// thread working on a document holds its text, its normalized copy
+    /// and a hash per shingle (a character shingle per byte, eight bytes
+    /// each). It depends on the limit and the shingles only, never on the
+    /// thread count, so that the same run skips the same documents.
+    ///
+    /// ```
+    /// use textdup::{Config, Resources};
+    /// let limited = Resources { memory: Some(1 << 30), ..Default::default() };
+    /// assert_eq!(limited.max_document_bytes(&Config::default()), Some(64 << 20));
+    /// assert_eq!(Resources::default().max_document_bytes(&Config::default()), None);
+    /// ```
+    pub fn max_document_bytes(&self, config: &Config) -> Option<u64> {
+        let share = match config.shingling.unit {
+            crate::shingle::Unit::Word => 16,
+            crate::shingle::Unit::Char => 64,
+        };
+        self.memory.map(|limit| limit / share)
+    }
+
     /// Checks that a limit leaves room to work (at least 256 MiB), and
     /// that the temporary folder takes files when the run may spill to
     /// it (or when one is named): a bad folder is found now, not at the

@@ -98,10 +98,15 @@ pub fn decode(data: &[u8]) {
     };
     let mut capped = reader.take(DECODED_LIMIT);
     let mut buf = Vec::new();
-    match read_text(compression, &mut capped, &mut buf) {
-        Ok(text) => assert!(!text.trim().is_empty()),
+    match read_text(compression, &mut capped, &mut buf, DECODED_LIMIT / 2) {
+        Ok(text) => assert!(!text.trim().is_empty() && text.len() as u64 <= DECODED_LIMIT / 2),
         Err(SkipReason::Corrupt(_)) => assert_ne!(compression, Compression::None),
-        Err(SkipReason::Binary | SkipReason::InvalidUtf8 { .. } | SkipReason::Empty) => {}
+        Err(
+            SkipReason::Binary
+            | SkipReason::InvalidUtf8 { .. }
+            | SkipReason::Empty
+            | SkipReason::TooLarge { .. },
+        ) => {}
         Err(other) => panic!("a text file skipped as {other:?}"),
     }
     let Ok((compression, reader)) = decoded(data) else {

@@ -364,6 +364,12 @@ pub struct InputArgs {
     /// system's temporary folder]. Everything written there is removed at the end, and on Ctrl-C.
     #[arg(long, value_name = "DIR", help_heading = "Input")]
     pub tmp_dir: Option<PathBuf>,
+
+    /// Skip documents larger than SIZE (a text file's size, a JSON line's length), without
+    /// reading them into memory; they are reported, counted and carried over to dedup's output
+    /// [default: no limit; under --memory, a sixteenth of it (a sixty-fourth with --unit char)].
+    #[arg(long, value_name = "SIZE", value_parser = textdup::config::parse_size, help_heading = "Input")]
+    pub max_doc_size: Option<u64>,
 }
 
 /// What counts as a duplicate, and how documents are sketched.
@@ -517,8 +523,10 @@ pub struct ReportArgs {
 pub struct MemoryArgs {
     /// Peak memory to aim for (like 4GiB, 500M): past it the band index spills to sorted runs
     /// in --tmp-dir and is merged back, with the same result. A run needs about 80 bytes per
-    /// document and 50 per candidate pair regardless (0.8 GB for ten million documents)
-    /// [default: no limit].
+    /// document and 50 per candidate pair regardless (0.8 GB for ten million documents).
+    /// The passage grain does not spill: if it would pass the limit, the run stops and says
+    /// how much it needs. Documents larger than --max-doc-size are skipped [default: no
+    /// limit].
     #[arg(long, value_name = "SIZE", value_parser = textdup::config::parse_size, help_heading = "Input")]
     pub memory: Option<u64>,
 }
@@ -680,6 +688,7 @@ impl InputArgs {
             },
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),
+            max_document_bytes: self.max_doc_size,
         }
     }
 }

@@ -147,7 +147,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
         .chain(&report_files.html)
         .map(PathBuf::as_path)
         .collect();
-    let files = open_inputs(common)?;
+    let files = open_inputs(common, &config)?;
     let label = run_label(&files);
     if let Some(code) = finish_interrupted(&outputs, &label)? {
         return Ok(code);
@@ -187,7 +187,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     outputs.extend(common.report.clusters.as_deref());
     outputs.extend(common.report.annotate.as_deref());
     outputs.extend(common.report.html.as_deref());
-    let files = open_inputs(common)?;
+    let files = open_inputs(common, &config)?;
     let label = run_label(&files);
     if let Some(code) = finish_interrupted(&outputs, &label)? {
         return Ok(code);
@@ -355,10 +355,14 @@ fn write_html(
 }
 
 /// Opens the inputs.
-fn open_inputs(common: &Common) -> Result<Files, Failure> {
+fn open_inputs(common: &Common, config: &textdup::Config) -> Result<Files, Failure> {
+    let mut options = common.input.read_options();
+    if options.max_document_bytes.is_none() {
+        options.max_document_bytes = resources(common).max_document_bytes(config);
+    }
     Ok(Files::open(
         &common.input.paths,
-        common.input.read_options(),
+        options,
         common.input.tmp_dir.as_deref(),
     )?)
 }

@@ -183,11 +183,18 @@ pub enum SkipReason {
         /// What it holds instead ("an object", ...).
         found: &'static str,
     },
+    /// The document is longer than the run takes
+    /// ([`ReadOptions::max_document_bytes`]); it was passed over without
+    /// being held in memory.
+    TooLarge {
+        /// The most bytes a document may have.
+        limit: u64,
+    },
 }
 
 impl SkipReason {
     /// Every [`SkipReason::kind`].
-    pub const KINDS: [&'static str; 9] = [
+    pub const KINDS: [&'static str; 10] = [
         "unreadable",
         "binary",
         "invalid-utf8",
@@ -197,6 +204,7 @@ impl SkipReason {
         "not-a-string",
         "corrupt",
         "not-an-id",
+        "too-large",
     ];
 
     /// A short stable name for counting skips by reason.
@@ -211,6 +219,7 @@ impl SkipReason {
             SkipReason::NotAString { .. } => "not-a-string",
             SkipReason::Corrupt(_) => "corrupt",
             SkipReason::NotAnId { .. } => "not-an-id",
+            SkipReason::TooLarge { .. } => "too-large",
         }
     }
 }
@@ -233,6 +242,11 @@ impl fmt::Display for SkipReason {
             SkipReason::NotAnId { field, found } => {
                 write!(f, "field {field:?} is {found}, not a string or a number")
             }
+            SkipReason::TooLarge { limit } => write!(
+                f,
+                "document larger than {} MiB, the most this run takes",
+                limit.div_ceil(1 << 20)
+            ),
         }
     }
 }
@@ -422,6 +436,7 @@ mod tests {
                 field: String::new(),
                 found: "an object",
             },
+            SkipReason::TooLarge { limit: 1 },
         ];
         let kinds: Vec<&str> = reasons.iter().map(SkipReason::kind).collect();
         assert_eq!(kinds, SkipReason::KINDS);

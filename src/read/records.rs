@@ -1,7 +1,7 @@
 //! Turning files into records: one per text file, one per JSON line.
 
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
@@ -69,11 +69,16 @@ impl<'a> Lines<'a> {
         if self.failed {
             return Ok(false);
         }
-        match self.reader.read_until(b'\n', buf) {
-            Ok(0) => Ok(false),
-            Ok(_) => {
+        let limit = self.options.max_document_bytes.unwrap_or(u64::MAX);
+        match read_line(&mut *self.reader, buf, limit) {
+            Ok(LineRead::End) => Ok(false),
+            Ok(LineRead::Line) => {
                 self.line += 1;
                 Ok(true)
+            }
+            Ok(LineRead::TooLong) => {
+                self.line += 1;
+                Err(self.skip(Some(self.line), SkipReason::TooLarge { limit }))
             }
             Err(e) => {
                 self.failed = true;
@@ -85,6 +90,7 @@ impl<'a> Lines<'a> {
 
     /// The next record, or `None` at the end of the source.
     pub(crate) fn next_record(&mut self, buf: &mut Vec<u8>) -> Option<Record> {
+        // A too-long line is a skip of its own; reading goes on after it.
         loop {
             match self.read(buf) {
                 Ok(false) => return None,
@@ -174,8 +180,11 @@ impl<'a> FileRecords<'a> {
     /// Reads the whole of a text source as one document.
     fn text_record(&mut self, source: u32) -> Record {
         let src = &self.files.sources()[source as usize];
+        let limit = self.files.options().max_document_bytes.unwrap_or(u64::MAX);
         let read = match open_decoded(&src.path) {
-            Ok((compression, mut reader)) => read_text(compression, &mut reader, &mut self.buf),
+            Ok((compression, mut reader)) => {
+                read_text(compression, &mut reader, &mut self.buf, limit)
+            }
             Err(e) => Err(SkipReason::Unreadable(e.to_string())),
         };
         match read {
@@ -239,10 +248,18 @@ pub(crate) fn read_text(
     compression: Compression,
     reader: &mut dyn BufRead,
     buf: &mut Vec<u8>,
+    limit: u64,
 ) -> Result<String, SkipReason> {
     buf.clear();
-    if let Err(e) = reader.read_to_end(buf) {
+    // One byte past the limit tells a document that is too large, without
+    // reading the rest of it.
+    if let Err(e) = Read::take(&mut *reader, limit.saturating_add(1)).read_to_end(buf) {
         return Err(read_failure(compression, e));
+    }
+    if buf.len() as u64 > limit {
+        buf.clear();
+        buf.shrink_to(1 << 20);
+        return Err(SkipReason::TooLarge { limit });
     }
     let bytes = std::mem::take(buf);
     if bytes.contains(&0) {
@@ -356,6 +373,67 @@ impl Iterator for FileRecords<'_> {
             }
         }
     }
+}
+
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LineRead {
+    /// No more lines.
+    End,
+    /// A line, in the buffer with its terminator.
+    Line,
+    /// A line longer than the limit, passed over: the buffer is empty.
+    TooLong,
+}
+
+/// Reads the next line, terminator included, into `buf`, unless it is
+/// longer than `limit` bytes: then the rest of it is read past without
+/// being kept, so one huge line costs no memory.
+pub(crate) fn read_line(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    limit: u64,
+) -> std::io::Result<LineRead> {
+    let (mut any, mut too_long) = (false, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            // Room for a "\r\n" past the limit: the limit is on the line
+            // without it, checked below.
+            if (buf.len() + take) as u64 > limit.saturating_add(2) {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..take]);
+            }
+        }
+        reader.consume(take);
+        if done {
+            break;
+        }
+    }
+    // The limit is on the line without its terminator.
+    if !too_long && trim_line_end(buf).len() as u64 > limit {
+        too_long = true;
+        buf.clear();
+    }
+    Ok(match (any, too_long) {
+        (false, _) => LineRead::End,
+        (true, false) => LineRead::Line,
+        (true, true) => LineRead::TooLong,
+    })
 }
 
 fn read_failure(compression: Compression, e: std::io::Error) -> SkipReason {
@@ -683,6 +761,30 @@ mod tests {
         let expected: Vec<Document> = picks.iter().map(|&i| all[i].clone()).collect();
         assert_eq!(fetched, expected);
         assert_eq!(fetched[4].id, "b.txt");
+    }
+
+    #[test]
+    fn lines_past_the_limit_are_passed_over() {
+        let text = b"short\na line that is far too long\n\nlast".to_vec();
+        // A buffer smaller than a line: the limit holds across refills.
+        let mut reader = std::io::BufReader::with_capacity(4, std::io::Cursor::new(text));
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        loop {
+            buf.clear();
+            match read_line(&mut reader, &mut buf, 8).unwrap() {
+                LineRead::End => break,
+                LineRead::Line => got.push(String::from_utf8(buf.clone()).unwrap()),
+                LineRead::TooLong => {
+                    assert!(buf.is_empty());
+                    got.push("<too long>".to_string());
+                }
+            }
+        }
+        assert_eq!(got, ["short\n", "<too long>", "\n", "last"]);
+        // Exactly at the limit is fine, the terminator not counted.
+        let mut reader = std::io::Cursor::new(b"12345678\r\n".to_vec());
+        assert_eq!(read_line(&mut reader, &mut buf, 8).unwrap(), LineRead::Line);
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub struct ReadOptions {
     /// The JSON field that holds the id. Default: `id`; when a line lacks
     /// it, the id is `FILE:LINE`.
     pub id_field: String,
+    /// The most bytes a document may have: a text file's (decompressed)
+    /// size, a JSON line's length. A longer one is skipped
+    /// ([`SkipReason::TooLarge`]) without being held in memory. Default:
+    /// no limit; [`Resources::max_document_bytes`](crate::Resources::max_document_bytes)
+    /// is what a memory limit allows.
+    pub max_document_bytes: Option<u64>,
 }
 
 impl Default for ReadOptions {
@@ -65,6 +71,7 @@ impl Default for ReadOptions {
             format: InputFormat::Auto,
             text_field: "text".to_string(),
             id_field: "id".to_string(),
+            max_document_bytes: None,
         }
     }
 }

@@ -657,7 +657,7 @@ fn copy_source(
             &mut reader,
             out,
             source.format,
-            &plan.removed,
+            plan,
             &mut rewrite,
             stop,
             Ok,
@@ -666,7 +666,7 @@ fn copy_source(
             &mut reader,
             flate2::write::GzEncoder::new(out, flate2::Compression::default()),
             source.format,
-            &plan.removed,
+            plan,
             &mut rewrite,
             stop,
             |e| e.finish(),
@@ -678,7 +678,7 @@ fn copy_source(
                 &mut reader,
                 encoder,
                 source.format,
-                &plan.removed,
+                plan,
                 &mut rewrite,
                 stop,
                 |e| e.finish(),
@@ -801,13 +801,13 @@ fn filter_into<W: Write>(
     reader: &mut dyn BufRead,
     mut writer: W,
     format: Format,
-    removed: &[u64],
+    plan: &SourcePlan,
     rewrite: &mut Rewrite,
     stop: &dyn Fn() -> bool,
     finish: impl FnOnce(W) -> io::Result<OutputFile>,
 ) -> Result<(u64, u64), Failure> {
     let counts = match format {
-        Format::Jsonl => filter_lines(reader, &mut writer, removed, rewrite, stop)?,
+        Format::Jsonl => filter_lines(reader, &mut writer, plan, rewrite, stop)?,
         Format::Text => {
             // One document: the whole file, line 0.
             let mut text = Vec::new();
@@ -824,14 +824,15 @@ fn filter_into<W: Write>(
     Ok(counts)
 }
 
-/// Copies lines from `reader` to `writer`, leaving out the (sorted,
-/// 1-based) `removed` ones and passing each kept line through `rewrite`
-/// (which copies it byte for byte unless it has edits). Returns how many
-/// lines were left out and how many edited.
+/// Copies lines from `reader` to `writer` as `plan` says: its removed
+/// lines (sorted, 1-based) left out, its edited ones passed through
+/// `rewrite`, and every other line copied byte for byte as it streams by,
+/// so that a line of any length (one skipped as too large) costs no
+/// memory. Returns how many lines were left out and how many edited.
 fn filter_lines(
     reader: &mut dyn BufRead,
     writer: &mut dyn Write,
-    removed: &[u64],
+    plan: &SourcePlan,
     rewrite: &mut Rewrite,
     stop: &dyn Fn() -> bool,
 ) -> Result<(u64, u64), Failure> {
@@ -840,28 +841,67 @@ fn filter_lines(
     const CHECK_EVERY: u64 = 4096;
     let mut line = Vec::new();
     let mut number = 0u64;
-    let mut next_removed = removed.iter().copied().peekable();
+    let mut next_removed = plan.removed.iter().copied().peekable();
     let (mut left_out, mut edited) = (0, 0);
     loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line).map_err(Failure::Read)? == 0 {
-            break;
-        }
-        number += 1;
-        if number % CHECK_EVERY == 0 && stop() {
+        let n = number + 1;
+        if n % CHECK_EVERY == 0 && stop() {
             return Err(Failure::Stopped);
         }
-        if next_removed.peek() == Some(&number) {
+        let removed = next_removed.peek() == Some(&n);
+        let more = if removed {
+            stream_line(reader, None)?
+        } else if plan.edits.contains_key(&n) {
+            line.clear();
+            let more = reader.read_until(b'\n', &mut line).map_err(Failure::Read)? > 0;
+            if more {
+                if let Edit::Edited = rewrite(n, &line, writer)? {
+                    edited += 1;
+                }
+            }
+            more
+        } else {
+            stream_line(reader, Some(writer))?
+        };
+        if !more {
+            break;
+        }
+        number = n;
+        if removed {
             next_removed.next();
             left_out += 1;
-            continue;
-        }
-        if let Edit::Edited = rewrite(number, &line, writer)? {
-            edited += 1;
         }
     }
     writer.flush().map_err(Failure::Write)?;
     Ok((left_out, edited))
+}
+
+/// Copies the next line, terminator included, to `out` (or passes over
+/// it), a buffer at a time. `false` at the end of the input.
+fn stream_line(reader: &mut dyn BufRead, mut out: Option<&mut dyn Write>) -> Result<bool, Failure> {
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::Read(e)),
+        };
+        if available.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if let Some(out) = out.as_mut() {
+            out.write_all(&available[..take]).map_err(Failure::Write)?;
+        }
+        reader.consume(take);
+        if done {
+            return Ok(true);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -877,11 +917,28 @@ mod tests {
                 .map_err(Failure::Write)
                 .map(|()| Edit::Copied)
         };
-        let (left_out, edited) = filter_lines(&mut input, &mut out, &[2], &mut copy, &|| false)
+        let plan = SourcePlan {
+            removed: vec![2],
+            ..SourcePlan::default()
+        };
+        let (left_out, edited) = filter_lines(&mut input, &mut out, &plan, &mut copy, &|| false)
             .ok()
             .unwrap();
         assert_eq!((left_out, edited), (1, 0));
         assert_eq!(out, b"{\"a\":1}\r\n\n{\"c\":3}");
+        // A buffer smaller than a line: lines stream through in pieces.
+        let mut input =
+            io::BufReader::with_capacity(3, io::Cursor::new(b"abcdefgh\nij\nkl".to_vec()));
+        let mut out = Vec::new();
+        let plan = SourcePlan {
+            removed: vec![2],
+            ..SourcePlan::default()
+        };
+        let (left_out, _) = filter_lines(&mut input, &mut out, &plan, &mut copy, &|| false)
+            .ok()
+            .unwrap();
+        assert_eq!(left_out, 1);
+        assert_eq!(out, b"abcdefgh\nkl");
     }
 
     #[test]

@@ -415,3 +415,72 @@ fn staged_steps_refuse_stdin_before_making_anything() {
     assert!(stderr.contains("not standard input"), "{stderr}");
     assert!(!work.exists());
 }
+
+/// One 200 MB document used to take 634 MiB under `--memory 256MiB`.
+/// Documents larger than the run takes are skipped without being read
+/// into memory, reported, and carried over to the cleaned corpus.
+#[test]
+fn documents_too_large_for_the_run_are_skipped_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let big_line = format!(
+        "{{\"id\": \"big\", \"text\": \"{}\"}}",
+        "many words again ".repeat(400)
+    );
+    let lines = format!(
+        "{{\"id\": \"a\", \"text\": \"one short document here\"}}\n{big_line}\n{{\"id\": \"b\", \"text\": \"another short one\"}}\n"
+    );
+    fs::write(input.join("docs.jsonl"), &lines).unwrap();
+    let big_text = "words of a long text file ".repeat(300);
+    fs::write(input.join("big.txt"), &big_text).unwrap();
+    let out = dir.path().join("out");
+    let run = textdup()
+        .args(["dedup", "--max-doc-size", "4K", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("docs.jsonl:2: document larger than"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("big.txt: document larger than"), "{stderr}");
+    assert!(
+        stderr.contains("4 read = 2 kept + 0 removed + 2 skipped"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_to_string(out.join("docs.jsonl")).unwrap(), lines);
+    assert_eq!(fs::read_to_string(out.join("big.txt")).unwrap(), big_text);
+}
+
+/// Under `--memory`, the largest document a run takes follows from the
+/// limit (a sixteenth of it), so one huge document cannot take the run
+/// past it.
+#[test]
+fn a_huge_document_cannot_take_a_limited_run_past_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    // 40 MB of text: more than a sixteenth of 256 MiB.
+    let mut text = String::with_capacity(40 << 20);
+    let mut i = 0u64;
+    while text.len() < 40 << 20 {
+        text.push_str(&format!("word{} ", i % 100_003));
+        i += 1;
+    }
+    fs::write(input.join("huge.txt"), &text).unwrap();
+    fs::write(input.join("small.txt"), "a small document of a few words").unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+        .args(["scan", "--level", "all", "--memory", "256MiB", "--tmp-dir"])
+        .arg(dir.path())
+        .arg(&input)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (code, peak) = crate::scale::wait_with_peak_memory(child);
+    assert_eq!(code, 2, "the huge document is skipped");
+    assert!(peak < 256 << 20, "peak {peak} bytes");
+}

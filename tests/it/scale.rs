@@ -234,7 +234,7 @@ fn peak_memory_stays_within_the_limit() {
 
 /// Waits for `child` and returns its exit status and peak resident memory
 /// in bytes (from wait4, so other children of the test binary don't count).
-fn wait_with_peak_memory(child: std::process::Child) -> (i32, u64) {
+pub fn wait_with_peak_memory(child: std::process::Child) -> (i32, u64) {
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
