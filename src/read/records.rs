@@ -183,7 +183,12 @@ impl<'a> FileRecords<'a> {
         let limit = self.files.options().max_document_bytes.unwrap_or(u64::MAX);
         let read = match open_decoded(&src.path) {
             Ok((compression, mut reader)) => {
-                read_text(compression, &mut reader, &mut self.buf, limit)
+                let text = read_text(compression, &mut reader, &mut self.buf, limit);
+                if let (Compression::None, Ok(text)) = (compression, &text) {
+                    // The writer copies this file again: it must be these bytes.
+                    self.files.note_text(source as usize, text.as_bytes());
+                }
+                text
             }
             Err(e) => Err(SkipReason::Unreadable(e.to_string())),
         };

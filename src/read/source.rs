@@ -109,6 +109,9 @@ pub struct Files {
     options: ReadOptions,
     /// Each source's stamp when the corpus was listed.
     stamps: Vec<Option<Stamp>>,
+    /// XXH3-64 of each plain (uncompressed) text source's bytes, as first
+    /// read (0: not read yet): a file read whole again must match it.
+    text_hashes: Vec<std::sync::atomic::AtomicU64>,
     /// Temporary copies (of stdin, of a spooled stream) that live as long
     /// as the corpus.
     _copies: Vec<tempfile::NamedTempFile>,
@@ -135,6 +138,7 @@ impl Files {
             listing_skips: Vec::new(),
             options,
             stamps: Vec::new(),
+            text_hashes: Vec::new(),
             _copies: Vec::new(),
         };
         for input in inputs {
@@ -161,6 +165,30 @@ impl Files {
 
     fn stamp(&mut self) {
         self.stamps = self.sources.iter().map(|s| Stamp::of(&s.path)).collect();
+        self.text_hashes = self.sources.iter().map(|_| Default::default()).collect();
+    }
+
+    /// Records the hash of plain text source `index`'s bytes, the first
+    /// time it is read whole.
+    pub(crate) fn note_text(&self, index: usize, bytes: &[u8]) {
+        if let Some(slot) = self.text_hashes.get(index) {
+            let hash = xxhash_rust::xxh3::xxh3_64(bytes).max(1);
+            let _ = slot.compare_exchange(
+                0,
+                hash,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// The hash [`Files::note_text`] recorded for source `index`, if any.
+    pub(crate) fn text_hash(&self, index: usize) -> Option<u64> {
+        let hash = self.text_hashes.get(index)?;
+        match hash.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            hash => Some(hash),
+        }
     }
 
     /// Checks that source `index` is as it was when the corpus was listed:
@@ -250,6 +278,7 @@ impl Files {
             listing_skips: Vec::new(),
             options: ReadOptions::default(),
             stamps: Vec::new(),
+            text_hashes: Vec::new(),
             _copies: Vec::new(),
         };
         files.sources.push(Source {

@@ -4,7 +4,8 @@
 //! writer), and the writer copies kept lines by line number. An input
 //! that changes in between (truncated, appended to, replaced) would give a
 //! cleaned corpus that does not match the report. So each file's size,
-//! modification time and inode are taken when the corpus is listed, and
+//! modification and status-change times and inode are taken when the
+//! corpus is listed, and
 //! compared again before each file is copied and before any output is
 //! committed: a difference is fatal, never garbage.
 
@@ -20,6 +21,8 @@ pub(crate) struct Stamp {
     modified: Option<SystemTime>,
     device: u64,
     inode: u64,
+    /// Status change time: moves on any write, and cannot be set back.
+    changed: (i64, i64),
 }
 
 impl Stamp {
@@ -32,6 +35,7 @@ impl Stamp {
             modified: meta.modified().ok(),
             device: meta.dev(),
             inode: meta.ino(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
         })
     }
 }

@@ -242,6 +242,7 @@ pub fn write_corpus(
             text_field,
             destination,
             &stop,
+            files.text_hash(i),
         )?;
         files.check_source(i)?;
         written.add(source, outcome);
@@ -485,7 +486,15 @@ pub fn filter_shard(
         let mut commit = Commit::new(Existing::Refuse);
         let destination = commit.file(&target)?;
         files.check_source(i)?;
-        let outcome = copy_source(source, plan, &cleaning, text_field, &destination, &stop)?;
+        let outcome = copy_source(
+            source,
+            plan,
+            &cleaning,
+            text_field,
+            &destination,
+            &stop,
+            files.text_hash(i),
+        )?;
         if let (Destination::Staged(tmp), true) = (&destination, single_file) {
             if fs::symlink_metadata(tmp).is_err() {
                 // Everything removed: the output is an empty corpus.
@@ -576,7 +585,14 @@ fn copy_source(
     text_field: &str,
     destination: &Destination,
     stop: &dyn Fn() -> bool,
+    read_before: Option<u64>,
 ) -> Result<Outcome> {
+    // A text file read whole before must still be the same bytes: its
+    // size and times alone can survive a rewrite.
+    let changed = || Error::InputModified {
+        path: source.path.clone(),
+    };
+    let same = |hash: u64| read_before.is_none_or(|before| before == hash.max(1));
     let target = match destination {
         Destination::Stdout => Path::new("<stdout>"),
         Destination::Stream(path) | Destination::Staged(path) => path.as_path(),
@@ -588,10 +604,11 @@ fn copy_source(
             Err(e) => return Ok(unreadable(e)),
         };
         let mut output = destination.create().map_err(|e| Error::io(target, e))?;
-        return match copy_bytes(&mut input, &mut output, stop)
-            .and_then(|()| output.finish().map_err(Failure::Write))
-        {
-            Ok(()) => Ok(Outcome::Copied {
+        let copied = copy_bytes(&mut input, &mut output, stop)
+            .and_then(|hash| output.finish().map_err(Failure::Write).map(|()| hash));
+        return match copied {
+            Ok(hash) if source.format == Format::Text && !same(hash) => Err(changed()),
+            Ok(_) => Ok(Outcome::Copied {
                 removed: 0,
                 file: true,
                 edited: 0,
@@ -601,6 +618,7 @@ fn copy_source(
             Err(Failure::Read(e)) => Ok(unreadable(e)),
             Err(Failure::Write(e)) => Err(Error::io(target, e)),
             Err(Failure::Stopped) => Err(Error::Interrupted),
+            Err(Failure::Changed) => Err(changed()),
         };
     }
     if source.format == Format::Text && plan.removed == [0] {
@@ -626,6 +644,9 @@ fn copy_source(
         };
         let (new, empty) = match source.format {
             Format::Text => {
+                if !same(xxhash_rust::xxh3::xxh3_64(bytes)) {
+                    return Err(Failure::Changed);
+                }
                 let text = String::from_utf8_lossy(bytes);
                 let cleaned = cleaning.apply(&text, removals, &mut cuts);
                 let empty = cleaned.trim().is_empty();
@@ -698,6 +719,7 @@ fn copy_source(
         )))),
         Err(Failure::Write(e)) => Err(Error::io(target, e)),
         Err(Failure::Stopped) => Err(Error::Interrupted),
+        Err(Failure::Changed) => Err(changed()),
     }
 }
 
@@ -765,12 +787,14 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
 }
 
 /// Copies all bytes, telling read failures from write failures.
+/// Returns the XXH3-64 of the bytes.
 fn copy_bytes(
     input: &mut File,
     output: &mut OutputFile,
     stop: &dyn Fn() -> bool,
-) -> Result<(), Failure> {
+) -> Result<u64, Failure> {
     let mut buf = vec![0u8; 256 * 1024];
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
     loop {
         if stop() {
             return Err(Failure::Stopped);
@@ -781,9 +805,10 @@ fn copy_bytes(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Failure::Read(e)),
         };
+        hash.update(&buf[..n]);
         output.write_all(&buf[..n]).map_err(Failure::Write)?;
     }
-    Ok(())
+    Ok(hash.digest())
 }
 
 enum Failure {
@@ -791,6 +816,8 @@ enum Failure {
     Write(io::Error),
     /// The caller asked to stop.
     Stopped,
+    /// The source is not what was read before.
+    Changed,
 }
 
 /// Filters into `writer`, finishes it with `finish`, and finishes the
@@ -939,6 +966,59 @@ mod tests {
             .unwrap();
         assert_eq!(left_out, 1);
         assert_eq!(out, b"abcdefgh\nkl");
+    }
+
+    #[test]
+    fn a_text_file_that_is_not_what_was_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        fs::write(&path, "what the run read").unwrap();
+        let source = Source {
+            path: path.clone(),
+            relative: "a.txt".into(),
+            name: "a.txt".into(),
+            format: Format::Text,
+            temporary: false,
+        };
+        let copy = |read_before: Option<u64>, plan: &SourcePlan| {
+            let target = dir.path().join(".out");
+            let _ = fs::remove_file(&target);
+            let destination = Destination::Staged(target);
+            let cleaning = Cleaning::default();
+            copy_source(
+                &source,
+                plan,
+                &cleaning,
+                "text",
+                &destination,
+                &|| false,
+                read_before,
+            )
+        };
+        let read = xxhash_rust::xxh3::xxh3_64(b"what the run read");
+        let whole = SourcePlan::default();
+        assert!(copy(Some(read), &whole).is_ok());
+        assert!(copy(None, &whole).is_ok());
+        assert!(matches!(
+            copy(Some(read ^ 1), &whole),
+            Err(Error::InputModified { .. })
+        ));
+        // Read whole to be edited: checked too.
+        let removal = PassageRemoval {
+            doc: DocId(0),
+            span: Span { start: 0, end: 4 },
+            cluster: 0,
+            boilerplate: false,
+        };
+        let edited = SourcePlan {
+            removed: Vec::new(),
+            edits: HashMap::from([(0, std::slice::from_ref(&removal))]),
+        };
+        assert!(copy(Some(read), &edited).is_ok());
+        assert!(matches!(
+            copy(Some(read ^ 1), &edited),
+            Err(Error::InputModified { .. })
+        ));
     }
 
     #[test]

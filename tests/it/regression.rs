@@ -484,3 +484,49 @@ fn a_huge_document_cannot_take_a_limited_run_past_its_limit() {
     assert_eq!(code, 2, "the huge document is skipped");
     assert!(peak < 256 << 20, "peak {peak} bytes");
 }
+
+/// A text file rewritten in place between the run and the write, with its
+/// size and modification time put back, still cannot slip through: a file
+/// read whole is checked against the hash of what was first read.
+#[test]
+fn a_same_size_rewrite_with_the_old_time_is_still_caught() {
+    use textdup::write::{write_corpus, Cleaning, Commit, Existing};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let (a, b) = (input.join("a.txt"), input.join("b.txt"));
+    fs::write(&a, "the first document, with words of its own").unwrap();
+    fs::write(&b, "the second document, about something else").unwrap();
+    let files = textdup::Files::open(&[input.clone()], Default::default(), None).unwrap();
+    let config = textdup::Config::default();
+    let report = textdup::run(&files, &config, &textdup::NoProgress).unwrap();
+
+    let modified = fs::metadata(&b).unwrap().modified().unwrap();
+    {
+        use std::io::{Seek, Write};
+        let mut file = fs::OpenOptions::new().write(true).open(&b).unwrap();
+        file.seek(std::io::SeekFrom::Start(4)).unwrap();
+        file.write_all(b"SECOND").unwrap();
+        file.set_times(fs::FileTimes::new().set_modified(modified))
+            .unwrap();
+    }
+    assert_eq!(fs::metadata(&b).unwrap().modified().unwrap(), modified);
+
+    let out = dir.path().join("out");
+    let mut commit = Commit::new(Existing::Refuse);
+    let cleaning = Cleaning::plan(&report, &config);
+    let result = write_corpus(
+        &files,
+        &report,
+        &cleaning,
+        &out,
+        &mut commit,
+        &textdup::NoProgress,
+    );
+    assert!(
+        matches!(&result, Err(textdup::Error::InputModified { path }) if path == &b),
+        "{result:?}"
+    );
+    drop(commit);
+    assert!(!out.exists());
+}
