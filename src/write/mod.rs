@@ -592,7 +592,7 @@ fn copy_source(
     let changed = || Error::InputModified {
         path: source.path.clone(),
     };
-    let same = |hash: u64| read_before.is_none_or(|before| before == hash.max(1));
+    let same = |hash: u64| read_before.map_or(true, |before| before == hash.max(1));
     let target = match destination {
         Destination::Stdout => Path::new("<stdout>"),
         Destination::Stream(path) | Destination::Staged(path) => path.as_path(),

@@ -497,7 +497,8 @@ fn a_same_size_rewrite_with_the_old_time_is_still_caught() {
     let (a, b) = (input.join("a.txt"), input.join("b.txt"));
     fs::write(&a, "the first document, with words of its own").unwrap();
     fs::write(&b, "the second document, about something else").unwrap();
-    let files = textdup::Files::open(&[input.clone()], Default::default(), None).unwrap();
+    let files =
+        textdup::Files::open(std::slice::from_ref(&input), Default::default(), None).unwrap();
     let config = textdup::Config::default();
     let report = textdup::run(&files, &config, &textdup::NoProgress).unwrap();
 
