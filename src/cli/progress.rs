@@ -95,15 +95,25 @@ impl Progress for Bars {
         STOP.load(Ordering::Relaxed)
     }
 
+    fn note(&self, note: &str) {
+        self.warn(&format!("textdup: warning: {note}\n"));
+    }
+
     fn skipped(&self, skip: &Skip) {
-        let line = format!("textdup: warning: {skip}\n");
+        self.warn(&format!("textdup: warning: {skip}\n"));
+    }
+}
+
+impl Bars {
+    /// Prints a warning line above the bar, if one is drawn.
+    fn warn(&self, line: &str) {
         let mut printed = false;
         self.with_bar(|bar| {
-            bar.suspend(|| super::say(&line));
+            bar.suspend(|| super::say(line));
             printed = true;
         });
         if !printed {
-            super::say(&line);
+            super::say(line);
         }
     }
 }

@@ -97,6 +97,10 @@ pub trait Progress: Sync {
     fn end(&self) {}
     /// An input was skipped (reported once, during the first pass).
     fn skipped(&self, _skip: &Skip) {}
+    /// Something about the inputs worth a warning that skipped nothing
+    /// (reported once, after the first pass): ids that cannot name a
+    /// document, say.
+    fn note(&self, _note: &str) {}
     /// True when the run should stop (the user pressed Ctrl-C, say): the
     /// pipeline then ends with [`Error::Interrupted`] at its next check,
     /// between batches and bands, removing its temporary files.
@@ -343,6 +347,9 @@ pub fn run_with(
         },
     )?;
     progress.end();
+    for note in corpus.notes() {
+        progress.note(&note);
+    }
     finish(
         corpus, config, banding, resources, table, summary, started, progress,
     )

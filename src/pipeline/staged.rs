@@ -93,6 +93,9 @@ pub fn sketch_shard(
             },
         )?;
         progress.end();
+        for note in files.notes() {
+            progress.note(&note);
+        }
         out.finish()
     })?;
     Ok(Some(done))

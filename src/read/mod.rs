@@ -174,15 +174,6 @@ pub enum SkipReason {
     },
     /// A compressed stream is damaged; what came before it was read.
     Corrupt(String),
-    /// The id field holds something that cannot name a document (an
-    /// object, an array, a boolean): a string or a number can, and null
-    /// or no field gives the line the id `FILE:LINE`.
-    NotAnId {
-        /// The field name.
-        field: String,
-        /// What it holds instead ("an object", ...).
-        found: &'static str,
-    },
     /// The document is longer than the run takes
     /// ([`ReadOptions::max_document_bytes`]); it was passed over without
     /// being held in memory.
@@ -194,7 +185,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every [`SkipReason::kind`].
-    pub const KINDS: [&'static str; 10] = [
+    pub const KINDS: [&'static str; 9] = [
         "unreadable",
         "binary",
         "invalid-utf8",
@@ -203,7 +194,6 @@ impl SkipReason {
         "missing-field",
         "not-a-string",
         "corrupt",
-        "not-an-id",
         "too-large",
     ];
 
@@ -218,7 +208,6 @@ impl SkipReason {
             SkipReason::MissingField(_) => "missing-field",
             SkipReason::NotAString { .. } => "not-a-string",
             SkipReason::Corrupt(_) => "corrupt",
-            SkipReason::NotAnId { .. } => "not-an-id",
             SkipReason::TooLarge { .. } => "too-large",
         }
     }
@@ -239,9 +228,6 @@ impl fmt::Display for SkipReason {
                 write!(f, "field {field:?} is {found}, not a string")
             }
             SkipReason::Corrupt(e) => write!(f, "corrupt compressed data: {e}"),
-            SkipReason::NotAnId { field, found } => {
-                write!(f, "field {field:?} is {found}, not a string or a number")
-            }
             SkipReason::TooLarge { limit } => write!(
                 f,
                 "document larger than {} MiB, the most this run takes",
@@ -318,6 +304,14 @@ pub trait Corpus: Sync {
     ) -> Option<Box<dyn Iterator<Item = Record> + Send + 'a>> {
         None
     }
+
+    /// Warnings about inputs that were read but not quite as they should
+    /// be (one per file, say: ids that cannot name a document), gathered
+    /// so far. The pipeline hands them to [`Progress::note`](crate::Progress::note)
+    /// after the first pass.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl Corpus for [Document] {
@@ -339,6 +333,10 @@ impl Corpus for Vec<Document> {
 impl Corpus for Files {
     fn records(&self) -> Box<dyn Iterator<Item = Record> + Send + '_> {
         Box::new(FileRecords::new(self, Shard::WHOLE))
+    }
+
+    fn notes(&self) -> Vec<String> {
+        Files::notes(self)
     }
 
     fn records_at<'a>(
@@ -432,10 +430,6 @@ mod tests {
                 found: "null",
             },
             SkipReason::Corrupt(String::new()),
-            SkipReason::NotAnId {
-                field: String::new(),
-                found: "an object",
-            },
             SkipReason::TooLarge { limit: 1 },
         ];
         let kinds: Vec<&str> = reasons.iter().map(SkipReason::kind).collect();

@@ -40,6 +40,10 @@ pub(crate) struct Lines<'a> {
     line: u64,
     /// Set after a read failure: a damaged stream is not read past.
     failed: bool,
+    /// Lines whose id field holds something that cannot name a document
+    /// (they are named `FILE:LINE`), and the first of them with what it
+    /// held: worth one warning per file, not one per line.
+    bad_ids: std::cell::Cell<(u64, u64, &'static str)>,
 }
 
 impl<'a> Lines<'a> {
@@ -58,7 +62,22 @@ impl<'a> Lines<'a> {
             compression,
             line: 0,
             failed: false,
+            bad_ids: std::cell::Cell::new((0, 0, "")),
         }
+    }
+
+    /// What to say about this file's unusable ids once it is read, if
+    /// anything.
+    pub(crate) fn note(&self) -> Option<String> {
+        let (count, first, found) = self.bad_ids.get();
+        (count > 0).then(|| {
+            format!(
+                "{}: {count} line{} with field {:?} holding {found} (first at line {first}), not a string or a number; named FILE:LINE instead",
+                self.name,
+                if count == 1 { "" } else { "s" },
+                self.options.id_field
+            )
+        })
     }
 
     /// Reads the next line, terminator included, into `buf`: `Ok(false)`
@@ -137,6 +156,14 @@ impl<'a> Lines<'a> {
         };
         if fields.text.trim().is_empty() {
             return skipped(SkipReason::Empty);
+        }
+        if let Some(found) = fields.bad_id {
+            let (count, first, kind) = self.bad_ids.get();
+            self.bad_ids.set(if count == 0 {
+                (1, line, found)
+            } else {
+                (count + 1, first, kind)
+            });
         }
         let id = fields
             .id
@@ -227,7 +254,11 @@ impl<'a> FileRecords<'a> {
     fn next_line(&mut self) -> Option<Record> {
         let record = self.lines.as_mut()?.next_record(&mut self.buf);
         if record.is_none() {
-            self.lines = None;
+            if let Some(lines) = self.lines.take() {
+                if let Some(note) = lines.note() {
+                    self.files.note(lines.source, note);
+                }
+            }
         }
         record
     }
@@ -459,6 +490,8 @@ pub(crate) fn trim_line_end(line: &[u8]) -> &[u8] {
 struct Fields {
     text: String,
     id: Option<String>,
+    /// What the id field held when it cannot name a document.
+    bad_id: Option<&'static str>,
 }
 
 /// Parses one JSON line, keeping only the text and id fields; every other
@@ -485,20 +518,16 @@ fn parse_line(line: &str, text_field: &str, id_field: &str) -> Result<Fields, Sk
         }
     };
     // A string or a number names the document; null or no field leaves
-    // it to `FILE:LINE`. Anything else is a mistake worth hearing about
-    // (the wrong --id-field, most likely), not a name to make up.
-    let id = match found.id {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(id)) => Some(id),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Some(other) => {
-            return Err(SkipReason::NotAnId {
-                field: id_field.to_string(),
-                found: json_kind(&other),
-            })
-        }
+    // it to `FILE:LINE`. Anything else (an object, an array, a boolean) is
+    // worth hearing about (the wrong id field, most likely), but the
+    // document is still a document: it is named `FILE:LINE` too.
+    let (id, bad_id) = match found.id {
+        None | Some(serde_json::Value::Null) => (None, None),
+        Some(serde_json::Value::String(id)) => (Some(id), None),
+        Some(serde_json::Value::Number(n)) => (Some(n.to_string()), None),
+        Some(other) => (None, Some(json_kind(&other))),
     };
-    Ok(Fields { text, id })
+    Ok(Fields { text, id, bad_id })
 }
 
 /// What is wrong with a line serde_json refused, in serde_json's words,
@@ -681,6 +710,14 @@ mod tests {
             Ok(Fields {
                 text: text.to_string(),
                 id: id.map(str::to_string),
+                bad_id: None,
+            })
+        };
+        let bad_id = |found: &'static str| {
+            Ok(Fields {
+                text: "a".to_string(),
+                id: None,
+                bad_id: Some(found),
             })
         };
         let cases: Vec<(&str, Result<Fields, &str>)> = vec![
@@ -695,9 +732,9 @@ mod tests {
             (r#"["text"]"#, Err("malformed-json")),
             (r#"{"text":"a"} trailing"#, Err("malformed-json")),
             (r#"{"text":"a","id":1.5}"#, ok("a", Some("1.5"))),
-            (r#"{"text":"a","id":true}"#, Err("not-an-id")),
-            (r#"{"text":"a","id":[1]}"#, Err("not-an-id")),
-            (r#"{"id":{"url":"x"},"text":"a"}"#, Err("not-an-id")),
+            (r#"{"text":"a","id":true}"#, bad_id("a boolean")),
+            (r#"{"text":"a","id":[1]}"#, bad_id("an array")),
+            (r#"{"id":{"url":"x"},"text":"a"}"#, bad_id("an object")),
             (r#"{"text":"\\ud800"}"#, ok("\\ud800", None)),
             (r#"{"text":"\ud83d\ude00"}"#, ok("😀", None)),
             (r#"{"text":"a","meta":"\ud800"}"#, ok("a", None)),

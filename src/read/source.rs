@@ -112,6 +112,8 @@ pub struct Files {
     /// XXH3-64 of each plain (uncompressed) text source's bytes, as first
     /// read (0: not read yet): a file read whole again must match it.
     text_hashes: Vec<std::sync::atomic::AtomicU64>,
+    /// Notes on sources, at most one each, in the order made.
+    notes: std::sync::Mutex<Vec<(u32, String)>>,
     /// Temporary copies (of stdin, of a spooled stream) that live as long
     /// as the corpus.
     _copies: Vec<tempfile::NamedTempFile>,
@@ -139,6 +141,7 @@ impl Files {
             options,
             stamps: Vec::new(),
             text_hashes: Vec::new(),
+            notes: Default::default(),
             _copies: Vec::new(),
         };
         for input in inputs {
@@ -180,6 +183,25 @@ impl Files {
                 std::sync::atomic::Ordering::Relaxed,
             );
         }
+    }
+
+    /// Records a note on `source`, unless it has one: later passes read
+    /// the same lines and would make it again.
+    pub(crate) fn note(&self, source: u32, note: String) {
+        if let Ok(mut notes) = self.notes.lock() {
+            if notes.iter().all(|(s, _)| *s != source) {
+                notes.push((source, note));
+            }
+        }
+    }
+
+    /// Notes on the sources read so far, at most one each: see
+    /// [`Corpus::notes`](crate::Corpus::notes).
+    pub fn notes(&self) -> Vec<String> {
+        self.notes
+            .lock()
+            .map(|notes| notes.iter().map(|(_, n)| n.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// The hash [`Files::note_text`] recorded for source `index`, if any.
@@ -279,6 +301,7 @@ impl Files {
             options: ReadOptions::default(),
             stamps: Vec::new(),
             text_hashes: Vec::new(),
+            notes: Default::default(),
             _copies: Vec::new(),
         };
         files.sources.push(Source {
