@@ -161,7 +161,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     if let Some(path) = &report_files.annotate {
         commit.write(path, |out| write_annotations(&report, out))?;
     }
-    write_html(common, &files, &report, &mut commit)?;
+    write_html(common, &files, &report, &mut commit, &bars)?;
     let receipt = commit.commit(|| unchanged(&files, &bars))?;
     if report_files.clusters.is_none() {
         match write_stdout(|out| write_report(common, &report, out)) {
@@ -207,7 +207,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     if let Some(path) = &common.report.annotate {
         commit.write(path, |out| write_annotations(&report, out))?;
     }
-    write_html(common, &files, &report, &mut commit)?;
+    write_html(common, &files, &report, &mut commit, &bars)?;
     let receipt = commit.commit(|| unchanged(&files, &bars))?;
     for problem in &written.problems {
         say(&format!(
@@ -326,6 +326,7 @@ fn write_html(
     files: &Files,
     report: &Report,
     commit: &mut Commit,
+    bars: &Bars,
 ) -> Result<(), Failure> {
     let Some(path) = &common.report.html else {
         return Ok(());
@@ -346,7 +347,7 @@ fn write_html(
         path: path.clone(),
         source: e,
     })?;
-    html::write(report, files, &options, &mut out)?;
+    html::write(report, files, &options, bars, &mut out)?;
     out.finish().map_err(|e| Error::Io {
         path: path.clone(),
         source: e,

@@ -23,6 +23,7 @@ use crate::cluster::Cluster;
 use crate::error::Result;
 use crate::lsh::Banding;
 use crate::passage::Span;
+use crate::pipeline::Progress;
 use crate::read::{Corpus, DocId};
 use crate::report::Report;
 
@@ -76,10 +77,12 @@ pub fn escape(text: &str) -> String {
 
 /// Writes the page for `report` to `out`, reading from `corpus` the texts
 /// of the documents it shows (one pass, only those documents kept).
+/// `progress` is asked between batches whether to stop.
 pub fn write(
     report: &Report,
     corpus: &dyn Corpus,
     options: &HtmlOptions,
+    progress: &dyn Progress,
     out: &mut dyn Write,
 ) -> Result<()> {
     let shown = choose_clusters(report, options.max_clusters);
@@ -91,7 +94,7 @@ pub fn write(
         wanted.extend(shown_members(cluster, options.max_members).map(|m| m.doc));
     }
     wanted.extend(finding_docs.iter().copied());
-    let texts = load_texts(report, corpus, &wanted, options.max_text_bytes)?;
+    let texts = load_texts(report, corpus, &wanted, options.max_text_bytes, progress)?;
     let page = render(report, &texts, &shown, &finding_docs, options);
     out.write_all(page.as_bytes())
         .map_err(|e| crate::Error::io("the HTML report", e))
@@ -159,6 +162,7 @@ fn load_texts(
     corpus: &dyn Corpus,
     wanted: &HashSet<DocId>,
     max_bytes: usize,
+    progress: &dyn Progress,
 ) -> Result<HashMap<DocId, Shown>> {
     let mut texts = HashMap::new();
     if wanted.is_empty() {
@@ -166,6 +170,9 @@ fn load_texts(
     }
     // The same id-checked stream as the pipeline's later passes.
     crate::pipeline::documents(corpus, &report.ids, |batch| {
+        if progress.cancelled() {
+            return Err(crate::Error::Interrupted);
+        }
         for (id, doc) in &batch {
             if !wanted.contains(id) {
                 continue;
@@ -791,7 +798,14 @@ mod tests {
         };
         let report = run(&docs.to_vec(), &config, &NoProgress).unwrap();
         let mut out = Vec::new();
-        write(&report, &docs.to_vec(), options, &mut out).unwrap();
+        write(
+            &report,
+            &docs.to_vec(),
+            options,
+            &crate::NoProgress,
+            &mut out,
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
