@@ -12,7 +12,7 @@
 //! - members are in input order, clusters are ordered by their first
 //!   member, and cluster ids count up from 0 in that order.
 
-use crate::read::DocId;
+use crate::core::DocId;
 
 /// Which member of a cluster survives `dedup`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -146,7 +146,7 @@ pub struct Resources {
     /// limit. Past it, the band index spills to sorted runs on disk, and
     /// no shingle sets are kept from the first pass. The passage grain
     /// does not spill: when its tables would take the run past the limit,
-    /// the run stops with [`Error::MemoryLimit`](crate::Error::MemoryLimit)
+    /// the run stops with [`Error::MemoryLimit`]
     /// and the memory it would need. What a run needs
     /// regardless (each document's id, origin and length, first copy, and
     /// the verification and clustering tables: about 80 bytes per document

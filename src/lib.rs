@@ -47,8 +47,10 @@
 
 pub mod cluster;
 pub mod config;
+mod core;
 mod error;
 pub mod eval;
+pub mod fsutil;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod lsh;
@@ -56,6 +58,7 @@ pub mod minhash;
 pub mod normalize;
 pub mod passage;
 pub mod pipeline;
+mod progress;
 pub mod read;
 pub mod report;
 pub mod shingle;

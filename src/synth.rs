@@ -27,10 +27,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::fsutil::{write_folder_atomically, Existing};
 use crate::normalize::{normalize, Normalization};
 use crate::read::Corpus;
 use crate::shingle::{ShingleSet, Shingling};
-use crate::write::{write_folder_atomically, Existing};
 
 /// A kind of edit that turns an original into a planted copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -17,9 +17,9 @@
 
 use std::collections::HashMap;
 
+use crate::core::DocId;
 use crate::lsh::CandidatePair;
 use crate::minhash::estimate;
-use crate::read::DocId;
 use crate::shingle::ShingleSet;
 
 /// How candidate pairs are checked.

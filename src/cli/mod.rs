@@ -14,12 +14,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
+use textdup::fsutil::{check_distinct, check_output, recover, Commit, Existing};
 use textdup::report::html::{self, HtmlOptions};
-use textdup::report::{write_annotations, write_clusters, write_json, write_removed};
+use textdup::report::{write_annotations, write_clusters, write_json};
 use textdup::synth::SynthOptions;
-use textdup::write::{
-    check_distinct, check_output, recover, write_corpus, Cleaning, Commit, Existing,
-};
+use textdup::write::{write_corpus, write_removed, Cleaning};
 use textdup::{Error, Files, ReadOptions, Report, Resources};
 
 use args::{

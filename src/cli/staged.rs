@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use textdup::fsutil::{Commit, Destination, Existing};
 use textdup::pipeline::{cluster_sketches, removal_plan, sketch_shard};
 use textdup::read::Shard;
-use textdup::report::{write_clusters, write_removed};
+use textdup::report::write_clusters;
 use textdup::stagefile::{cluster_options, read_plan, write_plan, CorpusPrint};
-use textdup::write::{filter_shard, Cleaning, Commit, Destination, Existing};
+use textdup::write::{filter_shard, write_removed, Cleaning};
 use textdup::{Error, Files, Level, Resources};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};

@@ -25,8 +25,8 @@ use rayon::prelude::*;
 
 use super::runs::{reduce_fan_in, write_run, Entry, Merge};
 use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
+use crate::core::DocId;
 use crate::error::{Error, Result};
-use crate::read::DocId;
 
 /// Band keys and exact hashes of a corpus; see the module docs.
 pub struct BandIndex {

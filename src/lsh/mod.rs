@@ -34,7 +34,7 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::read::DocId;
+use crate::core::DocId;
 
 mod index;
 mod runs;

@@ -24,42 +24,12 @@ pub mod spans;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::read::DocId;
+use crate::core::DocId;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use crate::shingle::{ShingleSet, Shingling};
 
-/// A byte range `[start, end)` in a document's original text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    /// First byte.
-    pub start: usize,
-    /// One past the last byte.
-    pub end: usize,
-}
-
-impl Span {
-    /// The text the span covers; empty if it does not fit `text` (a span
-    /// from another version of the text must not panic).
-    pub fn of<'t>(&self, text: &'t str) -> &'t str {
-        text.get(self.start..self.end).unwrap_or("")
-    }
-
-    /// Its length in bytes.
-    pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
-    }
-
-    /// Whether it covers no bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether the span lies within `text` on character boundaries.
-    pub fn fits(&self, text: &str) -> bool {
-        self.start <= self.end && text.get(self.start..self.end).is_some()
-    }
-}
+pub use crate::core::Span;
 
 /// How a document is cut into passages.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

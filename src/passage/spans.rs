@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::UnionFind;
+use crate::core::DocId;
 use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::Span;
-use crate::read::DocId;
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
 /// Safe to fill from many threads; the result does not depend on order.

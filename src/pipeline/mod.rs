@@ -35,11 +35,15 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use crate::cluster::{components, Cluster, ClusterId, Member};
 use crate::config::{Config, Resources};
+use crate::core::{push_lean, DocId, Ids};
 use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 use crate::normalize::normalize;
-use crate::read::{push_lean, Corpus, DocId, Document, Ids, Origin, Record, Skip};
+pub(crate) use crate::progress::check;
+pub use crate::progress::{NoProgress, Progress, Stage};
+use crate::read::stream::{batches, wanted_documents, BATCH_BYTES, BATCH_DOCS};
+use crate::read::{Corpus, Document, Origin, Skip};
 use crate::report::{Parameters, Report, Summary};
 use crate::shingle::{shingle, ShingleSet};
 use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
@@ -49,85 +53,6 @@ mod staged;
 
 pub use staged::{cluster_sketches, removal_plan, sketch_shard, ShardSketch};
 
-/// A named step of a run, for progress display.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    /// Cutting documents into passages and sketching them.
-    Passages,
-    /// Looking for repeated spans and loading candidate passages.
-    Spans,
-    /// Reading and sketching every document.
-    Sketch,
-    /// Reading the sketch files of a staged run.
-    ReadSketches,
-    /// Finding candidate pairs with LSH.
-    Candidates,
-    /// Re-reading candidate documents for exact verification.
-    Load,
-    /// Verifying candidate pairs.
-    Verify,
-    /// Writing the cleaned corpus.
-    Write,
-}
-
-impl Stage {
-    /// A short lowercase name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Passages => "sketching passages",
-            Stage::Spans => "finding spans",
-            Stage::Sketch => "sketching",
-            Stage::ReadSketches => "reading sketches",
-            Stage::Candidates => "finding candidates",
-            Stage::Load => "loading candidates",
-            Stage::Verify => "verifying",
-            Stage::Write => "writing",
-        }
-    }
-}
-
-/// Receives progress and skipped inputs while a run goes on. Every method
-/// has an empty default; [`NoProgress`] uses them all.
-pub trait Progress: Sync {
-    /// A stage begins; `total` is its amount of work when known.
-    fn begin(&self, _stage: Stage, _total: Option<u64>) {}
-    /// `n` more units of the current stage are done.
-    fn advance(&self, _n: u64) {}
-    /// The current stage is done.
-    fn end(&self) {}
-    /// An input was skipped (reported once, during the first pass).
-    fn skipped(&self, _skip: &Skip) {}
-    /// Something about the inputs worth a warning that skipped nothing
-    /// (reported once, after the first pass): ids that cannot name a
-    /// document, say.
-    fn note(&self, _note: &str) {}
-    /// True when the run should stop (the user pressed Ctrl-C, say): the
-    /// pipeline then ends with [`Error::Interrupted`] at its next check,
-    /// between batches and bands, removing its temporary files.
-    fn cancelled(&self) -> bool {
-        false
-    }
-}
-
-/// [`Error::Interrupted`] if `progress` asks to stop.
-pub(crate) fn check(progress: &dyn Progress) -> Result<()> {
-    if progress.cancelled() {
-        Err(Error::Interrupted)
-    } else {
-        Ok(())
-    }
-}
-
-/// Progress that goes nowhere.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}
-
-/// Documents per parallel batch, and the text bytes that end a batch early;
-/// big enough to keep every thread busy, small enough to bound memory.
-const BATCH_DOCS: usize = 4096;
-const BATCH_BYTES: usize = 32 << 20;
 /// Pairs verified between progress updates.
 const VERIFY_CHUNK: usize = 1024;
 
@@ -682,7 +607,7 @@ fn verify_streaming(
         .map(DocId)
         .filter(|&d| last_use[d.index()] != UNWANTED && !is_cached(d))
         .collect();
-    wanted_documents(corpus, table, &wanted, |batch| {
+    wanted_documents(corpus, &table.ids, &table.origins, &wanted, |batch| {
         check(progress)?;
         let Some(&(end, _)) = batch.last() else {
             return Ok(());
@@ -722,158 +647,11 @@ fn load_shingle_sets(
         .map(DocId)
         .filter(|d| wanted[d.index()])
         .collect();
-    wanted_documents(corpus, table, &docs, |batch| {
+    wanted_documents(corpus, &table.ids, &table.origins, &docs, |batch| {
         sets.0.extend(shingle_sets(config, &batch));
         Ok(())
     })?;
     Ok(sets)
-}
-
-/// Streams the `wanted` documents (ascending) of `corpus` in batches of
-/// `(id, document)`: only those when the corpus can read them alone
-/// ([`Corpus::records_at`]: the other lines are skipped unparsed), else
-/// picked from a full stream. Each is checked against pass 1's id.
-fn wanted_documents(
-    corpus: &dyn Corpus,
-    table: &Table,
-    wanted: &[DocId],
-    mut each: impl FnMut(Vec<(DocId, Document)>) -> Result<()>,
-) -> Result<()> {
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    let origins = Box::new(wanted.iter().map(|d| table.origins[d.index()]));
-    let Some(records) = corpus.records_at(origins) else {
-        let mut is_wanted = vec![false; table.ids.len()];
-        for d in wanted {
-            is_wanted[d.index()] = true;
-        }
-        return documents(corpus, &table.ids, |mut batch| {
-            batch.retain(|(id, _)| is_wanted[id.index()]);
-            each(batch)
-        });
-    };
-    let mut next = 0usize;
-    batches_of(records, |records| {
-        let mut batch = Vec::with_capacity(records.len());
-        for record in records {
-            let expected = wanted.get(next).map(|&d| table.ids.get(d));
-            match (record, expected) {
-                (Ok(doc), Some(id)) if doc.id == id => {
-                    batch.push((wanted[next], doc));
-                    next += 1;
-                }
-                (Ok(doc), expected) => {
-                    return Err(Error::InputChanged {
-                        expected: expected.unwrap_or("the end of the corpus").to_string(),
-                        found: Some(doc.id),
-                    })
-                }
-                (Err(_), expected) => {
-                    return Err(Error::InputChanged {
-                        expected: expected.unwrap_or("the end of the corpus").to_string(),
-                        found: None,
-                    })
-                }
-            }
-        }
-        each(batch)
-    })?;
-    if next < wanted.len() {
-        return Err(Error::InputChanged {
-            expected: table.ids.get(wanted[next]).to_string(),
-            found: None,
-        });
-    }
-    Ok(())
-}
-
-/// Streams `corpus` in batches to `each`, reading the next batch on a
-/// thread of its own while `each` works on the current one: parsing and
-/// decompressing overlap sketching instead of leaving the other cores idle.
-/// Records keep their order; an error from `each` stops the reading.
-fn batches(corpus: &dyn Corpus, each: impl FnMut(Vec<Record>) -> Result<()>) -> Result<()> {
-    batches_of(corpus.records(), each)
-}
-
-/// [`batches`] over any stream of records.
-fn batches_of(
-    records: Box<dyn Iterator<Item = Record> + Send + '_>,
-    mut each: impl FnMut(Vec<Record>) -> Result<()>,
-) -> Result<()> {
-    std::thread::scope(|scope| {
-        // Two batches in flight: enough to hide reading, bounded memory.
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH_DOCS);
-            let mut bytes = 0;
-            for record in records {
-                if let Ok(doc) = &record {
-                    bytes += doc.text.len();
-                }
-                batch.push(record);
-                if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
-                    if send.send(std::mem::take(&mut batch)).is_err() {
-                        return; // the consumer stopped on an error
-                    }
-                    bytes = 0;
-                }
-            }
-            if !batch.is_empty() {
-                let _ = send.send(batch);
-            }
-        });
-        let mut result = Ok(());
-        for batch in receive {
-            result = each(batch);
-            if result.is_err() {
-                break;
-            }
-        }
-        if let Err(panic) = reader.join() {
-            std::panic::resume_unwind(panic);
-        }
-        result
-    })
-}
-
-/// Streams the documents of `corpus` in batches of `(id, document)`,
-/// checking each id against pass 1's `ids`: a later pass must see the
-/// corpus the first one saw.
-pub(crate) fn documents(
-    corpus: &dyn Corpus,
-    ids: &Ids,
-    mut each: impl FnMut(Vec<(DocId, Document)>) -> Result<()>,
-) -> Result<()> {
-    let mut next = 0usize;
-    batches(corpus, |records| {
-        let mut batch = Vec::with_capacity(records.len());
-        for doc in records.into_iter().filter_map(|r| r.ok()) {
-            if next >= ids.len() {
-                return Err(Error::InputChanged {
-                    expected: "the end of the corpus".to_string(),
-                    found: Some(doc.id),
-                });
-            }
-            let expected = ids.get(DocId(next as u32));
-            if expected != doc.id {
-                return Err(Error::InputChanged {
-                    expected: expected.to_string(),
-                    found: Some(doc.id),
-                });
-            }
-            batch.push((DocId(next as u32), doc));
-            next += 1;
-        }
-        each(batch)
-    })?;
-    if next < ids.len() {
-        return Err(Error::InputChanged {
-            expected: ids.get(DocId(next as u32)).to_string(),
-            found: None,
-        });
-    }
-    Ok(())
 }
 
 /// Union-find over verified pairs and exact copies; then each cluster's

@@ -19,9 +19,10 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
-use super::{check, documents, Progress, Scratch, Stage};
+use super::Scratch;
 use crate::cluster::components;
 use crate::config::Config;
+use crate::core::{DocId, Ids};
 use crate::error::{Error, Result};
 use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
@@ -31,7 +32,9 @@ use crate::passage::{
     compare, edit_similarity, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
     SHORT_PASSAGE_WORDS,
 };
-use crate::read::{Corpus, DocId, Ids};
+use crate::progress::{check, Progress, Stage};
+use crate::read::stream::documents;
+use crate::read::Corpus;
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.

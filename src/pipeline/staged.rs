@@ -19,13 +19,14 @@ use std::time::Instant;
 
 use crate::config::{Config, Resources};
 use crate::error::{Error, Result};
+use crate::fsutil::{remove_stale_temporaries, write_file_atomically, Existing};
 use crate::minhash::MinHasher;
 use crate::read::{Files, Origin, Shard, ShardOf, SkipReason};
 use crate::report::{Report, Summary};
 use crate::stagefile::{CorpusPrint, SketchHeader, SketchReader, SketchRecord, SketchWriter};
-use crate::write::{remove_stale_temporaries, write_file_atomically, Existing};
 
-use super::{finish, sketch_corpus, Progress, Sketched, Stage, Table, BATCH_DOCS};
+use super::{finish, sketch_corpus, Sketched, Table, BATCH_DOCS};
+use crate::progress::{Progress, Stage};
 
 /// What sketching one shard did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -17,98 +17,16 @@
 mod records;
 mod source;
 mod stamp;
+pub(crate) mod stream;
 
 use std::fmt;
+
+pub use crate::core::{DocId, Ids};
 
 pub(crate) use records::{read_text, trim_line_end, Lines, BOM};
 pub use records::{FileRecords, RecordsAt};
 pub(crate) use source::{decoded, open_decoded};
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
-
-/// Pushes `item`, growing a full vector by a quarter rather than doubling
-/// it: per-document tables of tens of millions of entries should not carry
-/// up to 100% of slack. (Large buffers are grown in place by the system
-/// allocator, so the smaller steps cost little.)
-pub(crate) fn push_lean<T>(v: &mut Vec<T>, item: T) {
-    if v.len() == v.capacity() {
-        v.reserve_exact((v.capacity() / 4).max(1024));
-    }
-    v.push(item);
-}
-
-/// The position of a document in the run: its index among the documents
-/// read, in input order. Skipped inputs get no id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DocId(pub u32);
-
-impl DocId {
-    /// The id as an index into per-document tables.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// The ids of a run's documents, indexed by [`DocId`], in one buffer: a
-/// few bytes of overhead each rather than a `String` each, which at tens
-/// of millions of documents is most of a run's memory.
-///
-/// ```
-/// let ids: textdup::read::Ids = ["a.txt", "b.txt"].into_iter().collect();
-/// assert_eq!(ids.get(textdup::DocId(1)), "b.txt");
-/// assert_eq!(ids.len(), 2);
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ids {
-    text: String,
-    ends: Vec<u64>,
-}
-
-impl Ids {
-    /// Adds the next document's id.
-    pub fn push(&mut self, id: &str) {
-        if self.text.capacity() - self.text.len() < id.len() {
-            let more = (self.text.capacity() / 4).max(id.len()).max(4096);
-            self.text.reserve_exact(more);
-        }
-        self.text.push_str(id);
-        push_lean(&mut self.ends, self.text.len() as u64);
-    }
-
-    /// The id of `doc`.
-    ///
-    /// # Panics
-    /// If `doc` is not a document of this run (`doc.index() >= self.len()`).
-    pub fn get(&self, doc: DocId) -> &str {
-        let i = doc.index();
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
-    /// The number of documents.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Bytes held, spare capacity included.
-    pub fn memory(&self) -> usize {
-        self.text.capacity() + self.ends.capacity() * size_of::<u64>()
-    }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-}
-
-impl<'a> FromIterator<&'a str> for Ids {
-    fn from_iter<T: IntoIterator<Item = &'a str>>(iter: T) -> Self {
-        let mut ids = Ids::default();
-        for id in iter {
-            ids.push(id);
-        }
-        ids
-    }
-}
 
 /// Where a document came from: which source file, and which line of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,11 +20,12 @@ use std::io::Write;
 use similar::{ChangeTag, TextDiff};
 
 use crate::cluster::Cluster;
+use crate::core::DocId;
 use crate::error::Result;
 use crate::lsh::Banding;
 use crate::passage::Span;
-use crate::pipeline::Progress;
-use crate::read::{Corpus, DocId};
+use crate::progress::Progress;
+use crate::read::Corpus;
 use crate::report::Report;
 
 /// What the page embeds.
@@ -169,7 +170,7 @@ fn load_texts(
         return Ok(texts);
     }
     // The same id-checked stream as the pipeline's later passes.
-    crate::pipeline::documents(corpus, &report.ids, |batch| {
+    crate::read::stream::documents(corpus, &report.ids, |batch| {
         if progress.cancelled() {
             return Err(crate::Error::Interrupted);
         }

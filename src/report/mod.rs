@@ -3,7 +3,6 @@
 //! Takes the clusters and counts of a run ([`Report`]) and writes them out:
 //! - cluster lines as JSON Lines ([`write_clusters`]), or one JSON object
 //!   with the summary and all clusters ([`write_json`]);
-//! - the removed list of `dedup` ([`write_removed`]);
 //! - a human summary ([`Summary::to_text`]).
 //!
 //! - one self-contained HTML page for people ([`html`]).
@@ -23,14 +22,14 @@ use serde::Serialize;
 
 use crate::cluster::{Cluster, ClusterId, Keep};
 use crate::config::{Config, Level, PassageConfig};
+use crate::core::{DocId, Ids};
 use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
 use crate::passage::spans::SpanCluster;
 use crate::passage::{PassageCluster, Span};
-use crate::read::{DocId, Ids, Origin};
+use crate::read::Origin;
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
-use crate::write::{Cleaning, Cut};
 
 /// The version of the JSON output format. Raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -316,7 +315,7 @@ fn human_bytes(n: u64) -> String {
 }
 
 /// Six decimals: enough to compare against a threshold, short to read.
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
@@ -372,31 +371,6 @@ struct AnnotatedSpan {
     cluster: u32,
     level: &'static str,
     kind: &'static str,
-}
-
-#[derive(Serialize)]
-struct RemovedPassageOut<'a> {
-    version: u32,
-    level: &'static str,
-    id: &'a str,
-    start: usize,
-    end: usize,
-    text: &'a str,
-    cut_start: usize,
-    cut_end: usize,
-    cut: &'a str,
-    cluster: u32,
-    boilerplate: bool,
-}
-
-#[derive(Serialize)]
-struct RemovedOut<'a> {
-    version: u32,
-    level: &'static str,
-    id: &'a str,
-    kept: &'a str,
-    cluster: u32,
-    similarity: f64,
 }
 
 #[derive(Serialize)]
@@ -503,7 +477,7 @@ fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
 }
 
 impl Report {
-    fn member_text(&self, doc: DocId, span: Span) -> &str {
+    pub(crate) fn member_text(&self, doc: DocId, span: Span) -> &str {
         self.member_texts
             .get(&(doc, span))
             .map_or("", String::as_str)
@@ -689,62 +663,12 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Writes what `cleaning` removes, one JSON line each: removed documents
-/// with the document kept in their place
-/// (`{"version", "level": "document", "id", "kept", "cluster", "similarity"}`),
-/// then every passage cut (`cuts`, from writing the cleaned corpus) with
-/// its span in the original text and the exact bytes deleted
-/// (`{"version", "level": "passage", "id", "start", "end", "text", "cut_start", "cut_end", "cut", "cluster", "boilerplate"}`):
-/// inserting each `cut` back at `cut_start`, last first, restores the
-/// original text.
-pub fn write_removed(
-    report: &Report,
-    cleaning: &Cleaning,
-    cuts: &[Cut],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    for removal in report.removed() {
-        if cleaning.documents.binary_search(&removal.doc).is_err() {
-            continue;
-        }
-        let line = RemovedOut {
-            version: FORMAT_VERSION,
-            level: "document",
-            id: report.id(removal.doc),
-            kept: report.id(removal.kept),
-            cluster: removal.cluster.0,
-            similarity: round(removal.similarity),
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
-    }
-    for cut in cuts {
-        let removal = &cut.removal;
-        let line = RemovedPassageOut {
-            version: FORMAT_VERSION,
-            level: "passage",
-            id: report.id(removal.doc),
-            start: removal.span.start,
-            end: removal.span.end,
-            text: report.member_text(removal.doc, removal.span),
-            cut_start: cut.extent.start,
-            cut_end: cut.extent.end,
-            cut: &cut.deleted,
-            cluster: removal.cluster,
-            boilerplate: removal.boilerplate,
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::cluster::Member;
 
-    fn sample() -> Report {
+    pub(crate) fn sample() -> Report {
         let member = |doc: u32, similarity: f64, kept: bool| Member {
             doc: DocId(doc),
             similarity,
@@ -788,27 +712,6 @@ mod tests {
                 r#"{"id":"d","similarity":1.0,"kept":false}]}"#,
                 "\n"
             )
-        );
-    }
-
-    #[test]
-    fn removed_lines_name_the_kept_document() {
-        let mut out = Vec::new();
-        let report = sample();
-        let config = crate::Config {
-            level: Level::Document,
-            ..crate::Config::default()
-        };
-        let cleaning = Cleaning::plan(&report, &config);
-        write_removed(&report, &cleaning, &[], &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(
-            lines,
-            [
-                r#"{"version":1,"level":"document","id":"a","kept":"b","cluster":0,"similarity":0.833333}"#,
-                r#"{"version":1,"level":"document","id":"d","kept":"b","cluster":0,"similarity":1.0}"#,
-            ]
         );
     }
 

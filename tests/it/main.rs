@@ -9,6 +9,8 @@ mod bad_input;
 mod browser;
 /// `textdup dedup`: output shapes, refusals, the removed list.
 mod dedup;
+/// The library's modules import only from layers below their own.
+mod layers;
 /// `textdup synth` and `textdup eval`: benchmark corpora and scores.
 mod measure;
 /// LSH + verify against a brute-force all-pairs oracle.

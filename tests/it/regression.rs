@@ -498,7 +498,8 @@ fn a_huge_document_cannot_take_a_limited_run_past_its_limit() {
 /// read whole is checked against the hash of what was first read.
 #[test]
 fn a_same_size_rewrite_with_the_old_time_is_still_caught() {
-    use textdup::write::{write_corpus, Cleaning, Commit, Existing};
+    use textdup::fsutil::{Commit, Existing};
+    use textdup::write::{write_corpus, Cleaning};
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     fs::create_dir(&input).unwrap();
@@ -547,13 +548,18 @@ fn wait_until_open(pid: u32, path: &Path) {
     let started = std::time::Instant::now();
     loop {
         let fds = fs::read_dir(format!("/proc/{pid}/fd"));
-        let open = fds.into_iter().flatten().flatten().any(|fd| {
-            fs::read_link(fd.path()).is_ok_and(|target| target == path)
-        });
+        let open = fds
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|fd| fs::read_link(fd.path()).is_ok_and(|target| target == path));
         if open {
             return;
         }
-        assert!(started.elapsed().as_secs() < 30, "the run never opened {path:?}");
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the run never opened {path:?}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }

@@ -1,0 +1,169 @@
+//! Stream: a corpus read again, in batches, each document checked against
+//! the id the first pass gave it.
+//!
+//! Later passes (verification, the passage grain, the HTML report) read
+//! the corpus again, all of it or only some documents. Each batch is read
+//! on a thread of its own while the caller works on the one before, so
+//! that parsing and decompressing overlap the work; records keep their
+//! order. A document whose id is not the one pass 1 recorded at its place
+//! means the input changed: the `InputChanged` error, never silent garbage.
+
+use crate::core::{DocId, Ids};
+use crate::error::{Error, Result};
+use crate::read::{Corpus, Document, Origin, Record};
+
+/// Documents per parallel batch, and the text bytes that end a batch early;
+/// big enough to keep every thread busy, small enough to bound memory.
+pub(crate) const BATCH_DOCS: usize = 4096;
+pub(crate) const BATCH_BYTES: usize = 32 << 20;
+
+/// Streams the `wanted` documents (ascending) of `corpus` in batches of
+/// `(id, document)`: only those when the corpus can read them alone
+/// ([`Corpus::records_at`]: the other lines are skipped unparsed), else
+/// picked from a full stream. Each is checked against pass 1's id.
+pub(crate) fn wanted_documents(
+    corpus: &dyn Corpus,
+    ids: &Ids,
+    origins: &[Origin],
+    wanted: &[DocId],
+    mut each: impl FnMut(Vec<(DocId, Document)>) -> Result<()>,
+) -> Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let origins = Box::new(wanted.iter().map(|d| origins[d.index()]));
+    let Some(records) = corpus.records_at(origins) else {
+        let mut is_wanted = vec![false; ids.len()];
+        for d in wanted {
+            is_wanted[d.index()] = true;
+        }
+        return documents(corpus, ids, |mut batch| {
+            batch.retain(|(id, _)| is_wanted[id.index()]);
+            each(batch)
+        });
+    };
+    let mut next = 0usize;
+    batches_of(records, |records| {
+        let mut batch = Vec::with_capacity(records.len());
+        for record in records {
+            let expected = wanted.get(next).map(|&d| ids.get(d));
+            match (record, expected) {
+                (Ok(doc), Some(id)) if doc.id == id => {
+                    batch.push((wanted[next], doc));
+                    next += 1;
+                }
+                (Ok(doc), expected) => {
+                    return Err(Error::InputChanged {
+                        expected: expected.unwrap_or("the end of the corpus").to_string(),
+                        found: Some(doc.id),
+                    })
+                }
+                (Err(_), expected) => {
+                    return Err(Error::InputChanged {
+                        expected: expected.unwrap_or("the end of the corpus").to_string(),
+                        found: None,
+                    })
+                }
+            }
+        }
+        each(batch)
+    })?;
+    if next < wanted.len() {
+        return Err(Error::InputChanged {
+            expected: ids.get(wanted[next]).to_string(),
+            found: None,
+        });
+    }
+    Ok(())
+}
+
+/// Streams `corpus` in batches to `each`, reading the next batch on a
+/// thread of its own while `each` works on the current one: parsing and
+/// decompressing overlap sketching instead of leaving the other cores idle.
+/// Records keep their order; an error from `each` stops the reading.
+pub(crate) fn batches(
+    corpus: &dyn Corpus,
+    each: impl FnMut(Vec<Record>) -> Result<()>,
+) -> Result<()> {
+    batches_of(corpus.records(), each)
+}
+
+/// [`batches`] over any stream of records.
+pub(crate) fn batches_of(
+    records: Box<dyn Iterator<Item = Record> + Send + '_>,
+    mut each: impl FnMut(Vec<Record>) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        // Two batches in flight: enough to hide reading, bounded memory.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_DOCS);
+            let mut bytes = 0;
+            for record in records {
+                if let Ok(doc) = &record {
+                    bytes += doc.text.len();
+                }
+                batch.push(record);
+                if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+                    if send.send(std::mem::take(&mut batch)).is_err() {
+                        return; // the consumer stopped on an error
+                    }
+                    bytes = 0;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = send.send(batch);
+            }
+        });
+        let mut result = Ok(());
+        for batch in receive {
+            result = each(batch);
+            if result.is_err() {
+                break;
+            }
+        }
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
+        }
+        result
+    })
+}
+
+/// Streams the documents of `corpus` in batches of `(id, document)`,
+/// checking each id against pass 1's `ids`: a later pass must see the
+/// corpus the first one saw.
+pub(crate) fn documents(
+    corpus: &dyn Corpus,
+    ids: &Ids,
+    mut each: impl FnMut(Vec<(DocId, Document)>) -> Result<()>,
+) -> Result<()> {
+    let mut next = 0usize;
+    batches(corpus, |records| {
+        let mut batch = Vec::with_capacity(records.len());
+        for doc in records.into_iter().filter_map(|r| r.ok()) {
+            if next >= ids.len() {
+                return Err(Error::InputChanged {
+                    expected: "the end of the corpus".to_string(),
+                    found: Some(doc.id),
+                });
+            }
+            let expected = ids.get(DocId(next as u32));
+            if expected != doc.id {
+                return Err(Error::InputChanged {
+                    expected: expected.to_string(),
+                    found: Some(doc.id),
+                });
+            }
+            batch.push((DocId(next as u32), doc));
+            next += 1;
+        }
+        each(batch)
+    })?;
+    if next < ids.len() {
+        return Err(Error::InputChanged {
+            expected: ids.get(DocId(next as u32)).to_string(),
+            found: None,
+        });
+    }
+    Ok(())
+}
