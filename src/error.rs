@@ -57,6 +57,15 @@ pub enum Error {
         found: Option<String>,
     },
 
+    /// A staged run's sketch of one shard is not in the work folder.
+    #[error("the sketch of shard {index}/{count} is missing")]
+    MissingShard {
+        /// The missing shard.
+        index: u32,
+        /// The number of shards.
+        count: u32,
+    },
+
     /// An input file changed while the run was reading it (its size,
     /// modification time or identity differs from when the run began).
     /// Nothing is committed: the outputs would mix two versions of it.

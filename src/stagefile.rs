@@ -188,7 +188,7 @@ impl SketchHeader {
                 "banding",
                 format!("{} × {}", self.bands, self.rows),
                 format!(
-                    "{} × {} (set by --threshold, --bands, --rows)",
+                    "{} × {} (set by the threshold, or by bands and rows)",
                     want.bands, want.rows
                 ),
             );

@@ -233,7 +233,7 @@ pub fn synthesize(
             }
             None => {
                 return Err(Error::Config(format!(
-                    "the input ran out of text after {produced} of {} documents; give more text, fewer --docs, or --recombine",
+                    "the input ran out of text after {produced} of {} documents; give more text, ask for fewer documents, or recombine used paragraphs",
                     options.docs
                 )))
             }

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
 use textdup::fsutil::{check_distinct, check_output, recover, Commit, Existing};
-use textdup::report::html::{self, HtmlOptions};
+use textdup::report::html::{self, CapNames, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json};
 use textdup::synth::SynthOptions;
 use textdup::write::{write_corpus, write_removed, Cleaning};
@@ -55,9 +55,16 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_INTERRUPTED)
         }
         Err(Failure::Error(e)) => {
-            let hint = match e {
-                Error::OutputExists { .. } => " (use --force to replace it)",
-                _ => "",
+            let hint = match &e {
+                Error::OutputExists { .. } => " (use --force to replace it)".to_string(),
+                Error::MissingShard { index, count } => {
+                    format!(": run `textdup sketch --shard {index}/{count}` first")
+                }
+                Error::MemoryLimit { .. } => {
+                    " (--memory sets the limit; --level document leaves the passage grain out)"
+                        .to_string()
+                }
+                _ => String::new(),
             };
             say(&format!("textdup: error: {e}{hint}\n"));
             ExitCode::FAILURE
@@ -339,6 +346,11 @@ fn write_html(
             .map(|a| a.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join(" "),
+        cap_names: CapNames {
+            clusters: "--html-max-clusters".to_string(),
+            members: "--html-max-members".to_string(),
+            documents: "--html-max-documents".to_string(),
+        },
         ..HtmlOptions::default()
     };
     let destination = commit.file(path)?;

@@ -146,9 +146,10 @@ pub fn cluster_sketches(
             .binary_search_by_key(&i, |r| r.header().shard.index)
             .is_err()
     }) {
-        return Err(Error::Config(format!(
-            "the sketch of shard {missing}/{count} is missing: run `textdup sketch --shard {missing}/{count}` first"
-        )));
+        return Err(Error::MissingShard {
+            index: missing,
+            count,
+        });
     }
 
     let mut summary = Summary::default();

@@ -42,6 +42,31 @@ pub struct HtmlOptions {
     pub max_text_bytes: usize,
     /// The command line that made the run, shown in the summary.
     pub command: String,
+    /// What the page calls the three caps above when it says how to raise
+    /// them (a command line's flags, a binding's argument names). Default:
+    /// the field names.
+    pub cap_names: CapNames,
+}
+
+/// The names of [`HtmlOptions`]' caps, as the caller's users set them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapNames {
+    /// For `max_clusters`.
+    pub clusters: String,
+    /// For `max_members`.
+    pub members: String,
+    /// For `max_documents`.
+    pub documents: String,
+}
+
+impl Default for CapNames {
+    fn default() -> Self {
+        CapNames {
+            clusters: "max_clusters".to_string(),
+            members: "max_members".to_string(),
+            documents: "max_documents".to_string(),
+        }
+    }
 }
 
 impl Default for HtmlOptions {
@@ -52,6 +77,7 @@ impl Default for HtmlOptions {
             max_documents: 200,
             max_text_bytes: 20_000,
             command: String::new(),
+            cap_names: CapNames::default(),
         }
     }
 }
@@ -395,11 +421,12 @@ fn render(
     if shown.len() < report.clusters.len() {
         let _ = write!(
             h,
-            "<p class=\"note\">Showing {} of {} clusters: the {} largest and the {} least similar. Raise the cap with --html-max-clusters.</p>",
+            "<p class=\"note\">Showing {} of {} clusters: the {} largest and the {} least similar. Raise the cap with {}.</p>",
             shown.len(),
             report.clusters.len(),
             options.max_clusters,
-            options.max_clusters
+            options.max_clusters,
+            escape(&options.cap_names.clusters)
         );
     }
     h.push_str("<div id=\"clusters\">");
@@ -414,7 +441,7 @@ fn render(
 
     // Passages and spans.
     if report.summary.parameters.level.passages() {
-        render_findings(&mut h, report, texts, finding_docs);
+        render_findings(&mut h, report, texts, finding_docs, &options.cap_names);
     }
 
     let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
@@ -479,8 +506,9 @@ fn render_cluster(
     if removed > options.max_members {
         let _ = write!(
             h,
-            "<p class=\"note\">Showing {} of the {removed} removed documents. Raise the cap with --html-max-members.</p>",
-            options.max_members
+            "<p class=\"note\">Showing {} of the {removed} removed documents. Raise the cap with {}.</p>",
+            options.max_members,
+            escape(&options.cap_names.members)
         );
     }
     h.push_str("</details>");
@@ -516,7 +544,13 @@ struct Highlight {
     title: String,
 }
 
-fn render_findings(h: &mut String, report: &Report, texts: &HashMap<DocId, Shown>, docs: &[DocId]) {
+fn render_findings(
+    h: &mut String,
+    report: &Report,
+    texts: &HashMap<DocId, Shown>,
+    docs: &[DocId],
+    cap_names: &CapNames,
+) {
     let wanted: HashSet<DocId> = docs.iter().copied().collect();
     let mut highlights: HashMap<DocId, Vec<Highlight>> = HashMap::new();
     let mut add = |level: &str, id: u32, boilerplate: bool, members: &[(DocId, Span)]| {
@@ -580,9 +614,10 @@ fn render_findings(h: &mut String, report: &Report, texts: &HashMap<DocId, Shown
     if docs.len() < total.len() {
         let _ = write!(
             h,
-            "<p class=\"note\">Showing the first {} of {} documents with findings. Raise the cap with --html-max-documents.</p>",
+            "<p class=\"note\">Showing the first {} of {} documents with findings. Raise the cap with {}.</p>",
             docs.len(),
-            total.len()
+            total.len(),
+            escape(&cap_names.documents)
         );
     }
     if !report.passage_clusters.is_empty() {
@@ -853,9 +888,9 @@ mod tests {
         let html = page(&docs, &options);
         let shown = html.matches("<details class=\"cluster\"").count();
         assert!((2..=4).contains(&shown), "{shown}");
-        assert!(html.contains("Raise the cap with --html-max-clusters"));
+        assert!(html.contains("Raise the cap with max_clusters."));
         assert_eq!(html.matches("<details class=\"finding\"").count(), 3);
-        assert!(html.contains("Raise the cap with --html-max-documents"));
+        assert!(html.contains("Raise the cap with max_documents."));
     }
 
     #[test]
