@@ -325,7 +325,7 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
     out.clear();
     found.clear();
     let mut token = String::new();
-    for (start, raw) in tokens(text) {
+    for (start, raw) in crate::core::tokens(text) {
         normalize(raw, options, &mut token);
         let trimmed = raw.trim_end_matches(['.', ',', ';', ':', '!', '?', '…']);
         let trimmed = if trimmed.is_empty() { raw } else { trimmed };
@@ -342,13 +342,6 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
             });
         }
     }
-}
-
-/// White-space separated tokens with their byte offsets.
-fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(char::is_whitespace)
-        .filter(|t| !t.is_empty())
-        .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
 }
 
 const SOFT_HYPHEN: char = '\u{00AD}';

@@ -84,7 +84,7 @@ fn word_shingles(text: &str, n: usize, emit: &mut impl FnMut(&str)) {
     let mut starts = vec![0usize; n];
     let mut count = 0usize;
     let mut last_end = 0usize;
-    for (start, word) in words(text) {
+    for (start, word) in crate::core::tokens(text) {
         let end = start + word.len();
         starts[count % n] = start;
         count += 1;
@@ -98,13 +98,6 @@ fn word_shingles(text: &str, n: usize, emit: &mut impl FnMut(&str)) {
         let first = if count == 0 { 0 } else { starts[0] };
         emit(&text[first..last_end]);
     }
-}
-
-/// Words with their byte offsets.
-fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(char::is_whitespace)
-        .filter(|w| !w.is_empty())
-        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
 fn char_shingles(text: &str, n: usize, emit: &mut impl FnMut(&str)) {

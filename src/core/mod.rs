@@ -17,6 +17,14 @@
 mod ids;
 mod span;
 
+/// White-space separated tokens with their byte offsets: the one
+/// definition of a word that normalization and word shingles share.
+pub(crate) fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(char::is_whitespace)
+        .filter(|t| !t.is_empty())
+        .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
+}
+
 pub(crate) use ids::push_lean;
 pub use ids::{DocId, Ids};
 pub use span::Span;

@@ -310,7 +310,7 @@ impl BandIndex {
                 .map(|band| {
                     each_band()?;
                     let table = band_table(docs, keys, bands, band, is_first);
-                    band_pairs(|emit| {
+                    bucket_pairs_sorted(|emit| {
                         let mut bucket = Vec::new();
                         for run in table.chunk_by(|a, b| a.key == b.key) {
                             bucket.clear();
@@ -331,7 +331,7 @@ impl BandIndex {
         runs.par_iter()
             .map(|runs| {
                 each_band()?;
-                band_pairs(|emit| {
+                bucket_pairs_sorted(|emit| {
                     let mut bucket: Vec<DocId> = Vec::new();
                     let mut key = None;
                     for (n, entry) in Merge::<Keyed>::open(runs)?.enumerate() {
@@ -360,7 +360,7 @@ impl BandIndex {
 
 /// The pairs of the buckets that `buckets` hands to its argument, sorted,
 /// without repeats.
-fn band_pairs(
+fn bucket_pairs_sorted(
     buckets: impl FnOnce(&mut dyn FnMut(&[DocId])) -> Result<()>,
 ) -> Result<Vec<CandidatePair>> {
     let mut pairs = Vec::new();

@@ -383,7 +383,7 @@ fn finish(
         };
         passages::run(corpus, config, &scope, progress)?
     } else {
-        passages::Found::default()
+        passages::PassageFindings::default()
     };
     summary.passages = found.passages;
     summary.passage_clusters = found.passage_clusters.len() as u64;

@@ -43,7 +43,7 @@ struct PassageId(u32);
 
 /// What the passage grain found.
 #[derive(Debug, Default)]
-pub(crate) struct Found {
+pub(crate) struct PassageFindings {
     pub passages: u64,
     pub passage_clusters: Vec<PassageCluster>,
     pub span_clusters: Vec<SpanCluster>,
@@ -53,7 +53,7 @@ pub(crate) struct Found {
 
 /// Pass A's record of every passage.
 #[derive(Default)]
-struct Table {
+struct PassageTable {
     doc: Vec<DocId>,
     span: Vec<Span>,
     first_copy: Vec<PassageId>,
@@ -63,7 +63,7 @@ struct Table {
     words: u64,
 }
 
-impl Table {
+impl PassageTable {
     /// Bytes held, spare capacity included.
     fn memory(&self) -> usize {
         self.doc.capacity() * size_of::<DocId>()
@@ -78,7 +78,7 @@ impl Table {
 /// its windows that may repeat.
 type Loaded = (Vec<(PassageId, PassageText)>, Vec<Occurrence>);
 
-struct Sketched {
+struct SketchedPassage {
     span: Span,
     exact: u128,
     keys: Vec<BandKey>,
@@ -133,7 +133,7 @@ pub(crate) fn run(
     config: &Config,
     scope: &Scope,
     progress: &dyn Progress,
-) -> Result<Found> {
+) -> Result<PassageFindings> {
     let Scope {
         ids,
         removed,
@@ -163,7 +163,7 @@ pub(crate) fn run(
 
     // Pass A.
     progress.begin(Stage::Passages, Some(ids.len() as u64));
-    let mut table = Table::default();
+    let mut table = PassageTable::default();
     let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
     let gone = |doc: &DocId| removed.get(doc.index()).copied().unwrap_or(false);
     let mut done = 0;
@@ -171,7 +171,7 @@ pub(crate) fn run(
         check(progress)?;
         let read = batch.len() as u64;
         batch.retain(|(doc, _)| !gone(doc));
-        let sketched: Vec<(Vec<Sketched>, u64)> = batch
+        let sketched: Vec<(Vec<SketchedPassage>, u64)> = batch
             .par_iter()
             .map_init(
                 || (Scratch::new(&hasher), String::new(), Vec::new()),
@@ -196,7 +196,7 @@ pub(crate) fn run(
                             scratch.sketch(unit, config.seed, &hasher);
                             let mut keys = Vec::with_capacity(banding.bands);
                             banding.keys(&scratch.slots, &mut keys);
-                            Some(Sketched {
+                            Some(SketchedPassage {
                                 span,
                                 exact: xxh3_128_with_seed(scratch.text.as_bytes(), config.seed),
                                 keys,
@@ -431,7 +431,7 @@ pub(crate) fn run(
             Ok(())
         })?;
     }
-    Ok(Found {
+    Ok(PassageFindings {
         passages: table.doc.len() as u64,
         passage_clusters,
         span_clusters,

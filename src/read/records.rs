@@ -622,7 +622,7 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
-struct Found {
+struct WantedFields {
     text: Option<serde_json::Value>,
     id: Option<serde_json::Value>,
 }
@@ -633,22 +633,22 @@ struct FieldSeed<'a> {
 }
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
-    type Value = Found;
+    type Value = WantedFields;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Found, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<WantedFields, D::Error> {
         de.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for FieldSeed<'_> {
-    type Value = Found;
+    type Value = WantedFields;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Found, A::Error> {
-        let mut found = Found {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WantedFields, A::Error> {
+        let mut found = WantedFields {
             text: None,
             id: None,
         };

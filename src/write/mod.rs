@@ -328,15 +328,7 @@ pub fn filter_shard(
     progress: &dyn Progress,
 ) -> Result<Written> {
     check_output(files.roots(), out, Existing::Replace)?;
-    let mut plans: HashMap<u32, SourcePlan> = HashMap::new();
-    for origin in removed.iter().filter(|o| shard.holds(o.source)) {
-        plans
-            .entry(origin.source)
-            .or_default()
-            .removed
-            .push(origin.line);
-    }
-    let empty = SourcePlan::default();
+    let plans = SourcePlans::removing(removed.iter().copied().filter(|o| shard.holds(o.source)));
     let cleaning = Cleaning::default();
     let text_field = files.options().text_field.as_str();
     let single_file = writes_one_file(files);
@@ -362,7 +354,7 @@ pub fn filter_shard(
             out.join(&source.relative)
         };
         progress.advance(1);
-        let plan = plans.get(&(i as u32)).unwrap_or(&empty);
+        let plan = plans.of(i);
         if fs::symlink_metadata(&target).is_ok() {
             written.already += 1; // written by an earlier attempt
             continue;
@@ -408,21 +400,29 @@ struct SourcePlans<'a> {
 
 impl<'a> SourcePlans<'a> {
     fn new(report: &Report, cleaning: &'a Cleaning) -> SourcePlans<'a> {
-        // Per source: removed lines (JSON Lines) or 0 for a whole file, and
-        // the passage removals of each edited line.
+        let removed = cleaning
+            .documents
+            .iter()
+            .map(|doc| report.origins[doc.index()]);
+        let mut plans = SourcePlans::removing(removed);
+        for removals in cleaning.passages.chunk_by(|a, b| a.doc == b.doc) {
+            let origin = report.origins[removals[0].doc.index()];
+            let plan = plans.plans.entry(origin.source).or_default();
+            plan.edits.insert(origin.line, removals);
+        }
+        plans
+    }
+
+    /// Plans that only remove documents: by line (JSON Lines) or whole (a
+    /// text file's line 0).
+    fn removing(removed: impl Iterator<Item = Origin>) -> SourcePlans<'a> {
         let mut plans: HashMap<u32, SourcePlan> = HashMap::new();
-        for &doc in &cleaning.documents {
-            let origin = report.origins[doc.index()];
+        for origin in removed {
             plans
                 .entry(origin.source)
                 .or_default()
                 .removed
                 .push(origin.line);
-        }
-        for removals in cleaning.passages.chunk_by(|a, b| a.doc == b.doc) {
-            let origin = report.origins[removals[0].doc.index()];
-            let plan = plans.entry(origin.source).or_default();
-            plan.edits.insert(origin.line, removals);
         }
         for plan in plans.values_mut() {
             plan.removed.sort_unstable();
