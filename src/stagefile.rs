@@ -209,11 +209,11 @@ impl SketchHeader {
                 "made from another corpus (other files, or files that changed size)".into(),
             ));
         }
-        if self.shard.count != want.shard.count {
+        if self.shard.count() != want.shard.count() {
             return differs(
                 "shard count",
-                self.shard.count.to_string(),
-                want.shard.count.to_string(),
+                self.shard.count().to_string(),
+                want.shard.count().to_string(),
             );
         }
         Ok(())
@@ -230,8 +230,8 @@ impl SketchHeader {
         put_str(out, &self.matching)?;
         for n in [
             self.slots,
-            self.shard.index,
-            self.shard.count,
+            self.shard.index(),
+            self.shard.count(),
             self.corpus.sources,
         ] {
             out.write_all(&n.to_le_bytes())?;
@@ -246,13 +246,10 @@ impl SketchHeader {
         let (perms, bands, rows) = (input.u32()?, input.u32()?, input.u32()?);
         let matching = input.str()?;
         let slots = input.u32()?;
-        let shard = Shard {
-            index: input.u32()?,
-            count: input.u32()?,
-        };
-        if shard.count == 0 || shard.index >= shard.count {
+        let (index, count) = (input.u32()?, input.u32()?);
+        let Some(shard) = Shard::new(index, count) else {
             return Err(input.damaged());
-        }
+        };
         let corpus = CorpusPrint {
             sources: input.u32()?,
             hash: input.u64()?,
@@ -709,7 +706,7 @@ mod tests {
                 sources: 3,
                 hash: 99,
             },
-            Shard { index: 1, count: 2 },
+            Shard::new(1, 2).unwrap(),
         )
     }
 

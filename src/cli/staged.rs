@@ -21,7 +21,7 @@ const REMOVED: &str = "removed.jsonl";
 const PLAN: &str = "removal.plan";
 
 fn sketch_name(shard: Shard) -> String {
-    format!("sketch-{:04}-of-{:04}.bin", shard.index, shard.count)
+    format!("sketch-{:04}-of-{:04}.bin", shard.index(), shard.count())
 }
 
 fn open(input: &InputArgs) -> Result<Files, Failure> {

@@ -125,17 +125,21 @@ pub fn cluster_sketches(
     let Some(first) = readers.first() else {
         return Err(Error::Config("no sketch files to cluster".into()));
     };
-    let count = first.header().shard.count;
-    let want = SketchHeader::new(config, corpus, Shard { index: 0, count });
+    let count = first.header().shard.count();
+    let first_shard = Shard::new(0, count).ok_or_else(|| Error::StageFile {
+        path: first.path().to_path_buf(),
+        message: "a sketch of no shards".to_string(),
+    })?;
+    let want = SketchHeader::new(config, corpus, first_shard);
     for reader in &readers {
         reader.header().check(&want, reader.path())?;
     }
-    readers.sort_by_key(|r| r.header().shard.index);
+    readers.sort_by_key(|r| r.header().shard.index());
     for pair in readers.windows(2) {
-        if pair[0].header().shard.index == pair[1].header().shard.index {
+        if pair[0].header().shard.index() == pair[1].header().shard.index() {
             return Err(Error::Config(format!(
                 "shard {}/{count} is given twice: {} and {}",
-                pair[0].header().shard.index,
+                pair[0].header().shard.index(),
                 pair[0].path().display(),
                 pair[1].path().display()
             )));
@@ -143,7 +147,7 @@ pub fn cluster_sketches(
     }
     if let Some(missing) = (0..count).find(|&i| {
         readers
-            .binary_search_by_key(&i, |r| r.header().shard.index)
+            .binary_search_by_key(&i, |r| r.header().shard.index())
             .is_err()
     }) {
         return Err(Error::MissingShard {

@@ -278,15 +278,34 @@ impl Corpus for Files {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
-    /// Which part, from 0.
-    pub index: u32,
-    /// How many parts.
-    pub count: u32,
+    index: u32,
+    count: u32,
 }
 
 impl Shard {
     /// The whole corpus as one shard.
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// Part `index` of `count` (`None` unless `index < count`).
+    ///
+    /// ```
+    /// use textdup::read::Shard;
+    /// assert_eq!(Shard::new(1, 4).map(|s| s.to_string()), Some("1/4".to_string()));
+    /// assert!(Shard::new(0, 0).is_none());
+    /// ```
+    pub fn new(index: u32, count: u32) -> Option<Shard> {
+        (index < count).then_some(Shard { index, count })
+    }
+
+    /// Which part, from 0.
+    pub fn index(self) -> u32 {
+        self.index
+    }
+
+    /// How many parts.
+    pub fn count(self) -> u32 {
+        self.count
+    }
 
     /// Whether source `source` is in this shard.
     pub fn holds(self, source: u32) -> bool {
@@ -308,10 +327,7 @@ impl std::str::FromStr for Shard {
         let (index, count) = s.split_once('/').ok_or_else(bad)?;
         let index: u32 = index.trim().parse().map_err(|_| bad())?;
         let count: u32 = count.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
+        Shard::new(index, count).ok_or_else(bad)
     }
 }
 

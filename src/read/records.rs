@@ -181,7 +181,7 @@ impl<'a> Lines<'a> {
 
 impl<'a> FileRecords<'a> {
     pub(crate) fn new(files: &'a Files, shard: Shard) -> Self {
-        let listing_skips = if shard.index == 0 {
+        let listing_skips = if shard.index() == 0 {
             files.listing_skips()
         } else {
             &[]
