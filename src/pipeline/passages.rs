@@ -134,309 +134,390 @@ pub(crate) fn run(
     scope: &Scope,
     progress: &dyn Progress,
 ) -> Result<PassageFindings> {
-    let Scope {
-        ids,
-        removed,
-        text_bytes,
-        memory,
-    } = *scope;
-    let budget = Budget {
-        memory,
-        documents: ids.len(),
-    };
-    let p = &config.passage;
-    let banding = Banding::optimal(p.threshold, p.num_perm);
-    let hasher = MinHasher::new(p.num_perm, config.seed);
-    let shingling = Shingling {
-        n: p.ngram,
-        ..Shingling::default()
-    };
-    let unigrams = Shingling {
-        n: 1,
-        ..Shingling::default()
-    };
+    let grain = Grain::new(corpus, config, scope, progress);
     // 1 to 2 bits per byte of text (power-of-two rounding), 5.5 to 11 per
     // English word: unique windows pass the filter a few percent of the
     // time, which costs less than bigger bitmaps would.
-    let seen = SeenTwice::with_bits(text_bytes);
-    budget.check(seen.memory(), ids.len())?;
-
-    // Pass A.
-    progress.begin(Stage::Passages, Some(ids.len() as u64));
-    let mut table = PassageTable::default();
-    let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
-    let gone = |doc: &DocId| removed.get(doc.index()).copied().unwrap_or(false);
-    let mut done = 0;
-    documents(corpus, ids, |mut batch| {
-        check(progress)?;
-        let read = batch.len() as u64;
-        batch.retain(|(doc, _)| !gone(doc));
-        let sketched: Vec<(Vec<SketchedPassage>, u64)> = batch
-            .par_iter()
-            .map_init(
-                || (Scratch::new(&hasher), String::new(), Vec::new()),
-                |(scratch, normalized, found), (_, doc)| {
-                    let passages = split(&doc.text, p.unit)
-                        .into_iter()
-                        .filter_map(|span| {
-                            normalize(span.of(&doc.text), &config.normalization, &mut scratch.text);
-                            if scratch.text.is_empty() {
-                                return None;
-                            }
-                            // Short passages are sketched by their words: one
-                            // changed word in a headline keeps most of them,
-                            // where it would cost most of its trigrams and
-                            // LSH would never propose the pair.
-                            let words = scratch.text.split(' ').count();
-                            let unit = if words < SHORT_PASSAGE_WORDS {
-                                &unigrams
-                            } else {
-                                &shingling
-                            };
-                            scratch.sketch(unit, config.seed, &hasher);
-                            let mut keys = Vec::with_capacity(banding.bands);
-                            banding.keys(&scratch.slots, &mut keys);
-                            Some(SketchedPassage {
-                                span,
-                                exact: xxh3_128_with_seed(scratch.text.as_bytes(), config.seed),
-                                keys,
-                            })
-                        })
-                        .collect();
-                    words(&doc.text, &config.normalization, normalized, found);
-                    spans::windows(normalized, found, p.min_span, config.seed, |_, h| {
-                        seen.insert(h)
-                    });
-                    (passages, found.len() as u64)
-                },
-            )
-            .collect();
-        for ((doc, _), (passages, word_count)) in batch.iter().zip(sketched) {
-            table.words += word_count;
-            for passage in passages {
-                let id =
-                    PassageId(u32::try_from(table.doc.len()).map_err(|_| Error::TooManyDocuments)?);
-                table.doc.push(*doc);
-                table.span.push(passage.span);
-                let first = *first_copies.entry(passage.exact).or_insert(id);
-                table.first_copy.push(first);
-                if first == id {
-                    table.lsh_ids.push(id);
-                    table.lsh_keys.extend_from_slice(&passage.keys);
-                }
-            }
-        }
-        progress.advance(read);
-        done += read as usize;
-        // A hash map entry: the u128 key, the id, and the table's slack.
-        let held = seen.memory() + table.memory() + first_copies.capacity() * 32;
-        budget.check(held, done)
-    })?;
-    progress.end();
-    drop(first_copies);
-
-    let mut pairs: Vec<CandidatePair<PassageId>> = (0..banding.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| band_pairs(&table.lsh_ids, &table.lsh_keys, banding.bands, band))
-        .collect();
-    check(progress)?;
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    table.lsh_keys = Vec::new();
-
-    // Pass B: passage texts of candidates; span occurrences.
-    let mut wanted = vec![false; table.doc.len()];
-    for pair in &pairs {
-        wanted[pair.first.0 as usize] = true;
-        wanted[pair.second.0 as usize] = true;
-    }
-    let mut passages_of: HashMap<DocId, Vec<PassageId>> = HashMap::new();
-    for (i, &w) in wanted.iter().enumerate() {
-        if w {
-            passages_of
-                .entry(table.doc[i])
-                .or_default()
-                .push(PassageId(i as u32));
-        }
-    }
-    let mut texts: HashMap<PassageId, PassageText, ahash::RandomState> = HashMap::default();
-    let mut texts_held = 0usize;
-    let mut occurrences: Vec<Occurrence> = Vec::new();
-    let held_before = seen.memory()
-        + table.memory()
-        + pairs.capacity() * size_of::<CandidatePair<PassageId>>()
-        + wanted.capacity()
-        + passages_of.capacity() * 48;
-    let mut done = 0;
-    progress.begin(Stage::Spans, Some(ids.len() as u64));
-    documents(corpus, ids, |mut batch| {
-        check(progress)?;
-        let read = batch.len() as u64;
-        batch.retain(|(doc, _)| !gone(doc));
-        let loaded: Vec<Loaded> = batch
-            .par_iter()
-            .map_init(
-                || (String::new(), Vec::<Word>::new()),
-                |(normalized, found), (doc, document)| {
-                    let passages = passages_of
-                        .get(doc)
-                        .map(|ids| {
-                            ids.iter()
-                                .map(|&id| {
-                                    (
-                                        id,
-                                        passage_text(
-                                            table.span[id.0 as usize].of(&document.text),
-                                            config,
-                                            &shingling,
-                                        ),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let mut occurrences = Vec::new();
-                    words(&document.text, &config.normalization, normalized, found);
-                    spans::windows(normalized, found, p.min_span, config.seed, |i, hash| {
-                        if seen.maybe_repeated(hash) {
-                            occurrences.push(Occurrence {
-                                hash,
-                                doc: *doc,
-                                word: i as u32,
-                            });
-                        }
-                    });
-                    (passages, occurrences)
-                },
-            )
-            .collect();
-        for (passages, found) in loaded {
-            texts_held += passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
-            texts.extend(passages);
-            occurrences.extend(found);
-        }
-        progress.advance(read);
-        done += read as usize;
-        let held = held_before
-            + texts_held
-            + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
-            + occurrences.capacity() * size_of::<Occurrence>();
-        budget.check(held, done)
-    })?;
-    progress.end();
+    let seen = SeenTwice::with_bits(scope.text_bytes);
+    grain.budget.check(seen.memory(), scope.ids.len())?;
+    let (table, pairs) = grain.sketch(&seen)?;
+    let (texts, occurrences) = grain.load(&table, &pairs, &seen)?;
     drop(seen);
-
-    // Verify and cluster passages.
-    let verified: Vec<(PassageId, PassageId)> = pairs
-        .par_iter()
-        .filter_map(|pair| {
-            let (a, b) = (texts.get(&pair.first)?, texts.get(&pair.second)?);
-            compare(a, b, p.threshold).map(|_| (pair.first, pair.second))
-        })
-        .collect();
-    let exact_edges = table
-        .first_copy
-        .iter()
-        .enumerate()
-        .filter(|&(i, first)| first.0 as usize != i)
-        .map(|(i, &first)| (DocId(i as u32), DocId(first.0)));
-    let edges = exact_edges.chain(verified.iter().map(|&(a, b)| (DocId(a.0), DocId(b.0))));
-    // components() numbers units with DocId; here they are passages.
-    let groups = components(table.doc.len(), edges);
-    let passage_clusters: Vec<PassageCluster> = groups
-        .iter()
-        .enumerate()
-        .map(|(n, group)| {
-            let ids: Vec<PassageId> = group.iter().map(|d| PassageId(d.0)).collect();
-            let first_copy = table.first_copy[ids[0].0 as usize];
-            let members = ids
-                .iter()
-                .map(|&id| {
-                    let copy = table.first_copy[id.0 as usize];
-                    let (kind, similarity, removable) = if copy == first_copy {
-                        (MatchKind::Exact, 1.0, true)
-                    } else {
-                        match (texts.get(&first_copy), texts.get(&copy)) {
-                            (Some(a), Some(b)) => {
-                                // A member joined through a chain can be
-                                // below the threshold to the first one.
-                                let (kind, similarity) = compare(a, b, p.threshold)
-                                    .unwrap_or((MatchKind::Near, similarity(a, b)));
-                                (kind, similarity, removable(kind, a, b))
-                            }
-                            _ => (MatchKind::Near, 0.0, false),
-                        }
-                    };
-                    PassageMember {
-                        doc: table.doc[id.0 as usize],
-                        span: table.span[id.0 as usize],
-                        similarity,
-                        kind,
-                        removable,
-                    }
-                })
-                .collect();
-            let mut cluster = PassageCluster {
-                id: n as u32,
-                members,
-                boilerplate: false,
-            };
-            cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
-            cluster
-        })
-        .collect();
+    let passage_clusters = grain.cluster(&table, &pairs, &texts);
     drop(texts);
     check(progress)?;
-
+    let p = &config.passage;
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
-
-    // Pass C: byte spans of span regions, and the original text of every
-    // member.
-    let mut members_of: HashMap<DocId, Vec<(usize, usize)>> = HashMap::new();
-    for (c, cluster) in span_clusters.iter().enumerate() {
-        for (m, member) in cluster.members.iter().enumerate() {
-            members_of.entry(member.doc).or_default().push((c, m));
-        }
-    }
-    let mut passage_spans: HashMap<DocId, HashSet<Span>> = HashMap::new();
-    for m in passage_clusters.iter().flat_map(|c| &c.members) {
-        passage_spans.entry(m.doc).or_default().insert(m.span);
-    }
-    let mut member_texts = HashMap::new();
-    if !members_of.is_empty() || !passage_spans.is_empty() {
-        let (mut normalized, mut found) = (String::new(), Vec::new());
-        documents(corpus, ids, |batch| {
-            check(progress)?;
-            for (doc, document) in &batch {
-                if let Some(members) = members_of.get(doc) {
-                    words(
-                        &document.text,
-                        &config.normalization,
-                        &mut normalized,
-                        &mut found,
-                    );
-                    for &(c, m) in members {
-                        let member = &mut span_clusters[c].members[m];
-                        member.locate(&found);
-                        member_texts.insert(
-                            (*doc, member.span),
-                            member.span.of(&document.text).to_string(),
-                        );
-                    }
-                }
-                for span in passage_spans.get(doc).into_iter().flatten() {
-                    member_texts.insert((*doc, *span), span.of(&document.text).to_string());
-                }
-            }
-            Ok(())
-        })?;
-    }
+    let texts = grain.member_texts(&passage_clusters, &mut span_clusters)?;
     Ok(PassageFindings {
         passages: table.doc.len() as u64,
         passage_clusters,
         span_clusters,
-        texts: member_texts,
+        texts,
     })
+}
+
+/// The passage texts pass B loads for verification, by passage.
+type Texts = HashMap<PassageId, PassageText, ahash::RandomState>;
+
+/// What the passes of the passage grain share.
+struct Grain<'a> {
+    corpus: &'a dyn Corpus,
+    config: &'a Config,
+    ids: &'a Ids,
+    removed: &'a [bool],
+    progress: &'a dyn Progress,
+    budget: Budget,
+    banding: Banding,
+    hasher: MinHasher,
+    /// Shingles of long passages: word n-grams.
+    shingling: Shingling,
+    /// Shingles of short ones: their words (see [`Grain::sketch_passages`]).
+    unigrams: Shingling,
+}
+
+impl<'a> Grain<'a> {
+    fn new(
+        corpus: &'a dyn Corpus,
+        config: &'a Config,
+        scope: &Scope<'a>,
+        progress: &'a dyn Progress,
+    ) -> Self {
+        let p = &config.passage;
+        Grain {
+            corpus,
+            config,
+            ids: scope.ids,
+            removed: scope.removed,
+            progress,
+            budget: Budget {
+                memory: scope.memory,
+                documents: scope.ids.len(),
+            },
+            banding: Banding::optimal(p.threshold, p.num_perm),
+            hasher: MinHasher::new(p.num_perm, config.seed),
+            shingling: Shingling {
+                n: p.ngram,
+                ..Shingling::default()
+            },
+            unigrams: Shingling {
+                n: 1,
+                ..Shingling::default()
+            },
+        }
+    }
+
+    /// Whether `doc` is left out (the document grain removes it).
+    fn gone(&self, doc: DocId) -> bool {
+        self.removed.get(doc.index()).copied().unwrap_or(false)
+    }
+
+    /// Pass A: every passage's document, span and first exact copy, and
+    /// the candidate pairs LSH proposes among first copies; every window of
+    /// words goes into `seen`.
+    fn sketch(&self, seen: &SeenTwice) -> Result<(PassageTable, Vec<CandidatePair<PassageId>>)> {
+        let (config, progress) = (self.config, self.progress);
+        progress.begin(Stage::Passages, Some(self.ids.len() as u64));
+        let mut table = PassageTable::default();
+        let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
+        let mut done = 0;
+        documents(self.corpus, self.ids, |mut batch| {
+            check(progress)?;
+            let read = batch.len();
+            batch.retain(|(doc, _)| !self.gone(*doc));
+            let sketched: Vec<(Vec<SketchedPassage>, u64)> = batch
+                .par_iter()
+                .map_init(
+                    || (Scratch::new(&self.hasher), String::new(), Vec::new()),
+                    |(scratch, normalized, found), (_, doc)| {
+                        let passages = self.sketch_passages(&doc.text, scratch);
+                        words(&doc.text, &config.normalization, normalized, found);
+                        let min_span = config.passage.min_span;
+                        spans::windows(normalized, found, min_span, config.seed, |_, h| {
+                            seen.insert(h)
+                        });
+                        (passages, found.len() as u64)
+                    },
+                )
+                .collect();
+            for ((doc, _), (passages, word_count)) in batch.iter().zip(sketched) {
+                table.words += word_count;
+                for passage in passages {
+                    let id = PassageId(
+                        u32::try_from(table.doc.len()).map_err(|_| Error::TooManyDocuments)?,
+                    );
+                    table.doc.push(*doc);
+                    table.span.push(passage.span);
+                    let first = *first_copies.entry(passage.exact).or_insert(id);
+                    table.first_copy.push(first);
+                    if first == id {
+                        table.lsh_ids.push(id);
+                        table.lsh_keys.extend_from_slice(&passage.keys);
+                    }
+                }
+            }
+            progress.advance(read as u64);
+            done += read;
+            // A hash map entry: the u128 key, the id, and the table's slack.
+            let held = seen.memory() + table.memory() + first_copies.capacity() * 32;
+            self.budget.check(held, done)
+        })?;
+        progress.end();
+        drop(first_copies);
+
+        let bands = self.banding.bands;
+        let mut pairs: Vec<CandidatePair<PassageId>> = (0..bands)
+            .into_par_iter()
+            .flat_map_iter(|band| band_pairs(&table.lsh_ids, &table.lsh_keys, bands, band))
+            .collect();
+        check(progress)?;
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        table.lsh_keys = Vec::new();
+        Ok((table, pairs))
+    }
+
+    /// The passages of one document's `text`, each with its exact hash
+    /// and band keys; blank ones are left out.
+    fn sketch_passages(&self, text: &str, scratch: &mut Scratch) -> Vec<SketchedPassage> {
+        let config = self.config;
+        split(text, config.passage.unit)
+            .into_iter()
+            .filter_map(|span| {
+                normalize(span.of(text), &config.normalization, &mut scratch.text);
+                if scratch.text.is_empty() {
+                    return None;
+                }
+                // Short passages are sketched by their words: one changed
+                // word in a headline keeps most of them, where it would cost
+                // most of its trigrams and LSH would never propose the pair.
+                let words = scratch.text.split(' ').count();
+                let unit = if words < SHORT_PASSAGE_WORDS {
+                    &self.unigrams
+                } else {
+                    &self.shingling
+                };
+                scratch.sketch(unit, config.seed, &self.hasher);
+                let mut keys = Vec::with_capacity(self.banding.bands);
+                self.banding.keys(&scratch.slots, &mut keys);
+                Some(SketchedPassage {
+                    span,
+                    exact: xxh3_128_with_seed(scratch.text.as_bytes(), config.seed),
+                    keys,
+                })
+            })
+            .collect()
+    }
+
+    /// Pass B: the texts of every passage in a candidate pair, and every
+    /// window of words that `seen` cannot rule out as repeated.
+    fn load(
+        &self,
+        table: &PassageTable,
+        pairs: &[CandidatePair<PassageId>],
+        seen: &SeenTwice,
+    ) -> Result<(Texts, Vec<Occurrence>)> {
+        let (config, progress) = (self.config, self.progress);
+        let mut wanted = vec![false; table.doc.len()];
+        for pair in pairs {
+            wanted[pair.first.0 as usize] = true;
+            wanted[pair.second.0 as usize] = true;
+        }
+        let mut passages_of: HashMap<DocId, Vec<PassageId>> = HashMap::new();
+        for (i, &w) in wanted.iter().enumerate() {
+            if w {
+                passages_of
+                    .entry(table.doc[i])
+                    .or_default()
+                    .push(PassageId(i as u32));
+            }
+        }
+        let mut texts = Texts::default();
+        let mut texts_held = 0usize;
+        let mut occurrences: Vec<Occurrence> = Vec::new();
+        let held_before = seen.memory()
+            + table.memory()
+            + size_of_val(pairs)
+            + wanted.capacity()
+            + passages_of.capacity() * 48;
+        let mut done = 0;
+        progress.begin(Stage::Spans, Some(self.ids.len() as u64));
+        documents(self.corpus, self.ids, |mut batch| {
+            check(progress)?;
+            let read = batch.len();
+            batch.retain(|(doc, _)| !self.gone(*doc));
+            let loaded: Vec<Loaded> = batch
+                .par_iter()
+                .map_init(
+                    || (String::new(), Vec::<Word>::new()),
+                    |(normalized, found), (doc, document)| {
+                        let text = &document.text;
+                        let passages = passages_of
+                            .get(doc)
+                            .into_iter()
+                            .flatten()
+                            .map(|&id| {
+                                let span = table.span[id.0 as usize];
+                                (id, passage_text(span.of(text), config, &self.shingling))
+                            })
+                            .collect();
+                        let mut occurrences = Vec::new();
+                        words(text, &config.normalization, normalized, found);
+                        let min_span = config.passage.min_span;
+                        spans::windows(normalized, found, min_span, config.seed, |i, hash| {
+                            if seen.maybe_repeated(hash) {
+                                occurrences.push(Occurrence {
+                                    hash,
+                                    doc: *doc,
+                                    word: i as u32,
+                                });
+                            }
+                        });
+                        (passages, occurrences)
+                    },
+                )
+                .collect();
+            for (passages, found) in loaded {
+                texts_held += passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
+                texts.extend(passages);
+                occurrences.extend(found);
+            }
+            progress.advance(read as u64);
+            done += read;
+            let held = held_before
+                + texts_held
+                + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
+                + occurrences.capacity() * size_of::<Occurrence>();
+            self.budget.check(held, done)
+        })?;
+        progress.end();
+        Ok((texts, occurrences))
+    }
+
+    /// Verifies the candidate pairs and groups passages, exact copies and
+    /// verified pairs alike, into clusters; each member is scored against
+    /// its cluster's first passage.
+    fn cluster(
+        &self,
+        table: &PassageTable,
+        pairs: &[CandidatePair<PassageId>],
+        texts: &Texts,
+    ) -> Vec<PassageCluster> {
+        let p = &self.config.passage;
+        let verified: Vec<(PassageId, PassageId)> = pairs
+            .par_iter()
+            .filter_map(|pair| {
+                let (a, b) = (texts.get(&pair.first)?, texts.get(&pair.second)?);
+                compare(a, b, p.threshold).map(|_| (pair.first, pair.second))
+            })
+            .collect();
+        let exact_edges = table
+            .first_copy
+            .iter()
+            .enumerate()
+            .filter(|&(i, first)| first.0 as usize != i)
+            .map(|(i, &first)| (DocId(i as u32), DocId(first.0)));
+        let edges = exact_edges.chain(verified.iter().map(|&(a, b)| (DocId(a.0), DocId(b.0))));
+        // components() numbers units with DocId; here they are passages.
+        let groups = components(table.doc.len(), edges);
+        groups
+            .iter()
+            .enumerate()
+            .map(|(n, group)| {
+                let ids: Vec<PassageId> = group.iter().map(|d| PassageId(d.0)).collect();
+                let first_copy = table.first_copy[ids[0].0 as usize];
+                let members = ids
+                    .iter()
+                    .map(|&id| member(table, texts, first_copy, id, p.threshold))
+                    .collect();
+                let mut cluster = PassageCluster {
+                    id: n as u32,
+                    members,
+                    boilerplate: false,
+                };
+                cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
+                cluster
+            })
+            .collect()
+    }
+
+    /// Pass C: the byte spans of span regions, and the original text of
+    /// every member of a passage or span cluster.
+    fn member_texts(
+        &self,
+        passage_clusters: &[PassageCluster],
+        span_clusters: &mut [SpanCluster],
+    ) -> Result<HashMap<(DocId, Span), String>> {
+        let mut members_of: HashMap<DocId, Vec<(usize, usize)>> = HashMap::new();
+        for (c, cluster) in span_clusters.iter().enumerate() {
+            for (m, member) in cluster.members.iter().enumerate() {
+                members_of.entry(member.doc).or_default().push((c, m));
+            }
+        }
+        let mut passage_spans: HashMap<DocId, HashSet<Span>> = HashMap::new();
+        for m in passage_clusters.iter().flat_map(|c| &c.members) {
+            passage_spans.entry(m.doc).or_default().insert(m.span);
+        }
+        let mut member_texts = HashMap::new();
+        if members_of.is_empty() && passage_spans.is_empty() {
+            return Ok(member_texts);
+        }
+        let (mut normalized, mut found) = (String::new(), Vec::new());
+        documents(self.corpus, self.ids, |batch| {
+            check(self.progress)?;
+            for (doc, document) in &batch {
+                let text = &document.text;
+                if let Some(members) = members_of.get(doc) {
+                    let normalization = &self.config.normalization;
+                    words(text, normalization, &mut normalized, &mut found);
+                    for &(c, m) in members {
+                        let member = &mut span_clusters[c].members[m];
+                        member.locate(&found);
+                        member_texts.insert((*doc, member.span), member.span.of(text).to_string());
+                    }
+                }
+                for span in passage_spans.get(doc).into_iter().flatten() {
+                    member_texts.insert((*doc, *span), span.of(text).to_string());
+                }
+            }
+            Ok(())
+        })?;
+        Ok(member_texts)
+    }
+}
+
+/// Passage `id` as a member of the cluster whose first passage's first
+/// copy is `first_copy`: how it matches that passage, how closely, and
+/// whether cleaning may cut it.
+fn member(
+    table: &PassageTable,
+    texts: &Texts,
+    first_copy: PassageId,
+    id: PassageId,
+    threshold: f64,
+) -> PassageMember {
+    let copy = table.first_copy[id.0 as usize];
+    let (kind, similarity, removable) = if copy == first_copy {
+        (MatchKind::Exact, 1.0, true)
+    } else {
+        match (texts.get(&first_copy), texts.get(&copy)) {
+            (Some(a), Some(b)) => {
+                // A member joined through a chain can be below the
+                // threshold to the first one.
+                let (kind, similarity) =
+                    compare(a, b, threshold).unwrap_or((MatchKind::Near, similarity(a, b)));
+                (kind, similarity, removable(kind, a, b))
+            }
+            _ => (MatchKind::Near, 0.0, false),
+        }
+    };
+    PassageMember {
+        doc: table.doc[id.0 as usize],
+        span: table.span[id.0 as usize],
+        similarity,
+        kind,
+        removable,
+    }
 }
 
 /// Jaccard, or for two short passages the better of Jaccard and edit
