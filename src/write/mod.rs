@@ -474,39 +474,17 @@ fn copy_source(
     stop: &dyn Fn() -> bool,
     read_before: Option<u64>,
 ) -> Result<Outcome> {
-    // A text file read whole before must still be the same bytes: its
-    // size and times alone can survive a rewrite.
-    let changed = || Error::InputModified {
-        path: source.path.clone(),
+    let copy = SourceCopy {
+        source,
+        plan,
+        cleaning,
+        text_field,
+        destination,
+        stop,
+        read_before,
     };
-    let same = |hash: u64| read_before.map_or(true, |before| before == hash.max(1));
-    let target = match destination {
-        Destination::Stdout => Path::new("<stdout>"),
-        Destination::Stream(path) | Destination::Staged(path) => path.as_path(),
-    };
-    let unreadable = |e: io::Error| Outcome::Problem(SkipReason::Unreadable(e.to_string()));
     if plan.removed.is_empty() && plan.edits.is_empty() {
-        let mut input = match File::open(&source.path) {
-            Ok(file) => file,
-            Err(e) => return Ok(unreadable(e)),
-        };
-        let mut output = destination.create().map_err(|e| Error::io(target, e))?;
-        let copied = copy_bytes(&mut input, &mut output, stop)
-            .and_then(|hash| output.finish().map_err(Failure::Write).map(|()| hash));
-        return match copied {
-            Ok(hash) if source.format == Format::Text && !same(hash) => Err(changed()),
-            Ok(_) => Ok(Outcome::Copied {
-                removed: 0,
-                file: true,
-                edited: 0,
-                emptied: Vec::new(),
-                cuts: Vec::new(),
-            }),
-            Err(Failure::Read(e)) => Ok(unreadable(e)),
-            Err(Failure::Write(e)) => Err(Error::io(target, e)),
-            Err(Failure::Stopped) => Err(Error::Interrupted),
-            Err(Failure::Changed) => Err(changed()),
-        };
+        return copy.whole();
     }
     if source.format == Format::Text && plan.removed == [0] {
         return Ok(Outcome::Copied {
@@ -517,96 +495,182 @@ fn copy_source(
             cuts: Vec::new(),
         });
     }
-    let (compression, mut reader) = match crate::read::open_decoded(&source.path) {
-        Ok(opened) => opened,
-        Err(e) => return Ok(unreadable(e)),
-    };
-    let out = destination.create().map_err(|e| Error::io(target, e))?;
-    let mut emptied = Vec::new();
-    let mut cuts = Vec::new();
-    let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| -> Result<Edit, Failure> {
-        let Some(removals) = plan.edits.get(&line) else {
+    copy.filtered()
+}
+
+/// One source on its way to the output: what [`copy_source`] was given.
+struct SourceCopy<'a> {
+    source: &'a Source,
+    plan: &'a SourcePlan<'a>,
+    cleaning: &'a Cleaning,
+    text_field: &'a str,
+    destination: &'a Destination,
+    stop: &'a dyn Fn() -> bool,
+    /// The hash of the text file's bytes as the run first read them.
+    read_before: Option<u64>,
+}
+
+impl SourceCopy<'_> {
+    /// The output's name, for errors.
+    fn target(&self) -> &Path {
+        match self.destination {
+            Destination::Stdout => Path::new("<stdout>"),
+            Destination::Stream(path) | Destination::Staged(path) => path,
+        }
+    }
+
+    /// Whether bytes hashing to `hash` are what the run first read. A text
+    /// file read whole before must still be the same bytes: its size and
+    /// times alone can survive a rewrite.
+    fn same(&self, hash: u64) -> bool {
+        self.read_before
+            .map_or(true, |before| before == hash.max(1))
+    }
+
+    /// What a failure of the copy means: a source that cannot be read (or
+    /// not to its end) is a problem to report; anything else stops the run.
+    fn failed(&self, failure: Failure) -> Result<Outcome> {
+        match failure {
+            Failure::Read(e) => Ok(Outcome::Problem(SkipReason::Corrupt(format!(
+                "copied up to the damage only: {e}"
+            )))),
+            Failure::Write(e) => Err(Error::io(self.target(), e)),
+            Failure::Stopped => Err(Error::Interrupted),
+            Failure::Changed => Err(Error::InputModified {
+                path: self.source.path.clone(),
+            }),
+        }
+    }
+
+    /// Copies the source byte for byte (nothing is removed from it).
+    fn whole(&self) -> Result<Outcome> {
+        let unreadable = |e: io::Error| Outcome::Problem(SkipReason::Unreadable(e.to_string()));
+        let mut input = match File::open(&self.source.path) {
+            Ok(file) => file,
+            Err(e) => return Ok(unreadable(e)),
+        };
+        let mut output = self
+            .destination
+            .create()
+            .map_err(|e| Error::io(self.target(), e))?;
+        let copied = copy_bytes(&mut input, &mut output, self.stop)
+            .and_then(|hash| output.finish().map_err(Failure::Write).map(|()| hash));
+        match copied {
+            Ok(hash) if self.source.format == Format::Text && !self.same(hash) => {
+                self.failed(Failure::Changed)
+            }
+            Ok(_) => Ok(Outcome::Copied {
+                removed: 0,
+                file: true,
+                edited: 0,
+                emptied: Vec::new(),
+                cuts: Vec::new(),
+            }),
+            Err(Failure::Read(e)) => Ok(unreadable(e)),
+            Err(other) => self.failed(other),
+        }
+    }
+
+    /// Copies the source decoded, leaving out removed lines and cutting
+    /// passages, and encodes it as it was.
+    fn filtered(&self) -> Result<Outcome> {
+        let (compression, mut reader) = match crate::read::open_decoded(&self.source.path) {
+            Ok(opened) => opened,
+            Err(e) => return Ok(Outcome::Problem(SkipReason::Unreadable(e.to_string()))),
+        };
+        let out = self
+            .destination
+            .create()
+            .map_err(|e| Error::io(self.target(), e))?;
+        let (mut emptied, mut cuts) = (Vec::new(), Vec::new());
+        let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| {
+            self.rewrite(line, bytes, out, &mut emptied, &mut cuts)
+        };
+        let (format, plan, stop) = (self.source.format, self.plan, self.stop);
+        // Concrete encoders, finished explicitly: an error in the last block
+        // (a full disk) must fail the copy, not vanish in a drop.
+        let result = match compression {
+            Compression::None => {
+                filter_into(&mut reader, out, format, plan, &mut rewrite, stop, Ok)
+            }
+            Compression::Gzip => {
+                let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+                let finish = |e: flate2::write::GzEncoder<OutputFile>| e.finish();
+                filter_into(
+                    &mut reader,
+                    encoder,
+                    format,
+                    plan,
+                    &mut rewrite,
+                    stop,
+                    finish,
+                )
+            }
+            Compression::Zstd => {
+                let encoder = zstd::stream::write::Encoder::new(out, 0)
+                    .map_err(|e| Error::io(self.target(), e))?;
+                let finish = |e: zstd::stream::write::Encoder<'_, OutputFile>| e.finish();
+                filter_into(
+                    &mut reader,
+                    encoder,
+                    format,
+                    plan,
+                    &mut rewrite,
+                    stop,
+                    finish,
+                )
+            }
+        };
+        match result {
+            Ok((left_out, edited)) => Ok(Outcome::Copied {
+                removed: left_out,
+                file: true,
+                edited,
+                emptied,
+                cuts,
+            }),
+            Err(failure) => self.failed(failure),
+        }
+    }
+
+    /// Writes kept line `line` (or the whole text file, line 0): as it is,
+    /// or with its passages cut, noting each cut and a line left empty.
+    fn rewrite(
+        &self,
+        line: u64,
+        bytes: &[u8],
+        out: &mut dyn Write,
+        emptied: &mut Vec<String>,
+        cuts: &mut Vec<Cut>,
+    ) -> Result<Edit, Failure> {
+        let Some(removals) = self.plan.edits.get(&line) else {
             out.write_all(bytes).map_err(Failure::Write)?;
             return Ok(Edit::Copied);
         };
-        let (new, empty) = match source.format {
+        let (new, empty) = match self.source.format {
             Format::Text => {
-                if !same(xxhash_rust::xxh3::xxh3_64(bytes)) {
+                if !self.same(xxhash_rust::xxh3::xxh3_64(bytes)) {
                     return Err(Failure::Changed);
                 }
                 let text = String::from_utf8_lossy(bytes);
-                let cleaned = cleaning.apply(&text, removals, &mut cuts);
+                let cleaned = self.cleaning.apply(&text, removals, cuts);
                 let empty = cleaned.trim().is_empty();
                 (cleaned.into_bytes(), empty)
             }
             Format::Jsonl => {
-                match rewrite_text_field(bytes, text_field, |t| {
-                    cleaning.apply(t, removals, &mut cuts)
-                }) {
-                    Some((new, empty)) => (new, empty),
-                    None => (bytes.to_vec(), false),
-                }
+                let edit = |t: &str| self.cleaning.apply(t, removals, cuts);
+                rewrite_text_field(bytes, self.text_field, edit).unwrap_or((bytes.to_vec(), false))
             }
         };
         if empty {
             emptied.push(if line == 0 {
-                source.name.clone()
+                self.source.name.clone()
             } else {
-                format!("{}:{line}", source.name)
+                format!("{}:{line}", self.source.name)
             });
         }
         out.write_all(&new).map_err(Failure::Write)?;
         Ok(Edit::Edited)
-    };
-    // Concrete encoders, finished explicitly: an error in the last block
-    // (a full disk) must fail the copy, not vanish in a drop.
-    let result = match compression {
-        Compression::None => filter_into(
-            &mut reader,
-            out,
-            source.format,
-            plan,
-            &mut rewrite,
-            stop,
-            Ok,
-        ),
-        Compression::Gzip => filter_into(
-            &mut reader,
-            flate2::write::GzEncoder::new(out, flate2::Compression::default()),
-            source.format,
-            plan,
-            &mut rewrite,
-            stop,
-            |e| e.finish(),
-        ),
-        Compression::Zstd => {
-            let encoder =
-                zstd::stream::write::Encoder::new(out, 0).map_err(|e| Error::io(target, e))?;
-            filter_into(
-                &mut reader,
-                encoder,
-                source.format,
-                plan,
-                &mut rewrite,
-                stop,
-                |e| e.finish(),
-            )
-        }
-    };
-    match result {
-        Ok((left_out, edited)) => Ok(Outcome::Copied {
-            removed: left_out,
-            file: true,
-            edited,
-            emptied,
-            cuts,
-        }),
-        Err(Failure::Read(e)) => Ok(Outcome::Problem(SkipReason::Corrupt(format!(
-            "copied up to the damage only: {e}"
-        )))),
-        Err(Failure::Write(e)) => Err(Error::io(target, e)),
-        Err(Failure::Stopped) => Err(Error::Interrupted),
-        Err(Failure::Changed) => Err(changed()),
     }
 }
 
