@@ -293,55 +293,8 @@ fn finish(
     started: Instant,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    table.first_copy = table
-        .index
-        .first_copies(table.ids.len(), &|| check(progress))?;
-    summary.exact_duplicates = table
-        .first_copy
-        .iter()
-        .enumerate()
-        .filter(|&(i, first)| first.index() != i)
-        .count() as u64;
-
-    progress.begin(Stage::Candidates, Some(banding.bands as u64));
-    let pairs = table.index.candidates(
-        &table.first_copy,
-        &|| {
-            check(progress)?;
-            progress.advance(1);
-            Ok(())
-        },
-        &|| progress.cancelled(),
-    )?;
-    progress.end();
-    summary.spilled = table.index.spilled();
-    // The runs are spent: their folder goes now, not at the end.
-    table.index = BandIndex::in_memory(banding.bands);
-    summary.candidate_pairs = pairs.len() as u64;
-
-    // Every candidate pair with its similarity; the similar ones are those
-    // at the threshold. The others still serve: a member joined through a
-    // chain may have one of them with its kept document.
-    let scored: Vec<SimilarPair> = match config.verification {
-        Verification::Estimate => {
-            progress.begin(Stage::Verify, Some(pairs.len() as u64));
-            let scored: Vec<SimilarPair> = pairs
-                .par_chunks(VERIFY_CHUNK)
-                .flat_map_iter(|chunk| {
-                    progress.advance(chunk.len() as u64);
-                    chunk
-                        .iter()
-                        .filter_map(|&pair| verify(pair, &table.signatures, 0.0))
-                })
-                .collect();
-            progress.end();
-            scored
-        }
-        Verification::Exact => {
-            let cached = std::mem::take(&mut table.sets.sets);
-            verify_streaming(corpus, config, &table, cached, pairs, progress)?
-        }
-    };
+    let pairs = candidates(&mut table, banding, &mut summary, progress)?;
+    let scored = score(corpus, config, &mut table, pairs, progress)?;
     let clusters = build_clusters(corpus, config, &table, &scored, progress)?;
     // What the report lists: the similar pairs, in place of all scored.
     let mut similar = scored;
@@ -350,38 +303,15 @@ fn finish(
     summary.similar_pairs = similar.len() as u64;
 
     let found = if config.level.passages() {
-        // Passage decisions are made among the documents that survive the
-        // document grain: a removed copy must not make its kept twin's
-        // passages look repeated (or boilerplate) and get them cut.
-        let documents = if config.level.documents() {
-            table.ids.len()
-        } else {
-            0
-        };
-        let mut removed = vec![false; documents];
-        for member in clusters.iter().flat_map(|c| &c.members).filter(|m| !m.kept) {
-            removed[member.doc.index()] = true;
-        }
-        // What the document grain still holds is not the passage grain's
-        // to use.
-        let held = table.memory()
-            + table.first_copy.capacity() * size_of::<DocId>()
-            + removed.capacity()
-            + clusters
-                .iter()
-                .map(|c| c.members.capacity() * size_of::<crate::cluster::Member>())
-                .sum::<usize>();
-        let scope = passages::Scope {
-            ids: &table.ids,
-            removed: &removed,
-            text_bytes: summary.bytes,
-            memory: match (resources.passage_budget, resources.memory) {
-                (Some(budget), _) => Some((held as u64 + budget as u64, held as u64)),
-                (None, Some(limit)) => Some((limit, RESERVED + held as u64)),
-                (None, None) => None,
-            },
-        };
-        passages::run(corpus, config, &scope, progress)?
+        passage_grain(
+            corpus,
+            config,
+            resources,
+            &table,
+            &clusters,
+            summary.bytes,
+            progress,
+        )?
     } else {
         passages::PassageFindings::default()
     };
@@ -413,6 +343,116 @@ fn finish(
         bytes: table.bytes,
         origins: table.origins,
     })
+}
+
+/// Each document's first exact copy, then the candidate pairs of first
+/// copies from the band index, which is spent after (its runs on disk go
+/// now, not at the end of the run).
+fn candidates(
+    table: &mut Table,
+    banding: Banding,
+    summary: &mut Summary,
+    progress: &dyn Progress,
+) -> Result<Vec<CandidatePair>> {
+    table.first_copy = table
+        .index
+        .first_copies(table.ids.len(), &|| check(progress))?;
+    summary.exact_duplicates = table
+        .first_copy
+        .iter()
+        .enumerate()
+        .filter(|&(i, first)| first.index() != i)
+        .count() as u64;
+
+    progress.begin(Stage::Candidates, Some(banding.bands as u64));
+    let pairs = table.index.candidates(
+        &table.first_copy,
+        &|| {
+            check(progress)?;
+            progress.advance(1);
+            Ok(())
+        },
+        &|| progress.cancelled(),
+    )?;
+    progress.end();
+    summary.spilled = table.index.spilled();
+    table.index = BandIndex::in_memory(banding.bands);
+    summary.candidate_pairs = pairs.len() as u64;
+    Ok(pairs)
+}
+
+/// Every candidate pair with its similarity; the similar ones are those
+/// at the threshold. The others still serve: a member joined through a
+/// chain may have one of them with its kept document.
+fn score(
+    corpus: &dyn Corpus,
+    config: &Config,
+    table: &mut Table,
+    pairs: Vec<CandidatePair>,
+    progress: &dyn Progress,
+) -> Result<Vec<SimilarPair>> {
+    match config.verification {
+        Verification::Estimate => {
+            progress.begin(Stage::Verify, Some(pairs.len() as u64));
+            let scored: Vec<SimilarPair> = pairs
+                .par_chunks(VERIFY_CHUNK)
+                .flat_map_iter(|chunk| {
+                    progress.advance(chunk.len() as u64);
+                    chunk
+                        .iter()
+                        .filter_map(|&pair| verify(pair, &table.signatures, 0.0))
+                })
+                .collect();
+            progress.end();
+            Ok(scored)
+        }
+        Verification::Exact => {
+            let cached = std::mem::take(&mut table.sets.sets);
+            verify_streaming(corpus, config, table, cached, pairs, progress)
+        }
+    }
+}
+
+/// The passage grain over the documents the document grain keeps (a
+/// removed copy must not make its kept twin's passages look repeated, or
+/// boilerplate, and get them cut), within what the memory limit leaves it
+/// beside the document grain's tables.
+fn passage_grain(
+    corpus: &dyn Corpus,
+    config: &Config,
+    resources: &Resources,
+    table: &Table,
+    clusters: &[Cluster],
+    text_bytes: u64,
+    progress: &dyn Progress,
+) -> Result<passages::PassageFindings> {
+    let documents = if config.level.documents() {
+        table.ids.len()
+    } else {
+        0
+    };
+    let mut removed = vec![false; documents];
+    for member in clusters.iter().flat_map(|c| &c.members).filter(|m| !m.kept) {
+        removed[member.doc.index()] = true;
+    }
+    let held = table.memory()
+        + table.first_copy.capacity() * size_of::<DocId>()
+        + removed.capacity()
+        + clusters
+            .iter()
+            .map(|c| c.members.capacity() * size_of::<Member>())
+            .sum::<usize>();
+    let scope = passages::Scope {
+        ids: &table.ids,
+        removed: &removed,
+        text_bytes,
+        memory: match (resources.passage_budget, resources.memory) {
+            (Some(budget), _) => Some((held as u64 + budget as u64, held as u64)),
+            (None, Some(limit)) => Some((limit, RESERVED + held as u64)),
+            (None, None) => None,
+        },
+    };
+    passages::run(corpus, config, &scope, progress)
 }
 
 /// What pass 1 hands on: a skipped input, or a batch of documents with
