@@ -274,7 +274,6 @@ fn render(
     options: &HtmlOptions,
 ) -> String {
     let s = &report.summary;
-    let p = &s.parameters;
     let mut h = String::new();
     let _ = write!(
         h,
@@ -285,7 +284,29 @@ fn render(
         s.read, s.clusters, s.removed
     );
 
-    // Summary and parameters.
+    render_summary(&mut h, report, options);
+    render_charts(&mut h, report);
+
+    // Controls.
+    h.push_str(
+        "<section><div class=\"controls\"><input id=\"search\" type=\"search\" placeholder=\"Filter by document id or text\">\
+         <label>Order clusters <select id=\"order\"><option value=\"size\">largest first</option>\
+         <option value=\"min\">least similar first</option></select></label></div></section>\n",
+    );
+
+    render_clusters(&mut h, report, texts, shown, options);
+    if report.summary.parameters.level.passages() {
+        render_findings(&mut h, report, texts, finding_docs, &options.cap_names);
+    }
+
+    let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
+    h
+}
+
+/// The summary table: counts, time and every parameter of the run.
+fn render_summary(h: &mut String, report: &Report, options: &HtmlOptions) {
+    let s = &report.summary;
+    let p = &s.parameters;
     h.push_str("<section id=\"summary\"><h2>Summary</h2><table class=\"kv\">");
     let rows: Vec<(&str, String)> = vec![
         ("command", options.command.clone()),
@@ -368,8 +389,13 @@ fn render(
         );
     }
     h.push_str("</table></section>\n");
+}
 
-    // Charts.
+/// The LSH S-curve, the similarities of clustered pairs and the cluster
+/// sizes, as inline SVG.
+fn render_charts(h: &mut String, report: &Report) {
+    let s = &report.summary;
+    let p = &s.parameters;
     h.push_str("<section id=\"charts\"><h2>Charts</h2><div class=\"charts\">");
     let banding = Banding {
         bands: p.bands,
@@ -404,15 +430,16 @@ fn render(
     );
     h.push_str("</div>");
     h.push_str("</section>\n");
+}
 
-    // Controls.
-    h.push_str(
-        "<section><div class=\"controls\"><input id=\"search\" type=\"search\" placeholder=\"Filter by document id or text\">\
-         <label>Order clusters <select id=\"order\"><option value=\"size\">largest first</option>\
-         <option value=\"min\">least similar first</option></select></label></div></section>\n",
-    );
-
-    // Document clusters.
+/// The shown document clusters, largest first, each with its diffs.
+fn render_clusters(
+    h: &mut String,
+    report: &Report,
+    texts: &HashMap<DocId, Shown>,
+    shown: &[usize],
+    options: &HtmlOptions,
+) {
     let _ = write!(
         h,
         "<section id=\"document-clusters\"><h2>Document clusters ({})</h2>",
@@ -435,17 +462,9 @@ fn render(
     for (rank, c) in ordered.into_iter().enumerate() {
         // The largest few open, so the page shows a diff at first sight.
         let fold = if rank < 3 { Fold::Open } else { Fold::Closed };
-        render_cluster(&mut h, report, &report.clusters[c], texts, options, fold);
+        render_cluster(h, report, &report.clusters[c], texts, options, fold);
     }
     h.push_str("</div></section>\n");
-
-    // Passages and spans.
-    if report.summary.parameters.level.passages() {
-        render_findings(&mut h, report, texts, finding_docs, &options.cap_names);
-    }
-
-    let _ = writeln!(h, "</main><script>{SCRIPT}</script></body></html>");
-    h
 }
 
 /// Whether a cluster's details start open.
