@@ -570,6 +570,45 @@ fn render_findings(
     docs: &[DocId],
     cap_names: &CapNames,
 ) {
+    let mut highlights = highlights_of(report, docs);
+    let total = finding_documents(report);
+    let _ = write!(
+        h,
+        "<section id=\"passages\"><h2>Repeated passages and spans ({} documents)</h2>\
+         <p class=\"note\"><mark>repeated within a document</mark> <mark class=\"across\">repeated across documents</mark> \
+         <mark class=\"boilerplate\">boilerplate</mark>; hover a highlight for its cluster.</p>",
+        total.len()
+    );
+    if docs.len() < total.len() {
+        let _ = write!(
+            h,
+            "<p class=\"note\">Showing the first {} of {} documents with findings. Raise the cap with {}.</p>",
+            docs.len(),
+            total.len(),
+            escape(&cap_names.documents)
+        );
+    }
+    render_top_passages(h, report);
+    for doc in docs {
+        let (text, cut) = texts
+            .get(doc)
+            .map_or(("", false), |s| (s.text.as_str(), s.cut));
+        let marks = highlights.remove(doc).unwrap_or_default();
+        let _ = write!(
+            h,
+            "<details class=\"finding\" data-search open><summary><span class=\"id\">{}</span> · {} highlights</summary><div class=\"doc\">{}</div></details>",
+            escape(report.id(*doc)),
+            marks.len(),
+            highlight(text, &marks, cut)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+/// The highlights of the documents `docs`: every member of a passage or
+/// span cluster in them, titled with its cluster and the other documents
+/// it is in.
+fn highlights_of(report: &Report, docs: &[DocId]) -> HashMap<DocId, Vec<Highlight>> {
     let wanted: HashSet<DocId> = docs.iter().copied().collect();
     let mut highlights: HashMap<DocId, Vec<Highlight>> = HashMap::new();
     let mut add = |level: &str, id: u32, boilerplate: bool, members: &[(DocId, Span)]| {
@@ -622,23 +661,11 @@ fn render_findings(
         let members: Vec<(DocId, Span)> = c.members.iter().map(|m| (m.doc, m.span)).collect();
         add("span", c.id, c.boilerplate, &members);
     }
-    let total = finding_documents(report);
-    let _ = write!(
-        h,
-        "<section id=\"passages\"><h2>Repeated passages and spans ({} documents)</h2>\
-         <p class=\"note\"><mark>repeated within a document</mark> <mark class=\"across\">repeated across documents</mark> \
-         <mark class=\"boilerplate\">boilerplate</mark>; hover a highlight for its cluster.</p>",
-        total.len()
-    );
-    if docs.len() < total.len() {
-        let _ = write!(
-            h,
-            "<p class=\"note\">Showing the first {} of {} documents with findings. Raise the cap with {}.</p>",
-            docs.len(),
-            total.len(),
-            escape(&cap_names.documents)
-        );
-    }
+    highlights
+}
+
+/// The twenty passages found in the most documents, with a bar each.
+fn render_top_passages(h: &mut String, report: &Report) {
     if !report.passage_clusters.is_empty() {
         h.push_str("<h3>Most repeated passages</h3><table class=\"kv\"><tr><td>documents</td><td>copies</td><td>passage</td></tr>");
         let mut top: Vec<_> = report.passage_clusters.iter().collect();
@@ -673,20 +700,6 @@ fn render_findings(
         }
         h.push_str("</table>");
     }
-    for doc in docs {
-        let (text, cut) = texts
-            .get(doc)
-            .map_or(("", false), |s| (s.text.as_str(), s.cut));
-        let marks = highlights.remove(doc).unwrap_or_default();
-        let _ = write!(
-            h,
-            "<details class=\"finding\" data-search open><summary><span class=\"id\">{}</span> · {} highlights</summary><div class=\"doc\">{}</div></details>",
-            escape(report.id(*doc)),
-            marks.len(),
-            highlight(text, &marks, cut)
-        );
-    }
-    h.push_str("</section>\n");
 }
 
 /// `text` escaped, with every highlight wrapped in `<mark>`. Overlapping
