@@ -117,44 +117,8 @@ pub fn cluster_sketches(
     let started = Instant::now();
     let banding = config.banding();
     let corpus = CorpusPrint::of(files)?;
-
-    let mut readers = sketches
-        .iter()
-        .map(|path| SketchReader::open(path))
-        .collect::<Result<Vec<_>>>()?;
-    let Some(first) = readers.first() else {
-        return Err(Error::Config("no sketch files to cluster".into()));
-    };
-    let count = first.header().shard.count();
-    let first_shard = Shard::new(0, count).ok_or_else(|| Error::StageFile {
-        path: first.path().to_path_buf(),
-        message: "a sketch of no shards".to_string(),
-    })?;
-    let want = SketchHeader::new(config, corpus, first_shard);
-    for reader in &readers {
-        reader.header().check(&want, reader.path())?;
-    }
-    readers.sort_by_key(|r| r.header().shard.index());
-    for pair in readers.windows(2) {
-        if pair[0].header().shard.index() == pair[1].header().shard.index() {
-            return Err(Error::Config(format!(
-                "shard {}/{count} is given twice: {} and {}",
-                pair[0].header().shard.index(),
-                pair[0].path().display(),
-                pair[1].path().display()
-            )));
-        }
-    }
-    if let Some(missing) = (0..count).find(|&i| {
-        readers
-            .binary_search_by_key(&i, |r| r.header().shard.index())
-            .is_err()
-    }) {
-        return Err(Error::MissingShard {
-            index: missing,
-            count,
-        });
-    }
+    let mut readers = open_shards(sketches, config, corpus)?;
+    let count = readers.len() as u32;
 
     let mut summary = Summary::default();
     let mut table = Table::new(config, banding, resources);
@@ -210,6 +174,54 @@ pub fn cluster_sketches(
     finish(
         files, config, banding, resources, table, summary, started, progress,
     )
+}
+
+/// Opens the sketch files of a staged run, one per shard, in shard order:
+/// each made with `config` for the corpus printed `corpus`, every shard
+/// there once.
+fn open_shards(
+    sketches: &[PathBuf],
+    config: &Config,
+    corpus: CorpusPrint,
+) -> Result<Vec<SketchReader>> {
+    let mut readers = sketches
+        .iter()
+        .map(|path| SketchReader::open(path))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(first) = readers.first() else {
+        return Err(Error::Config("no sketch files to cluster".into()));
+    };
+    let count = first.header().shard.count();
+    let first_shard = Shard::new(0, count).ok_or_else(|| Error::StageFile {
+        path: first.path().to_path_buf(),
+        message: "a sketch of no shards".to_string(),
+    })?;
+    let want = SketchHeader::new(config, corpus, first_shard);
+    for reader in &readers {
+        reader.header().check(&want, reader.path())?;
+    }
+    readers.sort_by_key(|r| r.header().shard.index());
+    for pair in readers.windows(2) {
+        if pair[0].header().shard.index() == pair[1].header().shard.index() {
+            return Err(Error::Config(format!(
+                "shard {}/{count} is given twice: {} and {}",
+                pair[0].header().shard.index(),
+                pair[0].path().display(),
+                pair[1].path().display()
+            )));
+        }
+    }
+    if let Some(missing) = (0..count).find(|&i| {
+        readers
+            .binary_search_by_key(&i, |r| r.header().shard.index())
+            .is_err()
+    }) {
+        return Err(Error::MissingShard {
+            index: missing,
+            count,
+        });
+    }
+    Ok(readers)
 }
 
 /// The documents `report` removes, by origin, ascending: what `filter`
