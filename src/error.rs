@@ -66,6 +66,15 @@ pub enum Error {
         count: u32,
     },
 
+    /// A benchmark corpus needs more text than its input holds.
+    #[error("the input ran out of text after {produced} of {wanted} documents; give more text, ask for fewer documents, or recombine used paragraphs")]
+    OutOfText {
+        /// Documents made.
+        produced: usize,
+        /// Documents asked for.
+        wanted: usize,
+    },
+
     /// An input file changed while the run was reading it (its size,
     /// modification time or identity differs from when the run began).
     /// Nothing is committed: the outputs would mix two versions of it.

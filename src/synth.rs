@@ -232,10 +232,10 @@ pub fn synthesize(
                 paragraphs.recombine(target, &mut rng)
             }
             None => {
-                return Err(Error::Config(format!(
-                    "the input ran out of text after {produced} of {} documents; give more text, ask for fewer documents, or recombine used paragraphs",
-                    options.docs
-                )))
+                return Err(Error::OutOfText {
+                    produced,
+                    wanted: options.docs,
+                })
             }
         };
         for paragraph in &base {
@@ -561,144 +561,165 @@ fn apply(
     rng: &mut Rng,
 ) -> String {
     match kind {
-        EditKind::Words => {
-            let edited: Vec<String> = base
-                .iter()
-                .map(|p| {
-                    let mut out: Vec<&str> = Vec::new();
-                    for word in p.split_whitespace() {
-                        if rng.unit() >= strength {
-                            out.push(word);
-                            continue;
-                        }
-                        let random = vocabulary
-                            .get(rng.below(vocabulary.len().max(1)))
-                            .map_or("the", String::as_str);
-                        match rng.below(3) {
-                            0 => out.push(random),
-                            1 => {
-                                out.push(word);
-                                out.push(random);
-                            }
-                            _ => {}
-                        }
+        EditKind::Words => replace_words(base, vocabulary, strength, rng),
+        EditKind::Reorder => reorder_sentences(base, strength, rng),
+        EditKind::DropParagraphs => drop_paragraphs(base, strength, rng),
+        EditKind::Boilerplate => add_boilerplate(base, strength, rng),
+        EditKind::DoubledHeadline => double_headline(base, strength),
+        EditKind::Noise => add_noise(base, strength, rng),
+        EditKind::Truncate => truncate(base, strength),
+    }
+}
+
+/// Replaces, inserts or deletes words, each with chance `strength`.
+fn replace_words(base: &[String], vocabulary: &[String], strength: f64, rng: &mut Rng) -> String {
+    let edited: Vec<String> = base
+        .iter()
+        .map(|p| {
+            let mut out: Vec<&str> = Vec::new();
+            for word in p.split_whitespace() {
+                if rng.unit() >= strength {
+                    out.push(word);
+                    continue;
+                }
+                let random = vocabulary
+                    .get(rng.below(vocabulary.len().max(1)))
+                    .map_or("the", String::as_str);
+                match rng.below(3) {
+                    0 => out.push(random),
+                    1 => {
+                        out.push(word);
+                        out.push(random);
                     }
-                    out.join(" ")
-                })
-                .collect();
-            edited.join("\n\n")
-        }
-        EditKind::Reorder => {
-            let edited: Vec<String> = base
-                .iter()
-                .map(|p| {
-                    let mut sentences = split_sentences(p);
-                    let swaps = (strength * sentences.len() as f64).round() as usize;
-                    for _ in 0..swaps {
-                        if sentences.len() < 2 {
-                            break;
-                        }
-                        let i = rng.below(sentences.len() - 1);
-                        sentences.swap(i, i + 1);
-                    }
-                    sentences.join(" ")
-                })
-                .collect();
-            edited.join("\n\n")
-        }
-        EditKind::DropParagraphs => {
-            let mut kept: Vec<&String> = base.iter().collect();
-            let drops = ((strength * base.len() as f64).round() as usize).max(1);
-            for _ in 0..drops {
-                if kept.len() < 2 {
+                    _ => {}
+                }
+            }
+            out.join(" ")
+        })
+        .collect();
+    edited.join("\n\n")
+}
+
+/// Swaps neighbouring sentences, `strength` times the sentence count.
+fn reorder_sentences(base: &[String], strength: f64, rng: &mut Rng) -> String {
+    let edited: Vec<String> = base
+        .iter()
+        .map(|p| {
+            let mut sentences = split_sentences(p);
+            let swaps = (strength * sentences.len() as f64).round() as usize;
+            for _ in 0..swaps {
+                if sentences.len() < 2 {
                     break;
                 }
-                kept.remove(rng.below(kept.len()));
+                let i = rng.below(sentences.len() - 1);
+                sentences.swap(i, i + 1);
             }
-            kept.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("\n\n")
+            sentences.join(" ")
+        })
+        .collect();
+    edited.join("\n\n")
+}
+
+/// Drops a share `strength` of the paragraphs (at least one), keeping one.
+fn drop_paragraphs(base: &[String], strength: f64, rng: &mut Rng) -> String {
+    let mut kept: Vec<&String> = base.iter().collect();
+    let drops = ((strength * base.len() as f64).round() as usize).max(1);
+    for _ in 0..drops {
+        if kept.len() < 2 {
+            break;
         }
-        EditKind::Boilerplate => {
-            let lines = strength.round().max(1.0) as usize;
-            let mut before = Vec::new();
-            let mut after = Vec::new();
-            for _ in 0..lines {
-                let line = BOILERPLATE[rng.below(BOILERPLATE.len())];
-                if rng.below(2) == 0 {
-                    before.push(line);
-                } else {
-                    after.push(line);
-                }
-            }
-            let mut parts: Vec<&str> = before;
-            parts.extend(base.iter().map(String::as_str));
-            parts.extend(after);
-            parts.join("\n\n")
-        }
-        EditKind::DoubledHeadline => {
-            let first = split_sentences(&base[0])
-                .into_iter()
-                .next()
-                .unwrap_or_default();
-            let headline: String = first
-                .split_whitespace()
-                .take(20)
-                .collect::<Vec<_>>()
-                .join(" ");
-            let repeats = strength.round().max(1.0) as usize;
-            let mut parts = vec![headline.as_str(); repeats];
-            parts.extend(base.iter().map(String::as_str));
-            parts.join("\n\n")
-        }
-        EditKind::Noise => {
-            let edited: Vec<String> = base
-                .iter()
-                .map(|p| {
-                    let mut out = String::with_capacity(p.len() + 16);
-                    for (i, word) in p.split_whitespace().enumerate() {
-                        if i > 0 {
-                            out.push(' ');
-                        }
-                        if rng.unit() >= strength {
-                            out.push_str(word);
-                            continue;
-                        }
-                        match rng.below(4) {
-                            0 => out.push_str(&word.to_uppercase()),
-                            1 => out.push_str(&word.to_lowercase()),
-                            2 => {
-                                out.push_str(word.trim_matches(|c: char| c.is_ascii_punctuation()));
-                                out.push(',');
-                            }
-                            _ => {
-                                out.push_str(word);
-                                out.push_str(if rng.below(2) == 0 { "  " } else { "\n" });
-                            }
-                        }
-                    }
-                    out
-                })
-                .collect();
-            edited.join("\n\n")
-        }
-        EditKind::Truncate => {
-            let total: usize = base.iter().map(|p| p.split_whitespace().count()).sum();
-            let mut keep = ((strength * total as f64).round() as usize).max(1);
-            let mut parts = Vec::new();
-            for p in base {
-                if keep == 0 {
-                    break;
-                }
-                let words: Vec<&str> = p.split_whitespace().collect();
-                let take = keep.min(words.len());
-                parts.push(words[..take].join(" "));
-                keep -= take;
-            }
-            parts.join("\n\n")
+        kept.remove(rng.below(kept.len()));
+    }
+    kept.iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Adds `strength` boilerplate lines before or after the text.
+fn add_boilerplate(base: &[String], strength: f64, rng: &mut Rng) -> String {
+    let lines = strength.round().max(1.0) as usize;
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for _ in 0..lines {
+        let line = BOILERPLATE[rng.below(BOILERPLATE.len())];
+        if rng.below(2) == 0 {
+            before.push(line);
+        } else {
+            after.push(line);
         }
     }
+    let mut parts: Vec<&str> = before;
+    parts.extend(base.iter().map(String::as_str));
+    parts.extend(after);
+    parts.join("\n\n")
+}
+
+/// Prints the first sentence (at most 20 words) `strength` times as a headline.
+fn double_headline(base: &[String], strength: f64) -> String {
+    let first = split_sentences(&base[0])
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let headline: String = first
+        .split_whitespace()
+        .take(20)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let repeats = strength.round().max(1.0) as usize;
+    let mut parts = vec![headline.as_str(); repeats];
+    parts.extend(base.iter().map(String::as_str));
+    parts.join("\n\n")
+}
+
+/// Changes the case, punctuation or spacing of words, each with chance `strength`.
+fn add_noise(base: &[String], strength: f64, rng: &mut Rng) -> String {
+    let edited: Vec<String> = base
+        .iter()
+        .map(|p| {
+            let mut out = String::with_capacity(p.len() + 16);
+            for (i, word) in p.split_whitespace().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                if rng.unit() >= strength {
+                    out.push_str(word);
+                    continue;
+                }
+                match rng.below(4) {
+                    0 => out.push_str(&word.to_uppercase()),
+                    1 => out.push_str(&word.to_lowercase()),
+                    2 => {
+                        out.push_str(word.trim_matches(|c: char| c.is_ascii_punctuation()));
+                        out.push(',');
+                    }
+                    _ => {
+                        out.push_str(word);
+                        out.push_str(if rng.below(2) == 0 { "  " } else { "\n" });
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    edited.join("\n\n")
+}
+
+/// Keeps the first `strength` share of the words.
+fn truncate(base: &[String], strength: f64) -> String {
+    let total: usize = base.iter().map(|p| p.split_whitespace().count()).sum();
+    let mut keep = ((strength * total as f64).round() as usize).max(1);
+    let mut parts = Vec::new();
+    for p in base {
+        if keep == 0 {
+            break;
+        }
+        let words: Vec<&str> = p.split_whitespace().collect();
+        let take = keep.min(words.len());
+        parts.push(words[..take].join(" "));
+        keep -= take;
+    }
+    parts.join("\n\n")
 }
 
 /// Sentences: split after `.`, `!` or `?` followed by white space.
