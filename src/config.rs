@@ -1,4 +1,5 @@
-//! The settings of a run, with their defaults and valid ranges.
+//! The settings of a run, with their defaults and valid ranges, and
+//! [`parse_size`], the byte counts they are given in (`--memory 4GiB`).
 
 use crate::cluster::Keep;
 use crate::error::{Error, Result};
@@ -292,7 +293,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         None => {
             let names: Vec<&str> = SIZE_UNITS.iter().map(|(name, _)| *name).collect();
             return Err(format!(
-                "{s:?}: unknown size unit {unit:?} (use {}; K, M, G, T are powers of 1024, KB, MB, GB, TB of 1000)",
+                "{s:?}: unknown size unit {unit:?} (use {}: K and KiB are 1024 bytes, KB is 1000, and so on)",
                 names.join(", ")
             ));
         }

@@ -12,7 +12,9 @@
 //!   documents of candidate pairs, the documents to keep) instead of holding
 //!   every text in memory.
 //! - Bad input is never an error that stops the run, and never a panic: it
-//!   is a [`Skip`], and the stream goes on with the next document.
+//!   is a [`Skip`], and the stream goes on with the next document. In JSON
+//!   Lines that is the line, not the file. (A path the caller named that
+//!   does not exist is not bad input but a mistake: [`Files::open`] fails.)
 
 mod records;
 mod source;
