@@ -251,33 +251,11 @@ pub fn evaluate(truth: &Clustering, pred: &Clustering) -> Result<Scores> {
     }
     check_ids(truth, pred)?;
     let n = truth.len();
-    // Predicted label per truth document; unlisted ones get fresh
-    // singleton labels.
-    let mut pred_labels = Vec::with_capacity(n);
-    let mut next_singleton = pred.labels.iter().copied().max().map_or(0, |m| m + 1);
-    for id in &truth.ids {
-        match pred.index.get(id) {
-            Some(&doc) => pred_labels.push(pred.labels[doc as usize]),
-            None => {
-                pred_labels.push(next_singleton);
-                next_singleton += 1;
-            }
-        }
-    }
-
-    let mut cells: HashMap<(u32, u32), u64, ahash::RandomState> = HashMap::default();
-    let mut truth_sizes: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
-    let mut pred_sizes: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
-    for (&t, &p) in truth.labels.iter().zip(&pred_labels) {
-        *cells.entry((t, p)).or_default() += 1;
-        *truth_sizes.entry(t).or_default() += 1;
-        *pred_sizes.entry(p).or_default() += 1;
-    }
-
+    let table = Contingency::of(truth, pred);
     let pairs = |k: u64| k * k.saturating_sub(1) / 2;
-    let correct_pairs: u64 = cells.values().map(|&c| pairs(c)).sum();
-    let true_pairs: u64 = truth_sizes.values().map(|&c| pairs(c)).sum();
-    let predicted_pairs: u64 = pred_sizes.values().map(|&c| pairs(c)).sum();
+    let correct_pairs: u64 = table.cells.values().map(|&c| pairs(c)).sum();
+    let true_pairs: u64 = table.truth_sizes.values().map(|&c| pairs(c)).sum();
+    let predicted_pairs: u64 = table.pred_sizes.values().map(|&c| pairs(c)).sum();
     let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
     let precision = ratio(correct_pairs, predicted_pairs);
     let recall = ratio(correct_pairs, true_pairs);
@@ -299,29 +277,8 @@ pub fn evaluate(truth: &Clustering, pred: &Clustering) -> Result<Scores> {
             (correct_pairs as f64 - expected) / (max - expected)
         }
     };
-
-    let (mut bp, mut br) = (0.0, 0.0);
-    let mut truth_in_pred: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
-    let mut pred_in_truth: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
-    // Floating-point sums depend on order: add up in a fixed one, so the
-    // same files give the same digits every run.
-    let mut sorted: Vec<(&(u32, u32), &u64)> = cells.iter().collect();
-    sorted.sort_unstable();
-    for (&(t, p), &c) in sorted {
-        let c = c as f64;
-        bp += c * c / pred_sizes[&p] as f64;
-        br += c * c / truth_sizes[&t] as f64;
-        *truth_in_pred.entry(p).or_default() += 1;
-        *pred_in_truth.entry(t).or_default() += 1;
-    }
-    let docs = n.max(1) as f64;
-
-    let should_remove = n as u64 - truth_sizes.len() as u64;
-    let removed = n as u64 - pred_sizes.len() as u64;
-    let wrongly_removed = truth_in_pred.values().map(|&k| k - 1).sum();
-    let missed = pred_in_truth.values().map(|&k| k - 1).sum();
-
-    let breakdown = breakdown(truth, &pred_labels, &cells, &truth_sizes);
+    let bcubed = table.bcubed();
+    let breakdown = breakdown(truth, &table.pred_labels, &table.cells, &table.truth_sizes);
     Ok(Scores {
         documents: n as u64,
         true_pairs,
@@ -331,14 +288,90 @@ pub fn evaluate(truth: &Clustering, pred: &Clustering) -> Result<Scores> {
         recall,
         f1,
         ari,
-        bcubed_precision: bp / docs,
-        bcubed_recall: br / docs,
-        should_remove,
-        removed,
-        wrongly_removed,
-        missed,
+        bcubed_precision: bcubed.precision,
+        bcubed_recall: bcubed.recall,
+        should_remove: n as u64 - table.truth_sizes.len() as u64,
+        removed: n as u64 - table.pred_sizes.len() as u64,
+        wrongly_removed: bcubed.wrongly_removed,
+        missed: bcubed.missed,
         breakdown,
     })
+}
+
+/// Counts per label: the contingency table of the two clusterings, and
+/// each one's cluster sizes.
+struct Contingency {
+    /// The predicted label of each truth document; unlisted ones get fresh
+    /// singleton labels.
+    pred_labels: Vec<u32>,
+    /// Documents per (truth label, predicted label).
+    cells: HashMap<(u32, u32), u64, ahash::RandomState>,
+    truth_sizes: HashMap<u32, u64, ahash::RandomState>,
+    pred_sizes: HashMap<u32, u64, ahash::RandomState>,
+}
+
+/// B-cubed precision and recall, and what the cells say about removals.
+struct BCubed {
+    precision: f64,
+    recall: f64,
+    /// Documents removed that the truth would keep: beyond the first, the
+    /// true clusters a predicted cluster mixes.
+    wrongly_removed: u64,
+    /// Documents kept that the truth would remove: beyond the first, the
+    /// predicted clusters a true cluster is split over.
+    missed: u64,
+}
+
+impl Contingency {
+    fn of(truth: &Clustering, pred: &Clustering) -> Contingency {
+        let mut pred_labels = Vec::with_capacity(truth.len());
+        let mut next_singleton = pred.labels.iter().copied().max().map_or(0, |m| m + 1);
+        for id in &truth.ids {
+            match pred.index.get(id) {
+                Some(&doc) => pred_labels.push(pred.labels[doc as usize]),
+                None => {
+                    pred_labels.push(next_singleton);
+                    next_singleton += 1;
+                }
+            }
+        }
+        let mut table = Contingency {
+            pred_labels,
+            cells: HashMap::default(),
+            truth_sizes: HashMap::default(),
+            pred_sizes: HashMap::default(),
+        };
+        for (&t, &p) in truth.labels.iter().zip(&table.pred_labels) {
+            *table.cells.entry((t, p)).or_default() += 1;
+            *table.truth_sizes.entry(t).or_default() += 1;
+            *table.pred_sizes.entry(p).or_default() += 1;
+        }
+        table
+    }
+
+    fn bcubed(&self) -> BCubed {
+        let (mut bp, mut br) = (0.0, 0.0);
+        let mut truth_in_pred: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
+        let mut pred_in_truth: HashMap<u32, u64, ahash::RandomState> = HashMap::default();
+        // Floating-point sums depend on order: add up in a fixed one, so the
+        // same files give the same digits every run.
+        let mut sorted: Vec<(&(u32, u32), &u64)> = self.cells.iter().collect();
+        sorted.sort_unstable();
+        for (&(t, p), &c) in sorted {
+            let c = c as f64;
+            bp += c * c / self.pred_sizes[&p] as f64;
+            br += c * c / self.truth_sizes[&t] as f64;
+            *truth_in_pred.entry(p).or_default() += 1;
+            *pred_in_truth.entry(t).or_default() += 1;
+        }
+        let docs = self.pred_labels.len().max(1) as f64;
+        BCubed {
+            precision: bp / docs,
+            recall: br / docs,
+            wrongly_removed: truth_in_pred.values().map(|&k| k - 1).sum(),
+            missed: pred_in_truth.values().map(|&k| k - 1).sum(),
+        }
+    }
 }
 
 /// Per extra truth field: mean per-document recall of cluster-mates, for
