@@ -207,6 +207,9 @@ pub fn synthesize(
     options: &SynthOptions,
     mut emit: impl FnMut(&SynthDoc) -> Result<()>,
 ) -> Result<()> {
+    // One loop on purpose: every random choice is drawn in the order read
+    // here, which pins the corpus a seed makes; in pieces, the generator
+    // and five counters would have to travel between them.
     validate(options)?;
     let mut rng = Rng::new(options.seed);
     let mut paragraphs = Paragraphs::new(corpus);

@@ -85,6 +85,11 @@ pub fn check_output(inputs: &[PathBuf], out: &Path, existing: Existing) -> Resul
 
 /// Refuses outputs that are the same path or inside one another.
 pub fn check_distinct(outputs: &[&Path]) -> Result<()> {
+    if outputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::Config(
+            "only one output can go to standard output (-)".to_string(),
+        ));
+    }
     // Standard output and devices can take any number of outputs.
     let outputs: Vec<&Path> = outputs
         .iter()
@@ -203,6 +208,10 @@ mod tests {
         assert!(check_output(&[], Path::new("/dev/null"), Existing::Refuse).is_ok());
         assert!(check_output(&[], Path::new("-"), Existing::Refuse).is_ok());
         let (a, b) = (Path::new("/dev/null"), Path::new("-"));
-        assert!(check_distinct(&[a, a, b, b]).is_ok());
+        assert!(check_distinct(&[a, a, b]).is_ok());
+        assert!(
+            check_distinct(&[b, b]).is_err(),
+            "two outputs on stdout would mix"
+        );
     }
 }
