@@ -57,14 +57,22 @@ pub enum Error {
         found: Option<String>,
     },
 
-    /// A staged run's sketch of one shard is not in the work folder.
-    #[error("the sketch of shard {index}/{count} is missing")]
-    MissingShard {
-        /// The missing shard.
-        index: u32,
-        /// The number of shards.
-        count: u32,
+    /// An output path that cannot be written as asked.
+    #[error("{}: {problem}", path.display())]
+    Output {
+        /// The output, as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: OutputProblem,
     },
+
+    /// A staged run that cannot go on as asked.
+    #[error("{0}")]
+    Staged(StagedProblem),
+
+    /// A document id given twice where ids must be unique.
+    #[error("document {0:?} appears twice")]
+    DuplicateId(String),
 
     /// A benchmark corpus needs more text than its input holds.
     #[error("the input ran out of text after {produced} of {wanted} documents; give more text, ask for fewer documents, or recombine used paragraphs")]
@@ -136,6 +144,80 @@ pub enum Error {
     /// The run was stopped (Ctrl-C); temporary files were removed.
     #[error("interrupted")]
     Interrupted,
+}
+
+/// What is wrong with an output path ([`Error::Output`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputProblem {
+    /// It ends in `.`, `..` or `/`: nothing to put a temporary beside.
+    #[error("an output must end in a file or folder name")]
+    NotAName,
+    /// The same output is named twice in one run.
+    #[error("named twice as an output")]
+    NamedTwice,
+    /// Two outputs are the same place, or one is inside the other.
+    #[error("the same output as {}, or inside it", .0.display())]
+    Nested(PathBuf),
+    /// More than one output goes to standard output.
+    #[error("only one output can go to standard output")]
+    StdoutTwice,
+    /// A folder of outputs cannot be one stream.
+    #[error("a folder of outputs cannot go to standard output")]
+    FolderToStdout,
+    /// It must be a regular file (a stage file, say), not a device.
+    #[error("must be a regular file")]
+    NotAFile,
+    /// The cleaned corpus goes to standard output, so the removed list
+    /// needs a name of its own.
+    #[error("the cleaned corpus goes to standard output: name the removed list")]
+    NeedsRemovedList,
+}
+
+/// Why a staged run cannot go on ([`Error::Staged`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StagedProblem {
+    /// `cluster` found no sketch files.
+    #[error("no sketch files to cluster")]
+    NoSketches,
+    /// One shard's sketch is missing.
+    #[error("the sketch of shard {index}/{count} is missing")]
+    MissingShard {
+        /// The missing shard.
+        index: u32,
+        /// The number of shards.
+        count: u32,
+    },
+    /// Two sketch files claim the same shard.
+    #[error("shard {index}/{count} is given twice: {} and {}", first.display(), second.display())]
+    ShardTwice {
+        /// The shard.
+        index: u32,
+        /// The number of shards.
+        count: u32,
+        /// One file.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// Sketches of different shard counts in one work folder.
+    #[error("{} holds sketches of different shard counts ({counts}); keep one set", work.display())]
+    MixedShardCounts {
+        /// The work folder.
+        work: PathBuf,
+        /// The counts found, comma-separated.
+        counts: String,
+    },
+    /// `filter` before `cluster`: no plan yet.
+    #[error("{} is missing", .0.display())]
+    MissingPlan(PathBuf),
+    /// Staged runs work at the document grain only.
+    #[error("staged runs work at the document level; use scan or dedup for passages")]
+    Passages,
+    /// Standard input cannot be staged: its copy is gone when a step ends.
+    #[error("a staged run needs its inputs on disk, not standard input")]
+    Stdin,
 }
 
 impl Error {

@@ -101,7 +101,7 @@ impl Clustering {
                 let label = label_of(object.get("cluster"))?;
                 let next = labels.len() as u32;
                 let dense = *labels.entry(label).or_insert(next);
-                let doc = clustering.push(id, dense).map_err(&bad)?;
+                let doc = clustering.push(id, dense).map_err(|e| bad(e.to_string()))?;
                 for (key, value) in object {
                     if key == "id" || key == "cluster" {
                         continue;
@@ -127,7 +127,7 @@ impl Clustering {
                 for member in members {
                     let id = id_of(member.get("id"))
                         .ok_or_else(|| bad("a member has no \"id\"".to_string()))?;
-                    clustering.push(id, dense).map_err(&bad)?;
+                    clustering.push(id, dense).map_err(|e| bad(e.to_string()))?;
                 }
             }
         }
@@ -151,17 +151,15 @@ impl Clustering {
         for (id, label) in docs {
             let next = labels.len() as u32;
             let dense = *labels.entry(label).or_insert(next);
-            clustering
-                .push(id.to_string(), dense)
-                .map_err(Error::Config)?;
+            clustering.push(id.to_string(), dense)?;
         }
         Ok(clustering)
     }
 
-    fn push(&mut self, id: String, label: u32) -> std::result::Result<u32, String> {
+    fn push(&mut self, id: String, label: u32) -> Result<u32> {
         let doc = self.ids.len() as u32;
         if self.index.insert(id.clone(), doc).is_some() {
-            return Err(format!("document {id:?} appears twice"));
+            return Err(Error::DuplicateId(id));
         }
         self.ids.push(id);
         self.labels.push(label);

@@ -69,7 +69,7 @@ pub mod write;
 
 pub use cluster::{Cluster, ClusterId, Keep, Member};
 pub use config::{Config, Level, PassageConfig, Resources};
-pub use error::{Error, Result};
+pub use error::{Error, OutputProblem, Result, StagedProblem};
 pub use lsh::{Banding, CandidatePair};
 pub use minhash::{MinHasher, Signature};
 pub use normalize::{normalize, Normalization};

@@ -58,7 +58,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StagedProblem};
 use crate::lsh::BandKey;
 use crate::minhash::HASH_SCHEME;
 use crate::read::{Files, Origin, Shard};
@@ -93,9 +93,7 @@ impl CorpusPrint {
         let mut hasher = Xxh3::new();
         for source in files.sources() {
             if source.temporary {
-                return Err(Error::Config(
-                    "a staged run needs its inputs on disk, not standard input".into(),
-                ));
+                return Err(Error::Staged(StagedProblem::Stdin));
             }
             let size = std::fs::metadata(&source.path)
                 .map_err(|e| Error::io(&source.path, e))?

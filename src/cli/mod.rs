@@ -19,7 +19,7 @@ use textdup::report::html::{self, CapNames, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json};
 use textdup::synth::SynthOptions;
 use textdup::write::{write_corpus, write_removed, Cleaning};
-use textdup::{Error, Files, ReadOptions, Report, Resources};
+use textdup::{Error, Files, OutputProblem, ReadOptions, Report, Resources, StagedProblem};
 
 use args::{
     Cli, Command, Common, DedupArgs, EvalArgs, LevelArg, OutputFormat, ProgressArg, RunArgs,
@@ -58,9 +58,17 @@ pub fn main() -> ExitCode {
             let hint = match &e {
                 Error::OutputExists { .. } => " (use --force to replace it)".to_string(),
                 Error::OutOfText { .. } => " (--from, --docs, --recombine)".to_string(),
-                Error::MissingShard { index, count } => {
+                Error::Staged(StagedProblem::MissingShard { index, count }) => {
                     format!(": run `textdup sketch --shard {index}/{count}` first")
                 }
+                Error::Staged(StagedProblem::MissingPlan(_)) => {
+                    ": run `textdup cluster` first".to_string()
+                }
+                Error::Staged(StagedProblem::Stdin) => " (-)".to_string(),
+                Error::Output {
+                    problem: OutputProblem::NeedsRemovedList,
+                    ..
+                } => " with --removed FILE".to_string(),
                 Error::MemoryLimit { .. } => {
                     " (--memory sets the limit; --level document leaves the passage grain out)"
                         .to_string()
@@ -475,9 +483,10 @@ fn removed_path(dedup: &DedupArgs) -> Result<PathBuf, Error> {
         return Ok(removed.clone());
     }
     if dedup.output.as_os_str() == "-" {
-        return Err(Error::Config(
-            "with -o -, name the removed list with --removed FILE".to_string(),
-        ));
+        return Err(Error::Output {
+            path: PathBuf::from("-"),
+            problem: OutputProblem::NeedsRemovedList,
+        });
     }
     let mut name = dedup
         .output

@@ -11,7 +11,7 @@ use textdup::read::Shard;
 use textdup::report::write_clusters;
 use textdup::stagefile::{cluster_options, read_plan, write_plan, CorpusPrint};
 use textdup::write::{filter_shard, write_removed, Cleaning};
-use textdup::{Error, Files, Level, Resources};
+use textdup::{Error, Files, Level, OutputProblem, Resources, StagedProblem};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
 use super::{exit_code, say, start, Failure};
@@ -37,10 +37,7 @@ fn open(input: &InputArgs) -> Result<Files, Failure> {
 /// files, so they must be on disk. Checked before anything is made.
 fn on_disk(input: &InputArgs) -> Result<(), Failure> {
     if input.paths.iter().any(|p| p.as_os_str() == "-") {
-        return Err(Error::Config(
-            "a staged run needs its inputs on disk, not standard input (-)".to_string(),
-        )
-        .into());
+        return Err(Error::Staged(StagedProblem::Stdin).into());
     }
     Ok(())
 }
@@ -106,11 +103,10 @@ fn sketches(work: &Path) -> Result<Vec<PathBuf>, Failure> {
     }
     if counts.len() > 1 {
         let counts: Vec<String> = counts.into_iter().collect();
-        return Err(Error::Config(format!(
-            "{} holds sketches of different shard counts ({}); keep one set",
-            work.display(),
-            counts.join(", ")
-        ))
+        return Err(Error::Staged(StagedProblem::MixedShardCounts {
+            work: work.to_path_buf(),
+            counts: counts.join(", "),
+        })
         .into());
     }
     found.sort();
@@ -183,7 +179,11 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     match commit.file(&plan)? {
         Destination::Staged(tmp) => write_plan(&tmp, print, &options, &removal_plan(&report))?,
         _ => {
-            return Err(Error::Config(format!("{}: must be a regular file", plan.display())).into())
+            return Err(Error::Output {
+                path: plan,
+                problem: OutputProblem::NotAFile,
+            }
+            .into())
         }
     }
     drop(commit.commit(|| files.check_unchanged())?);
@@ -203,11 +203,7 @@ pub fn filter(args: &FilterArgs) -> Result<ExitCode, Failure> {
     let files = open(&args.input)?;
     let plan_path = args.work.join(PLAN);
     if !plan_path.exists() {
-        return Err(Error::Config(format!(
-            "{} is missing: run `textdup cluster` first",
-            plan_path.display()
-        ))
-        .into());
+        return Err(Error::Staged(StagedProblem::MissingPlan(plan_path)).into());
     }
     let removed = read_plan(&plan_path, CorpusPrint::of(&files)?)?.removed;
     let written = filter_shard(&files, &removed, args.shard, &args.output, &bars)?;

@@ -44,7 +44,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OutputProblem, Result};
 
 /// What to do when an output already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -235,9 +235,10 @@ impl Commit {
     /// fill, created empty.
     pub fn folder(&mut self, path: &Path) -> Result<PathBuf> {
         if path.as_os_str() == "-" {
-            return Err(Error::Config(
-                "a folder of outputs cannot go to standard output".to_string(),
-            ));
+            return Err(Error::Output {
+                path: path.to_path_buf(),
+                problem: OutputProblem::FolderToStdout,
+            });
         }
         let target = resolve(path)?;
         let tmp = self.stage(path, target)?;
@@ -260,10 +261,10 @@ impl Commit {
 
     fn stage(&mut self, named: &Path, target: PathBuf) -> Result<PathBuf> {
         if self.claimed.contains(&target) {
-            return Err(Error::Config(format!(
-                "{}: named twice as an output",
-                named.display()
-            )));
+            return Err(Error::Output {
+                path: named.to_path_buf(),
+                problem: OutputProblem::NamedTwice,
+            });
         }
         if self.journal.is_none() {
             if let Some(done) = recover(&target)? {
@@ -575,10 +576,10 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
 pub(crate) fn plain_name(path: &Path) -> Result<&std::ffi::OsStr> {
     match path.components().next_back() {
         Some(Component::Normal(name)) => Ok(name),
-        _ => Err(Error::Config(format!(
-            "{}: an output must end in a file or folder name",
-            path.display()
-        ))),
+        _ => Err(Error::Output {
+            path: path.to_path_buf(),
+            problem: OutputProblem::NotAName,
+        }),
     }
 }
 

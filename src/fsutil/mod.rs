@@ -12,7 +12,7 @@ mod commit;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OutputProblem, Result};
 
 pub use commit::{
     recover, remove_stale_temporaries, Commit, Destination, Existing, OutputFile, Receipt,
@@ -30,10 +30,10 @@ pub fn write_file_atomically<T>(
     let value = match commit.file(path)? {
         Destination::Staged(tmp) => fill(&tmp)?,
         _ => {
-            return Err(Error::Config(format!(
-                "{}: must be a regular file",
-                path.display()
-            )))
+            return Err(Error::Output {
+                path: path.to_path_buf(),
+                problem: OutputProblem::NotAFile,
+            })
         }
     };
     drop(commit.commit(|| Ok(()))?);
@@ -86,9 +86,10 @@ pub fn check_output(inputs: &[PathBuf], out: &Path, existing: Existing) -> Resul
 /// Refuses outputs that are the same path or inside one another.
 pub fn check_distinct(outputs: &[&Path]) -> Result<()> {
     if outputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(Error::Config(
-            "only one output can go to standard output (-)".to_string(),
-        ));
+        return Err(Error::Output {
+            path: PathBuf::from("-"),
+            problem: OutputProblem::StdoutTwice,
+        });
     }
     // Standard output and devices can take any number of outputs.
     let outputs: Vec<&Path> = outputs
@@ -100,11 +101,10 @@ pub fn check_distinct(outputs: &[&Path]) -> Result<()> {
     for (i, a) in resolved.iter().enumerate() {
         for (j, b) in resolved.iter().enumerate() {
             if i != j && a.starts_with(b) {
-                return Err(Error::Config(format!(
-                    "{} and {} are the same output or inside one another",
-                    outputs[i].display(),
-                    outputs[j].display()
-                )));
+                return Err(Error::Output {
+                    path: outputs[i].to_path_buf(),
+                    problem: OutputProblem::Nested(outputs[j].to_path_buf()),
+                });
             }
         }
     }
@@ -191,7 +191,7 @@ mod tests {
         fs::write(&path, "old").unwrap();
         let result: Result<()> = write_file_atomically(&path, Existing::Replace, |tmp| {
             fs::write(tmp, "half").unwrap();
-            Err(Error::Config("boom".into()))
+            Err(Error::Interrupted)
         });
         assert!(result.is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");

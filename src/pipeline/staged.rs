@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::{Config, Resources};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StagedProblem};
 use crate::fsutil::{remove_stale_temporaries, write_file_atomically, Existing};
 use crate::minhash::MinHasher;
 use crate::read::{Files, Origin, Shard, ShardOf, SkipReason};
@@ -189,7 +189,7 @@ fn open_shards(
         .map(|path| SketchReader::open(path))
         .collect::<Result<Vec<_>>>()?;
     let Some(first) = readers.first() else {
-        return Err(Error::Config("no sketch files to cluster".into()));
+        return Err(Error::Staged(StagedProblem::NoSketches));
     };
     let count = first.header().shard.count();
     let first_shard = Shard::new(0, count).ok_or_else(|| Error::StageFile {
@@ -203,12 +203,12 @@ fn open_shards(
     readers.sort_by_key(|r| r.header().shard.index());
     for pair in readers.windows(2) {
         if pair[0].header().shard.index() == pair[1].header().shard.index() {
-            return Err(Error::Config(format!(
-                "shard {}/{count} is given twice: {} and {}",
-                pair[0].header().shard.index(),
-                pair[0].path().display(),
-                pair[1].path().display()
-            )));
+            return Err(Error::Staged(StagedProblem::ShardTwice {
+                index: pair[0].header().shard.index(),
+                count,
+                first: pair[0].path().to_path_buf(),
+                second: pair[1].path().to_path_buf(),
+            }));
         }
     }
     if let Some(missing) = (0..count).find(|&i| {
@@ -216,10 +216,10 @@ fn open_shards(
             .binary_search_by_key(&i, |r| r.header().shard.index())
             .is_err()
     }) {
-        return Err(Error::MissingShard {
+        return Err(Error::Staged(StagedProblem::MissingShard {
             index: missing,
             count,
-        });
+        }));
     }
     Ok(readers)
 }
@@ -239,9 +239,7 @@ pub fn removal_plan(report: &Report) -> Vec<Origin> {
 /// across documents, which needs them all at once.
 fn staged_level(config: &Config) -> Result<()> {
     if config.level.passages() {
-        return Err(Error::Config(
-            "staged runs work at the document level; use scan or dedup for passages".into(),
-        ));
+        return Err(Error::Staged(StagedProblem::Passages));
     }
     Ok(())
 }
