@@ -103,7 +103,7 @@ impl CorpusPrint {
             hasher.update(&size.to_le_bytes());
         }
         Ok(CorpusPrint {
-            sources: files.sources().len() as u32,
+            sources: u32::try_from(files.sources().len()).map_err(|_| Error::TooManyDocuments)?,
             hash: hasher.digest(),
         })
     }
@@ -597,7 +597,9 @@ pub(crate) fn plan_from(mut input: Input, corpus: CorpusPrint) -> Result<Plan> {
 }
 
 fn put_str(out: &mut impl Write, s: &str) -> io::Result<()> {
-    out.write_all(&(s.len() as u32).to_le_bytes())?;
+    let len = u32::try_from(s.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a string of 4 GiB or more"))?;
+    out.write_all(&len.to_le_bytes())?;
     out.write_all(s.as_bytes())
 }
 
