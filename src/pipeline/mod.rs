@@ -582,41 +582,10 @@ fn verify_streaming(
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    // Flags only when some sets were kept (a run that spilled keeps none).
-    let mut cached_flags = if cached.is_empty() {
-        Vec::new()
-    } else {
-        vec![false; table.ids.len()]
-    };
-    for (doc, _) in &cached {
-        cached_flags[doc.index()] = true;
-    }
-    let is_cached = |doc: DocId| cached_flags.get(doc.index()).copied().unwrap_or(false);
-    // A pair can be verified once the stream has read its last member that
-    // was not cached: its position is that member's id + 1, or 0 (at once)
-    // when both were.
-    let position = |p: &CandidatePair| -> u32 {
-        [p.second, p.first]
-            .into_iter()
-            .find(|&d| !is_cached(d))
-            .map_or(0, |d| d.0 + 1)
-    };
-    // The last position a set is needed at (u32::MAX: never).
-    const UNWANTED: u32 = u32::MAX;
-    let mut last_use = vec![UNWANTED; table.ids.len()];
-    for pair in &pairs {
-        let at = position(pair);
-        for doc in [pair.first, pair.second] {
-            let last = &mut last_use[doc.index()];
-            if *last == UNWANTED || *last < at {
-                *last = at;
-            }
-        }
-    }
-    // In the order they become ready; sorted in place, as the pairs of ten
-    // million documents are tens of megabytes.
-    pairs.sort_unstable_by_key(|p| (position(p), *p));
-    let order = pairs;
+    let schedule = Schedule::new(table.ids.len(), &cached, &mut pairs);
+    let (order, last_use) = (pairs, &schedule.last_use);
+    let position = |p: &CandidatePair| schedule.position(p);
+    let is_cached = |doc: DocId| schedule.is_cached(doc);
 
     progress.begin(Stage::Verify, Some(order.len() as u64));
     let mut live = ShingleSets::default();
@@ -662,6 +631,64 @@ fn verify_streaming(
     // on batch boundaries or thread count.
     similar.sort_unstable_by_key(|p: &SimilarPair| (p.first, p.second));
     Ok(similar)
+}
+
+/// When exact verification can check each pair, and how long it must
+/// keep each set, as the corpus streams by.
+struct Schedule {
+    /// Which documents' sets pass 1 kept; empty when none were (a run
+    /// that spilled keeps none).
+    cached: Vec<bool>,
+    /// The last position each set is needed at ([`UNWANTED`]: never).
+    last_use: Vec<u32>,
+}
+
+/// A set no pair needs.
+const UNWANTED: u32 = u32::MAX;
+
+impl Schedule {
+    /// The schedule of `pairs` over `docs` documents, of which `cached`
+    /// have their sets already; sorts `pairs` in the order they become
+    /// ready (in place: the pairs of ten million documents are tens of
+    /// megabytes).
+    fn new(docs: usize, cached: &[(DocId, Vec<u32>)], pairs: &mut [CandidatePair]) -> Schedule {
+        let mut schedule = Schedule {
+            cached: if cached.is_empty() {
+                Vec::new()
+            } else {
+                vec![false; docs]
+            },
+            last_use: vec![UNWANTED; docs],
+        };
+        for (doc, _) in cached {
+            schedule.cached[doc.index()] = true;
+        }
+        for pair in pairs.iter() {
+            let at = schedule.position(pair);
+            for doc in [pair.first, pair.second] {
+                let last = &mut schedule.last_use[doc.index()];
+                if *last == UNWANTED || *last < at {
+                    *last = at;
+                }
+            }
+        }
+        pairs.sort_unstable_by_key(|p| (schedule.position(p), *p));
+        schedule
+    }
+
+    fn is_cached(&self, doc: DocId) -> bool {
+        self.cached.get(doc.index()).copied().unwrap_or(false)
+    }
+
+    /// A pair can be verified once the stream has read its last member
+    /// that was not cached: its position is that member's id + 1, or 0 (at
+    /// once) when both were.
+    fn position(&self, p: &CandidatePair) -> u32 {
+        [p.second, p.first]
+            .into_iter()
+            .find(|&d| !self.is_cached(d))
+            .map_or(0, |d| d.0 + 1)
+    }
 }
 
 /// The shingle sets of a batch of documents, in parallel.
