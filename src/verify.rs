@@ -60,8 +60,44 @@ pub trait Evidence: Sync {
 }
 
 /// Shingle sets of the documents that take part in candidate pairs.
+///
+/// The map inside is an implementation detail (its hasher is not part of
+/// the API): add sets with [`ShingleSets::insert`] or by extending.
 #[derive(Debug, Default)]
-pub struct ShingleSets(pub HashMap<DocId, ShingleSet, ahash::RandomState>);
+pub struct ShingleSets(HashMap<DocId, ShingleSet, ahash::RandomState>);
+
+impl ShingleSets {
+    /// Adds (or replaces) the set of `doc`.
+    pub fn insert(&mut self, doc: DocId, set: ShingleSet) {
+        self.0.insert(doc, set);
+    }
+
+    /// The set of `doc`, if held.
+    pub fn get(&self, doc: DocId) -> Option<&ShingleSet> {
+        self.0.get(&doc)
+    }
+
+    /// How many sets are held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none are.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps only the sets of documents `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(DocId) -> bool) {
+        self.0.retain(|doc, _| keep(*doc));
+    }
+}
+
+impl Extend<(DocId, ShingleSet)> for ShingleSets {
+    fn extend<T: IntoIterator<Item = (DocId, ShingleSet)>>(&mut self, sets: T) {
+        self.0.extend(sets);
+    }
+}
 
 impl Evidence for ShingleSets {
     fn similarity(&self, a: DocId, b: DocId) -> f64 {
@@ -100,8 +136,8 @@ impl Evidence for Signatures {
 /// use textdup::{verify, DocId, CandidatePair, ShingleSet, ShingleSets, Shingling};
 /// let words = Shingling { n: 1, ..Default::default() };
 /// let mut sets = ShingleSets::default();
-/// sets.0.insert(DocId(0), ShingleSet::new("a b c d e", &words, 0));
-/// sets.0.insert(DocId(1), ShingleSet::new("a b c d f", &words, 0));
+/// sets.insert(DocId(0), ShingleSet::new("a b c d e", &words, 0));
+/// sets.insert(DocId(1), ShingleSet::new("a b c d f", &words, 0));
 /// let pair = CandidatePair { first: DocId(0), second: DocId(1) };
 /// assert!(verify(pair, &sets, 0.8).is_none()); // 4/6 < 0.8
 /// assert!(verify(pair, &sets, 0.6).is_some());

@@ -594,7 +594,7 @@ fn verify_streaming(
         .filter(|(doc, _)| last_use[doc.index()] != UNWANTED)
         .map(|(doc, low)| (doc, ShingleSet::from_low_bits(low)))
         .collect();
-    live.0.extend(from_cache);
+    live.extend(from_cache);
     let mut similar = Vec::new();
     let mut verify_until = |live: &ShingleSets, next: &mut usize, until: u32| {
         let ready = *next + order[*next..].partition_point(|p| position(p) <= until);
@@ -610,7 +610,7 @@ fn verify_streaming(
     };
     let mut next = 0;
     verify_until(&live, &mut next, 0);
-    live.0.retain(|doc, _| last_use[doc.index()] > 0);
+    live.retain(|doc| last_use[doc.index()] > 0);
 
     let wanted: Vec<DocId> = (0..last_use.len() as u32)
         .map(DocId)
@@ -621,9 +621,9 @@ fn verify_streaming(
         let Some(&(end, _)) = batch.last() else {
             return Ok(());
         };
-        live.0.extend(shingle_sets(config, &batch));
+        live.extend(shingle_sets(config, &batch));
         verify_until(&live, &mut next, end.0 + 1);
-        live.0.retain(|doc, _| last_use[doc.index()] > end.0 + 1);
+        live.retain(|doc| last_use[doc.index()] > end.0 + 1);
         Ok(())
     })?;
     progress.end();
@@ -715,7 +715,7 @@ fn load_shingle_sets(
         .filter(|d| wanted[d.index()])
         .collect();
     wanted_documents(corpus, &table.ids, &table.origins, &docs, |batch| {
-        sets.0.extend(shingle_sets(config, &batch));
+        sets.extend(shingle_sets(config, &batch));
         Ok(())
     })?;
     Ok(sets)
