@@ -441,7 +441,7 @@ pub(crate) fn read_line(
             break;
         }
         any = true;
-        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+        let (take, done) = match memchr::memchr(b'\n', available) {
             Some(i) => (i + 1, true),
             None => (available.len(), false),
         };

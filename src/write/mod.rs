@@ -868,7 +868,7 @@ fn stream_line(reader: &mut dyn BufRead, mut out: Option<&mut dyn Write>) -> Res
             return Ok(any);
         }
         any = true;
-        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+        let (take, done) = match memchr::memchr(b'\n', available) {
             Some(i) => (i + 1, true),
             None => (available.len(), false),
         };
