@@ -155,6 +155,9 @@ pub struct Commit {
     committed: bool,
     recovered: Vec<PathBuf>,
     label: String,
+    /// Whether each output's folder is searched for a dead run's
+    /// temporaries (not when the caller has done it for all of them).
+    tidy: bool,
 }
 
 /// A committed set of outputs. Dropping it removes the commit's journal:
@@ -195,7 +198,16 @@ impl Commit {
             committed: false,
             recovered: Vec::new(),
             label: String::new(),
+            tidy: true,
         }
+    }
+
+    /// Leaves removing dead runs' temporaries to the caller, who has done
+    /// it for the outputs' folders ([`remove_stale_temporaries_in`]): a
+    /// commit per file of a large folder would read the folder each time.
+    pub fn tidied(mut self) -> Commit {
+        self.tidy = false;
+        self
     }
 
     /// Names the run in the journal, so that [`recover`] can tell a
@@ -272,7 +284,9 @@ impl Commit {
             }
             self.journal = Some(sibling(&target, "commit", None)?);
         }
-        remove_stale_temporaries(&target);
+        if self.tidy {
+            remove_stale_temporaries(&target);
+        }
         if self.existing == Existing::Refuse && fs::symlink_metadata(&target).is_ok() {
             return Err(Error::OutputExists {
                 path: named.to_path_buf(),
@@ -606,15 +620,41 @@ pub fn remove_stale_temporaries(path: &Path) {
     } else {
         parent
     };
-    let mut prefix = b".".to_vec();
-    prefix.extend_from_slice(name.as_bytes());
-    prefix.extend_from_slice(b".textdup-");
-    let Ok(entries) = fs::read_dir(parent) else {
+    remove_stale(parent, Some(name));
+}
+
+/// Removes what killed runs left in `dir` for any output there: one pass
+/// over a folder that many outputs share, where
+/// [`remove_stale_temporaries`] per output would read it once each.
+pub fn remove_stale_temporaries_in(dir: &Path) {
+    remove_stale(dir, None);
+}
+
+/// Removes the temporaries of dead runs in `dir`: those of the output
+/// `name`, or of every output.
+fn remove_stale(dir: &Path, name: Option<&std::ffi::OsStr>) {
+    const MARK: &[u8] = b".textdup-";
+    let prefix = name.map(|name| {
+        let mut prefix = b".".to_vec();
+        prefix.extend_from_slice(name.as_bytes());
+        prefix.extend_from_slice(MARK);
+        prefix
+    });
+    let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(rest) = file_name.as_bytes().strip_prefix(prefix.as_slice()) else {
+        let bytes = file_name.as_bytes();
+        let rest = match &prefix {
+            Some(prefix) => bytes.strip_prefix(prefix.as_slice()),
+            None if bytes.starts_with(b".") => bytes
+                .windows(MARK.len())
+                .rposition(|w| w == MARK)
+                .map(|at| &bytes[at + MARK.len()..]),
+            None => None,
+        };
+        let Some(rest) = rest else {
             continue;
         };
         let Some(pid) = ["tmp-", "old-", "journal-"]
@@ -817,6 +857,14 @@ mod tests {
         remove_stale_temporaries(&out);
         assert!(!dead.exists());
         assert!(live.exists() && other.exists());
+        // The whole folder at once: any output's dead temporaries go.
+        let other_dead = dir.path().join(".outer.textdup-old-4294967294");
+        let not_ours = dir.path().join(".outer.textdup-notes");
+        fs::write(&other_dead, "").unwrap();
+        fs::write(&not_ours, "").unwrap();
+        remove_stale_temporaries_in(dir.path());
+        assert!(!other_dead.exists());
+        assert!(live.exists() && other.exists() && not_ours.exists());
     }
 
     #[test]

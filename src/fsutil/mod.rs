@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, OutputProblem, Result};
 
 pub use commit::{
-    recover, remove_stale_temporaries, Commit, Destination, Existing, OutputFile, Receipt,
-    Recovered,
+    recover, remove_stale_temporaries, remove_stale_temporaries_in, Commit, Destination, Existing,
+    OutputFile, Receipt, Recovered,
 };
 
 /// Writes one file at `path` with `fill`, atomically: a one-output

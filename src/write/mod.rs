@@ -31,7 +31,7 @@ pub use removed::write_removed;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::core::DocId;
@@ -40,7 +40,9 @@ use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::progress::{Progress, Stage};
 use crate::read::{Compression, Files, Format, Origin, Shard, Skip, SkipReason, Source};
 
-use crate::fsutil::{absolute, check_output, Commit, Destination, Existing, OutputFile};
+use crate::fsutil::{
+    absolute, check_output, remove_stale_temporaries_in, Commit, Destination, Existing, OutputFile,
+};
 use crate::report::Report;
 
 /// Counts of a write.
@@ -344,6 +346,8 @@ pub fn filter_shard(
         .filter(|&(i, _)| shard.holds(i as u32))
         .collect();
     progress.begin(Stage::Write, Some(held.len() as u64));
+    // Each output folder is searched once for what killed attempts left.
+    let mut tidied: HashSet<PathBuf> = HashSet::new();
     for (i, source) in held {
         if progress.cancelled() {
             return Err(Error::Interrupted);
@@ -360,9 +364,12 @@ pub fn filter_shard(
             continue;
         }
         if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            if tidied.insert(parent.to_path_buf()) {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                remove_stale_temporaries_in(parent);
+            }
         }
-        let mut commit = Commit::new(Existing::Refuse);
+        let mut commit = Commit::new(Existing::Refuse).tidied();
         let destination = commit.file(&target)?;
         files.check_source(i)?;
         let outcome = copy_source(
