@@ -500,7 +500,6 @@ fn sketch_corpus(
     })
 }
 
-/// Normalizes, shingles and sketches one document.
 /// Buffers one worker reuses from document to document.
 pub(crate) struct Scratch {
     pub text: String,
@@ -527,6 +526,7 @@ impl Scratch {
     }
 }
 
+/// Normalizes, shingles and sketches one document.
 fn sketch(
     doc: &Document,
     config: &Config,
