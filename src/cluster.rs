@@ -12,7 +12,7 @@
 //! - members are in input order, clusters are ordered by their first
 //!   member, and cluster ids count up from 0 in that order.
 
-use crate::core::DocId;
+use crate::core::{DocId, Numbered};
 
 /// Which member of a cluster survives `dedup`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -125,18 +125,18 @@ impl UnionFind {
     }
 }
 
-/// The groups of two or more documents that `edges` connect among
-/// `n` documents, each in input order, ordered by first member.
+/// The groups of two or more units (documents, passages) that `edges`
+/// connect among `n` units, each in input order, ordered by first member.
 ///
 /// ```
 /// use textdup::{cluster::components, DocId};
 /// let groups = components(5, [(DocId(3), DocId(1)), (DocId(4), DocId(1))]);
 /// assert_eq!(groups, vec![vec![DocId(1), DocId(3), DocId(4)]]);
 /// ```
-pub fn components(n: usize, edges: impl IntoIterator<Item = (DocId, DocId)>) -> Vec<Vec<DocId>> {
+pub fn components<U: Numbered>(n: usize, edges: impl IntoIterator<Item = (U, U)>) -> Vec<Vec<U>> {
     let mut sets = UnionFind::new(n);
     for (a, b) in edges {
-        sets.union(a.0, b.0);
+        sets.union(a.number(), b.number());
     }
     // Walking documents in order makes members sorted, and a group's
     // position the position of its first member. A root's size, once read,
@@ -149,7 +149,7 @@ pub fn components(n: usize, edges: impl IntoIterator<Item = (DocId, DocId)>) -> 
     } else {
         vec![u32::MAX; n]
     };
-    let mut groups: Vec<Vec<DocId>> = Vec::new();
+    let mut groups: Vec<Vec<U>> = Vec::new();
     for doc in 0..n as u32 {
         let root = sets.find(doc) as usize;
         let size = sets.size[root];
@@ -172,7 +172,7 @@ pub fn components(n: usize, edges: impl IntoIterator<Item = (DocId, DocId)>) -> 
             }
             slot_of_root[root]
         };
-        groups[slot as usize].push(DocId(doc));
+        groups[slot as usize].push(U::from_number(doc));
     }
     groups
 }
@@ -194,8 +194,8 @@ mod tests {
 
     #[test]
     fn no_edges_no_clusters() {
-        assert!(components(3, []).is_empty());
-        assert!(components(0, []).is_empty());
+        assert!(components::<DocId>(3, []).is_empty());
+        assert!(components::<DocId>(0, []).is_empty());
     }
 
     #[test]

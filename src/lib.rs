@@ -67,6 +67,7 @@ pub mod synth;
 pub mod verify;
 pub mod write;
 
+pub use crate::core::Numbered;
 pub use cluster::{Cluster, ClusterId, Keep, Member};
 pub use config::{Config, Level, PassageConfig, Resources};
 pub use error::{Error, OutputProblem, Result, StagedProblem};

@@ -21,6 +21,24 @@ pub(crate) fn push_lean<T>(v: &mut Vec<T>, item: T) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DocId(pub u32);
 
+/// A unit numbered from 0 in input order (a document, a passage): what
+/// union-find groups and per-unit tables index.
+pub trait Numbered: Copy {
+    /// The unit numbered `n`.
+    fn from_number(n: u32) -> Self;
+    /// Its number.
+    fn number(self) -> u32;
+}
+
+impl Numbered for DocId {
+    fn from_number(n: u32) -> Self {
+        DocId(n)
+    }
+    fn number(self) -> u32 {
+        self.0
+    }
+}
+
 impl DocId {
     /// The id as an index into per-document tables.
     pub fn index(self) -> usize {

@@ -26,5 +26,5 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 pub(crate) use ids::push_lean;
-pub use ids::{DocId, Ids};
+pub use ids::{DocId, Ids, Numbered};
 pub use span::Span;

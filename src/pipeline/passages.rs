@@ -22,7 +22,7 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 use super::Scratch;
 use crate::cluster::components;
 use crate::config::Config;
-use crate::core::{DocId, Ids};
+use crate::core::{DocId, Ids, Numbered};
 use crate::error::{Error, Result};
 use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
@@ -40,6 +40,15 @@ use crate::shingle::Shingling;
 /// The index of a passage among all passages of a run, in corpus order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct PassageId(u32);
+
+impl Numbered for PassageId {
+    fn from_number(n: u32) -> Self {
+        PassageId(n)
+    }
+    fn number(self) -> u32 {
+        self.0
+    }
+}
 
 /// What the passage grain found.
 #[derive(Debug, Default)]
@@ -416,17 +425,14 @@ impl<'a> Grain<'a> {
             .iter()
             .enumerate()
             .filter(|&(i, first)| first.0 as usize != i)
-            .map(|(i, &first)| (DocId(i as u32), DocId(first.0)));
-        let edges = exact_edges.chain(verified.iter().map(|&(a, b)| (DocId(a.0), DocId(b.0))));
-        // components() numbers units with DocId; here they are passages.
-        let groups = components(table.doc.len(), edges);
+            .map(|(i, &first)| (PassageId(i as u32), first));
+        let groups = components(table.doc.len(), exact_edges.chain(verified));
         groups
             .iter()
             .enumerate()
             .map(|(n, group)| {
-                let ids: Vec<PassageId> = group.iter().map(|d| PassageId(d.0)).collect();
-                let first_copy = table.first_copy[ids[0].0 as usize];
-                let members = ids
+                let first_copy = table.first_copy[group[0].0 as usize];
+                let members = group
                     .iter()
                     .map(|&id| member(table, texts, first_copy, id, p.threshold))
                     .collect();
