@@ -116,6 +116,12 @@ pub struct Occurrence {
     pub word: u32,
 }
 
+/// A window known by its hash and the region it belongs to.
+struct RegionWindow {
+    hash: u64,
+    region: u32,
+}
+
 /// A repeated region: a maximal run of repeated windows in one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SpanMember {
@@ -194,33 +200,45 @@ pub fn cluster(
     occurrences.shrink_to_fit();
 
     // Regions: per document, windows whose words overlap merge. Each
-    // occurrence's `word` becomes its region's index once read.
+    // window is then known by its hash and its region; collected in place
+    // (the two have the same size), so that this costs no second table of
+    // one entry per repeated word.
     occurrences.sort_unstable_by_key(|o| (o.doc, o.word));
     let k = u32::try_from(k).map_err(|_| Error::Config("span length too large".to_string()))?;
-    let mut regions: Vec<SpanMember> = Vec::new();
-    for o in occurrences.iter_mut() {
-        match regions.last_mut() {
-            Some(last) if last.doc == o.doc && o.word < last.words.1 => {
-                last.words.1 = last.words.1.max(o.word.saturating_add(k));
-            }
-            _ => regions.push(SpanMember {
-                doc: o.doc,
-                words: (o.word, o.word.saturating_add(k)),
-                span: Span { start: 0, end: 0 },
-            }),
-        }
-        o.word = u32::try_from(regions.len() - 1).map_err(|_| Error::TooManyDocuments)?;
+    if u32::try_from(occurrences.len()).is_err() {
+        return Err(Error::TooManyDocuments);
     }
+    let mut regions: Vec<SpanMember> = Vec::new();
+    let mut windows: Vec<RegionWindow> = occurrences
+        .into_iter()
+        .map(|o| {
+            match regions.last_mut() {
+                Some(last) if last.doc == o.doc && o.word < last.words.1 => {
+                    last.words.1 = last.words.1.max(o.word.saturating_add(k));
+                }
+                _ => regions.push(SpanMember {
+                    doc: o.doc,
+                    words: (o.word, o.word.saturating_add(k)),
+                    span: Span { start: 0, end: 0 },
+                }),
+            }
+            // At most one region per window: checked above to fit.
+            RegionWindow {
+                hash: o.hash,
+                region: (regions.len() - 1) as u32,
+            }
+        })
+        .collect();
 
     // Regions sharing a window are one cluster.
     let mut sets = UnionFind::new(regions.len());
-    occurrences.sort_unstable_by_key(|o| o.hash);
-    for group in occurrences.chunk_by(|a, b| a.hash == b.hash) {
+    windows.sort_unstable_by_key(|w| w.hash);
+    for group in windows.chunk_by(|a, b| a.hash == b.hash) {
         for pair in group.windows(2) {
-            sets.union(pair[0].word, pair[1].word);
+            sets.union(pair[0].region, pair[1].region);
         }
     }
-    drop(occurrences);
+    drop(windows);
 
     // Regions are in corpus order: walking them in order numbers clusters
     // by their first member and keeps each cluster's members in order.
