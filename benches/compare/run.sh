@@ -100,7 +100,7 @@ PY
 }
 
 run textdup "$textdup" scan "$corpus" --level document --threads "$threads" \
-    --clusters "$out/textdup.pred.jsonl" --progress never
+    --clusters "$out/textdup.pred.jsonl" --force --progress never
 for peer in "${peers[@]}"; do
     RAYON_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
         run "$peer" "$venv/bin/python" benches/compare/peers.py "$peer" "$corpus" "$out/$peer.pred.jsonl"

@@ -21,11 +21,11 @@ mkdir -p "$dir" && cd "$dir"
     --docs "$docs" --recombine -o c 2>&1 | grep -E "wrote|Elapsed"
 mkdir -p tmp
 echo "== one-shot, --memory 1GiB"
-/usr/bin/time -v "$T" scan --level document c/corpus.jsonl --clusters spill.jsonl \
+/usr/bin/time -v "$T" scan --level document c/corpus.jsonl --force --clusters spill.jsonl \
     --memory 1GiB --tmp-dir tmp 2>&1 | grep -E "read|speed|spilled|Elapsed|Maximum"
 echo "temporary folder entries left: $(ls tmp | wc -l)"
 echo "== one-shot, in memory"
-/usr/bin/time -v "$T" scan --level document c/corpus.jsonl --clusters memory.jsonl 2>&1 \
+/usr/bin/time -v "$T" scan --level document c/corpus.jsonl --force --clusters memory.jsonl 2>&1 \
     | grep -E "read|speed|Elapsed|Maximum"
 cmp spill.jsonl memory.jsonl && echo "clusters: identical"
 "$T" eval --truth c/truth.jsonl --pred spill.jsonl | head -8
