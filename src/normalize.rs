@@ -131,12 +131,21 @@ pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
     // decomposition machinery when it cannot change anything.
     if text.is_ascii() {
         fold_ascii(text.as_bytes(), options, out);
-    } else if options.nfkc && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
-        fold(text.nfkc(), options, out);
     } else {
-        // Already NFKC (typographic quotes and dashes are): checking is far
-        // cheaper than decomposing and recomposing.
-        fold(text.chars(), options, out);
+        let expanded = if options.nfkc && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
+            fold(text.nfkc(), options, out)
+        } else {
+            // Already NFKC (typographic quotes and dashes are): checking is
+            // far cheaper than decomposing and recomposing.
+            fold(text.chars(), options, out)
+        };
+        // Lowercasing can undo NFKC: "İ" becomes "i" and a combining dot
+        // above, which may then sit before a mark that sorts first. Such
+        // text is normalized again, or a second pass would reorder the
+        // marks and normalizing would not be idempotent.
+        if expanded && options.nfkc && is_nfkc_quick(out.chars()) != IsNormalized::Yes {
+            *out = out.nfkc().collect();
+        }
     }
 }
 
@@ -248,8 +257,14 @@ pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String
 }
 
 /// Folds a stream of characters (NFKC applied or not) into `out`: the
-/// steps of [`normalize`] after NFKC.
-pub(crate) fn fold(chars: impl Iterator<Item = char>, options: &Normalization, out: &mut String) {
+/// steps of [`normalize`] after NFKC. Returns whether lowercasing turned
+/// a character into several (which can leave the text out of NFKC).
+pub(crate) fn fold(
+    chars: impl Iterator<Item = char>,
+    options: &Normalization,
+    out: &mut String,
+) -> bool {
+    let mut expanded = false;
     // Soft hyphens go before anything looks at its neighbours: a hyphen
     // followed by one ("co-\u{AD}operation") must join the letters on
     // either side as it would once the soft hyphen is gone, or
@@ -283,12 +298,15 @@ pub(crate) fn fold(chars: impl Iterator<Item = char>, options: &Normalization, o
             if c.is_ascii() {
                 out.push(c.to_ascii_lowercase());
             } else {
-                out.extend(c.to_lowercase());
+                let lower = c.to_lowercase();
+                expanded |= lower.len() > 1;
+                out.extend(lower);
             }
         } else {
             out.push(c);
         }
     }
+    expanded
 }
 
 /// A normalized word and where it came from in the original text.
@@ -477,7 +495,7 @@ mod tests {
                 let mut fast = String::new();
                 fold_ascii(text.as_bytes(), &options, &mut fast);
                 let mut general = String::new();
-                fold(text.chars(), &options, &mut general);
+                let _ = fold(text.chars(), &options, &mut general);
                 assert_eq!(fast, general, "{text:?} {options:?}");
             }
         }
@@ -523,6 +541,18 @@ mod tests {
             normalize(&once, &hyphens, &mut twice);
             assert_eq!(once, twice, "{text:?}");
         }
+    }
+
+    /// Found by the normalize fuzz target: lowercasing "İ" gives "i" and
+    /// a combining dot above, out of canonical order before a mark of a
+    /// lower class; a second pass reordered them.
+    #[test]
+    fn lowercasing_keeps_the_text_in_normal_form() {
+        let (mut once, mut twice) = (String::new(), String::new());
+        normalize("\u{130}\u{322}", &Normalization::ALL, &mut once);
+        normalize(&once, &Normalization::ALL, &mut twice);
+        assert_eq!(once, twice);
+        assert_eq!(once, "i\u{322}\u{307}");
     }
 
     #[test]
