@@ -19,6 +19,8 @@
 //! normalizing twice gives the same output as normalizing once.
 
 use unicode_normalization::char::is_combining_mark;
+
+use crate::core::tokens;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Which normalization steps to apply. All are on by default.
@@ -306,12 +308,20 @@ pub(crate) fn fold(
             while options.hyphens && chars.next_if_eq(&SOFT_HYPHEN).is_some() {
                 touched = true;
             }
-            if previous_is_word && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+            let word_follows = chars.peek().is_some_and(|&n| {
+                n.is_alphanumeric() && !(options.punctuation && is_apostrophe(n))
+            });
+            if previous_is_word && word_follows {
                 touched = true;
                 continue;
             }
         }
-        let blank = c.is_whitespace() || (options.punctuation && is_punctuation(c));
+        // An apostrophe that joins nothing is punctuation, U+02BC (a
+        // letter to Unicode) too: kept as a letter, it would make a
+        // following apostrophe join, and normalizing again would then
+        // drop it ("Sʼ'a").
+        let blank =
+            c.is_whitespace() || (options.punctuation && (is_punctuation(c) || is_apostrophe(c)));
         if blank {
             previous_is_word = false;
             touched = false;
@@ -378,15 +388,6 @@ pub struct Word {
 /// whole text (nothing it does crosses white space). A token that
 /// normalizes to several words ("end.Next", "U.S.A.") gives each of them
 /// the whole token's range.
-///
-/// ```
-/// use textdup::normalize::{words, Normalization};
-/// let text = "The Co-operation (OSCE).";
-/// let (mut out, mut found) = (String::new(), Vec::new());
-/// words(text, &Normalization::ALL, &mut out, &mut found);
-/// assert_eq!(out, "the cooperation osce");
-/// assert_eq!(&text[found[2].original.0..found[2].original.1], "(OSCE)");
-/// ```
 pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut Vec<Word>) {
     out.clear();
     found.clear();
@@ -408,13 +409,6 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
             });
         }
     }
-}
-
-/// White-space separated tokens with their byte offsets.
-fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(char::is_whitespace)
-        .filter(|t| !t.is_empty())
-        .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
 }
 
 const SOFT_HYPHEN: char = '\u{00AD}';
@@ -574,6 +568,28 @@ mod tests {
                 assert_eq!(norm(&once, options), once, "{text:?} {options:?}");
             }
         }
+    }
+
+    /// Found by the normalize fuzz target: U+02BC, an apostrophe that
+    /// Unicode calls a letter, was kept before an apostrophe (which it
+    /// made join), and dropped by the next pass.
+    #[test]
+    fn an_apostrophe_that_joins_nothing_is_punctuation() {
+        let punctuation = Normalization {
+            punctuation: true,
+            ..Normalization::NONE
+        };
+        for (text, expected) in [
+            ("S\u{2bc}'a", "S  a"),
+            ("S\u{2bc}\u{2bc}a", "S  a"),
+            ("Putin\u{2bc}s", "Putins"),
+            ("\u{2bc}a", " a"),
+        ] {
+            let once = norm(text, punctuation);
+            assert_eq!(once, expected, "{text:?}");
+            assert_eq!(norm(&once, punctuation), once, "{text:?}");
+        }
+        assert_eq!(norm("S\u{2bc}'a", Normalization::ALL), "s a");
     }
 
     /// Found by the normalize fuzz target: a hyphen before a soft hyphen
