@@ -81,7 +81,7 @@ fn bench_floor(c: &mut Criterion) {
         .expect("bench corpus");
     let config = Config::default();
     let report = run(&files, &config, &NoProgress).expect("bench corpus");
-    assert_eq!(report.summary.read, 7500);
+    assert_eq!(report.summary().read, 7500);
 
     let mut group = c.benchmark_group("floor");
     group.sample_size(10);

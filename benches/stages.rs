@@ -9,10 +9,10 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-use textdup::cluster::components;
-use textdup::lsh::candidates;
-use textdup::normalize::{words, Word};
-use textdup::passage::spans::{self, Occurrence, SeenTwice};
+use textdup::bench::candidates;
+use textdup::bench::components;
+use textdup::bench::{spans, Occurrence, SeenTwice};
+use textdup::bench::{words, Word};
 use textdup::{
     normalize, run, shingle, Banding, Config, DocId, Document, Level, MinHasher, NoProgress,
     Normalization, ShingleSet, Shingling,
@@ -196,7 +196,7 @@ fn bench_end_to_end(c: &mut Criterion) {
     assert_eq!(docs.len(), EXPECTED_DOCS);
     let config = Config::default();
     let report = run(&docs, &config, &NoProgress).expect("in-memory corpus");
-    assert_eq!(report.summary.removed, EXPECTED_REMOVED);
+    assert_eq!(report.summary().removed, EXPECTED_REMOVED);
 
     let mut group = c.benchmark_group("end to end");
     group.sample_size(10);
@@ -231,14 +231,14 @@ fn bench_passages(c: &mut Criterion) {
     };
     let report = run(&docs, &config, &NoProgress).expect("in-memory corpus");
     assert!(
-        report.summary.passages > 7000,
+        report.summary().passages > 7000,
         "{}",
-        report.summary.passages
+        report.summary().passages
     );
     assert!(
-        report.summary.passage_clusters > 500,
+        report.summary().passage_clusters > 500,
         "{}",
-        report.summary.passage_clusters
+        report.summary().passage_clusters
     );
 
     let mut group = c.benchmark_group("passages");

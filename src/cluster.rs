@@ -127,12 +127,6 @@ impl UnionFind {
 
 /// The groups of two or more units (documents, passages) that `edges`
 /// connect among `n` units, each in input order, ordered by first member.
-///
-/// ```
-/// use textdup::{cluster::components, DocId};
-/// let groups = components(5, [(DocId(3), DocId(1)), (DocId(4), DocId(1))]);
-/// assert_eq!(groups, vec![vec![DocId(1), DocId(3), DocId(4)]]);
-/// ```
 pub fn components<U: Numbered>(n: usize, edges: impl IntoIterator<Item = (U, U)>) -> Vec<Vec<U>> {
     let mut sets = UnionFind::new(n);
     for (a, b) in edges {

@@ -255,7 +255,7 @@ const SIZE_UNITS: [(&str, u64); 13] = [
 /// fraction of a byte is dropped. What `--memory` takes.
 ///
 /// ```
-/// use textdup::config::parse_size;
+/// use textdup::parse_size;
 /// assert_eq!(parse_size("4GiB"), Ok(4 << 30));
 /// assert_eq!(parse_size("1.5k"), Ok(1536));
 /// assert_eq!(parse_size("2 MB"), Ok(2_000_000));

@@ -1,26 +1,30 @@
 //! textdup finds repeated and near-duplicate text at scale.
 //!
-//! A run streams a [`Corpus`] through these stages, one module each:
+//! A run streams a [`Corpus`] through these stages, one private module
+//! each (`cargo doc --document-private-items` shows them, and
+//! `ARCHITECTURE.md` maps them):
 //!
-//! | stage | module | takes → returns |
+//! | stage | takes → returns | public face |
 //! |---|---|---|
-//! | read | [`read`] | paths → [`Document`]s (or [`Skip`]s) |
-//! | normalize | [`normalize`](mod@normalize) | text → normalized text |
-//! | shingle | [`shingle`](mod@shingle) | normalized text → shingle hashes |
-//! | minhash | [`minhash`] | shingle hashes → [`Signature`] |
-//! | lsh | [`lsh`] | signatures → [`CandidatePair`]s |
-//! | verify | [`verify`](mod@verify) | candidate pairs → [`SimilarPair`]s |
-//! | cluster | [`cluster`] | similar pairs → [`Cluster`]s |
-//! | report | [`report`] | clusters → JSON Lines, summary |
-//! | write | [`write`](mod@write) | corpus + clusters → cleaned corpus |
+//! | read | paths → [`Document`]s (or [`Skip`]s) | [`Files`], [`ReadOptions`] |
+//! | normalize | text → normalized text | [`normalize()`], [`Normalization`] |
+//! | shingle | normalized text → shingle hashes | [`shingle()`], [`Shingling`] |
+//! | minhash | shingle hashes → [`Signature`] | [`MinHasher`] |
+//! | lsh | signatures → [`CandidatePair`]s | [`Banding`] |
+//! | verify | candidate pairs → [`SimilarPair`]s | [`verify()`], [`Verification`] |
+//! | cluster | similar pairs → [`Cluster`]s | [`Keep`] |
+//! | passage | documents → [`PassageCluster`]s, [`SpanCluster`]s | [`PassageConfig`] |
+//! | report | clusters → JSON Lines, summary, HTML | [`Report`], [`report`] |
+//! | write | corpus + clusters → cleaned corpus | [`write`](mod@write) |
 //!
-//! Beside the pipeline, [`synth`] builds benchmark corpora with planted
-//! near-duplicates from real text and [`eval`] scores a clustering against
-//! labelled truth.
+//! [`run`] and [`run_with`] run them in order, and are the only place that
+//! decides what runs in parallel. The library never prints: progress and
+//! skipped inputs reach the caller through the [`Progress`] trait.
 //!
-//! [`pipeline::run`] runs them in order and is the only place that decides
-//! what runs in parallel. The library never prints: progress and skipped
-//! inputs reach the caller through the [`Progress`] trait.
+//! Beside the pipeline: [`staged`] cuts a run into processes (sketch,
+//! cluster, filter), [`output`] is how every output reaches the disk whole,
+//! [`synth`] builds benchmark corpora with planted near-duplicates from real
+//! text, and [`eval`] scores a clustering against labelled truth.
 //!
 //! ```
 //! use textdup::{run, Config, Document, NoProgress};
@@ -35,50 +39,61 @@
 //! let config = Config { threshold: 0.7, ..Config::default() };
 //! let report = run(&docs, &config, &NoProgress)?;
 //!
-//! assert_eq!(report.clusters.len(), 1);
-//! let cluster = &report.clusters[0];
+//! assert_eq!(report.clusters().len(), 1);
+//! let cluster = &report.clusters()[0];
 //! assert_eq!(report.id(cluster.kept()), "original");
 //! assert!(cluster.members[1].similarity >= 0.7);
-//! assert_eq!(report.summary.read, report.summary.kept + report.summary.removed + report.summary.skipped);
+//! assert_eq!(report.summary().read, report.summary().kept + report.summary().removed + report.summary().skipped);
 //! # Ok::<(), textdup::Error>(())
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![warn(unnameable_types)]
 
-pub mod cluster;
-pub mod config;
+mod cluster;
+mod config;
 mod core;
 mod error;
 pub mod eval;
-pub mod fsutil;
-#[doc(hidden)]
-pub mod fuzz;
-pub mod lsh;
-pub mod minhash;
-pub mod normalize;
-pub mod passage;
-pub mod pipeline;
+mod fsutil;
+mod lsh;
+mod minhash;
+mod normalize;
+pub mod output;
+mod passage;
+mod pipeline;
 mod progress;
-pub mod read;
+mod read;
 pub mod report;
-pub mod shingle;
-pub mod stagefile;
+mod shingle;
+pub mod staged;
+mod stagefile;
 pub mod synth;
-pub mod verify;
+mod verify;
 pub mod write;
 
-pub use crate::core::Numbered;
+#[doc(hidden)]
+pub mod bench;
+#[doc(hidden)]
+pub mod fuzz;
+
+pub use crate::core::{DocId, Numbered, Span};
 pub use cluster::{Cluster, ClusterId, Keep, Member};
-pub use config::{Config, Level, PassageConfig, Resources};
+pub use config::{parse_size, Config, Level, PassageConfig, Resources};
 pub use error::{Error, OutputProblem, Result, StagedProblem};
-pub use lsh::{Banding, CandidatePair};
+pub use lsh::{Banding, CandidatePair, Spilled};
 pub use minhash::{MinHasher, Signature};
 pub use normalize::{normalize, Normalization};
+pub use passage::spans::{SpanCluster, SpanMember};
+pub use passage::{MatchKind, PassageCluster, PassageMember, PassageUnit};
 pub use pipeline::{run, run_with, NoProgress, Progress, Stage};
-pub use read::{Corpus, DocId, Document, Files, Origin, ReadOptions, Record, Skip, SkipReason};
+pub use read::{
+    Corpus, Document, Files, Format, InputFormat, Origin, ReadOptions, Record, Skip, SkipReason,
+    Source,
+};
 pub use report::{Report, Summary};
 pub use shingle::{shingle, ShingleSet, Shingling, Unit};
-pub use verify::{verify, ShingleSets, SimilarPair, Verification};
+pub use verify::{verify, Evidence, ShingleSets, SimilarPair, Verification};
 
 #[cfg(test)]
 mod tests {

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use textdup::passage::PassageUnit;
-use textdup::read::{InputFormat, Shard};
+use textdup::staged::Shard;
 use textdup::synth::{Edit, EditKind};
+use textdup::InputFormat;
+use textdup::PassageUnit;
 use textdup::{
     Banding, Config, Keep, Level, Normalization, PassageConfig, ReadOptions, Shingling, Unit,
     Verification,
@@ -368,7 +369,7 @@ pub struct InputArgs {
     /// Skip documents larger than SIZE (a text file's size, a JSON line's length), without
     /// reading them into memory; they are reported, counted and carried over to dedup's output
     /// [default: no limit; under --memory, a sixteenth of it (a sixty-fourth with --unit char)].
-    #[arg(long, value_name = "SIZE", value_parser = textdup::config::parse_size, help_heading = "Input")]
+    #[arg(long, value_name = "SIZE", value_parser = textdup::parse_size, help_heading = "Input")]
     pub max_doc_size: Option<u64>,
 }
 
@@ -527,7 +528,7 @@ pub struct MemoryArgs {
     /// The passage grain does not spill: if it would pass the limit, the run stops and says
     /// how much it needs. Documents larger than --max-doc-size are skipped [default: no
     /// limit].
-    #[arg(long, value_name = "SIZE", value_parser = textdup::config::parse_size, help_heading = "Input")]
+    #[arg(long, value_name = "SIZE", value_parser = textdup::parse_size, help_heading = "Input")]
     pub memory: Option<u64>,
 }
 

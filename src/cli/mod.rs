@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
-use textdup::fsutil::{check_distinct, check_output, recover, Commit, Existing};
+use textdup::output::{check_distinct, check_output, recover, Commit, Existing};
 use textdup::report::html::{self, CapNames, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json};
 use textdup::synth::SynthOptions;
@@ -187,10 +187,10 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
         }
     }
     if !common.run.quiet {
-        say(&report.summary.to_text());
+        say(&report.summary().to_text());
     }
     drop(receipt);
-    Ok(exit_code(report.summary.skipped))
+    Ok(exit_code(report.summary().skipped))
 }
 
 fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
@@ -250,7 +250,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         ));
     }
     if !common.run.quiet {
-        say(&report.summary.to_text());
+        say(&report.summary().to_text());
         say(&format!(
             "  wrote:      {} ({} files, {} documents removed, {} passages cut from {} documents, {} left empty, {} kept whole); removed list {}\n",
             args.output.display(),
@@ -265,7 +265,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     }
     drop(receipt);
     Ok(exit_code(
-        report.summary.skipped + written.problems.len() as u64,
+        report.summary().skipped + written.problems.len() as u64,
     ))
 }
 

@@ -1,16 +1,17 @@
 //! The staged commands: `sketch`, `cluster`, `filter`. Each is a thin
-//! layer over [`textdup::pipeline`]'s staged functions and the work
+//! layer over [`textdup::staged`] and the work
 //! folder's file names.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use textdup::fsutil::{Commit, Destination, Existing};
-use textdup::pipeline::{cluster_sketches, removal_plan, sketch_shard};
-use textdup::read::Shard;
+use textdup::output::{Commit, Destination, Existing};
 use textdup::report::write_clusters;
-use textdup::stagefile::{cluster_options, read_plan, write_plan, CorpusPrint};
-use textdup::write::{filter_shard, write_removed, Cleaning};
+use textdup::staged::{
+    cluster_options, cluster_sketches, filter_shard, read_plan, removal_plan, sketch_shard,
+    write_plan, CorpusPrint, Shard,
+};
+use textdup::write::{write_removed, Cleaning};
 use textdup::{Error, Files, Level, OutputProblem, Resources, StagedProblem};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
@@ -188,14 +189,14 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     }
     drop(commit.commit(|| files.check_unchanged())?);
     if !args.run.quiet {
-        say(&report.summary.to_text());
+        say(&report.summary().to_text());
         say(&format!(
             "  wrote:      {} and {}\n",
             clusters.display(),
             plan.display()
         ));
     }
-    Ok(exit_code(report.summary.skipped))
+    Ok(exit_code(report.summary().skipped))
 }
 
 pub fn filter(args: &FilterArgs) -> Result<ExitCode, Failure> {

@@ -49,12 +49,6 @@ impl DocId {
 /// The ids of a run's documents, indexed by [`DocId`], in one buffer: a
 /// few bytes of overhead each rather than a `String` each, which at tens
 /// of millions of documents is most of a run's memory.
-///
-/// ```
-/// let ids: textdup::read::Ids = ["a.txt", "b.txt"].into_iter().collect();
-/// assert_eq!(ids.get(textdup::DocId(1)), "b.txt");
-/// assert_eq!(ids.len(), 2);
-/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ids {
     text: String,
@@ -91,11 +85,6 @@ impl Ids {
     pub fn memory(&self) -> usize {
         self.text.capacity() + self.ends.capacity() * size_of::<u64>()
     }
-
-    /// True when there are none.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
 }
 
 impl<'a> FromIterator<&'a str> for Ids {
@@ -105,5 +94,19 @@ impl<'a> FromIterator<&'a str> for Ids {
             ids.push(id);
         }
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_read_back_by_doc_id() {
+        let ids: Ids = ["a.txt", "", "b.txt"].into_iter().collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(ids.get(DocId(0)), "a.txt");
+        assert_eq!(ids.get(DocId(1)), "");
+        assert_eq!(ids.get(DocId(2)), "b.txt");
     }
 }

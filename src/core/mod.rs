@@ -10,7 +10,8 @@
 //! 4. `verify`, `passage`, `read`: pairs checked, passages, corpora read;
 //! 5. `progress`, `config`, `synth`: what a run reports, its settings; benchmark corpora;
 //! 6. `stagefile`, `report`: files between stages, results and their formats;
-//! 7. `pipeline`, `write`, `eval`: the run, the cleaned corpus, scores.
+//! 7. `pipeline`, `write`, `eval`: the run, the cleaned corpus, scores;
+//! 8. `output`, `staged`, `bench`: facades that choose the public API.
 //!
 //! The binary (`cli`) sits on top.
 

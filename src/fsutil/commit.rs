@@ -205,7 +205,7 @@ impl Commit {
     /// Leaves removing dead runs' temporaries to the caller, who has done
     /// it for the outputs' folders ([`remove_stale_temporaries_in`]): a
     /// commit per file of a large folder would read the folder each time.
-    pub fn tidied(mut self) -> Commit {
+    pub(crate) fn tidied(mut self) -> Commit {
         self.tidy = false;
         self
     }

@@ -212,9 +212,9 @@ const RESERVED: u64 = 4 * BATCH_BYTES as u64 + (64 << 20);
 ///     Document::new("c", "an entirely different text about the weather in spring and rain"),
 /// ];
 /// let report = run(&docs, &Config::default(), &NoProgress).unwrap();
-/// assert_eq!(report.clusters.len(), 1);
-/// assert_eq!(report.summary.removed, 1);
-/// assert_eq!(report.id(report.clusters[0].members[1].doc), "b");
+/// assert_eq!(report.clusters().len(), 1);
+/// assert_eq!(report.summary().removed, 1);
+/// assert_eq!(report.id(report.clusters()[0].members[1].doc), "b");
 /// ```
 pub fn run(corpus: &dyn Corpus, config: &Config, progress: &dyn Progress) -> Result<Report> {
     run_with(corpus, config, &Resources::default(), progress)
@@ -865,7 +865,7 @@ mod tests {
             ..Config::default()
         };
         let report = run(&docs, &config, &NoProgress).unwrap();
-        assert_eq!(report.clusters.len(), 1);
+        assert_eq!(report.clusters().len(), 1);
         let set = |d: &Document| {
             let mut text = String::new();
             normalize(&d.text, &config.normalization, &mut text);
@@ -873,7 +873,7 @@ mod tests {
         };
         let a_c = set(&docs[0]).jaccard(&set(&docs[2]));
         assert!(a_c < 0.85, "a and c are not a verified pair: {a_c}");
-        let c = &report.clusters[0].members[2];
+        let c = &report.clusters()[0].members[2];
         assert_eq!(report.id(c.doc), "c");
         assert_eq!(c.similarity, a_c);
         assert!(!report
@@ -890,8 +890,8 @@ mod tests {
             Document::new("c", "---"),
         ];
         let report = run(&docs, &Config::default(), &NoProgress).unwrap();
-        assert!(report.clusters.is_empty());
-        assert_eq!(report.summary.kept, 3);
+        assert!(report.clusters().is_empty());
+        assert_eq!(report.summary().kept, 3);
     }
 
     #[test]

@@ -23,10 +23,8 @@ pub(crate) mod stream;
 
 use std::fmt;
 
-pub use crate::core::{DocId, Ids};
-
+pub use records::FileRecords;
 pub(crate) use records::{read_text, trim_line_end, Lines, BOM};
-pub use records::{FileRecords, RecordsAt};
 pub(crate) use source::{decoded, open_decoded};
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
 
@@ -207,7 +205,7 @@ pub type Record = Result<Document, Skip>;
 /// }
 ///
 /// let report = textdup::run(&Generated(10), &Default::default(), &textdup::NoProgress)?;
-/// assert_eq!(report.summary.read, 10);
+/// assert_eq!(report.summary().read, 10);
 /// # Ok::<(), textdup::Error>(())
 /// ```
 pub trait Corpus: Sync {
@@ -274,9 +272,9 @@ impl Corpus for Files {
 /// Skips found while listing the inputs belong to shard 0.
 ///
 /// ```
-/// let shard: textdup::read::Shard = "2/4".parse().unwrap();
+/// let shard: textdup::staged::Shard = "2/4".parse().unwrap();
 /// assert!(shard.holds(6) && !shard.holds(7));
-/// assert!("4/4".parse::<textdup::read::Shard>().is_err());
+/// assert!("4/4".parse::<textdup::staged::Shard>().is_err());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
@@ -291,7 +289,7 @@ impl Shard {
     /// Part `index` of `count` (`None` unless `index < count`).
     ///
     /// ```
-    /// use textdup::read::Shard;
+    /// use textdup::staged::Shard;
     /// assert_eq!(Shard::new(1, 4).map(|s| s.to_string()), Some("1/4".to_string()));
     /// assert!(Shard::new(0, 0).is_none());
     /// ```

@@ -275,8 +275,8 @@ impl Files {
     /// let stream = (0..3).map(|i| Document::new(format!("d{i}"), "the same words in every document here"));
     /// let corpus = Files::spool(stream, None)?;
     /// let report = textdup::run(&corpus, &Default::default(), &textdup::NoProgress)?;
-    /// assert_eq!(report.summary.removed, 2);
-    /// assert_eq!(report.id(report.clusters[0].members[2].doc), "d2");
+    /// assert_eq!(report.summary().removed, 2);
+    /// assert_eq!(report.id(report.clusters()[0].members[2].doc), "d2");
     /// # Ok::<(), textdup::Error>(())
     /// ```
     pub fn spool(

@@ -38,33 +38,86 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const CURVE_POINTS: [f64; 4] = [0.5, 0.7, 0.8, 0.9];
 
 /// The result of a run.
+///
+/// Its parts are reached through accessors: the per-document columns
+/// (id, size, origin) must stay the same length, which public fields could
+/// not promise.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// Counts and parameters.
-    pub summary: Summary,
-    /// Clusters of two or more documents, ordered by first member.
-    pub clusters: Vec<Cluster>,
-    /// The verified pairs, sorted. Documents with the same normalized text
-    /// are joined without a pair: a pair's sides are first copies.
-    pub pairs: Vec<SimilarPair>,
-    /// Clusters of repeated passages (passage level), in corpus order.
-    pub passage_clusters: Vec<PassageCluster>,
-    /// Clusters of repeated word spans (passage level), in corpus order.
-    pub span_clusters: Vec<SpanCluster>,
-    /// The original text of every passage and span cluster member.
-    pub member_texts: HashMap<(DocId, Span), String>,
-    /// Every document's id, indexed by [`DocId`].
-    pub ids: Ids,
-    /// Every document's original length in bytes.
-    pub bytes: Vec<u64>,
-    /// Every document's origin.
-    pub origins: Vec<Origin>,
+    pub(crate) summary: Summary,
+    pub(crate) clusters: Vec<Cluster>,
+    pub(crate) pairs: Vec<SimilarPair>,
+    pub(crate) passage_clusters: Vec<PassageCluster>,
+    pub(crate) span_clusters: Vec<SpanCluster>,
+    pub(crate) member_texts: HashMap<(DocId, Span), String>,
+    pub(crate) ids: Ids,
+    pub(crate) bytes: Vec<u64>,
+    pub(crate) origins: Vec<Origin>,
 }
 
 impl Report {
+    /// Counts and parameters.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Clusters of two or more documents, ordered by first member.
+    pub fn clusters(&self) -> &[Cluster] {
+        &self.clusters
+    }
+
+    /// The verified pairs, sorted. Documents with the same normalized text
+    /// are joined without a pair: a pair's sides are first copies.
+    pub fn pairs(&self) -> &[SimilarPair] {
+        &self.pairs
+    }
+
+    /// Clusters of repeated passages (passage level), in corpus order.
+    pub fn passage_clusters(&self) -> &[PassageCluster] {
+        &self.passage_clusters
+    }
+
+    /// Clusters of repeated word spans (passage level), in corpus order.
+    pub fn span_clusters(&self) -> &[SpanCluster] {
+        &self.span_clusters
+    }
+
+    /// How many documents the run read (skipped inputs not counted): every
+    /// [`DocId`] below this has an id, a size and an origin.
+    pub fn documents(&self) -> usize {
+        self.ids.len()
+    }
+
     /// The reported id of a document.
+    ///
+    /// # Panics
+    /// If `doc` is not one of this report's documents.
     pub fn id(&self, doc: DocId) -> &str {
         self.ids.get(doc)
+    }
+
+    /// A document's original length in bytes.
+    ///
+    /// # Panics
+    /// If `doc` is not one of this report's documents.
+    pub fn bytes(&self, doc: DocId) -> u64 {
+        self.bytes[doc.index()]
+    }
+
+    /// Where a document was read from.
+    ///
+    /// # Panics
+    /// If `doc` is not one of this report's documents.
+    pub fn origin(&self, doc: DocId) -> Origin {
+        self.origins[doc.index()]
+    }
+
+    /// The original text of a passage or span cluster member, or `""` for a
+    /// piece no cluster holds.
+    pub fn member_text(&self, doc: DocId, span: Span) -> &str {
+        self.member_texts
+            .get(&(doc, span))
+            .map_or("", String::as_str)
     }
 
     /// Every removed document with the document kept in its place, the
@@ -477,12 +530,6 @@ fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
 }
 
 impl Report {
-    pub(crate) fn member_text(&self, doc: DocId, span: Span) -> &str {
-        self.member_texts
-            .get(&(doc, span))
-            .map_or("", String::as_str)
-    }
-
     fn passage_cluster_out(&self, cluster: &PassageCluster) -> PieceClusterOut<'_> {
         let members = cluster
             .members

@@ -56,14 +56,14 @@ fn lsh_and_verify_find_the_brute_force_pairs() {
         .map(|i| *first_with_text.entry(normalized[i].as_str()).or_insert(i))
         .collect();
     let found: HashSet<(usize, usize)> = report
-        .pairs
+        .pairs()
         .iter()
         .map(|p| (p.first.index(), p.second.index()))
         .collect();
 
     // No false positives, exact similarities: every reported pair is a
     // brute-force pair with the same Jaccard.
-    for p in &report.pairs {
+    for p in report.pairs() {
         let exact = sets[p.first.index()].jaccard(&sets[p.second.index()]);
         assert!(exact >= config.threshold, "{:?} has Jaccard {exact}", p);
         assert!((p.similarity - exact).abs() < 1e-12);
@@ -95,18 +95,18 @@ fn lsh_and_verify_find_the_brute_force_pairs() {
     // Clusters are the components of the found pairs and exact copies, and
     // every member's similarity is its exact Jaccard to the kept member.
     let edges = report
-        .pairs
+        .pairs()
         .iter()
         .map(|p| (p.first, p.second))
         .chain((0..n).map(|i| (DocId(i as u32), DocId(first_copy[i] as u32))));
-    let components = textdup::cluster::components(n, edges);
+    let components = textdup::bench::components(n, edges);
     let clusters: Vec<Vec<DocId>> = report
-        .clusters
+        .clusters()
         .iter()
         .map(|c| c.members.iter().map(|m| m.doc).collect())
         .collect();
     assert_eq!(clusters, components);
-    for cluster in &report.clusters {
+    for cluster in report.clusters() {
         let kept = cluster.kept().index();
         for m in &cluster.members {
             let exact = sets[m.doc.index()].jaccard(&sets[kept]);

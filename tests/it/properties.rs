@@ -44,7 +44,7 @@ proptest! {
         let mut docs = vec![Document::new("other", "an unrelated text that shares nothing much")];
         docs.extend((0..copies).map(|i| Document::new(format!("copy{i}"), text.clone())));
         let report = run(&docs, &Config::default(), &NoProgress).unwrap();
-        let holding: Vec<_> = report.clusters.iter()
+        let holding: Vec<_> = report.clusters().iter()
             .filter(|c| c.members.iter().any(|m| report.id(m.doc) == "copy0"))
             .collect();
         prop_assert_eq!(holding.len(), 1);
@@ -80,7 +80,7 @@ proptest! {
         let report = run(&docs, &config, &NoProgress).unwrap();
 
         let mut seen = vec![false; docs.len()];
-        for (k, cluster) in report.clusters.iter().enumerate() {
+        for (k, cluster) in report.clusters().iter().enumerate() {
             prop_assert_eq!(cluster.id.0 as usize, k);
             prop_assert!(cluster.members.len() >= 2);
             prop_assert_eq!(cluster.members.iter().filter(|m| m.kept).count(), 1);
@@ -90,10 +90,10 @@ proptest! {
                 seen[m.doc.index()] = true;
             }
         }
-        prop_assert!(report.clusters.windows(2).all(|w| w[0].members[0].doc < w[1].members[0].doc));
-        let s = &report.summary;
+        prop_assert!(report.clusters().windows(2).all(|w| w[0].members[0].doc < w[1].members[0].doc));
+        let s = &report.summary();
         prop_assert_eq!(s.read, s.kept + s.removed + s.skipped);
-        prop_assert_eq!(s.removed as usize, report.clusters.iter().map(|c| c.members.len() - 1).sum::<usize>());
+        prop_assert_eq!(s.removed as usize, report.clusters().iter().map(|c| c.members.len() - 1).sum::<usize>());
     }
 
     /// The ASCII fast path and the general path agree on ASCII text (the

@@ -498,7 +498,7 @@ fn a_huge_document_cannot_take_a_limited_run_past_its_limit() {
 /// read whole is checked against the hash of what was first read.
 #[test]
 fn a_same_size_rewrite_with_the_old_time_is_still_caught() {
-    use textdup::fsutil::{Commit, Existing};
+    use textdup::output::{Commit, Existing};
     use textdup::write::{write_corpus, Cleaning};
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");

@@ -36,15 +36,26 @@ fn a_spilled_run_finds_what_an_in_memory_run_finds() {
     let memory = run(&docs, &config, &textdup::NoProgress).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let disk = run_with(&docs, &config, &spilling(tmp.path()), &textdup::NoProgress).unwrap();
-    assert!(disk.summary.spilled.runs >= 2, "{:?}", disk.summary.spilled);
-    assert_eq!(memory.summary.spilled.runs, 0);
-    assert!(memory.summary.clusters > 500, "{}", memory.summary.clusters);
+    assert!(
+        disk.summary().spilled.runs >= 2,
+        "{:?}",
+        disk.summary().spilled
+    );
+    assert_eq!(memory.summary().spilled.runs, 0);
+    assert!(
+        memory.summary().clusters > 500,
+        "{}",
+        memory.summary().clusters
+    );
     assert_eq!(clusters(&memory), clusters(&disk));
     assert_eq!(
-        memory.summary.exact_duplicates,
-        disk.summary.exact_duplicates
+        memory.summary().exact_duplicates,
+        disk.summary().exact_duplicates
     );
-    assert_eq!(memory.summary.candidate_pairs, disk.summary.candidate_pairs);
+    assert_eq!(
+        memory.summary().candidate_pairs,
+        disk.summary().candidate_pairs
+    );
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
@@ -196,7 +207,7 @@ fn the_passage_grain_stops_at_its_budget() {
     }
     let unlimited = run(&docs, &config, &textdup::NoProgress).unwrap();
     let fits = limited(1 << 30).unwrap();
-    assert!(unlimited.summary.passages > 10_000);
+    assert!(unlimited.summary().passages > 10_000);
     assert_eq!(clusters(&fits), clusters(&unlimited));
 }
 
