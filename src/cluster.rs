@@ -12,7 +12,7 @@
 //! - members are in input order, clusters are ordered by their first
 //!   member, and cluster ids count up from 0 in that order.
 
-use crate::core::{DocId, Numbered};
+use crate::core::{number, DocId, Numbered};
 
 /// Which member of a cluster survives `dedup`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl UnionFind {
     /// `n` singletons.
     pub fn new(n: usize) -> Self {
         UnionFind {
-            parent: (0..n as u32).collect(),
+            parent: (0..number(n)).collect(),
             size: vec![1; n],
         }
     }
@@ -144,7 +144,7 @@ pub fn components<U: Numbered>(n: usize, edges: impl IntoIterator<Item = (U, U)>
         vec![u32::MAX; n]
     };
     let mut groups: Vec<Vec<U>> = Vec::new();
-    for doc in 0..n as u32 {
+    for doc in 0..number(n) {
         let root = sets.find(doc) as usize;
         let size = sets.size[root];
         let slot = if slot_of_root.is_empty() {
@@ -153,15 +153,15 @@ pub fn components<U: Numbered>(n: usize, edges: impl IntoIterator<Item = (U, U)>
             } else if size < 2 {
                 continue;
             } else {
-                sets.size[root] = groups.len() as u32 | SLOT;
+                sets.size[root] = number(groups.len()) | SLOT;
                 groups.push(Vec::with_capacity(size as usize));
-                groups.len() as u32 - 1
+                number(groups.len()) - 1
             }
         } else if size < 2 {
             continue;
         } else {
             if slot_of_root[root] == u32::MAX {
-                slot_of_root[root] = groups.len() as u32;
+                slot_of_root[root] = number(groups.len());
                 groups.push(Vec::with_capacity(size as usize));
             }
             slot_of_root[root]

@@ -2,7 +2,7 @@
 //! [`parse_size`], the byte counts they are given in (`--memory 4GiB`).
 
 use crate::cluster::Keep;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::lsh::Banding;
 use crate::normalize::Normalization;
 use crate::passage::PassageUnit;
@@ -219,11 +219,14 @@ impl Resources {
             }
         }
         match self.memory {
-            Some(limit) if limit < MIN_MEMORY => Err(Error::Config(format!(
-                "a memory limit of {} MiB is too small: give at least {} MiB",
-                limit >> 20,
-                MIN_MEMORY >> 20
-            ))),
+            Some(limit) if limit < MIN_MEMORY => Err(Error::Config {
+                setting: Setting::Memory,
+                problem: format!(
+                    "a memory limit of {} MiB is too small: give at least {} MiB",
+                    limit >> 20,
+                    MIN_MEMORY >> 20
+                ),
+            }),
             _ => Ok(()),
         }
     }
@@ -322,76 +325,28 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 impl Config {
     /// Checks every field against its valid range.
     pub fn validate(&self) -> Result<()> {
-        let fail = |msg: String| Err(Error::Config(msg));
+        let fail = |setting, problem| Err(Error::Config { setting, problem });
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return fail(format!(
-                "threshold must be in (0, 1], got {}",
-                self.threshold
-            ));
+            return fail(
+                Setting::Threshold,
+                format!("threshold must be in (0, 1], got {}", self.threshold),
+            );
         }
         if !(1..=4096).contains(&self.num_perm) {
-            return fail(format!(
-                "num_perm must be in 1..=4096, got {}",
-                self.num_perm
-            ));
+            return fail(
+                Setting::NumPerm,
+                format!("num_perm must be in 1..=4096, got {}", self.num_perm),
+            );
         }
         if !(1..=1000).contains(&self.shingling.n) {
-            return fail(format!(
-                "shingle size must be in 1..=1000, got {}",
-                self.shingling.n
-            ));
+            return fail(
+                Setting::ShingleSize,
+                format!("shingle size must be in 1..=1000, got {}", self.shingling.n),
+            );
         }
-        let p = &self.passage;
-        if !(p.threshold > 0.0 && p.threshold <= 1.0) {
-            return fail(format!(
-                "passage threshold must be in (0, 1], got {}",
-                p.threshold
-            ));
-        }
-        if !(1..=100).contains(&p.ngram) {
-            return fail(format!(
-                "passage shingle size must be in 1..=100, got {}",
-                p.ngram
-            ));
-        }
-        if !(1..=4096).contains(&p.num_perm) {
-            return fail(format!(
-                "passage num_perm must be in 1..=4096, got {}",
-                p.num_perm
-            ));
-        }
-        if !(2..=10_000).contains(&p.min_span) {
-            return fail(format!(
-                "min span must be in 2..=10000 words, got {}",
-                p.min_span
-            ));
-        }
-        if !(0.0..=1.0).contains(&p.max_cut) {
-            return fail(format!("max cut must be in [0, 1], got {}", p.max_cut));
-        }
-        if p.boilerplate_min_docs < 2 {
-            return fail("boilerplate needs at least 2 documents".to_string());
-        }
-        if let Some(b) = self.banding {
-            if b.bands == 0 || b.rows == 0 {
-                return fail("bands and rows must be at least 1".to_string());
-            }
-            // Checked one by one first, so the product cannot overflow.
-            if b.bands > self.num_perm || b.rows > self.num_perm {
-                return fail(format!(
-                    "bands ({}) and rows ({}) must each be at most num_perm {}",
-                    b.bands, b.rows, self.num_perm
-                ));
-            }
-            if b.slots() > self.num_perm {
-                return fail(format!(
-                    "bands × rows = {} × {} = {} exceeds num_perm {}",
-                    b.bands,
-                    b.rows,
-                    b.slots(),
-                    self.num_perm
-                ));
-            }
+        self.passage.validate()?;
+        if let Some(banding) = self.banding {
+            validate_banding(banding, self.num_perm)?;
         }
         Ok(())
     }
@@ -401,6 +356,93 @@ impl Config {
         self.banding
             .unwrap_or_else(|| Banding::optimal(self.threshold, self.num_perm))
     }
+}
+
+impl PassageConfig {
+    /// Checks every field against its valid range.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let fail = |setting, problem| Err(Error::Config { setting, problem });
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return fail(
+                Setting::PassageThreshold,
+                format!(
+                    "passage threshold must be in (0, 1], got {}",
+                    self.threshold
+                ),
+            );
+        }
+        if !(1..=100).contains(&self.ngram) {
+            return fail(
+                Setting::PassageShingleSize,
+                format!(
+                    "passage shingle size must be in 1..=100, got {}",
+                    self.ngram
+                ),
+            );
+        }
+        if !(1..=4096).contains(&self.num_perm) {
+            return fail(
+                Setting::PassageNumPerm,
+                format!(
+                    "passage num_perm must be in 1..=4096, got {}",
+                    self.num_perm
+                ),
+            );
+        }
+        if !(2..=10_000).contains(&self.min_span) {
+            return fail(
+                Setting::MinSpan,
+                format!("min span must be in 2..=10000 words, got {}", self.min_span),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.max_cut) {
+            return fail(
+                Setting::MaxCut,
+                format!("max cut must be in [0, 1], got {}", self.max_cut),
+            );
+        }
+        if self.boilerplate_min_docs < 2 {
+            return fail(
+                Setting::BoilerplateDocs,
+                "boilerplate needs at least 2 documents".to_string(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Checks a banding the caller chose against the signature length.
+fn validate_banding(b: Banding, num_perm: usize) -> Result<()> {
+    let fail = |setting, problem| Err(Error::Config { setting, problem });
+    if b.bands == 0 || b.rows == 0 {
+        return fail(
+            Setting::Banding,
+            "bands and rows must be at least 1".to_string(),
+        );
+    }
+    // Checked one by one first, so the product cannot overflow.
+    if b.bands > num_perm || b.rows > num_perm {
+        return fail(
+            Setting::Banding,
+            format!(
+                "bands ({}) and rows ({}) must each be at most num_perm {}",
+                b.bands, b.rows, num_perm
+            ),
+        );
+    }
+    if b.slots() > num_perm {
+        return fail(
+            Setting::Banding,
+            format!(
+                "bands × rows = {} × {} = {} exceeds num_perm {}",
+                b.bands,
+                b.rows,
+                b.slots(),
+                num_perm
+            ),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

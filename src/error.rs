@@ -12,9 +12,16 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A [`Config`](crate::Config) value is out of its valid range.
-    #[error("invalid configuration: {0}")]
-    Config(String),
+    /// A setting (of [`Config`](crate::Config), [`Resources`](crate::Resources)
+    /// or [`SynthOptions`](crate::synth::SynthOptions)) is out of its valid
+    /// range.
+    #[error("invalid configuration: {problem}")]
+    Config {
+        /// The setting.
+        setting: Setting,
+        /// What is wrong with it, and the valid range.
+        problem: String,
+    },
 
     /// Reading or writing `path` failed.
     #[error("{}: {source}", path.display())]
@@ -231,3 +238,42 @@ impl Error {
 
 /// The result type of textdup's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A setting that [`Error::Config`] can refuse: a field of
+/// [`Config`](crate::Config), [`Resources`](crate::Resources) or
+/// [`SynthOptions`](crate::synth::SynthOptions). A front end maps it to
+/// its own name for it (a flag, a keyword argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// `Config::threshold`.
+    Threshold,
+    /// `Config::num_perm`.
+    NumPerm,
+    /// `Config::shingling` (its `n`).
+    ShingleSize,
+    /// `Config::banding`.
+    Banding,
+    /// `PassageConfig::threshold`.
+    PassageThreshold,
+    /// `PassageConfig::ngram`.
+    PassageShingleSize,
+    /// `PassageConfig::num_perm`.
+    PassageNumPerm,
+    /// `PassageConfig::min_span`.
+    MinSpan,
+    /// `PassageConfig::max_cut`.
+    MaxCut,
+    /// `PassageConfig::boilerplate_min_docs`.
+    BoilerplateDocs,
+    /// `Resources::memory`.
+    Memory,
+    /// `SynthOptions::share`.
+    Share,
+    /// `SynthOptions::max_copies`.
+    MaxCopies,
+    /// `SynthOptions::edits`.
+    Edits,
+    /// `SynthOptions::words`.
+    Words,
+}

@@ -26,6 +26,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::core::number;
 use crate::error::{Error, Result};
 
 /// Fields with more distinct values than this get no recall breakdown.
@@ -99,7 +100,7 @@ impl Clustering {
             if is_listing {
                 let id = id_of(object.get("id")).ok_or_else(|| bad("no \"id\"".to_string()))?;
                 let label = label_of(object.get("cluster"))?;
-                let next = labels.len() as u32;
+                let next = number(labels.len());
                 let dense = *labels.entry(label).or_insert(next);
                 let doc = clustering.push(id, dense).map_err(|e| bad(e.to_string()))?;
                 for (key, value) in object {
@@ -118,7 +119,7 @@ impl Clustering {
                 }
             } else {
                 let label = label_of(object.get("cluster"))?;
-                let next = labels.len() as u32;
+                let next = number(labels.len());
                 let dense = *labels.entry(label).or_insert(next);
                 let members = object
                     .get("members")
@@ -149,7 +150,7 @@ impl Clustering {
         };
         let mut labels: HashMap<&str, u32> = HashMap::new();
         for (id, label) in docs {
-            let next = labels.len() as u32;
+            let next = number(labels.len());
             let dense = *labels.entry(label).or_insert(next);
             clustering.push(id.to_string(), dense)?;
         }
@@ -157,7 +158,7 @@ impl Clustering {
     }
 
     fn push(&mut self, id: String, label: u32) -> Result<u32> {
-        let doc = self.ids.len() as u32;
+        let doc = number(self.ids.len());
         if self.index.insert(id.clone(), doc).is_some() {
             return Err(Error::DuplicateId(id));
         }

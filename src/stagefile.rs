@@ -58,6 +58,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::Config;
+use crate::core::number;
 use crate::error::{Error, Result, StagedProblem};
 use crate::lsh::BandKey;
 use crate::minhash::HASH_SCHEME;
@@ -140,9 +141,9 @@ impl SketchHeader {
         SketchHeader {
             scheme: HASH_SCHEME.to_string(),
             seed: config.seed,
-            perms: config.num_perm as u32,
-            bands: banding.bands as u32,
-            rows: banding.rows as u32,
+            perms: number(config.num_perm),
+            bands: number(banding.bands),
+            rows: number(banding.rows),
             matching: format!(
                 "normalize={}; {} {}-grams",
                 config.normalization.describe(),
@@ -150,7 +151,7 @@ impl SketchHeader {
                 config.shingling.n
             ),
             slots: if config.verification == Verification::Estimate {
-                config.num_perm as u32
+                number(config.num_perm)
             } else {
                 0
             },

@@ -26,7 +26,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::core::number;
+use crate::error::{Error, Result, Setting};
 use crate::fsutil::{write_folder_atomically, Existing};
 use crate::normalize::{normalize, Normalization};
 use crate::read::Corpus;
@@ -382,14 +383,14 @@ fn assign_truth(group: &mut [SynthDoc], sets: &[ShingleSet], threshold: f64, nex
     for i in 0..group.len() {
         for j in i + 1..group.len() {
             if sets[i].jaccard(&sets[j]) >= threshold {
-                sets_of.union(i as u32, j as u32);
+                sets_of.union(number(i), number(j));
             }
         }
     }
     let base_root = sets_of.find(0);
     let mut numbers: Vec<(u32, u64)> = vec![(base_root, group[0].cluster)];
     for (i, doc) in group.iter_mut().enumerate() {
-        let root = sets_of.find(i as u32);
+        let root = sets_of.find(number(i));
         doc.cluster = match numbers.iter().find(|(r, _)| *r == root) {
             Some(&(_, n)) => n,
             None => {
@@ -402,22 +403,27 @@ fn assign_truth(group: &mut [SynthDoc], sets: &[ShingleSet], threshold: f64, nex
 }
 
 fn validate(options: &SynthOptions) -> Result<()> {
-    let fail = |m: &str| Err(Error::Config(m.to_string()));
+    let fail = |setting, problem: &str| {
+        Err(Error::Config {
+            setting,
+            problem: problem.to_string(),
+        })
+    };
     if !(0.0..=1.0).contains(&options.share) {
-        return fail("share must be in [0, 1]");
+        return fail(Setting::Share, "share must be in [0, 1]");
     }
     if options.max_copies == 0 {
-        return fail("max copies must be at least 1");
+        return fail(Setting::MaxCopies, "max copies must be at least 1");
     }
     if options.edits.is_empty() {
-        return fail("at least one edit kind is needed");
+        return fail(Setting::Edits, "at least one edit kind is needed");
     }
     if options.words.0 == 0 || options.words.0 > options.words.1 {
-        return fail("word range must be 1 ≤ min ≤ max");
+        return fail(Setting::Words, "word range must be 1 ≤ min ≤ max");
     }
     for edit in &options.edits {
         if !(edit.min <= edit.max && edit.min >= 0.0) {
-            return fail("strength ranges must be 0 ≤ min ≤ max");
+            return fail(Setting::Edits, "strength ranges must be 0 ≤ min ≤ max");
         }
     }
     Ok(())

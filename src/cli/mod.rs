@@ -19,7 +19,9 @@ use textdup::report::html::{self, CapNames, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json};
 use textdup::synth::SynthOptions;
 use textdup::write::{write_corpus, write_removed, Cleaning};
-use textdup::{Error, Files, OutputProblem, ReadOptions, Report, Resources, StagedProblem};
+use textdup::{
+    Error, Files, OutputProblem, ReadOptions, Report, Resources, Setting, StagedProblem,
+};
 
 use args::{
     Cli, Command, Common, DedupArgs, EvalArgs, LevelArg, OutputFormat, ProgressArg, RunArgs,
@@ -69,6 +71,10 @@ pub fn main() -> ExitCode {
                     problem: OutputProblem::NeedsRemovedList,
                     ..
                 } => " with --removed FILE".to_string(),
+                Error::Config { setting, .. } => match flag(*setting) {
+                    Some(flag) => format!(" ({flag})"),
+                    None => String::new(),
+                },
                 Error::MemoryLimit { .. } => {
                     " (--memory sets the limit; --level document leaves the passage grain out)"
                         .to_string()
@@ -78,10 +84,35 @@ pub fn main() -> ExitCode {
             say(&format!("textdup: error: {e}{hint}\n"));
             ExitCode::FAILURE
         }
+        Err(Failure::Message(message)) => {
+            say(&format!("textdup: error: {message}\n"));
+            ExitCode::FAILURE
+        }
         // Whoever read our output has gone (`textdup scan … | head`):
         // not an error, nothing more to say.
         Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
     }
+}
+
+/// The flag that sets `setting`, if one does.
+fn flag(setting: Setting) -> Option<&'static str> {
+    Some(match setting {
+        Setting::Threshold => "--threshold",
+        Setting::NumPerm => "--num-perm",
+        Setting::ShingleSize => "--ngram",
+        Setting::Banding => "--bands, --rows",
+        Setting::PassageThreshold => "--passage-threshold",
+        Setting::PassageShingleSize => "--passage-ngram",
+        Setting::MinSpan => "--min-span",
+        Setting::MaxCut => "--max-cut",
+        Setting::BoilerplateDocs => "--boilerplate-min-docs",
+        Setting::Memory => "--memory",
+        Setting::Share => "--share",
+        Setting::MaxCopies => "--max-copies",
+        Setting::Edits => "--edit",
+        Setting::Words => "--words",
+        _ => return None,
+    })
 }
 
 /// Writes to stderr. A closed stderr is no reason to fail (or panic, as
@@ -92,6 +123,8 @@ pub(crate) fn say(text: &str) {
 
 enum Failure {
     Error(Error),
+    /// A failure of the binary's own, not of the library.
+    Message(String),
     BrokenPipe,
 }
 
@@ -133,7 +166,7 @@ fn start(run: &RunArgs) -> Result<Bars, Failure> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()
-            .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+            .map_err(|e| Failure::Message(format!("cannot start {threads} threads: {e}")))?;
     }
     Ok(Bars::new(match (run.quiet, run.progress) {
         (true, _) | (_, ProgressArg::Never) => Some(false),

@@ -16,6 +16,17 @@ pub(crate) fn push_lean<T>(v: &mut Vec<T>, item: T) {
     v.push(item);
 }
 
+/// A position in a table of documents, passages, clusters or regions, as
+/// the `u32` that ids hold.
+///
+/// Every such table is counted where it grows, and a run that would pass
+/// `u32::MAX` stops there with an error (`Error::TooManyDocuments`); past
+/// that check a position always fits. Failing here is a bug in textdup, so
+/// it panics, loudly, where `as u32` would wrap silently.
+pub(crate) fn number(index: usize) -> u32 {
+    u32::try_from(index).expect("table positions are checked below 2^32 where counted")
+}
+
 /// The position of a document in the run: its index among the documents
 /// read, in input order. Skipped inputs get no id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,6 +51,14 @@ impl Numbered for DocId {
 }
 
 impl DocId {
+    /// The document at `index` of per-document tables.
+    ///
+    /// # Panics
+    /// Past `u32::MAX`, which [`number`] explains.
+    pub fn at(index: usize) -> DocId {
+        DocId(number(index))
+    }
+
     /// The id as an index into per-document tables.
     pub fn index(self) -> usize {
         self.0 as usize

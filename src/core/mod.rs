@@ -26,6 +26,6 @@ pub(crate) fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
 }
 
-pub(crate) use ids::push_lean;
+pub(crate) use ids::{number, push_lean};
 pub use ids::{DocId, Ids, Numbered};
 pub use span::Span;

@@ -257,7 +257,7 @@ impl BandIndex {
         docs: usize,
         check: &dyn Fn() -> Result<()>,
     ) -> Result<Vec<DocId>> {
-        let mut first: Vec<DocId> = (0..docs as u32).map(DocId).collect();
+        let mut first: Vec<DocId> = (0..docs).map(DocId::at).collect();
         let mut link = |group: &[Exact]| {
             for e in &group[1..] {
                 first[e.doc.index()] = group[0].doc;

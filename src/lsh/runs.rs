@@ -174,7 +174,7 @@ mod tests {
                     x = x
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
-                    Pair(x >> 60, (run * 7 + i) as u32)
+                    Pair(x >> 60, crate::core::number(run * 7 + i))
                 })
                 .collect();
             part.sort();

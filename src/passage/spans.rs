@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::UnionFind;
-use crate::core::DocId;
+use crate::core::{number, DocId};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::Span;
@@ -178,8 +178,24 @@ pub fn cluster(
     k: usize,
     boilerplate_min_docs: usize,
 ) -> Result<Vec<SpanCluster>> {
-    // Keep only hashes seen twice or more (the bitmaps let some singles by),
-    // compacting in place.
+    keep_repeated(&mut occurrences);
+    let (regions, mut windows) = regions(occurrences, k)?;
+
+    // Regions sharing a window are one cluster.
+    let mut sets = UnionFind::new(regions.len());
+    windows.sort_unstable_by_key(|w| w.hash);
+    for group in windows.chunk_by(|a, b| a.hash == b.hash) {
+        for pair in group.windows(2) {
+            sets.union(pair[0].region, pair[1].region);
+        }
+    }
+    drop(windows);
+    Ok(number_clusters(regions, &mut sets, boilerplate_min_docs))
+}
+
+/// Keeps only the occurrences of hashes seen twice or more (the bitmaps let
+/// some singles by), compacting in place; sorts them by hash on the way.
+fn keep_repeated(occurrences: &mut Vec<Occurrence>) {
     occurrences.sort_unstable();
     let mut kept = 0;
     let mut start = 0;
@@ -198,18 +214,24 @@ pub fn cluster(
     }
     occurrences.truncate(kept);
     occurrences.shrink_to_fit();
+}
 
-    // Regions: per document, windows whose words overlap merge. Each
-    // window is then known by its hash and its region; collected in place
-    // (the two have the same size), so that this costs no second table of
-    // one entry per repeated word.
+/// Regions: per document, windows whose words overlap merge. Each window
+/// is then known by its hash and its region; collected in place (the two
+/// have the same size), so that this costs no second table of one entry
+/// per repeated word.
+fn regions(
+    mut occurrences: Vec<Occurrence>,
+    k: usize,
+) -> Result<(Vec<SpanMember>, Vec<RegionWindow>)> {
     occurrences.sort_unstable_by_key(|o| (o.doc, o.word));
-    let k = u32::try_from(k).map_err(|_| Error::Config("span length too large".to_string()))?;
+    // Span lengths are validated far below 2^32 (`PassageConfig::min_span`).
+    let k = number(k);
     if u32::try_from(occurrences.len()).is_err() {
         return Err(Error::TooManyDocuments);
     }
     let mut regions: Vec<SpanMember> = Vec::new();
-    let mut windows: Vec<RegionWindow> = occurrences
+    let windows: Vec<RegionWindow> = occurrences
         .into_iter()
         .map(|o| {
             match regions.last_mut() {
@@ -225,24 +247,22 @@ pub fn cluster(
             // At most one region per window: checked above to fit.
             RegionWindow {
                 hash: o.hash,
-                region: (regions.len() - 1) as u32,
+                region: number(regions.len() - 1),
             }
         })
         .collect();
+    Ok((regions, windows))
+}
 
-    // Regions sharing a window are one cluster.
-    let mut sets = UnionFind::new(regions.len());
-    windows.sort_unstable_by_key(|w| w.hash);
-    for group in windows.chunk_by(|a, b| a.hash == b.hash) {
-        for pair in group.windows(2) {
-            sets.union(pair[0].region, pair[1].region);
-        }
-    }
-    drop(windows);
-
-    // Regions are in corpus order: walking them in order numbers clusters
-    // by their first member and keeps each cluster's members in order.
-    let roots: Vec<u32> = (0..regions.len() as u32).map(|r| sets.find(r)).collect();
+/// The clusters of two or more regions that `sets` joins. Regions are in
+/// corpus order: walking them in order numbers clusters by their first
+/// member and keeps each cluster's members in order.
+fn number_clusters(
+    regions: Vec<SpanMember>,
+    sets: &mut UnionFind,
+    boilerplate_min_docs: usize,
+) -> Vec<SpanCluster> {
+    let roots: Vec<u32> = (0..number(regions.len())).map(|r| sets.find(r)).collect();
     let mut sizes = vec![0u32; regions.len()];
     for &root in &roots {
         sizes[root as usize] += 1;
@@ -255,7 +275,7 @@ pub fn cluster(
         }
         let slot = &mut slot_of_root[root as usize];
         if *slot == u32::MAX {
-            *slot = clusters.len() as u32;
+            *slot = number(clusters.len());
             clusters.push(SpanCluster {
                 id: *slot,
                 members: Vec::new(),
@@ -267,7 +287,7 @@ pub fn cluster(
     for cluster in &mut clusters {
         cluster.boilerplate = cluster.documents() >= boilerplate_min_docs;
     }
-    Ok(clusters)
+    clusters
 }
 
 #[cfg(test)]
@@ -291,8 +311,8 @@ mod tests {
                 if seen.maybe_repeated(hash) {
                     occurrences.push(Occurrence {
                         hash,
-                        doc: DocId(d as u32),
-                        word: i as u32,
+                        doc: DocId::at(d),
+                        word: number(i),
                     });
                 }
             });

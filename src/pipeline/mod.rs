@@ -35,7 +35,7 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use crate::cluster::{components, Cluster, ClusterId, Member};
 use crate::config::{Config, Resources};
-use crate::core::{push_lean, DocId, Ids};
+use crate::core::{number, push_lean, DocId, Ids};
 use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
@@ -612,8 +612,8 @@ fn verify_streaming(
     verify_until(&live, &mut next, 0);
     live.retain(|doc| last_use[doc.index()] > 0);
 
-    let wanted: Vec<DocId> = (0..last_use.len() as u32)
-        .map(DocId)
+    let wanted: Vec<DocId> = (0..last_use.len())
+        .map(DocId::at)
         .filter(|&d| last_use[d.index()] != UNWANTED && !is_cached(d))
         .collect();
     wanted_documents(corpus, &table.ids, &table.origins, &wanted, |batch| {
@@ -710,8 +710,8 @@ fn load_shingle_sets(
     wanted: &[bool],
 ) -> Result<ShingleSets> {
     let mut sets = ShingleSets::default();
-    let docs: Vec<DocId> = (0..wanted.len() as u32)
-        .map(DocId)
+    let docs: Vec<DocId> = (0..wanted.len())
+        .map(DocId::at)
         .filter(|d| wanted[d.index()])
         .collect();
     wanted_documents(corpus, &table.ids, &table.origins, &docs, |batch| {
@@ -733,42 +733,8 @@ fn build_clusters(
     scored: &[SimilarPair],
     progress: &dyn Progress,
 ) -> Result<Vec<Cluster>> {
-    let exact_edges = table
-        .first_copy
-        .iter()
-        .enumerate()
-        .filter(|&(i, first)| first.index() != i)
-        .map(|(i, &first)| (DocId(i as u32), first));
-    let pair_edges = scored
-        .iter()
-        .filter(|p| p.similarity >= config.threshold)
-        .map(|p| (p.first, p.second));
-    let groups = components(table.ids.len(), exact_edges.chain(pair_edges));
-    let kept: Vec<DocId> = groups
-        .iter()
-        .map(|members| config.keep.choose(members, |d| table.bytes[d.index()]))
-        .collect();
-
-    // Known similarities: every candidate pair was scored.
-    let verified = |a: DocId, b: DocId| {
-        let key = (a.min(b), a.max(b));
-        scored
-            .binary_search_by_key(&key, |p| (p.first, p.second))
-            .ok()
-            .map(|i| scored[i].similarity)
-    };
-    // The first copies whose similarity to their kept member is unknown.
-    let mut wanted = vec![false; table.ids.len()];
-    for (members, &kept) in groups.iter().zip(&kept) {
-        let kept_copy = table.first_copy[kept.index()];
-        for &doc in members {
-            let copy = table.first_copy[doc.index()];
-            if copy != kept_copy && verified(copy, kept_copy).is_none() {
-                wanted[copy.index()] = true;
-                wanted[kept_copy.index()] = true;
-            }
-        }
-    }
+    let (groups, kept) = groups(config, table, scored);
+    let wanted = unknown_similarities(table, scored, &groups, &kept);
     let loaded;
     let evidence: &dyn Evidence = match config.verification {
         Verification::Estimate => &table.signatures,
@@ -796,7 +762,7 @@ fn build_clusters(
                     let similarity = if copy == kept_copy {
                         1.0
                     } else {
-                        verified(copy, kept_copy)
+                        known_similarity(scored, copy, kept_copy)
                             .unwrap_or_else(|| evidence.similarity(copy, kept_copy))
                     };
                     Member {
@@ -807,11 +773,64 @@ fn build_clusters(
                 })
                 .collect();
             Cluster {
-                id: ClusterId(i as u32),
+                id: ClusterId(number(i)),
                 members,
             }
         })
         .collect())
+}
+
+/// The groups that exact copies and similar pairs join, and the member
+/// each keeps.
+fn groups(config: &Config, table: &Table, scored: &[SimilarPair]) -> (Vec<Vec<DocId>>, Vec<DocId>) {
+    let exact_edges = table
+        .first_copy
+        .iter()
+        .enumerate()
+        .filter(|&(i, first)| first.index() != i)
+        .map(|(i, &first)| (DocId::at(i), first));
+    let pair_edges = scored
+        .iter()
+        .filter(|p| p.similarity >= config.threshold)
+        .map(|p| (p.first, p.second));
+    let groups = components(table.ids.len(), exact_edges.chain(pair_edges));
+    let kept = groups
+        .iter()
+        .map(|members| config.keep.choose(members, |d| table.bytes[d.index()]))
+        .collect();
+    (groups, kept)
+}
+
+/// The similarity of `a` and `b` if they were a candidate pair: every
+/// candidate pair was scored, and `scored` is sorted.
+fn known_similarity(scored: &[SimilarPair], a: DocId, b: DocId) -> Option<f64> {
+    let key = (a.min(b), a.max(b));
+    scored
+        .binary_search_by_key(&key, |p| (p.first, p.second))
+        .ok()
+        .map(|i| scored[i].similarity)
+}
+
+/// The first copies whose similarity to their group's kept member is
+/// unknown (and those kept members): the documents to read once more.
+fn unknown_similarities(
+    table: &Table,
+    scored: &[SimilarPair],
+    groups: &[Vec<DocId>],
+    kept: &[DocId],
+) -> Vec<bool> {
+    let mut wanted = vec![false; table.ids.len()];
+    for (members, &kept) in groups.iter().zip(kept) {
+        let kept_copy = table.first_copy[kept.index()];
+        for &doc in members {
+            let copy = table.first_copy[doc.index()];
+            if copy != kept_copy && known_similarity(scored, copy, kept_copy).is_none() {
+                wanted[copy.index()] = true;
+                wanted[kept_copy.index()] = true;
+            }
+        }
+    }
+    wanted
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 use super::Scratch;
 use crate::cluster::components;
 use crate::config::Config;
-use crate::core::{DocId, Ids, Numbered};
+use crate::core::{number, DocId, Ids, Numbered};
 use crate::error::{Error, Result};
 use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
@@ -327,28 +327,12 @@ impl<'a> Grain<'a> {
         seen: &SeenTwice,
     ) -> Result<(Texts, Vec<Occurrence>)> {
         let (config, progress) = (self.config, self.progress);
-        let mut wanted = vec![false; table.doc.len()];
-        for pair in pairs {
-            wanted[pair.first.0 as usize] = true;
-            wanted[pair.second.0 as usize] = true;
-        }
-        let mut passages_of: HashMap<DocId, Vec<PassageId>> = HashMap::new();
-        for (i, &w) in wanted.iter().enumerate() {
-            if w {
-                passages_of
-                    .entry(table.doc[i])
-                    .or_default()
-                    .push(PassageId(i as u32));
-            }
-        }
+        let passages_of = passages_in_pairs(table, pairs);
         let mut texts = Texts::default();
         let mut texts_held = 0usize;
         let mut occurrences: Vec<Occurrence> = Vec::new();
-        let held_before = seen.memory()
-            + table.memory()
-            + size_of_val(pairs)
-            + wanted.capacity()
-            + passages_of.capacity() * 48;
+        let held_before =
+            seen.memory() + table.memory() + size_of_val(pairs) + passages_of.capacity() * 48;
         let mut done = 0;
         progress.begin(Stage::Spans, Some(self.ids.len() as u64));
         documents(self.corpus, self.ids, |mut batch| {
@@ -378,7 +362,7 @@ impl<'a> Grain<'a> {
                                 occurrences.push(Occurrence {
                                     hash,
                                     doc: *doc,
-                                    word: i as u32,
+                                    word: number(i),
                                 });
                             }
                         });
@@ -425,7 +409,7 @@ impl<'a> Grain<'a> {
             .iter()
             .enumerate()
             .filter(|&(i, first)| first.0 as usize != i)
-            .map(|(i, &first)| (PassageId(i as u32), first));
+            .map(|(i, &first)| (PassageId(number(i)), first));
         let groups = components(table.doc.len(), exact_edges.chain(verified));
         groups
             .iter()
@@ -437,7 +421,7 @@ impl<'a> Grain<'a> {
                     .map(|&id| member(table, texts, first_copy, id, p.threshold))
                     .collect();
                 let mut cluster = PassageCluster {
-                    id: n as u32,
+                    id: number(n),
                     members,
                     boilerplate: false,
                 };
@@ -490,6 +474,28 @@ impl<'a> Grain<'a> {
         })?;
         Ok(member_texts)
     }
+}
+
+/// The passages in candidate pairs, by document.
+fn passages_in_pairs(
+    table: &PassageTable,
+    pairs: &[CandidatePair<PassageId>],
+) -> HashMap<DocId, Vec<PassageId>> {
+    let mut wanted = vec![false; table.doc.len()];
+    for pair in pairs {
+        wanted[pair.first.0 as usize] = true;
+        wanted[pair.second.0 as usize] = true;
+    }
+    let mut passages_of: HashMap<DocId, Vec<PassageId>> = HashMap::new();
+    for (i, &w) in wanted.iter().enumerate() {
+        if w {
+            passages_of
+                .entry(table.doc[i])
+                .or_default()
+                .push(PassageId(number(i)));
+        }
+    }
+    passages_of
 }
 
 /// Passage `id` as a member of the cluster whose first passage's first

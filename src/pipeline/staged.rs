@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::{Config, Resources};
+use crate::core::number;
 use crate::error::{Error, Result, StagedProblem};
 use crate::fsutil::{remove_stale_temporaries, write_file_atomically, Existing};
 use crate::minhash::MinHasher;
@@ -118,7 +119,7 @@ pub fn cluster_sketches(
     let banding = config.banding();
     let corpus = CorpusPrint::of(files)?;
     let mut readers = open_shards(sketches, config, corpus)?;
-    let count = readers.len() as u32;
+    let count = number(readers.len());
 
     let mut summary = Summary::default();
     let mut table = Table::new(config, banding, resources);

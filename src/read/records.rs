@@ -5,6 +5,7 @@ use std::io::{BufRead, Read};
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
+use crate::core::number;
 use crate::read::source::{open_decoded, Compression};
 use crate::read::{
     Document, Files, Format, Origin, Origins, ReadOptions, Record, Shard, Skip, SkipReason,
@@ -394,7 +395,7 @@ impl Iterator for FileRecords<'_> {
             if self.next_source >= sources.len() {
                 return None;
             }
-            let source = self.next_source as u32;
+            let source = number(self.next_source);
             self.next_source += 1;
             if !self.shard.holds(source) {
                 continue;

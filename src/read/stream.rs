@@ -147,21 +147,21 @@ pub(crate) fn documents(
                     found: Some(doc.id),
                 });
             }
-            let expected = ids.get(DocId(next as u32));
+            let expected = ids.get(DocId::at(next));
             if expected != doc.id {
                 return Err(Error::InputChanged {
                     expected: expected.to_string(),
                     found: Some(doc.id),
                 });
             }
-            batch.push((DocId(next as u32), doc));
+            batch.push((DocId::at(next), doc));
             next += 1;
         }
         each(batch)
     })?;
     if next < ids.len() {
         return Err(Error::InputChanged {
-            expected: ids.get(DocId(next as u32)).to_string(),
+            expected: ids.get(DocId::at(next)).to_string(),
             found: None,
         });
     }

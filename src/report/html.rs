@@ -303,89 +303,17 @@ fn render(
     h
 }
 
-/// The summary table: counts, time and every parameter of the run.
+/// The summary table: the command, then the rows every human format
+/// shares ([`Summary::rows`](crate::Summary::rows)).
 fn render_summary(h: &mut String, report: &Report, options: &HtmlOptions) {
-    let s = &report.summary;
-    let p = &s.parameters;
     h.push_str("<section id=\"summary\"><h2>Summary</h2><table class=\"kv\">");
-    let rows: Vec<(&str, String)> = vec![
-        ("command", options.command.clone()),
-        ("documents read", s.read.to_string()),
-        (
-            "kept / removed / skipped",
-            format!("{} / {} / {}", s.kept, s.removed, s.skipped),
-        ),
-        (
-            "skipped by reason",
-            s.skipped_by_reason
-                .iter()
-                .map(|(kind, n)| format!("{n} {kind}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        ("text", format!("{} bytes", s.bytes)),
-        (
-            "time",
-            format!(
-                "{:.2} s ({:.0} docs/s)",
-                s.elapsed.as_secs_f64(),
-                s.docs_per_second()
-            ),
-        ),
-        ("level", p.level.name().to_string()),
-        ("normalization", p.normalization.clone()),
-        ("shingles", format!("{} {}-grams", p.unit.name(), p.ngram)),
-        (
-            "MinHash",
-            format!(
-                "{} permutations, seed {}, {}",
-                p.num_perm, p.seed, p.hash_scheme
-            ),
-        ),
-        (
-            "LSH",
-            format!(
-                "{} bands × {} rows{}",
-                p.bands,
-                p.rows,
-                if p.banding_auto { " (auto)" } else { "" }
-            ),
-        ),
-        (
-            "threshold",
-            format!(
-                "{} ({} verification), keep {}",
-                p.threshold,
-                p.verification.name(),
-                p.keep.name()
-            ),
-        ),
-        (
-            "pairs",
-            format!(
-                "{} candidates, {} similar, {} exact duplicates",
-                s.candidate_pairs, s.similar_pairs, s.exact_duplicates
-            ),
-        ),
-    ];
-    for (key, value) in rows {
+    let command = ("command", options.command.clone());
+    for (key, value) in std::iter::once(command).chain(report.summary.rows()) {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td></tr>",
             escape(key),
             escape(&value)
-        );
-    }
-    if p.level.passages() {
-        let q = &p.passage;
-        let _ = write!(
-            h,
-            "<tr><td>passages</td><td>{}</td></tr>",
-            escape(&format!(
-                "{} {}s, {} passage clusters, {} span clusters ({} boilerplate); word {}-grams, threshold {}, spans of {}+ words, boilerplate in {}+ documents",
-                s.passages, q.unit.name(), s.passage_clusters, s.span_clusters, s.boilerplate_clusters,
-                q.ngram, q.threshold, q.min_span, q.boilerplate_min_docs
-            ))
         );
     }
     h.push_str("</table></section>\n");

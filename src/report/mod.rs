@@ -268,78 +268,131 @@ impl Summary {
         per_second(self.bytes, self.elapsed) / 1e6
     }
 
-    /// The summary for people, a few lines.
-    pub fn to_text(&self) -> String {
+    /// The summary as labelled lines, the same for every human format
+    /// (text on stderr, the HTML page's table): counts first, then speed,
+    /// then every parameter that decided the clusters.
+    pub fn rows(&self) -> Vec<(&'static str, String)> {
         let p = &self.parameters;
-        let mut out = format!(
-            "textdup: {} read = {} kept + {} removed + {} skipped; {} clusters\n",
-            self.read, self.kept, self.removed, self.skipped, self.clusters
-        );
+        let mut rows = vec![(
+            "documents",
+            format!(
+                "{} read = {} kept + {} removed + {} skipped; {} clusters",
+                self.read, self.kept, self.removed, self.skipped, self.clusters
+            ),
+        )];
         if !self.skipped_by_reason.is_empty() {
             let reasons: Vec<String> = self
                 .skipped_by_reason
                 .iter()
                 .map(|(kind, n)| format!("{n} {kind}"))
                 .collect();
-            out += &format!("  skipped:    {}\n", reasons.join(", "));
+            rows.push(("skipped", reasons.join(", ")));
         }
-        out += &format!(
-            "  pairs:      {} candidates, {} similar, {} exact duplicates\n",
-            self.candidate_pairs, self.similar_pairs, self.exact_duplicates
-        );
+        rows.push((
+            "pairs",
+            format!(
+                "{} candidates, {} similar, {} exact duplicates",
+                self.candidate_pairs, self.similar_pairs, self.exact_duplicates
+            ),
+        ));
         if p.level.passages() {
             let q = &p.passage;
-            out += &format!(
-                "  passages:   {} {}s; {} passage clusters, {} span clusters ({} boilerplate)\n",
-                self.passages,
-                q.unit.name(),
-                self.passage_clusters,
-                self.span_clusters,
-                self.boilerplate_clusters
-            );
-            out += &format!(
-                "              word {}-grams, threshold {}, {} permutations; spans of {}+ words; boilerplate in {}+ documents\n",
-                q.ngram, q.threshold, q.num_perm, q.min_span, q.boilerplate_min_docs
-            );
+            rows.push((
+                "passages",
+                format!(
+                    "{} {}s; {} passage clusters, {} span clusters ({} boilerplate)",
+                    self.passages,
+                    q.unit.name(),
+                    self.passage_clusters,
+                    self.span_clusters,
+                    self.boilerplate_clusters
+                ),
+            ));
+            rows.push((
+                "",
+                format!(
+                    "word {}-grams, threshold {}, {} permutations; spans of {}+ words; boilerplate in {}+ documents",
+                    q.ngram, q.threshold, q.num_perm, q.min_span, q.boilerplate_min_docs
+                ),
+            ));
         }
-        out += &format!(
-            "  speed:      {} in {:.2} s ({:.0} docs/s, {:.1} MB/s)\n",
-            human_bytes(self.bytes),
-            self.elapsed.as_secs_f64(),
-            self.docs_per_second(),
-            self.megabytes_per_second()
-        );
+        rows.push((
+            "speed",
+            format!(
+                "{} in {:.2} s ({:.0} docs/s, {:.1} MB/s)",
+                human_bytes(self.bytes),
+                self.elapsed.as_secs_f64(),
+                self.docs_per_second(),
+                self.megabytes_per_second()
+            ),
+        ));
         if self.spilled.runs > 0 {
-            out += &format!(
-                "  spilled:    {} runs, {} written to the temporary folder (removed)\n",
-                self.spilled.runs,
-                human_bytes(self.spilled.bytes)
-            );
+            rows.push((
+                "spilled",
+                format!(
+                    "{} runs, {} written to the temporary folder (removed)",
+                    self.spilled.runs,
+                    human_bytes(self.spilled.bytes)
+                ),
+            ));
         }
-        let unit = p.unit.name();
-        out += &format!(
-            "  parameters: {unit} {}-grams, {} permutations, seed {}, threshold {}, {} verification, keep {}\n",
-            p.ngram,
-            p.num_perm,
-            p.seed,
-            p.threshold,
-            p.verification.name(),
-            p.keep.name(),
-        );
-        out += &format!("  normalize:  {}\n", p.normalization);
-        let curve: Vec<String> = p
+        rows.extend(self.parameters.rows());
+        rows
+    }
+
+    /// A few lines for people, as `scan` and `dedup` print them: the
+    /// [`rows`](Summary::rows), the first after `textdup:`.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (i, (key, value)) in self.rows().into_iter().enumerate() {
+            if i == 0 {
+                out += &format!("textdup: {value}\n");
+            } else if key.is_empty() {
+                out += &format!("              {value}\n");
+            } else {
+                out += &format!("  {:<11} {value}\n", format!("{key}:"));
+            }
+        }
+        out
+    }
+}
+
+impl Parameters {
+    /// The parameters' rows of [`Summary::rows`].
+    fn rows(&self) -> Vec<(&'static str, String)> {
+        let mut rows = Vec::new();
+        rows.push((
+            "parameters",
+            format!(
+                "level {}; {} {}-grams, {} permutations, seed {}, threshold {}, {} verification, keep {}",
+                self.level.name(),
+                self.unit.name(),
+                self.ngram,
+                self.num_perm,
+                self.seed,
+                self.threshold,
+                self.verification.name(),
+                self.keep.name(),
+            ),
+        ));
+        rows.push(("normalize", self.normalization.clone()));
+        let curve: Vec<String> = self
             .candidate_probability
             .iter()
             .map(|[s, prob]| format!("P({s}) = {prob:.3}"))
             .collect();
-        out += &format!(
-            "  lsh:        {} bands × {} rows{}; {}\n",
-            p.bands,
-            p.rows,
-            if p.banding_auto { " (auto)" } else { "" },
-            curve.join(", ")
-        );
-        out
+        rows.push((
+            "lsh",
+            format!(
+                "{} bands × {} rows{}; {}; {}",
+                self.bands,
+                self.rows,
+                if self.banding_auto { " (auto)" } else { "" },
+                curve.join(", "),
+                self.hash_scheme
+            ),
+        ));
+        rows
     }
 }
 

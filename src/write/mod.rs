@@ -34,7 +34,7 @@ use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::core::DocId;
+use crate::core::{number, DocId};
 use crate::error::{Error, Result};
 use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::progress::{Progress, Stage};
@@ -343,7 +343,7 @@ pub fn filter_shard(
         .sources()
         .iter()
         .enumerate()
-        .filter(|&(i, _)| shard.holds(i as u32))
+        .filter(|&(i, _)| shard.holds(number(i)))
         .collect();
     progress.begin(Stage::Write, Some(held.len() as u64));
     // Each output folder is searched once for what killed attempts left.
@@ -441,7 +441,7 @@ impl<'a> SourcePlans<'a> {
     }
 
     fn of(&self, source: usize) -> &SourcePlan<'a> {
-        self.plans.get(&(source as u32)).unwrap_or(&self.empty)
+        self.plans.get(&number(source)).unwrap_or(&self.empty)
     }
 }
 

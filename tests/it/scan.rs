@@ -169,8 +169,15 @@ fn help_explains_the_commands() {
 #[test]
 fn bad_arguments_fail_with_status_1() {
     for (args, message) in [
-        (&["--threshold", "1.5"][..], "threshold must be in (0, 1]"),
-        (&["--bands", "30", "--rows", "5"][..], "exceeds num_perm"),
+        (
+            &["--threshold", "1.5"][..],
+            "threshold must be in (0, 1], got 1.5 (--threshold)",
+        ),
+        (
+            &["--bands", "30", "--rows", "5"][..],
+            "exceeds num_perm 128 (--bands, --rows)",
+        ),
+        (&["--min-span", "1"][..], "(--min-span)"),
         (
             &["--normalize", "lowercse"][..],
             "unknown normalization step",
