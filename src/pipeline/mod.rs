@@ -24,6 +24,10 @@
 //! nothing to compare: it is kept and never clustered, rather than being
 //! an "exact duplicate" of every other such document.
 //!
+//! Pass 1 is `sketching`, pass 2 `verifying`, the clusters `grouping`;
+//! this module holds what they share (the per-document table) and runs
+//! them in order.
+//!
 //! Determinism: documents get their [`DocId`] in input order, batches are
 //! reassembled in order, candidate pairs are sorted, and clusters are built
 //! in document order; the output does not depend on the thread count.
@@ -31,41 +35,32 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_128_with_seed;
 
-use crate::cluster::{components, Cluster, ClusterId, Member};
+use crate::cluster::{Cluster, Member};
 use crate::config::{Config, Resources};
-use crate::core::{number, push_lean, DocId, Ids};
+use crate::core::{push_lean, DocId, Ids};
 use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
-use crate::normalize::normalize;
 pub(crate) use crate::progress::check;
 pub use crate::progress::{NoProgress, Progress, Stage};
-use crate::read::stream::{batches, wanted_documents, BATCH_BYTES, BATCH_DOCS};
-use crate::read::{Corpus, Document, Origin, Skip};
+use crate::read::stream::{BATCH_BYTES, BATCH_DOCS};
+use crate::read::{Corpus, Origin};
 use crate::report::{Parameters, Report, Summary};
-use crate::shingle::{shingle, ShingleSet};
-use crate::verify::{verify, Evidence, ShingleSets, Signatures, SimilarPair, Verification};
+use crate::verify::{verify, Signatures, SimilarPair, Verification};
 
+mod grouping;
 mod passages;
+mod sketching;
 mod staged;
+mod verifying;
+
+use grouping::build_clusters;
+pub(crate) use sketching::Scratch;
+use sketching::{sketch_corpus, Sketched};
+use verifying::{verify_streaming, VERIFY_CHUNK};
 
 pub use staged::{cluster_sketches, removal_plan, sketch_shard, ShardSketch};
-
-/// Pairs verified between progress updates.
-const VERIFY_CHUNK: usize = 1024;
-
-/// What pass 1 keeps of one document.
-struct Sketch {
-    /// Hash of the normalized text; `None` when that is empty.
-    exact: Option<u128>,
-    keys: Vec<BandKey>,
-    slots: Option<Vec<u32>>,
-    /// The low bits of its shingle hashes, while the set cache has room
-    /// (see [`SetCache`]).
-    set: Option<Vec<u32>>,
-}
 
 /// What a run knows of every document after pass 1.
 struct Table {
@@ -455,387 +450,12 @@ fn passage_grain(
     passages::run(corpus, config, &scope, progress)
 }
 
-/// What pass 1 hands on: a skipped input, or a batch of documents with
-/// their sketches, in corpus order.
-enum Sketched {
-    Skipped(Skip),
-    Batch(Vec<Document>, Vec<Sketch>),
-}
-
-/// Pass 1: every document to band keys (and exact-text hash), batch by
-/// batch in corpus order, to `each`.
-///
-/// `keep_sets` says, before each batch, whether its shingle sets are kept.
-fn sketch_corpus(
-    corpus: &dyn Corpus,
-    config: &Config,
-    hasher: &MinHasher,
-    banding: Banding,
-    progress: &dyn Progress,
-    keep_sets: &dyn Fn() -> bool,
-    mut each: impl FnMut(Sketched) -> Result<()>,
-) -> Result<()> {
-    batches(corpus, |records| {
-        check(progress)?;
-        let mut batch: Vec<Document> = Vec::with_capacity(records.len());
-        for record in records {
-            match record {
-                Ok(doc) => batch.push(doc),
-                Err(skip) => {
-                    progress.skipped(&skip);
-                    each(Sketched::Skipped(skip))?;
-                }
-            }
-        }
-        progress.advance(batch.len() as u64);
-        let keep_set = keep_sets();
-        let sketches: Vec<Sketch> = batch
-            .par_iter()
-            .map_init(
-                || Scratch::new(hasher),
-                |scratch, doc| sketch(doc, config, hasher, banding, keep_set, scratch),
-            )
-            .collect();
-        each(Sketched::Batch(batch, sketches))
-    })
-}
-
-/// Buffers one worker reuses from document to document.
-pub(crate) struct Scratch {
-    pub text: String,
-    pub hashes: Vec<u64>,
-    pub slots: Vec<u32>,
-}
-
-impl Scratch {
-    pub fn new(hasher: &MinHasher) -> Self {
-        Scratch {
-            text: String::new(),
-            hashes: Vec::new(),
-            slots: hasher.empty(),
-        }
-    }
-
-    /// Sketches the normalized text in `self.text` into `self.slots`.
-    pub fn sketch(&mut self, shingling: &crate::shingle::Shingling, seed: u64, hasher: &MinHasher) {
-        self.hashes.clear();
-        let hashes = &mut self.hashes;
-        shingle(&self.text, shingling, seed, |h| hashes.push(h));
-        self.slots.fill(u32::MAX);
-        hasher.sketch_into(&self.hashes, &mut self.slots);
-    }
-}
-
-/// Normalizes, shingles and sketches one document.
-fn sketch(
-    doc: &Document,
-    config: &Config,
-    hasher: &MinHasher,
-    banding: Banding,
-    keep_set: bool,
-    scratch: &mut Scratch,
-) -> Sketch {
-    if !config.level.documents() {
-        // Passages only: pass 1 just names and counts the documents.
-        return Sketch {
-            exact: None,
-            keys: Vec::new(),
-            slots: None,
-            set: None,
-        };
-    }
-    normalize(&doc.text, &config.normalization, &mut scratch.text);
-    scratch.sketch(&config.shingling, config.seed, hasher);
-    let mut keys = Vec::with_capacity(banding.bands);
-    banding.keys(&scratch.slots, &mut keys);
-    let text = &scratch.text;
-    Sketch {
-        exact: (!text.is_empty()).then(|| xxh3_128_with_seed(text.as_bytes(), config.seed)),
-        keys,
-        // Estimated verification compares signatures; exact needs none.
-        slots: (config.verification == Verification::Estimate).then(|| scratch.slots.clone()),
-        // Unsorted: only the few that verification needs are sorted, later.
-        set: (keep_set && !text.is_empty())
-            .then(|| scratch.hashes.iter().map(|&h| h as u32).collect()),
-    }
-}
-
-/// Pass 2: exact verification while streaming the corpus. Returns every
-/// candidate pair with its similarity, sorted.
-///
-/// Candidate pairs are verified as soon as the stream has passed both
-/// documents, and a document's shingle set is dropped as soon as its last
-/// partner is verified: memory holds the sets of documents with partners
-/// still ahead, not of every candidate. Copies near each other in the
-/// corpus cost little; a copy far from its original keeps that one set
-/// alive until it arrives. Documents whose sets pass 1 kept (`cached`) are
-/// not read again: a pair of two such is verified before the stream
-/// starts.
-fn verify_streaming(
-    corpus: &dyn Corpus,
-    config: &Config,
-    table: &Table,
-    cached: Vec<(DocId, Vec<u32>)>,
-    mut pairs: Vec<CandidatePair>,
-    progress: &dyn Progress,
-) -> Result<Vec<SimilarPair>> {
-    if pairs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let schedule = Schedule::new(table.ids.len(), &cached, &mut pairs);
-    let (order, last_use) = (pairs, &schedule.last_use);
-    let position = |p: &CandidatePair| schedule.position(p);
-    let is_cached = |doc: DocId| schedule.is_cached(doc);
-
-    progress.begin(Stage::Verify, Some(order.len() as u64));
-    let mut live = ShingleSets::default();
-    let from_cache: Vec<(DocId, ShingleSet)> = cached
-        .into_par_iter()
-        .filter(|(doc, _)| last_use[doc.index()] != UNWANTED)
-        .map(|(doc, low)| (doc, ShingleSet::from_low_bits(low)))
-        .collect();
-    live.extend(from_cache);
-    let mut similar = Vec::new();
-    let mut verify_until = |live: &ShingleSets, next: &mut usize, until: u32| {
-        let ready = *next + order[*next..].partition_point(|p| position(p) <= until);
-        let found: Vec<SimilarPair> = order[*next..ready]
-            .par_chunks(VERIFY_CHUNK)
-            .flat_map_iter(|chunk| {
-                progress.advance(chunk.len() as u64);
-                chunk.iter().filter_map(|&pair| verify(pair, live, 0.0))
-            })
-            .collect();
-        similar.extend(found);
-        *next = ready;
-    };
-    let mut next = 0;
-    verify_until(&live, &mut next, 0);
-    live.retain(|doc| last_use[doc.index()] > 0);
-
-    let wanted: Vec<DocId> = (0..last_use.len())
-        .map(DocId::at)
-        .filter(|&d| last_use[d.index()] != UNWANTED && !is_cached(d))
-        .collect();
-    wanted_documents(corpus, &table.ids, &table.origins, &wanted, |batch| {
-        check(progress)?;
-        let Some(&(end, _)) = batch.last() else {
-            return Ok(());
-        };
-        live.extend(shingle_sets(config, &batch));
-        verify_until(&live, &mut next, end.0 + 1);
-        live.retain(|doc| last_use[doc.index()] > end.0 + 1);
-        Ok(())
-    })?;
-    progress.end();
-    // Batches verify in their own order: sort, so output does not depend
-    // on batch boundaries or thread count.
-    similar.sort_unstable_by_key(|p: &SimilarPair| (p.first, p.second));
-    Ok(similar)
-}
-
-/// When exact verification can check each pair, and how long it must
-/// keep each set, as the corpus streams by.
-struct Schedule {
-    /// Which documents' sets pass 1 kept; empty when none were (a run
-    /// that spilled keeps none).
-    cached: Vec<bool>,
-    /// The last position each set is needed at ([`UNWANTED`]: never).
-    last_use: Vec<u32>,
-}
-
-/// A set no pair needs.
-const UNWANTED: u32 = u32::MAX;
-
-impl Schedule {
-    /// The schedule of `pairs` over `docs` documents, of which `cached`
-    /// have their sets already; sorts `pairs` in the order they become
-    /// ready (in place: the pairs of ten million documents are tens of
-    /// megabytes).
-    fn new(docs: usize, cached: &[(DocId, Vec<u32>)], pairs: &mut [CandidatePair]) -> Schedule {
-        let mut schedule = Schedule {
-            cached: if cached.is_empty() {
-                Vec::new()
-            } else {
-                vec![false; docs]
-            },
-            last_use: vec![UNWANTED; docs],
-        };
-        for (doc, _) in cached {
-            schedule.cached[doc.index()] = true;
-        }
-        for pair in pairs.iter() {
-            let at = schedule.position(pair);
-            for doc in [pair.first, pair.second] {
-                let last = &mut schedule.last_use[doc.index()];
-                if *last == UNWANTED || *last < at {
-                    *last = at;
-                }
-            }
-        }
-        pairs.sort_unstable_by_key(|p| (schedule.position(p), *p));
-        schedule
-    }
-
-    fn is_cached(&self, doc: DocId) -> bool {
-        self.cached.get(doc.index()).copied().unwrap_or(false)
-    }
-
-    /// A pair can be verified once the stream has read its last member
-    /// that was not cached: its position is that member's id + 1, or 0 (at
-    /// once) when both were.
-    fn position(&self, p: &CandidatePair) -> u32 {
-        [p.second, p.first]
-            .into_iter()
-            .find(|&d| !self.is_cached(d))
-            .map_or(0, |d| d.0 + 1)
-    }
-}
-
-/// The shingle sets of a batch of documents, in parallel.
-fn shingle_sets(config: &Config, batch: &[(DocId, Document)]) -> Vec<(DocId, ShingleSet)> {
-    batch
-        .par_iter()
-        .map_init(String::new, |text, (id, doc)| {
-            normalize(&doc.text, &config.normalization, text);
-            (*id, ShingleSet::new(text, &config.shingling, config.seed))
-        })
-        .collect()
-}
-
-/// Another pass: the shingle sets of the `wanted` documents.
-fn load_shingle_sets(
-    corpus: &dyn Corpus,
-    config: &Config,
-    table: &Table,
-    wanted: &[bool],
-) -> Result<ShingleSets> {
-    let mut sets = ShingleSets::default();
-    let docs: Vec<DocId> = (0..wanted.len())
-        .map(DocId::at)
-        .filter(|d| wanted[d.index()])
-        .collect();
-    wanted_documents(corpus, &table.ids, &table.origins, &docs, |batch| {
-        sets.extend(shingle_sets(config, &batch));
-        Ok(())
-    })?;
-    Ok(sets)
-}
-
-/// Union-find over verified pairs and exact copies; then each cluster's
-/// kept member and every member's similarity to it. A member linked to the
-/// kept one through others may not have been a candidate with it: those
-/// few similarities come from one more pass over just their documents (or
-/// from the signatures, with estimated verification).
-fn build_clusters(
-    corpus: &dyn Corpus,
-    config: &Config,
-    table: &Table,
-    scored: &[SimilarPair],
-    progress: &dyn Progress,
-) -> Result<Vec<Cluster>> {
-    let (groups, kept) = groups(config, table, scored);
-    let wanted = unknown_similarities(table, scored, &groups, &kept);
-    let loaded;
-    let evidence: &dyn Evidence = match config.verification {
-        Verification::Estimate => &table.signatures,
-        Verification::Exact => {
-            if wanted.contains(&true) {
-                progress.begin(Stage::Load, None);
-            }
-            loaded = load_shingle_sets(corpus, config, table, &wanted)?;
-            progress.end();
-            &loaded
-        }
-    };
-
-    Ok(groups
-        .into_par_iter()
-        .zip(kept)
-        .enumerate()
-        .map(|(i, (members, kept))| {
-            let kept_copy = table.first_copy[kept.index()];
-            let members = members
-                .iter()
-                .map(|&doc| {
-                    let copy = table.first_copy[doc.index()];
-                    // Same normalized text: identical shingle sets.
-                    let similarity = if copy == kept_copy {
-                        1.0
-                    } else {
-                        known_similarity(scored, copy, kept_copy)
-                            .unwrap_or_else(|| evidence.similarity(copy, kept_copy))
-                    };
-                    Member {
-                        doc,
-                        similarity,
-                        kept: doc == kept,
-                    }
-                })
-                .collect();
-            Cluster {
-                id: ClusterId(number(i)),
-                members,
-            }
-        })
-        .collect())
-}
-
-/// The groups that exact copies and similar pairs join, and the member
-/// each keeps.
-fn groups(config: &Config, table: &Table, scored: &[SimilarPair]) -> (Vec<Vec<DocId>>, Vec<DocId>) {
-    let exact_edges = table
-        .first_copy
-        .iter()
-        .enumerate()
-        .filter(|&(i, first)| first.index() != i)
-        .map(|(i, &first)| (DocId::at(i), first));
-    let pair_edges = scored
-        .iter()
-        .filter(|p| p.similarity >= config.threshold)
-        .map(|p| (p.first, p.second));
-    let groups = components(table.ids.len(), exact_edges.chain(pair_edges));
-    let kept = groups
-        .iter()
-        .map(|members| config.keep.choose(members, |d| table.bytes[d.index()]))
-        .collect();
-    (groups, kept)
-}
-
-/// The similarity of `a` and `b` if they were a candidate pair: every
-/// candidate pair was scored, and `scored` is sorted.
-fn known_similarity(scored: &[SimilarPair], a: DocId, b: DocId) -> Option<f64> {
-    let key = (a.min(b), a.max(b));
-    scored
-        .binary_search_by_key(&key, |p| (p.first, p.second))
-        .ok()
-        .map(|i| scored[i].similarity)
-}
-
-/// The first copies whose similarity to their group's kept member is
-/// unknown (and those kept members): the documents to read once more.
-fn unknown_similarities(
-    table: &Table,
-    scored: &[SimilarPair],
-    groups: &[Vec<DocId>],
-    kept: &[DocId],
-) -> Vec<bool> {
-    let mut wanted = vec![false; table.ids.len()];
-    for (members, &kept) in groups.iter().zip(kept) {
-        let kept_copy = table.first_copy[kept.index()];
-        for &doc in members {
-            let copy = table.first_copy[doc.index()];
-            if copy != kept_copy && known_similarity(scored, copy, kept_copy).is_none() {
-                wanted[copy.index()] = true;
-                wanted[kept_copy.index()] = true;
-            }
-        }
-    }
-    wanted
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::normalize;
+    use crate::read::Document;
+    use crate::shingle::ShingleSet;
 
     fn docs() -> Vec<Document> {
         let base = "a b c d e f g h i j k l m n o p q r s t";
