@@ -24,8 +24,12 @@
 //! output that overlaps an input (or a file inside one) is refused, so an
 //! input is never overwritten or deleted.
 
+mod json_field;
+mod plan;
 mod removed;
 
+use json_field::rewrite_text_field;
+pub use plan::{Cleaning, Cut, PassageRemoval, Spared};
 pub use removed::write_removed;
 
 use std::collections::{HashMap, HashSet};
@@ -33,10 +37,8 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
-use crate::core::{number, DocId};
+use crate::core::number;
 use crate::error::{Error, Result};
-use crate::passage::{removal_extent, PassageUnit, Span};
 use crate::progress::{Progress, Stage};
 use crate::read::{Compression, Files, Format, Origin, Shard, Skip, SkipReason, Source};
 
@@ -64,138 +66,6 @@ pub struct Written {
     /// Outputs an earlier attempt had already written, left as they were
     /// ([`filter_shard`] only).
     pub already: u64,
-}
-
-/// What `dedup` takes out of the corpus.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Cleaning {
-    /// Documents removed whole (near-duplicates of a kept one), sorted.
-    pub documents: Vec<DocId>,
-    /// Passages cut out of documents that stay, sorted by document and
-    /// position.
-    pub passages: Vec<PassageRemoval>,
-    /// How passages were cut, which decides how much to delete around one.
-    pub unit: PassageUnit,
-    /// Documents kept whole although they hold repeated passages: cutting
-    /// them would take more than [`PassageConfig::max_cut`] of their text.
-    ///
-    /// [`PassageConfig::max_cut`]: crate::PassageConfig::max_cut
-    pub spared: Vec<Spared>,
-}
-
-/// A document that passage cleaning left whole, and the share of its text
-/// that cleaning would have cut.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Spared {
-    /// The document.
-    pub doc: DocId,
-    /// Bytes of its repeated passages over bytes of its text.
-    pub share: f64,
-}
-
-/// A passage cut out of a document.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PassageRemoval {
-    /// The document.
-    pub doc: DocId,
-    /// The passage's span in the original text.
-    pub span: Span,
-    /// Its passage cluster.
-    pub cluster: u32,
-    /// True when removed as boilerplate (every copy goes), false when it
-    /// repeats an earlier passage (the first copy stays).
-    pub boilerplate: bool,
-}
-
-impl Cleaning {
-    /// The cleaning `report` calls for at `config.level`: at the document
-    /// level, every removed document; at the passage level, every passage
-    /// of a cluster but the first one in corpus order that is in a
-    /// document still there, and every passage of a boilerplate cluster,
-    /// except in documents where those passages are more than
-    /// `config.passage.max_cut` of the text: those stay whole (and are
-    /// listed in [`Cleaning::spared`]), since a page made mostly of
-    /// repeated passages is better flagged than gutted.
-    pub fn plan(report: &Report, config: &Config) -> Cleaning {
-        let (level, unit) = (config.level, config.passage.unit);
-        let mut documents: Vec<DocId> = if level.documents() {
-            report.removed().map(|r| r.doc).collect()
-        } else {
-            Vec::new()
-        };
-        documents.sort_unstable();
-        let gone = |doc: DocId| documents.binary_search(&doc).is_ok();
-        let mut passages = Vec::new();
-        if level.passages() {
-            for cluster in &report.passage_clusters {
-                let mut remaining = cluster.members.iter().filter(|m| !gone(m.doc));
-                if !cluster.boilerplate {
-                    remaining.next(); // the first occurrence stays
-                }
-                // A passage holding much more than the repeat stays, even as boilerplate.
-                let remaining = remaining.filter(|m| m.removable);
-                passages.extend(remaining.map(|m| PassageRemoval {
-                    doc: m.doc,
-                    span: m.span,
-                    cluster: cluster.id,
-                    boilerplate: cluster.boilerplate,
-                }));
-            }
-        }
-        passages.sort_unstable();
-        let mut spared = Vec::new();
-        let mut cut = Vec::with_capacity(passages.len());
-        for removals in passages.chunk_by(|a, b| a.doc == b.doc) {
-            let doc = removals[0].doc;
-            let bytes: usize = removals.iter().map(|r| r.span.len()).sum();
-            let share = bytes as f64 / report.bytes[doc.index()].max(1) as f64;
-            if share > config.passage.max_cut {
-                spared.push(Spared { doc, share });
-            } else {
-                cut.extend_from_slice(removals);
-            }
-        }
-        Cleaning {
-            documents,
-            passages: cut,
-            unit,
-            spared,
-        }
-    }
-
-    /// `text` with the given passages (of one document, sorted) removed;
-    /// everything else byte for byte as it was. Each removal's exact cut
-    /// is appended to `cuts`.
-    pub fn apply(&self, text: &str, removals: &[PassageRemoval], cuts: &mut Vec<Cut>) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for removal in removals {
-            let extent = removal_extent(text, removal.span, self.unit);
-            if extent.start > at {
-                out.push_str(&text[at..extent.start]);
-            }
-            cuts.push(Cut {
-                removal: *removal,
-                extent,
-                deleted: extent.of(text).to_string(),
-            });
-            at = at.max(extent.end);
-        }
-        out.push_str(&text[at.min(text.len())..]);
-        out
-    }
-}
-
-/// What removing one passage deleted: with the passage's line ending (or
-/// indentation), which is what undoing the cleaning must put back.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cut {
-    /// The removal.
-    pub removal: PassageRemoval,
-    /// The bytes deleted, in the original text.
-    pub extent: Span,
-    /// Those bytes.
-    pub deleted: String,
 }
 
 /// Writes `files` minus what `cleaning` takes out to `out`, as part of
@@ -691,59 +561,6 @@ enum Edit {
     Edited,
 }
 
-/// Replaces the value of `field` in a JSON line with `edit` of its text,
-/// leaving every other byte of the line as it was. Returns the new line
-/// and whether the new text is blank; `None` if the line does not hold the
-/// field as a string (it was then skipped when read, and is copied as is).
-fn rewrite_text_field(
-    line: &[u8],
-    field: &str,
-    edit: impl FnOnce(&str) -> String,
-) -> Option<(Vec<u8>, bool)> {
-    let body = crate::read::trim_line_end(line);
-    let ending = &line[body.len()..];
-    let text = std::str::from_utf8(body).ok()?;
-    let RawFields(fields) = serde_json::from_str(text).ok()?;
-    // The last occurrence of a repeated key wins, as when reading.
-    let raw = fields.iter().rev().find(|(k, _)| k == field)?.1.get();
-    let value: String = serde_json::from_str(raw).ok()?;
-    let cleaned = edit(&value);
-    let empty = cleaned.trim().is_empty();
-    let start = raw.as_ptr() as usize - text.as_ptr() as usize;
-    let mut out = Vec::with_capacity(line.len());
-    out.extend_from_slice(&body[..start]);
-    out.extend_from_slice(serde_json::to_string(&cleaned).ok()?.as_bytes());
-    out.extend_from_slice(&body[start + raw.len()..]);
-    out.extend_from_slice(ending);
-    Some((out, empty))
-}
-
-/// A JSON object's fields in order, each value as its raw text.
-struct RawFields<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = RawFields<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RawFields<'de>, A::Error> {
-                let mut fields = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    fields.push((key, map.next_value::<&'de serde_json::value::RawValue>()?));
-                }
-                Ok(RawFields(fields))
-            }
-        }
-        de.deserialize_map(Visit)
-    }
-}
-
 /// Copies all bytes, telling read failures from write failures.
 /// Returns the XXH3-64 of the bytes.
 fn copy_bytes(
@@ -892,6 +709,8 @@ fn stream_line(reader: &mut dyn BufRead, mut out: Option<&mut dyn Write>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::DocId;
+    use crate::passage::Span;
 
     #[test]
     fn filter_lines_keeps_bytes_exactly() {
