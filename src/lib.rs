@@ -81,12 +81,12 @@ pub use crate::core::{DocId, Numbered, Span};
 pub use cluster::{Cluster, ClusterId, Keep, Member};
 pub use config::{parse_size, Config, Level, PassageConfig, Resources};
 pub use error::{Error, OutputProblem, Result, Setting, StagedProblem};
-pub use lsh::{Banding, CandidatePair, Spilled};
+pub use lsh::{BandKey, Banding, CandidatePair, Spilled};
 pub use minhash::{MinHasher, Signature};
 pub use normalize::{normalize, Normalization};
 pub use passage::spans::{SpanCluster, SpanMember};
 pub use passage::{MatchKind, PassageCluster, PassageMember, PassageUnit};
-pub use pipeline::{run, run_with, NoProgress, Progress, Stage};
+pub use pipeline::{run, run_with, NoProgress, Progress, Sketcher, Stage, TextSketch};
 pub use read::{
     Corpus, Document, Files, Format, InputFormat, Origin, ReadOptions, Record, Skip, SkipReason,
     Source,

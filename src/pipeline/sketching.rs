@@ -17,7 +17,7 @@ use crate::normalize::normalize;
 use crate::progress::{check, Progress};
 use crate::read::stream::batches;
 use crate::read::{Corpus, Document, Skip};
-use crate::shingle::shingle;
+use crate::shingle::{shingle, ShingleSet};
 use crate::verify::Verification;
 
 /// What pass 1 keeps of one document.
@@ -69,7 +69,7 @@ pub(super) fn sketch_corpus(
             .par_iter()
             .map_init(
                 || Scratch::new(hasher),
-                |scratch, doc| sketch(doc, config, hasher, banding, keep_set, scratch),
+                |scratch, doc| sketch(&doc.text, config, hasher, banding, keep_set, scratch),
             )
             .collect();
         each(Sketched::Batch(batch, sketches))
@@ -104,7 +104,7 @@ impl Scratch {
 
 /// Normalizes, shingles and sketches one document.
 pub(super) fn sketch(
-    doc: &Document,
+    text: &str,
     config: &Config,
     hasher: &MinHasher,
     banding: Banding,
@@ -120,7 +120,7 @@ pub(super) fn sketch(
             set: None,
         };
     }
-    normalize(&doc.text, &config.normalization, &mut scratch.text);
+    normalize(text, &config.normalization, &mut scratch.text);
     scratch.sketch(&config.shingling, config.seed, hasher);
     let mut keys = Vec::with_capacity(banding.bands);
     banding.keys(&scratch.slots, &mut keys);
@@ -133,5 +133,116 @@ pub(super) fn sketch(
         // Unsorted: only the few that verification needs are sorted, later.
         set: (keep_set && !text.is_empty())
             .then(|| scratch.hashes.iter().map(|&h| h as u32).collect()),
+    }
+}
+
+/// What a run keeps of one text to find its near-duplicates: the hash of
+/// its normalized text and its LSH band keys. Exactly what a sketch file
+/// records for a document, so sketches made apart (on the workers of a
+/// distributed engine, say) can be joined as one run joins them.
+///
+/// Two texts with the same `exact` hash are exact duplicates after
+/// normalization; two that share a band key (at the same band position)
+/// are a candidate pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextSketch {
+    /// XXH3-128 of the normalized text, seeded with the run's seed; `None`
+    /// when the normalized text is empty (nothing to compare).
+    pub exact: Option<u128>,
+    /// One key per band, in band order; empty when `exact` is `None`.
+    pub band_keys: Vec<BandKey>,
+}
+
+/// The document grain's per-text steps (normalize, shingle, MinHash, band
+/// keys) for callers that sketch texts themselves, with a run's settings.
+///
+/// ```
+/// use textdup::{Config, Sketcher};
+///
+/// let sketcher = Sketcher::new(&Config::default())?;
+/// let a = sketcher.sketch("The OSCE has addressed recent allegations made against its staff.");
+/// let b = sketcher.sketch("the OSCE has addressed recent allegations made against its staff");
+/// assert_eq!(a.exact, b.exact); // the same text once normalized
+/// assert_eq!(a.band_keys.len(), sketcher.banding().bands);
+/// assert_eq!(sketcher.similarity("a b c d e f", "a b c d e f"), 1.0);
+/// # Ok::<(), textdup::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sketcher {
+    config: Config,
+    hasher: MinHasher,
+    banding: Banding,
+}
+
+impl Sketcher {
+    /// A sketcher with `config`'s normalization, shingling, seed,
+    /// permutations and banding.
+    ///
+    /// # Errors
+    /// [`Error::Config`](crate::Error::Config) for an invalid `config`.
+    pub fn new(config: &Config) -> Result<Sketcher> {
+        config.validate()?;
+        Ok(Sketcher {
+            config: Config {
+                level: crate::config::Level::Document,
+                ..config.clone()
+            },
+            hasher: MinHasher::new(config.num_perm, config.seed),
+            banding: config.banding(),
+        })
+    }
+
+    /// The bands and rows the keys are made with.
+    pub fn banding(&self) -> Banding {
+        self.banding
+    }
+
+    /// The sketch of one text.
+    pub fn sketch(&self, text: &str) -> TextSketch {
+        let mut scratch = Scratch::new(&self.hasher);
+        self.sketch_with(text, &mut scratch)
+    }
+
+    /// The sketches of many texts, in order, made in parallel.
+    pub fn sketch_all(&self, texts: &[&str]) -> Vec<TextSketch> {
+        texts
+            .par_iter()
+            .map_init(
+                || Scratch::new(&self.hasher),
+                |scratch, text| self.sketch_with(text, scratch),
+            )
+            .collect()
+    }
+
+    fn sketch_with(&self, text: &str, scratch: &mut Scratch) -> TextSketch {
+        let sketch = sketch(
+            text,
+            &self.config,
+            &self.hasher,
+            self.banding,
+            false,
+            scratch,
+        );
+        TextSketch {
+            band_keys: if sketch.exact.is_some() {
+                sketch.keys
+            } else {
+                Vec::new()
+            },
+            exact: sketch.exact,
+        }
+    }
+
+    /// The exact shingle set of one text: what exact verification compares.
+    pub fn shingles(&self, text: &str) -> ShingleSet {
+        let mut normalized = String::new();
+        normalize(text, &self.config.normalization, &mut normalized);
+        ShingleSet::new(&normalized, &self.config.shingling, self.config.seed)
+    }
+
+    /// The exact Jaccard similarity of two texts' shingle sets, as
+    /// verification computes it.
+    pub fn similarity(&self, a: &str, b: &str) -> f64 {
+        self.shingles(a).jaccard(&self.shingles(b))
     }
 }

@@ -256,3 +256,51 @@ fn skip_kind(kind: &str, reader: &SketchReader) -> Result<&'static str> {
             message: format!("unknown skip kind {kind:?}"),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Sketcher;
+    use crate::progress::NoProgress;
+    use crate::read::ReadOptions;
+    use crate::stagefile::SketchRecord;
+    use crate::Config;
+
+    /// A sketch made one text at a time (as bindings and distributed
+    /// workers make them) is the record a sketch file holds.
+    #[test]
+    fn the_sketcher_gives_what_sketch_files_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts = [
+            "The OSCE has addressed recent allegations made against its staff.",
+            "!!! ...",
+            "Russia has triggered a diplomatic crisis by deploying troops near the border.",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("{i}.txt")), text).unwrap();
+        }
+        let files = Files::open(&[dir.path().to_path_buf()], ReadOptions::default(), None).unwrap();
+        let config = Config::default();
+        let path = dir.path().join("sketch.bin");
+        sketch_shard(&files, Shard::WHOLE, &config, &path, &NoProgress).unwrap();
+
+        let sketcher = Sketcher::new(&config).unwrap();
+        let mut reader = SketchReader::open(&path).unwrap();
+        let mut seen = 0;
+        while let Some(record) = reader.next_record().unwrap() {
+            let SketchRecord::Document(doc) = record else {
+                continue;
+            };
+            let text = texts[seen];
+            let made = sketcher.sketch(text);
+            let held = doc.sketch.map(|(exact, keys)| (Some(exact), keys));
+            assert_eq!(
+                held.unwrap_or((None, Vec::new())),
+                (made.exact, made.band_keys),
+                "{text:?}"
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, texts.len());
+    }
+}

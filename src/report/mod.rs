@@ -738,6 +738,13 @@ pub fn write_annotations(report: &Report, out: &mut dyn Write) -> io::Result<()>
     Ok(())
 }
 
+/// Writes the summary alone as one line of JSON: the `summary` object of
+/// [`write_json`], for callers that want the counts without the clusters.
+pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &summary_out(&report.summary))?;
+    out.write_all(b"\n")
+}
+
 /// Writes the summary and all clusters as one JSON object.
 pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = ReportOut {
