@@ -82,7 +82,7 @@ pub use cluster::{Cluster, ClusterId, Keep, Member};
 pub use config::{parse_size, Config, Level, PassageConfig, Resources};
 pub use error::{Error, OutputProblem, Result, Setting, StagedProblem};
 pub use lsh::{BandKey, Banding, CandidatePair, Spilled};
-pub use minhash::{MinHasher, Signature};
+pub use minhash::{MinHasher, Signature, HASH_SCHEME};
 pub use normalize::{normalize, Normalization};
 pub use passage::spans::{SpanCluster, SpanMember};
 pub use passage::{MatchKind, PassageCluster, PassageMember, PassageUnit};

@@ -154,6 +154,11 @@ impl ShingleSet {
         ShingleSet(low)
     }
 
+    /// The set's hashes, ascending: the low 32 bits of each shingle's hash.
+    pub fn hashes(&self) -> &[u32] {
+        &self.0
+    }
+
     /// Bytes held on the heap.
     pub fn memory(&self) -> usize {
         self.0.capacity() * size_of::<u32>()

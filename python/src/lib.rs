@@ -1,0 +1,579 @@
+//! `textdup._textdup`: the native half of the Python package. Thin on
+//! purpose: every result comes from the Rust library, and this layer only
+//! turns Python options into a [`Config`], Arrow columns into a corpus,
+//! and a [`Report`] into Arrow record batches. The Python half
+//! (`textdup/__init__.py`) turns the caller's data types into Arrow.
+//!
+//! The GIL is released while the library works, so Python threads (and
+//! the progress callback) keep running.
+
+mod arrow;
+mod progress;
+
+use std::path::PathBuf;
+
+use arrow_array::builder::{
+    BooleanBuilder, FixedSizeBinaryBuilder, FixedSizeListBuilder, Float64Builder,
+    ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, BooleanArray};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use textdup::report::{write_clusters, write_summary};
+use textdup::{
+    parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, Keep, Level,
+    Normalization, PassageUnit, ReadOptions, Report, Resources, Shingling, Sketcher, Unit,
+    Verification,
+};
+
+use arrow::{batch, column, import_array, ArrowBatch, ArrowCorpus, Strings};
+use progress::PyProgress;
+
+/// The library's error as the Python exception that fits it, with the
+/// message the CLI prints.
+fn py_error(e: Error) -> PyErr {
+    match e {
+        Error::Config { .. } => PyValueError::new_err(e.to_string()),
+        Error::Io { .. } | Error::OutputExists { .. } | Error::InputModified { .. } => {
+            PyOSError::new_err(e.to_string())
+        }
+        Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
+        _ => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
+/// One name among `names`, or a ValueError listing them.
+fn choose<T: Copy>(what: &str, given: &str, names: &[(&str, T)]) -> PyResult<T> {
+    names
+        .iter()
+        .find(|(name, _)| *name == given)
+        .map(|&(_, value)| value)
+        .ok_or_else(|| {
+            let valid: Vec<&str> = names.iter().map(|(name, _)| *name).collect();
+            PyValueError::new_err(format!(
+                "unknown {what} {given:?} (expected one of: {})",
+                valid.join(", ")
+            ))
+        })
+}
+
+/// A run's settings, made once and used for any number of runs.
+#[pyclass(module = "textdup._textdup", name = "Deduper", frozen)]
+struct Deduper {
+    config: Config,
+    resources: Resources,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl Deduper {
+    /// Runs `work` with the GIL released, on this deduper's thread pool.
+    fn detached<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce() -> T + Send,
+    ) -> T {
+        py.detach(|| match &self.pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        })
+    }
+
+    /// A run of `level` over `corpus`.
+    fn run(
+        &self,
+        py: Python<'_>,
+        corpus: &dyn Corpus,
+        level: Level,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Report> {
+        let config = Config {
+            level,
+            ..self.config.clone()
+        };
+        let progress = PyProgress::new(progress);
+        let result = self.detached(py, || run_with(corpus, &config, &self.resources, &progress));
+        if let Some(err) = progress.take_error() {
+            return Err(err);
+        }
+        result.map_err(py_error)
+    }
+}
+
+fn level_of(level: &str) -> PyResult<Level> {
+    choose(
+        "level",
+        level,
+        &[
+            ("document", Level::Document),
+            ("passage", Level::Passage),
+            ("all", Level::All),
+        ],
+    )
+}
+
+/// Imports each chunk of a text (or id) column.
+fn strings(chunks: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<Strings>> {
+    chunks
+        .try_iter()?
+        .map(|chunk| Strings::of(&import_array(&chunk?)?, what))
+        .collect()
+}
+
+#[pymethods]
+impl Deduper {
+    #[new]
+    #[pyo3(signature = (
+        threshold=0.8, ngram=5, unit="word", num_perm=128, seed=1,
+        normalize="nfkc,lowercase,hyphens,punctuation,whitespace", keep="first",
+        verify="exact", bands=None, rows=None, passage="line", passage_ngram=3,
+        passage_threshold=0.8, min_span=10, boilerplate_min_docs=3, memory=None,
+        tmp_dir=None, threads=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        threshold: f64,
+        ngram: usize,
+        unit: &str,
+        num_perm: usize,
+        seed: u64,
+        normalize: &str,
+        keep: &str,
+        verify: &str,
+        bands: Option<usize>,
+        rows: Option<usize>,
+        passage: &str,
+        passage_ngram: usize,
+        passage_threshold: f64,
+        min_span: usize,
+        boilerplate_min_docs: usize,
+        memory: Option<&Bound<'_, PyAny>>,
+        tmp_dir: Option<PathBuf>,
+        threads: Option<usize>,
+    ) -> PyResult<Deduper> {
+        let banding = match (bands, rows) {
+            (Some(bands), Some(rows)) => Some(Banding { bands, rows }),
+            (None, None) => None,
+            _ => return Err(PyValueError::new_err("give bands and rows together")),
+        };
+        let defaults = Config::default();
+        let config = Config {
+            normalization: Normalization::parse(normalize).map_err(PyValueError::new_err)?,
+            shingling: Shingling {
+                unit: choose("unit", unit, &[("word", Unit::Word), ("char", Unit::Char)])?,
+                n: ngram,
+            },
+            num_perm,
+            seed,
+            threshold,
+            banding,
+            verification: choose(
+                "verification",
+                verify,
+                &[
+                    ("exact", Verification::Exact),
+                    ("estimate", Verification::Estimate),
+                ],
+            )?,
+            keep: choose(
+                "keep policy",
+                keep,
+                &[
+                    ("first", Keep::First),
+                    ("longest", Keep::Longest),
+                    ("shortest", Keep::Shortest),
+                ],
+            )?,
+            level: Level::Document,
+            passage: textdup::PassageConfig {
+                unit: choose(
+                    "passage unit",
+                    passage,
+                    &[
+                        ("line", PassageUnit::Line),
+                        ("paragraph", PassageUnit::Paragraph),
+                        ("sentence", PassageUnit::Sentence),
+                    ],
+                )?,
+                ngram: passage_ngram,
+                threshold: passage_threshold,
+                min_span,
+                boilerplate_min_docs,
+                ..defaults.passage
+            },
+        };
+        config.validate().map_err(py_error)?;
+        let memory = match memory {
+            None => None,
+            Some(m) => Some(match m.extract::<u64>() {
+                Ok(bytes) => bytes,
+                Err(_) => parse_size(&m.extract::<String>()?).map_err(PyValueError::new_err)?,
+            }),
+        };
+        let resources = Resources {
+            memory,
+            tmp_dir,
+            ..Resources::default()
+        };
+        resources.validate().map_err(py_error)?;
+        let pool = match threads {
+            None => None,
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| PyRuntimeError::new_err(format!("cannot start {n} threads: {e}")))?,
+            ),
+        };
+        Ok(Deduper {
+            config,
+            resources,
+            pool,
+        })
+    }
+
+    /// The bands and rows this deduper's LSH uses.
+    fn banding(&self) -> (usize, usize) {
+        let b = self.config.banding();
+        (b.bands, b.rows)
+    }
+
+    /// Runs over Arrow chunks of texts (and of ids, chunked alike).
+    #[pyo3(signature = (texts, ids=None, level="document", progress=None))]
+    fn scan_arrow(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        ids: Option<&Bound<'_, PyAny>>,
+        level: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Scan> {
+        let level = level_of(level)?;
+        let ids = ids.map(|ids| strings(ids, "id")).transpose()?;
+        let corpus = ArrowCorpus::new(strings(texts, "text")?, ids)?;
+        let report = self.run(py, &corpus, level, progress)?;
+        Ok(Scan {
+            rows: Some(corpus.rows()),
+            texts: Some(corpus),
+            report,
+        })
+    }
+
+    /// Runs over files and folders, read as the CLI reads them.
+    #[pyo3(signature = (paths, text_field="text", id_field="id", level="document", progress=None))]
+    fn scan_paths(
+        &self,
+        py: Python<'_>,
+        paths: Vec<PathBuf>,
+        text_field: &str,
+        id_field: &str,
+        level: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Scan> {
+        let level = level_of(level)?;
+        let options = ReadOptions {
+            text_field: text_field.to_string(),
+            id_field: id_field.to_string(),
+            ..ReadOptions::default()
+        };
+        let tmp = self.resources.tmp_dir.clone();
+        let files = py
+            .detach(|| Files::open(&paths, options, tmp.as_deref()))
+            .map_err(py_error)?;
+        let report = self.run(py, &files, level, progress)?;
+        Ok(Scan {
+            rows: None,
+            texts: None,
+            report,
+        })
+    }
+
+    /// Band keys and exact-text hashes of Arrow chunks of texts.
+    fn sketch_arrow(&self, py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<ArrowBatch> {
+        let sketcher = Sketcher::new(&self.config).map_err(py_error)?;
+        let bands = sketcher.banding().bands;
+        let texts = strings(texts, "text")?;
+        let sketches = self.detached(py, || {
+            let rows: Vec<&str> = texts
+                .iter()
+                .flat_map(|chunk| (0..chunk.len()).map(move |i| chunk.get(i).unwrap_or("")))
+                .collect();
+            sketcher.sketch_all(&rows)
+        });
+        let width = i32::try_from(bands).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let mut exact = FixedSizeBinaryBuilder::with_capacity(sketches.len(), 16);
+        let mut keys = FixedSizeListBuilder::new(UInt64Builder::new(), width);
+        for sketch in &sketches {
+            match sketch.exact {
+                Some(hash) => {
+                    exact
+                        .append_value(hash.to_le_bytes())
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                    keys.values().append_slice(&sketch.band_keys);
+                    keys.append(true);
+                }
+                None => {
+                    exact.append_null();
+                    for _ in 0..bands {
+                        keys.values().append_null();
+                    }
+                    keys.append(false);
+                }
+            }
+        }
+        batch(vec![
+            ("exact", column(exact.finish())),
+            ("band_keys", column(keys.finish())),
+        ])
+    }
+
+    /// The exact shingle sets (sorted 32-bit hashes) of Arrow chunks of texts.
+    fn shingles_arrow(&self, py: Python<'_>, texts: &Bound<'_, PyAny>) -> PyResult<ArrowBatch> {
+        let sketcher = Sketcher::new(&self.config).map_err(py_error)?;
+        let texts = strings(texts, "text")?;
+        let sets = self.detached(py, || {
+            use rayon::prelude::*;
+            let rows: Vec<Option<&str>> = texts
+                .iter()
+                .flat_map(|chunk| (0..chunk.len()).map(move |i| chunk.get(i)))
+                .collect();
+            rows.par_iter()
+                .map(|text| text.map(|t| sketcher.shingles(t)))
+                .collect::<Vec<_>>()
+        });
+        let mut out = ListBuilder::new(UInt32Builder::new());
+        for set in &sets {
+            match set {
+                Some(set) => {
+                    out.values().append_slice(set.hashes());
+                    out.append(true);
+                }
+                None => out.append(false),
+            }
+        }
+        batch(vec![("shingles", column(out.finish()))])
+    }
+
+    /// Exact Jaccard similarities of aligned Arrow chunks of text pairs.
+    fn similarity_arrow(
+        &self,
+        py: Python<'_>,
+        a: &Bound<'_, PyAny>,
+        b: &Bound<'_, PyAny>,
+    ) -> PyResult<ArrowBatch> {
+        let sketcher = Sketcher::new(&self.config).map_err(py_error)?;
+        let (a, b) = (strings(a, "first text")?, strings(b, "second text")?);
+        let flat = |chunks: &[Strings]| -> Vec<Option<String>> {
+            chunks
+                .iter()
+                .flat_map(|c| (0..c.len()).map(move |i| c.get(i).map(str::to_string)))
+                .collect()
+        };
+        let (a, b) = (flat(&a), flat(&b));
+        if a.len() != b.len() {
+            return Err(PyValueError::new_err(format!(
+                "the two columns have {} and {} rows",
+                a.len(),
+                b.len()
+            )));
+        }
+        let scores = self.detached(py, || {
+            use rayon::prelude::*;
+            a.par_iter()
+                .zip(&b)
+                .map(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => Some(sketcher.similarity(a, b)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut out = Float64Builder::with_capacity(scores.len());
+        out.extend(scores);
+        batch(vec![("similarity", column(out.finish()))])
+    }
+}
+
+/// What a scan found.
+#[pyclass(module = "textdup._textdup", name = "Scan", frozen)]
+struct Scan {
+    report: Report,
+    /// Input rows (skipped ones included) for an Arrow input.
+    rows: Option<usize>,
+    texts: Option<ArrowCorpus>,
+}
+
+impl Scan {
+    /// The row of a document: its input row for Arrow input, its place
+    /// among the documents read otherwise.
+    fn row(&self, doc: DocId) -> u64 {
+        match self.rows {
+            Some(_) => self.report.origin(doc).line - 1,
+            None => doc.index() as u64,
+        }
+    }
+}
+
+#[pymethods]
+impl Scan {
+    /// One row per clustered document: cluster, id, row, similarity to
+    /// the kept member, kept.
+    fn clusters(&self) -> PyResult<ArrowBatch> {
+        let (mut cluster, mut id, mut row) =
+            (UInt32Builder::new(), StringBuilder::new(), UInt64Builder::new());
+        let (mut similarity, mut kept) = (Float64Builder::new(), BooleanBuilder::new());
+        for c in self.report.clusters() {
+            for m in &c.members {
+                cluster.append_value(c.id.0);
+                id.append_value(self.report.id(m.doc));
+                row.append_value(self.row(m.doc));
+                similarity.append_value(m.similarity);
+                kept.append_value(m.kept);
+            }
+        }
+        batch(vec![
+            ("cluster", column(cluster.finish())),
+            ("id", column(id.finish())),
+            ("row", column(row.finish())),
+            ("similarity", column(similarity.finish())),
+            ("kept", column(kept.finish())),
+        ])
+    }
+
+    /// True for every row to keep: all but the removed duplicates (rows
+    /// that were skipped are kept; they are no one's duplicate).
+    fn keep(&self) -> PyResult<ArrowBatch> {
+        let rows = self.rows.unwrap_or(self.report.documents());
+        let mut keep = vec![true; rows];
+        for removal in self.report.removed() {
+            keep[self.row(removal.doc) as usize] = false;
+        }
+        let keep: ArrayRef = column(BooleanArray::from(keep));
+        batch(vec![("keep", keep)])
+    }
+
+    /// The summary as JSON, as the CLI's `--format json` writes it.
+    fn summary_json(&self) -> PyResult<String> {
+        let mut out = Vec::new();
+        write_summary(&self.report, &mut out).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        String::from_utf8(out).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
+    /// The cluster lines the CLI's `--clusters` file holds.
+    fn cluster_lines(&self) -> PyResult<String> {
+        let mut out = Vec::new();
+        write_clusters(&self.report, &mut out).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        String::from_utf8(out).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    }
+
+    /// One row per member of a passage or span cluster: id, row, byte
+    /// offsets (and, for Arrow input, character offsets) into the original
+    /// text, the text, cluster, level, match and similarity.
+    fn passages(&self) -> PyResult<ArrowBatch> {
+        let mut t = PieceTable::default();
+        for c in self.report.passage_clusters() {
+            for m in &c.members {
+                t.push(self, m.doc, m.span, c.id, "passage", m.kind.name(), m.similarity);
+            }
+        }
+        for c in self.report.span_clusters() {
+            for m in &c.members {
+                t.push(self, m.doc, m.span, c.id, "span", "exact", 1.0);
+            }
+        }
+        t.finish()
+    }
+}
+
+/// The columns of [`Scan::passages`], filled row by row.
+#[derive(Default)]
+struct PieceTable {
+    id: StringBuilder,
+    row: UInt64Builder,
+    start: UInt64Builder,
+    end: UInt64Builder,
+    char_start: UInt64Builder,
+    char_end: UInt64Builder,
+    text: StringBuilder,
+    cluster: UInt32Builder,
+    level: StringBuilder,
+    kind: StringBuilder,
+    similarity: Float64Builder,
+}
+
+impl PieceTable {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        scan: &Scan,
+        doc: DocId,
+        span: textdup::Span,
+        cluster: u32,
+        level: &str,
+        kind: &str,
+        similarity: f64,
+    ) {
+        let report = &scan.report;
+        self.id.append_value(report.id(doc));
+        let row = scan.row(doc);
+        self.row.append_value(row);
+        self.start.append_value(span.start as u64);
+        self.end.append_value(span.end as u64);
+        match scan.texts.as_ref().and_then(|t| t.text(row as usize)) {
+            Some(text) => {
+                let start = text[..span.start].chars().count();
+                let len = text[span.start..span.end].chars().count();
+                self.char_start.append_value(start as u64);
+                self.char_end.append_value((start + len) as u64);
+            }
+            None => {
+                self.char_start.append_null();
+                self.char_end.append_null();
+            }
+        }
+        self.text.append_value(report.member_text(doc, span));
+        self.cluster.append_value(cluster);
+        self.level.append_value(level);
+        self.kind.append_value(kind);
+        self.similarity.append_value(similarity);
+    }
+
+    fn finish(mut self) -> PyResult<ArrowBatch> {
+        batch(vec![
+            ("id", column(self.id.finish())),
+            ("row", column(self.row.finish())),
+            ("start", column(self.start.finish())),
+            ("end", column(self.end.finish())),
+            ("char_start", column(self.char_start.finish())),
+            ("char_end", column(self.char_end.finish())),
+            ("text", column(self.text.finish())),
+            ("cluster", column(self.cluster.finish())),
+            ("level", column(self.level.finish())),
+            ("match", column(self.kind.finish())),
+            ("similarity", column(self.similarity.finish())),
+        ])
+    }
+}
+
+/// The bands and rows the library picks for `threshold` and `num_perm`.
+#[pyfunction]
+fn banding(threshold: f64, num_perm: usize) -> PyResult<(usize, usize)> {
+    let config = Config {
+        threshold,
+        num_perm,
+        ..Config::default()
+    };
+    config.validate().map_err(py_error)?;
+    let b = config.banding();
+    Ok((b.bands, b.rows))
+}
+
+#[pymodule]
+fn _textdup(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Deduper>()?;
+    m.add_class::<Scan>()?;
+    m.add_class::<ArrowBatch>()?;
+    m.add_function(wrap_pyfunction!(banding, m)?)?;
+    m.add("HASH_SCHEME", textdup::HASH_SCHEME)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
