@@ -154,10 +154,7 @@ impl ArrowCorpus {
             None => row.to_string(),
         };
         let mut doc = Document::new(id, text);
-        doc.origin = Origin {
-            source: 0,
-            line,
-        };
+        doc.origin = Origin { source: 0, line };
         Ok(doc)
     }
 

@@ -13,8 +13,8 @@ mod progress;
 use std::path::PathBuf;
 
 use arrow_array::builder::{
-    BooleanBuilder, FixedSizeBinaryBuilder, FixedSizeListBuilder, Float64Builder,
-    ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
+    BooleanBuilder, FixedSizeBinaryBuilder, FixedSizeListBuilder, Float64Builder, ListBuilder,
+    StringBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, BooleanArray};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
@@ -22,9 +22,8 @@ use pyo3::prelude::*;
 
 use textdup::report::{write_clusters, write_summary};
 use textdup::{
-    parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, Keep, Level,
-    Normalization, PassageUnit, ReadOptions, Report, Resources, Shingling, Sketcher, Unit,
-    Verification,
+    parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, Keep, Level, Normalization,
+    PassageUnit, ReadOptions, Report, Resources, Shingling, Sketcher, Unit, Verification,
 };
 
 use arrow::{batch, column, import_array, ArrowBatch, ArrowCorpus, Strings};
@@ -68,11 +67,7 @@ struct Deduper {
 
 impl Deduper {
     /// Runs `work` with the GIL released, on this deduper's thread pool.
-    fn detached<T: Send>(
-        &self,
-        py: Python<'_>,
-        work: impl FnOnce() -> T + Send,
-    ) -> T {
+    fn detached<T: Send>(&self, py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
         py.detach(|| match &self.pool {
             Some(pool) => pool.install(work),
             None => work(),
@@ -222,7 +217,9 @@ impl Deduper {
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(n)
                     .build()
-                    .map_err(|e| PyRuntimeError::new_err(format!("cannot start {n} threads: {e}")))?,
+                    .map_err(|e| {
+                        PyRuntimeError::new_err(format!("cannot start {n} threads: {e}"))
+                    })?,
             ),
         };
         Ok(Deduper {
@@ -418,8 +415,11 @@ impl Scan {
     /// One row per clustered document: cluster, id, row, similarity to
     /// the kept member, kept.
     fn clusters(&self) -> PyResult<ArrowBatch> {
-        let (mut cluster, mut id, mut row) =
-            (UInt32Builder::new(), StringBuilder::new(), UInt64Builder::new());
+        let (mut cluster, mut id, mut row) = (
+            UInt32Builder::new(),
+            StringBuilder::new(),
+            UInt64Builder::new(),
+        );
         let (mut similarity, mut kept) = (Float64Builder::new(), BooleanBuilder::new());
         for c in self.report.clusters() {
             for m in &c.members {
@@ -472,7 +472,15 @@ impl Scan {
         let mut t = PieceTable::default();
         for c in self.report.passage_clusters() {
             for m in &c.members {
-                t.push(self, m.doc, m.span, c.id, "passage", m.kind.name(), m.similarity);
+                t.push(
+                    self,
+                    m.doc,
+                    m.span,
+                    c.id,
+                    "passage",
+                    m.kind.name(),
+                    m.similarity,
+                );
             }
         }
         for c in self.report.span_clusters() {

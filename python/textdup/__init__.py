@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 import pyarrow as pa
 
@@ -148,7 +148,7 @@ class _Input:
         """The input without the rows `keep` says to drop, in its own type."""
         data, kind = self.data, self.kind
         if kind in ("arrow-table", "arrow-array"):
-            return data.filter(keep)
+            return _arrow_filter(data, keep)
         if kind == "items":
             assert self.items is not None
             mask = keep.to_pylist()
@@ -168,6 +168,25 @@ class _Input:
             "dedup of files writes files: run `textdup dedup` on them, "
             "or use scan(...).keep to choose documents"
         )
+
+
+def _arrow_filter(data: Any, keep: pa.BooleanArray) -> Any:
+    """`data.filter(keep)`, also where pyarrow has no kernel for a column's
+    type (string views): such columns go through large strings and back."""
+    if isinstance(data, (pa.Array, pa.ChunkedArray)):
+        if pa.types.is_string_view(data.type):
+            return data.cast(pa.large_string()).filter(keep).cast(data.type)
+        return data.filter(keep)
+    views = [i for i, f in enumerate(data.schema) if pa.types.is_string_view(f.type)]
+    if not views:
+        return data.filter(keep)
+    wide = data
+    for i in views:
+        wide = wide.set_column(i, data.schema[i].name, data.column(i).cast(pa.large_string()))
+    kept = wide.filter(keep)
+    for i in views:
+        kept = kept.set_column(i, data.schema[i], kept.column(i).cast(data.schema[i].type))
+    return kept
 
 
 def _strings(column: Any, as_text: bool = False) -> list:

@@ -1,0 +1,67 @@
+"""Shared fixtures: the CLI binary, and a planted corpus it synthesizes.
+
+A test that needs a package which is not installed is skipped with a
+reason, except under CI (the environment variable CI is set), where every
+package must be present and a missing one fails the test.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def need(module: str) -> ModuleType:
+    """Imports `module`, or skips the test (fails it under CI)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{module} is not installed")
+
+
+def textdup_binary() -> Path:
+    """The CLI: $TEXTDUP_BIN, or the one cargo built in this checkout
+    (release first), built now if there is none."""
+    given = os.environ.get("TEXTDUP_BIN")
+    if given:
+        return Path(given)
+    for profile in ("release", "debug"):
+        path = ROOT / "target" / profile / "textdup"
+        if path.exists():
+            return path
+    if shutil.which("cargo") is None:
+        pytest.skip("no textdup binary and no cargo to build one")
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "--bin", "textdup"], cwd=ROOT, check=True
+    )
+    return ROOT / "target" / "release" / "textdup"
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    return textdup_binary()
+
+
+@pytest.fixture(scope="session")
+def planted(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus.jsonl of 1,500 documents with planted near-duplicates."""
+    out = tmp_path_factory.mktemp("planted") / "corpus"
+    subprocess.run(
+        [
+            str(cli), "synth", "--from", str(ROOT / "tests" / "data" / "devils-dictionary.txt"),
+            "--docs", "1500", "--seed", "7", "--output", str(out), "--recombine",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out / "corpus.jsonl"
