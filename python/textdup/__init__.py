@@ -201,9 +201,19 @@ def _strings(column: Any, as_text: bool = False) -> list:
     return _chunks(column)
 
 
-def _column_from_python(series: Any, as_text: bool = False) -> pa.Array:
+def _column_from_python(series: Any, as_text: bool = False) -> Any:
     """A pandas column as Arrow strings: rows that are not strings (None,
-    NaN, numbers) become nulls, skipped as documents; ids become text."""
+    NaN, numbers) become nulls, skipped as documents; ids become text. A
+    column of strings (Arrow-backed, as pandas 3 stores them, or objects)
+    goes to Arrow in one step, with no Python object per row made."""
+    try:
+        column = pa.array(series, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        column = None
+    if column is not None:
+        kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+        if any(k(column.type) for k in kinds):
+            return column
     values = series.tolist()
     if as_text:
         return pa.array([None if v is None else str(v) for v in values], type=pa.large_string())
