@@ -175,6 +175,10 @@ pub enum OutputProblem {
     /// It must be a regular file (a stage file, say), not a device.
     #[error("must be a regular file")]
     NotAFile,
+    /// The folder it would go in does not exist (textdup makes no
+    /// folders but its output's own).
+    #[error("its folder {} does not exist", .0.display())]
+    NoFolder(PathBuf),
     /// The cleaned corpus goes to standard output, so the removed list
     /// needs a name of its own.
     #[error("the cleaned corpus goes to standard output: name the removed list")]

@@ -272,6 +272,16 @@ impl Commit {
     }
 
     fn stage(&mut self, named: &Path, target: PathBuf) -> Result<PathBuf> {
+        let folder = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(Error::Output {
+                path: named.to_path_buf(),
+                problem: OutputProblem::NoFolder(folder.to_path_buf()),
+            });
+        }
         if self.claimed.contains(&target) {
             return Err(Error::Output {
                 path: named.to_path_buf(),

@@ -563,3 +563,39 @@ fn wait_until_open(pid: u32, path: &Path) {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
+
+/// An output in a folder that does not exist is refused up front, naming
+/// the folder, not with "No such file or directory" for the output itself.
+#[test]
+fn an_output_in_a_missing_folder_names_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such");
+    for args in [
+        vec![
+            "synth".to_string(),
+            "--from".into(),
+            seed_corpus().display().to_string(),
+            "--docs".into(),
+            "3".into(),
+            "-o".into(),
+        ],
+        vec![
+            "scan".to_string(),
+            "-q".into(),
+            seed_corpus().display().to_string(),
+            "--clusters".into(),
+        ],
+    ] {
+        let out = textdup()
+            .args(&args)
+            .arg(missing.join("out"))
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("its folder {} does not exist", missing.display())),
+            "{args:?}: {stderr}"
+        );
+        assert!(!missing.exists());
+    }
+}
