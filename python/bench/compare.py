@@ -21,6 +21,11 @@ Every case runs in a process of its own, so that its peak RSS is its own:
 - rensa, datasketch: benches/compare/peers.py, the same settings (word
   5-grams, 128 permutations, threshold 0.8, seed 1).
 
+Beside each process's wall time, the table gives the time "from texts in
+memory": a list of str to clusters, reading the JSON left out (it is the
+same for every tool). For python-list that is the conversion to Arrow and
+the scan; for a peer, shingling in Python, sketching, LSH and verifying.
+
 --smoke synthesizes 300 documents from tests/data/devils-dictionary.txt
 and runs the peers only if they are installed: CI runs it to keep this
 script working.
@@ -63,8 +68,10 @@ def case_python_list(corpus: str, threads: int) -> dict:
     start = time.perf_counter()
     with open(corpus, encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f]
+    read = time.perf_counter()
     r = textdup.Deduper(threads=threads).scan(texts)
-    return {"seconds": time.perf_counter() - start, "removed": r.summary["removed"]}
+    end = time.perf_counter()
+    return {"seconds": end - start, "memory": end - read, "removed": r.summary["removed"]}
 
 
 CASES = {"python-table": case_python_table, "python-list": case_python_list}
@@ -72,19 +79,29 @@ CASES = {"python-table": case_python_table, "python-list": case_python_list}
 
 def measured(command: list, env: dict) -> tuple:
     """Runs `command` under /usr/bin/time; returns its wall seconds, peak
-    RSS in MB and stdout. (Its own rusage, not this process's: a child
-    forked from here would count this interpreter's pages too.)"""
+    RSS in MB, stdout and stderr. (Its own rusage, not this process's: a
+    child forked from here would count this interpreter's pages too.)"""
     with tempfile.NamedTemporaryFile("r") as rss_file:
         start = time.perf_counter()
         done = subprocess.run(
             ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *map(str, command)],
-            stdout=subprocess.PIPE, env=env,
+            capture_output=True, env=env,
         )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
+            sys.stderr.write(done.stderr.decode())
             raise SystemExit(f"compare.py: {' '.join(map(str, command))} failed")
         rss_mb = int(rss_file.read().split()[-1]) / 1024
-    return seconds, rss_mb, done.stdout.decode()
+    return seconds, rss_mb, done.stdout.decode(), done.stderr.decode()
+
+
+def stage_seconds(stderr: str, name: str) -> float:
+    """A `stage NAME SECONDS` line of peers.py."""
+    for line in stderr.splitlines():
+        parts = line.split()
+        if parts[:2] == ["stage", name]:
+            return float(parts[2])
+    raise SystemExit(f"compare.py: no '{name}' stage in the peer's output")
 
 
 def synthesize(docs: int, out: Path, smoke: bool) -> Path:
@@ -140,12 +157,14 @@ def main() -> None:
     env = dict(os.environ, RAYON_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
     rows = {}
 
-    def record(name: str, seconds: float, rss: float, removed: object, note: str) -> None:
-        rows[name] = (seconds, rss, removed, note)
+    def record(
+        name: str, seconds: float, memory: float | None, rss: float, removed: object, note: str
+    ) -> None:
+        rows[name] = (seconds, memory, rss, removed, note)
         print(f"{name}: {seconds:.2f} s, {rss:,.0f} MB", file=sys.stderr)
 
     if "cli" not in args.skip:
-        seconds, rss, _ = measured(
+        seconds, rss, _, _ = measured(
             [str(CLI), "scan", "--level", "document", "--threads", str(args.threads),
              "--clusters", str(out / "cli.jsonl"), "--force", "--progress", "never", "-q",
              str(corpus)],
@@ -154,44 +173,47 @@ def main() -> None:
         removed = sum(
             len(json.loads(line)["members"]) - 1 for line in open(out / "cli.jsonl")
         )
-        record("cli", seconds, rss, removed, "textdup scan, JSON Lines file to clusters")
+        record("cli", seconds, None, rss, removed, "textdup scan, JSON Lines file to clusters")
     for case, note in [
         ("python-table", "Deduper.scan of a pyarrow Table (scan only)"),
         ("python-list", "JSON Lines → list of str → Deduper.scan (all of it)"),
     ]:
         if case in args.skip:
             continue
-        _, rss, stdout = measured(
+        _, rss, stdout, _ = measured(
             [sys.executable, __file__, "--case", case, "--corpus", str(corpus), "--threads",
              str(args.threads)],
             env,
         )
         result = json.loads(stdout)
-        record(case, result["seconds"], rss, result["removed"], note)
+        record(case, result["seconds"], result.get("memory"), rss, result["removed"], note)
     for peer in ("rensa", "datasketch"):
         if peer in args.skip:
             continue
         pred = out / f"{peer}.jsonl"
-        seconds, rss, _ = measured(
+        seconds, rss, _, stderr = measured(
             [sys.executable, str(PEERS), peer, str(corpus), str(pred)], env
         )
         labels = [json.loads(line)["cluster"] for line in open(pred)]
         removed = len(labels) - len(set(labels))
-        record(peer, seconds, rss, removed, "benches/compare/peers.py: JSON Lines → clusters")
+        record(peer, seconds, stage_seconds(stderr, "from-memory"), rss, removed,
+               "benches/compare/peers.py: JSON Lines → clusters")
 
-    base = rows.get("python-list", (None,))[0]
+    base = rows.get("python-list", (None, None))[1]
     lines = [
         f"Corpus: {docs:,} documents, {corpus.stat().st_size / 1e6:.1f} MB ({corpus}), "
         f"{args.threads} threads.",
         "",
-        "| case | what is timed | seconds | docs/s | peak RSS MB | removed | seconds ÷ python-list's |",
-        "|---|---|---|---|---|---|---|",
+        "| case | what is timed | seconds | from texts in memory, s | ÷ python-list's | "
+        "docs/s | peak RSS MB | removed |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, (seconds, rss, removed, note) in rows.items():
-        ratio = f"{seconds / base:.1f}×" if base else ""
+    for name, (seconds, memory, rss, removed, note) in rows.items():
+        from_memory = f"{memory:.2f}" if memory is not None else ""
+        ratio = f"{memory / base:.1f}×" if memory is not None and base else ""
         lines.append(
-            f"| {name} | {note} | {seconds:.2f} | {docs / seconds:,.0f} | {rss:,.0f} "
-            f"| {removed:,} | {ratio} |"
+            f"| {name} | {note} | {seconds:.2f} | {from_memory} | {ratio} "
+            f"| {docs / seconds:,.0f} | {rss:,.0f} | {removed:,} |"
         )
     if "cli" in rows and "python-table" in rows:
         lines += ["", f"python-table / cli: {rows['python-table'][0] / rows['cli'][0]:.2f}×"]

@@ -5,6 +5,7 @@
 use std::ffi::CString;
 use std::sync::Arc;
 
+use arrow_array::builder::LargeStringBuilder;
 use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::{
     make_array, Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray,
@@ -12,7 +13,7 @@ use arrow_array::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyCapsule, PyCapsuleMethods, PyTuple};
+use pyo3::types::{PyCapsule, PyCapsuleMethods, PyString, PyTuple};
 
 use textdup::{Corpus, Document, Origin, Record, Skip, SkipReason};
 
@@ -87,6 +88,38 @@ impl Strings {
             Strings::View(a) => a.is_valid(i).then(|| a.value(i)),
         }
     }
+}
+
+/// The texts (and ids, if any item is an `(id, text)` pair) of a Python
+/// iterable, as Arrow columns. A text that is not a `str` is a null (a
+/// skipped row); an id is `str(id)`, and an item without one is numbered
+/// by its position, from 0.
+pub fn from_items(items: &Bound<'_, PyAny>) -> PyResult<(Strings, Option<Strings>)> {
+    let mut texts = LargeStringBuilder::new();
+    let mut ids = LargeStringBuilder::new();
+    let mut pairs = false;
+    for (n, item) in items.try_iter()?.enumerate() {
+        let item = item?;
+        let text = match item.cast::<PyTuple>() {
+            Ok(pair) if pair.len() == 2 => {
+                pairs = true;
+                ids.append_value(pair.get_item(0)?.str()?.to_cow()?);
+                pair.get_item(1)?
+            }
+            _ => {
+                ids.append_value(n.to_string());
+                item
+            }
+        };
+        match text.cast::<PyString>() {
+            // A copy on the way (the limited API of Python 3.9 lends no UTF-8
+            // view of a str), but no Python object is made per row.
+            Ok(text) => texts.append_value(text.to_cow()?),
+            Err(_) => texts.append_null(),
+        }
+    }
+    let ids = pairs.then(|| Strings::Large(ids.finish()));
+    Ok((Strings::Large(texts.finish()), ids))
 }
 
 /// Rows of texts (and ids) in Arrow chunks, as a corpus. Row `r` (counted

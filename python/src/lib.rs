@@ -256,6 +256,28 @@ impl Deduper {
         })
     }
 
+    /// Runs over a Python sequence of texts, or of (id, text) pairs: each
+    /// text is copied once, into an Arrow buffer; an item that is not a
+    /// string (None, a number) is a skipped row.
+    #[pyo3(signature = (items, level="document", progress=None))]
+    fn scan_items(
+        &self,
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        level: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Scan> {
+        let level = level_of(level)?;
+        let (texts, ids) = arrow::from_items(items)?;
+        let corpus = ArrowCorpus::new(vec![texts], ids.map(|ids| vec![ids]))?;
+        let report = self.run(py, &corpus, level, progress)?;
+        Ok(Scan {
+            rows: Some(corpus.rows()),
+            texts: Some(corpus),
+            report,
+        })
+    }
+
     /// Runs over files and folders, read as the CLI reads them.
     #[pyo3(signature = (paths, text_field="text", id_field="id", level="document", progress=None))]
     fn scan_paths(

@@ -123,20 +123,9 @@ class _Input:
                 self.texts = _strings(_column_from_python(data))
             return
         if isinstance(data, Iterable):
+            # Read by the native module straight into Arrow buffers.
             self.kind = "items"
             self.items = list(data)
-            texts, ids = [], []
-            pairs = any(isinstance(item, tuple) for item in self.items)
-            for n, item in enumerate(self.items):
-                if isinstance(item, tuple) and len(item) == 2:
-                    ids.append(str(item[0]))
-                    texts.append(item[1] if isinstance(item[1], str) else None)
-                else:
-                    ids.append(str(n))
-                    texts.append(item if isinstance(item, str) else None)
-            self.texts = [pa.array(texts, type=pa.large_string())]
-            if pairs:
-                self.ids = [pa.array(ids, type=pa.large_string())]
             return
         raise TypeError(
             f"cannot read {type(data).__name__}: give texts (a list or iterable of str, "
@@ -344,6 +333,8 @@ class Deduper:
                 source.paths, text_field=text, id_field=id or "id", level=level,
                 progress=callback,
             )
+        elif source.items is not None:
+            scan = self._native.scan_items(source.items, level=level, progress=callback)
         else:
             scan = self._native.scan_arrow(
                 source.texts, ids=source.ids, level=level, progress=callback
@@ -392,9 +383,13 @@ class Deduper:
 
 
 def _texts(texts: Any) -> list:
+    """Arrow chunks of `texts`; an item that is not a str is a null."""
     source = _Input(texts, "text", None)
     if source.paths is not None:
         raise TypeError("expected texts, not paths")
+    if source.items is not None:
+        values = [t if isinstance(t, str) else None for t in source.items]
+        return [pa.array(values, type=pa.large_string())]
     return source.texts
 
 
