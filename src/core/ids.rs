@@ -54,7 +54,8 @@ impl DocId {
     /// The document at `index` of per-document tables.
     ///
     /// # Panics
-    /// Past `u32::MAX`, which [`number`] explains.
+    /// Past `u32::MAX`: every run stops with an error before it has that
+    /// many documents.
     pub fn at(index: usize) -> DocId {
         DocId(number(index))
     }
