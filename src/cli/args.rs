@@ -338,7 +338,8 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
-    /// How to tell documents apart: by file name (.jsonl/.ndjson are JSON Lines, the rest one
+    /// How to tell documents apart: by file name (.jsonl/.ndjson are JSON Lines; .json is JSON
+    /// Lines when its first line is a JSON object, else one document with a note; the rest one
     /// document per file; stdin is JSON Lines), or force one.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Input")]
     pub input_format: FormatArg,

@@ -24,7 +24,9 @@ pub enum Format {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InputFormat {
     /// By file name: `.jsonl`/`.ndjson` (before any `.gz`/`.zst`) are JSON
-    /// Lines, everything else is text. Standard input is JSON Lines.
+    /// Lines; `.json` is JSON Lines when its first non-blank line is a
+    /// JSON object, else text, with a note; everything else is text.
+    /// Standard input is JSON Lines.
     #[default]
     Auto,
     /// Every input is one document per file.
@@ -374,7 +376,18 @@ impl Files {
         let format = match self.options.format {
             InputFormat::Text => Format::Text,
             InputFormat::Jsonl => Format::Jsonl,
-            InputFormat::Auto => format_from_name(&name),
+            InputFormat::Auto => match format_from_name(&name) {
+                Named::Jsonl => Format::Jsonl,
+                Named::Text => Format::Text,
+                Named::Json => {
+                    let (format, note) = sniff_json(&path);
+                    if let Some(note) = note {
+                        let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+                        self.note(index, format!("{name}: {note}"));
+                    }
+                    format
+                }
+            },
         };
         self.sources.push(Source {
             path,
@@ -444,7 +457,16 @@ fn name_of(relative: &Path) -> String {
     name
 }
 
-fn format_from_name(name: &str) -> Format {
+/// What a file's name says of its layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Named {
+    Jsonl,
+    Text,
+    /// `.json`: JSON Lines or one JSON document; the content decides.
+    Json,
+}
+
+fn format_from_name(name: &str) -> Named {
     let lower = name.to_ascii_lowercase();
     let stem = lower
         .strip_suffix(".gz")
@@ -452,9 +474,57 @@ fn format_from_name(name: &str) -> Format {
         .or_else(|| lower.strip_suffix(".zstd"))
         .unwrap_or(&lower);
     if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
-        Format::Jsonl
+        Named::Jsonl
+    } else if stem.ends_with(".json") {
+        Named::Json
     } else {
-        Format::Text
+        Named::Text
+    }
+}
+
+/// The most bytes of a `.json` file read to decide its layout: a first
+/// line longer than this is taken for a record of JSON Lines if it opens
+/// like one.
+const SNIFF_LIMIT: u64 = 16 << 20;
+
+/// How the content of a `.json` file (compressed or not) says to read it,
+/// and a note when that is not as JSON Lines. Dolma, C4 and DCLM shards are
+/// JSON Lines named `.json.gz`; a file whose first non-blank line is a
+/// whole JSON object is read as records. Anything else is one text
+/// document, and the note says why.
+fn sniff_json(path: &Path) -> (Format, Option<&'static str>) {
+    let Ok((_, reader)) = open_decoded(path) else {
+        // Reading it will say what is wrong.
+        return (Format::Jsonl, None);
+    };
+    let mut reader = io::Read::take(reader, SNIFF_LIMIT);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return (Format::Jsonl, None),
+            Ok(_) => {}
+        }
+        let body = line.strip_prefix(super::BOM).unwrap_or(&line);
+        let body = body.trim_ascii();
+        if body.is_empty() {
+            continue;
+        }
+        let read_whole = line.ends_with(b"\n");
+        return match body[0] {
+            b'{' if !read_whole => (Format::Jsonl, None),
+            b'{' if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
+                (Format::Jsonl, None)
+            }
+            b'{' | b'[' => (
+                Format::Text,
+                Some("one JSON document, not JSON Lines: read as one text document (convert it to one object per line to read its records)"),
+            ),
+            _ => (
+                Format::Text,
+                Some("named .json but not JSON: read as one text document"),
+            ),
+        };
     }
 }
 
@@ -498,16 +568,62 @@ mod tests {
     #[test]
     fn format_follows_the_name_under_compression() {
         for (name, format) in [
-            ("a.jsonl", Format::Jsonl),
-            ("a.JSONL.gz", Format::Jsonl),
-            ("dir/a.ndjson.zst", Format::Jsonl),
-            ("a.txt", Format::Text),
-            ("a.txt.gz", Format::Text),
-            ("a.json", Format::Text),
-            ("jsonl", Format::Text),
+            ("a.jsonl", Named::Jsonl),
+            ("a.JSONL.gz", Named::Jsonl),
+            ("dir/a.ndjson.zst", Named::Jsonl),
+            ("a.txt", Named::Text),
+            ("a.txt.gz", Named::Text),
+            ("a.json", Named::Json),
+            ("c4-train.00000-of-01024.json.gz", Named::Json),
+            ("shard.JSON.zst", Named::Json),
+            ("jsonl", Named::Text),
+            ("a.json.txt", Named::Text),
         ] {
             assert_eq!(format_from_name(name), format, "{name}");
         }
+    }
+
+    /// `.json` files are read as their content says: JSON Lines (as
+    /// Dolma and C4 name their shards) as records, anything else whole.
+    #[test]
+    fn json_files_are_sniffed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&str, &[u8], Format, bool); 7] = [
+            (
+                "lines.json",
+                b"\n{\"text\": \"a\"}\n{\"text\": \"b\"}\n",
+                Format::Jsonl,
+                false,
+            ),
+            (
+                "bom.json",
+                b"\xef\xbb\xbf{\"text\": \"a\"}\n",
+                Format::Jsonl,
+                false,
+            ),
+            ("one-line.json", b"{\"text\": \"a\"}", Format::Jsonl, false),
+            (
+                "pretty.json",
+                b"{\n  \"text\": \"a\"\n}\n",
+                Format::Text,
+                true,
+            ),
+            ("array.json", b"[{\"text\": \"a\"}]\n", Format::Text, true),
+            ("prose.json", b"Not JSON at all.\n", Format::Text, true),
+            ("empty.json", b"", Format::Jsonl, false),
+        ];
+        for (name, bytes, format, noted) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let (found, note) = sniff_json(&path);
+            assert_eq!((found, note.is_some()), (format, noted), "{name}");
+        }
+        // Compressed, as the shards come.
+        let path = dir.path().join("shard.json.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, b"{\"text\": \"a\"}\n").unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        assert_eq!(sniff_json(&path), (Format::Jsonl, None));
     }
 
     #[test]

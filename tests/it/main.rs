@@ -9,6 +9,8 @@ mod bad_input;
 mod browser;
 /// `textdup dedup`: output shapes, refusals, the removed list.
 mod dedup;
+/// Input formats and how a file's name and content choose one.
+mod formats;
 /// The committed fuzz corpora and crash inputs, through the fuzz entry points.
 mod fuzz_replay;
 /// The library's modules import only from layers below their own.

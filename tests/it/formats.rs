@@ -1,0 +1,95 @@
+//! Input formats: how a file's name, and for `.json` its content, decide
+//! how it is read, and that `dedup` writes each back in its own shape.
+
+use std::fs;
+use std::io::Write;
+
+use crate::common::textdup;
+
+const ARTICLE: &str = "The Organization for Security and Co-operation in Europe has addressed recent allegations made against its staff in Ukraine";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+fn lines() -> String {
+    [
+        format!(r#"{{"id": "a", "text": "{ARTICLE}."}}"#),
+        format!(r#"{{"id": "b", "text": "{ARTICLE}!"}}"#),
+        r#"{"id": "c", "text": "Russia has triggered a diplomatic crisis by deploying troops near the border."}"#
+            .to_string(),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+/// Dolma, C4 and DCLM name their JSON Lines shards `.json.gz`: read as
+/// records, not as one document, and written back as gzipped JSON Lines.
+#[test]
+fn json_lines_named_json_are_read_as_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(
+        input.join("c4-train.00000-of-01024.json.gz"),
+        gzip(lines().as_bytes()),
+    )
+    .unwrap();
+    fs::write(input.join("plain.json"), lines()).unwrap();
+
+    let out = textdup()
+        .args(["scan", "--level", "document"])
+        .arg(&input)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // Both files' three records: a and b are one document normalized, and
+    // the second file copies the first.
+    assert!(stderr.contains("6 read = 2 kept + 4 removed"), "{stderr}");
+
+    let clean = dir.path().join("clean");
+    textdup()
+        .args(["dedup", "-q", "--level", "document"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&clean)
+        .assert()
+        .success();
+    let shard = fs::read(clean.join("c4-train.00000-of-01024.json.gz")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&shard[..]), &mut text)
+        .unwrap();
+    let all = lines();
+    let expected: Vec<&str> = all.lines().filter(|l| !l.contains(r#""b""#)).collect();
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+}
+
+/// A `.json` file that holds one JSON document (an array, an object over
+/// several lines) or no JSON at all is one text document, and a note says
+/// so rather than reading it as something it is not in silence.
+#[test]
+fn one_json_document_is_read_whole_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("records.json");
+    fs::write(&path, format!("[\n  {{\"text\": \"{ARTICLE}\"}}\n]\n")).unwrap();
+    let out = textdup()
+        .args(["scan", "--level", "document"])
+        .arg(&path)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("1 read = 1 kept"), "{stderr}");
+    assert!(
+        stderr.contains("records.json: one JSON document, not JSON Lines"),
+        "{stderr}"
+    );
+    // Asked for, JSON Lines it is: the array's first line is not an object.
+    let out = textdup()
+        .args(["scan", "--level", "document", "--input-format", "jsonl"])
+        .arg(&path)
+        .assert();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!stderr.contains("one JSON document"), "{stderr}");
+}
