@@ -21,7 +21,7 @@
 //! `jaccard`) becomes a breakdown of recall by that field's values.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use serde::Serialize;
@@ -50,6 +50,71 @@ pub struct Clustering {
     fields: BTreeMap<String, Vec<Option<FieldValue>>>,
 }
 
+/// A JSON value of a clustering file, with its 1-based line.
+type Entry = Result<(usize, serde_json::Value)>;
+
+/// The JSON values of a clustering file, one per line of JSON Lines. A file
+/// whose first line is not JSON on its own is read whole, as the pretty
+/// JSON object `--format json` writes: its `clusters` are the values (each
+/// numbered by its line in the file, as far as the object says: 0).
+fn entries(path: &Path) -> Result<Box<dyn Iterator<Item = Entry> + '_>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut first = String::new();
+    let mut skipped = 0;
+    while first.trim().is_empty() {
+        first.clear();
+        if reader
+            .read_line(&mut first)
+            .map_err(|e| Error::io(path, e))?
+            == 0
+        {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        skipped += 1;
+    }
+    let bad = move |line: usize, message: String| Error::Input {
+        path: path.to_path_buf(),
+        line: line as u64,
+        message,
+    };
+    if serde_json::from_str::<serde::de::IgnoredAny>(&first).is_err() {
+        let mut rest = first;
+        reader
+            .read_to_string(&mut rest)
+            .map_err(|e| Error::io(path, e))?;
+        let report: serde_json::Value = serde_json::from_str(&rest)
+            .map_err(|e| bad(skipped, format!("malformed JSON: {e}")))?;
+        let clusters = match report {
+            serde_json::Value::Object(mut object) => object.remove("clusters"),
+            _ => None,
+        };
+        let Some(serde_json::Value::Array(clusters)) = clusters else {
+            return Err(bad(
+                skipped,
+                "neither JSON Lines nor a textdup JSON report (no \"clusters\" array)".to_string(),
+            ));
+        };
+        return Ok(Box::new(clusters.into_iter().map(|c| Ok((0, c)))));
+    }
+    let first = std::iter::once(Ok((skipped, first)));
+    let rest = reader.lines().enumerate().map(move |(n, line)| {
+        line.map(|text| (skipped + n + 1, text))
+            .map_err(|e| Error::io(path, e))
+    });
+    Ok(Box::new(
+        first
+            .chain(rest)
+            .filter(|line| !matches!(line, Ok((_, text)) if text.trim().is_empty()))
+            .map(move |line| {
+                let (line, text) = line?;
+                serde_json::from_str(&text)
+                    .map(|value| (line, value))
+                    .map_err(|e| bad(line, format!("malformed JSON: {e}")))
+            }),
+    ))
+}
+
 /// The value of an extra truth field, for breakdowns.
 #[derive(Clone, Debug, PartialEq)]
 enum FieldValue {
@@ -58,26 +123,20 @@ enum FieldValue {
 }
 
 impl Clustering {
-    /// Reads a clustering from a JSON Lines file (either shape).
+    /// Reads a clustering from a JSON Lines file (either shape), or from
+    /// the one JSON object of a `--format json` report (its document
+    /// clusters).
     pub fn read(path: &Path) -> Result<Clustering> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let reader = std::io::BufReader::new(file);
         let mut clustering = Clustering::default();
         let mut labels: HashMap<String, u32, ahash::RandomState> = HashMap::default();
         let mut shape: Option<bool> = None; // Some(true) = listing
-        for (n, line) in reader.lines().enumerate() {
-            let line_no = n + 1;
-            let line = line.map_err(|e| Error::io(path, e))?;
-            if line.trim().is_empty() {
-                continue;
-            }
+        for entry in entries(path)? {
+            let (line_no, value) = entry?;
             let bad = |msg: String| Error::Input {
                 path: path.to_path_buf(),
                 line: line_no as u64,
                 message: msg,
             };
-            let value: serde_json::Value =
-                serde_json::from_str(&line).map_err(|e| bad(format!("malformed JSON: {e}")))?;
             let object = value
                 .as_object()
                 .ok_or_else(|| bad("expected a JSON object".to_string()))?;

@@ -74,6 +74,24 @@ fn synth_is_deterministic_and_eval_scores_a_scan() {
         "{scores}"
     );
 
+    // A whole `--format json` report is a prediction too, scored the same.
+    let report = dir.path().join("run.json");
+    let scan = textdup()
+        .args(["scan", "-q", "--format", "json"])
+        .arg(a.join("corpus.jsonl"))
+        .assert()
+        .success();
+    fs::write(&report, &scan.get_output().stdout).unwrap();
+    let out = textdup()
+        .args(["eval", "--json", "--truth"])
+        .arg(a.join("truth.jsonl"))
+        .arg("--pred")
+        .arg(&report)
+        .assert()
+        .success();
+    let from_report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(from_report, scores);
+
     // The text form names every figure.
     let out = textdup()
         .args(["eval", "--truth"])
