@@ -200,6 +200,11 @@ const BOILERPLATE: [&str; 12] = [
     "Get it on Google Play",
 ];
 
+/// Clusters of copies that end up apart from their original are numbered
+/// down from here: clear of the bases' numbers, and below 2^53, so that
+/// every truth id is exact as a JSON number in JavaScript and jq.
+const LONE_CLUSTERS: u64 = (1 << 53) - 1;
+
 /// Generates `options.docs` documents from the paragraphs of `corpus` and
 /// passes each to `emit`, in output order. Fails, having emitted only a
 /// part, if the input runs out of text.
@@ -218,9 +223,7 @@ pub fn synthesize(
     let mut window: Vec<SynthDoc> = Vec::with_capacity(SHUFFLE_WINDOW);
     let mut produced = 0usize;
     let mut bases = 0u64;
-    // Clusters of copies that end up apart from their original count down
-    // from the top, clear of the bases' numbers.
-    let mut next_lone = u64::MAX;
+    let mut next_lone = LONE_CLUSTERS;
     let words = Shingling::default();
     let mut scratch = String::new();
     let mut shingles = |text: &str| {

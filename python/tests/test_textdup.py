@@ -281,16 +281,24 @@ def many_texts(n: int) -> pa.Array:
 
 def test_ctrl_c_stops_a_run() -> None:
     stages: list = []
-    texts = many_texts(400_000)
-    # Sent from another thread while the run works in Rust: the run sees
-    # it at its next check, as the CLI sees Ctrl-C.
-    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    timers: list = []
+
+    def progress(stage: str, done: int, total: Any) -> None:
+        stages.append(stage)
+        if not timers:
+            # Sent from another thread once the run is under way, so that
+            # it lands while the run works in Rust (or, as likely, during a
+            # later callback): either way the run stops at its next check,
+            # as the CLI does on Ctrl-C, long before sketching ends.
+            timers.append(threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)))
+            timers[0].start()
+
     try:
         with pytest.raises(KeyboardInterrupt):
-            textdup.Deduper().scan(texts, progress=lambda stage, *_: stages.append(stage))
+            textdup.Deduper().scan(many_texts(400_000), progress=progress)
     finally:
-        timer.cancel()
+        for timer in timers:
+            timer.join()
     # Stopped in its first stage, not raised after a finished run.
     assert set(stages) == {"sketching"}, set(stages)
 

@@ -48,6 +48,12 @@ fn synth_is_deterministic_and_eval_scores_a_scan() {
     }
     let corpus = fs::read_to_string(a.join("corpus.jsonl")).unwrap();
     assert_eq!(corpus.lines().count(), 250);
+    // Every truth id is exact as a JSON number anywhere (below 2^53).
+    let truth = fs::read_to_string(a.join("truth.jsonl")).unwrap();
+    for line in truth.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(row["cluster"].as_u64().unwrap() < 1 << 53, "{line}");
+    }
 
     let pred = dir.path().join("pred.jsonl");
     textdup()
