@@ -257,6 +257,15 @@ impl Files {
             InputFormat::Text => Format::Text,
             InputFormat::Auto | InputFormat::Jsonl => Format::Jsonl,
         };
+        if self.options.format == InputFormat::Auto && sniff_json(tmp.path()).0 != Format::Jsonl {
+            // Read as JSON Lines all the same (what a pipe of records
+            // needs), but said once, not only as one skip per line.
+            let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+            self.note(
+                index,
+                "stdin is not JSON Lines (its first line is not a JSON object); to read it as one text document, choose the text input format".to_string(),
+            );
+        }
         self.sources.push(Source {
             path: tmp.path().to_path_buf(),
             relative: PathBuf::from("stdin"),

@@ -93,3 +93,28 @@ fn one_json_document_is_read_whole_with_a_note() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(!stderr.contains("one JSON document"), "{stderr}");
 }
+
+/// Plain text piped in is read as JSON Lines (what a pipe of records
+/// needs), and a note says once that it is not, and what to ask for.
+#[test]
+fn plain_text_on_stdin_is_named_once() {
+    let out = textdup()
+        .args(["scan", "-q", "--level", "document", "-"])
+        .write_stdin("plain text here\nmore plain text\n")
+        .assert();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.matches("stdin is not JSON Lines").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("text input format"), "{stderr}");
+    // JSON Lines on stdin draw no such note.
+    let out = textdup()
+        .args(["scan", "-q", "--level", "document", "-"])
+        .write_stdin(format!("{{\"text\": \"{ARTICLE}\"}}\n"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!stderr.contains("not JSON Lines"), "{stderr}");
+}
