@@ -540,9 +540,15 @@ pub struct RunArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Progress bars on stderr: when stderr is a terminal, always, or never.
+    /// Progress bars on stderr: when stderr is a terminal, always, or never. `always` where
+    /// stderr is not a terminal (a Slurm or nohup log) prints a plain progress line every few
+    /// seconds instead.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto, help_heading = "Output")]
     pub progress: ProgressArg,
+
+    /// Seconds between plain progress lines (for tests).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, hide = true)]
+    pub progress_every: f64,
 
     /// No progress bars and no summary; warnings and errors still go to stderr.
     #[arg(short, long, help_heading = "Output")]

@@ -11,6 +11,7 @@ mod staged;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use textdup::eval::{evaluate, Clustering};
@@ -168,11 +169,14 @@ fn start(run: &RunArgs) -> Result<Bars, Failure> {
             .build_global()
             .map_err(|e| Failure::Message(format!("cannot start {threads} threads: {e}")))?;
     }
-    Ok(Bars::new(match (run.quiet, run.progress) {
+    let enabled = match (run.quiet, run.progress) {
         (true, _) | (_, ProgressArg::Never) => Some(false),
         (false, ProgressArg::Always) => Some(true),
         (false, ProgressArg::Auto) => None,
-    }))
+    };
+    let every = Duration::try_from_secs_f64(run.progress_every)
+        .map_err(|e| Failure::Message(format!("--progress-every: {e}")))?;
+    Ok(Bars::new(enabled, every))
 }
 
 fn existing(force: bool) -> Existing {

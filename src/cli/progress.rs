@@ -4,8 +4,9 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use textdup::{Progress, Skip, Stage};
 
 /// Set by the first Ctrl-C (or SIGTERM): the run stops at its next check
@@ -26,19 +27,32 @@ pub fn stop_on_ctrl_c() {
 }
 
 /// Draws one bar per stage on stderr (when enabled) and prints each skipped
-/// input as one warning line.
+/// input as one warning line. Asked for where stderr is no terminal, it
+/// prints a plain line every few seconds instead of a bar, so that logs
+/// show progress too.
 pub struct Bars {
     enabled: bool,
+    /// Plain lines, not a bar: enabled, and stderr is not a terminal.
+    plain: bool,
+    /// Time between plain lines.
+    every: Duration,
     current: Mutex<Option<ProgressBar>>,
+    last_line: Mutex<Instant>,
 }
 
 impl Bars {
     /// Bars when `enabled` is `Some(true)`, none for `Some(false)`, and for
-    /// `None` only when stderr is a terminal.
-    pub fn new(enabled: Option<bool>) -> Self {
+    /// `None` only when stderr is a terminal; plain lines `every` so often
+    /// where stderr is not a terminal.
+    pub fn new(enabled: Option<bool>, every: Duration) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let enabled = enabled.unwrap_or(terminal);
         Bars {
-            enabled: enabled.unwrap_or_else(|| std::io::stderr().is_terminal()),
+            enabled,
+            plain: enabled && !terminal,
+            every,
             current: Mutex::new(None),
+            last_line: Mutex::new(Instant::now()),
         }
     }
 
@@ -49,6 +63,30 @@ impl Bars {
             }
         }
     }
+
+    /// The plain line for `bar`: stage, counts, rate and time.
+    fn plain_line(bar: &ProgressBar) -> String {
+        let done = HumanCount(bar.position());
+        let rate = HumanCount(bar.per_sec() as u64);
+        let elapsed = bar.elapsed().as_secs_f64();
+        match bar.length() {
+            Some(total) => format!(
+                "textdup: {}: {done}/{} ({rate}/s, {elapsed:.0} s)\n",
+                bar.message(),
+                HumanCount(total)
+            ),
+            None => format!(
+                "textdup: {}: {done} ({rate}/s, {elapsed:.0} s)\n",
+                bar.message()
+            ),
+        }
+    }
+}
+
+/// `{rate}` in a template: whole items per second, with thousands
+/// separators (`10,167/s`, where `{per_sec}` prints `10,166.5775/s`).
+fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{}/s", HumanCount(state.per_sec() as u64));
 }
 
 impl Progress for Bars {
@@ -56,36 +94,63 @@ impl Progress for Bars {
         if !self.enabled {
             return;
         }
+        // `wide_bar` takes what the line leaves, so that a bar fits an
+        // 80-column terminal on one line.
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
                 ProgressStyle::with_template(
-                    "{msg:>20} [{bar:30}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+                    "{msg:>18} [{wide_bar}] {human_pos}/{human_len} ({rate}, eta {eta})",
                 )
                 .expect("the template is valid")
+                .with_key("rate", rate)
                 .progress_chars("=> "),
             ),
             None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template(
-                    "{msg:>20} {spinner} {human_pos} ({per_sec}) {elapsed}",
-                )
-                .expect("the template is valid"),
+                ProgressStyle::with_template("{msg:>18} {spinner} {human_pos} ({rate}) {elapsed}")
+                    .expect("the template is valid")
+                    .with_key("rate", rate),
             ),
         };
-        bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.set_message(stage.name());
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        if self.plain {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+            if let Ok(mut last) = self.last_line.lock() {
+                *last = Instant::now();
+            }
+        } else {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar.enable_steady_tick(Duration::from_millis(200));
+        }
         if let Ok(mut guard) = self.current.lock() {
             *guard = Some(bar);
         }
     }
 
     fn advance(&self, n: u64) {
-        self.with_bar(|bar| bar.inc(n));
+        self.with_bar(|bar| {
+            bar.inc(n);
+            if self.plain {
+                let due = self.last_line.lock().is_ok_and(|mut last| {
+                    let due = last.elapsed() >= self.every;
+                    if due {
+                        *last = Instant::now();
+                    }
+                    due
+                });
+                if due {
+                    super::say(&Self::plain_line(bar));
+                }
+            }
+        });
     }
 
     fn end(&self) {
         if let Ok(mut guard) = self.current.lock() {
             if let Some(bar) = guard.take() {
+                // A stage long enough to have been reported says it ended.
+                if self.plain && bar.elapsed() >= self.every {
+                    super::say(&Self::plain_line(&bar));
+                }
                 bar.finish_and_clear();
             }
         }

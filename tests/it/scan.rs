@@ -193,3 +193,47 @@ fn bad_arguments_fail_with_status_1() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+/// `--progress always` where stderr is not a terminal (a Slurm or nohup
+/// log) prints plain progress lines, with whole rates, instead of nothing.
+#[test]
+fn progress_lines_when_stderr_is_not_a_terminal() {
+    let out = textdup()
+        .args([
+            "scan",
+            "--level",
+            "document",
+            "--progress",
+            "always",
+            "--progress-every",
+            "0",
+        ])
+        .arg(seed_corpus())
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("textdup: sketching: "))
+        .collect();
+    assert!(!lines.is_empty(), "{stderr}");
+    for line in lines {
+        let rate = line
+            .split('(')
+            .nth(1)
+            .and_then(|r| r.split("/s").next())
+            .unwrap();
+        assert!(
+            rate.chars().all(|c| c.is_ascii_digit() || c == ','),
+            "{line}"
+        );
+    }
+    // Not asked for, none.
+    let out = textdup()
+        .args(["scan", "--level", "document"])
+        .arg(seed_corpus())
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!stderr.contains("textdup: sketching"), "{stderr}");
+}
