@@ -26,7 +26,7 @@ use crate::lsh::Banding;
 use crate::passage::Span;
 use crate::progress::Progress;
 use crate::read::Corpus;
-use crate::report::Report;
+use crate::report::{count, Report};
 
 /// What the page embeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,7 +226,7 @@ header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-s
 main{padding:12px 24px;max-width:1400px}section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin:14px 0}
 h2{font-size:16px;margin:4px 0 10px}table.kv td{padding:2px 12px 2px 0;vertical-align:top}table.kv td:first-child{color:#5a6475}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{flex:1 1 380px}.chart h3{font-size:13px;margin:4px 0}
-svg text{font-size:10px;fill:#5a6475}.note{color:#5a6475;font-size:12px}
+svg text{font-size:10px;fill:#5a6475}.note{color:#5a6475;font-size:12px}.gap{color:#8a94a6;font-style:italic;white-space:normal}
 details{border-top:1px solid #eef0f3;padding:4px 0}summary{cursor:pointer}summary .id{font-family:monospace}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin:6px 0 12px}.pair>div{border:1px solid #e3e6eb;border-radius:4px;padding:6px 8px;white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px;max-height:320px;overflow:auto}
 del{background:#ffd7d5;text-decoration:line-through}ins{background:#c9f2d0;text-decoration:none}
@@ -279,9 +279,11 @@ fn render(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>textdup report</title>\
          <style>{STYLE}</style></head><body>\n<header><h1>textdup report</h1>\
-         <div class=\"note\">{} documents read; {} clusters; {} documents removed</div></header>\n<main>\n\
+         <div class=\"note\">{} read; {}; {} removed</div></header>\n<main>\n\
          <pre id=\"script-errors\" class=\"hidden\"></pre>\n",
-        s.read, s.clusters, s.removed
+        count(s.read, "document"),
+        count(s.clusters, "cluster"),
+        count(s.removed, "document")
     );
 
     render_summary(&mut h, report, options);
@@ -345,7 +347,7 @@ fn render_charts(h: &mut String, report: &Report) {
         h,
         "<div class=\"chart\"><h3>Similarity of clustered pairs ({} verified pairs and exact copies)</h3>{}</div>",
         similarities.len(),
-        histogram(&similarities)
+        histogram(&similarities, p.threshold)
     );
     let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();
     for c in &report.clusters {
@@ -461,27 +463,121 @@ fn render_cluster(
     h.push_str("</details>");
 }
 
+/// Unchanged words shown on each side of a change; longer unchanged
+/// stretches are elided ("… 312 unchanged words …").
+const CONTEXT_WORDS: usize = 10;
+
 /// The two sides of a word-level diff, escaped: what only the kept text
-/// has in `<del>`, what only the other has in `<ins>`.
+/// has in `<del>`, what only the other has in `<ins>`. A run of changed
+/// words (and the spaces between them) is one element, not one per word,
+/// and long unchanged stretches are elided to their ends: near-duplicates
+/// are mostly the same, and most of a large report's bytes were that.
 fn word_diff(kept: &str, other: &str) -> (String, String) {
     let diff = TextDiff::from_words(kept, other);
-    let (mut left, mut right) = (String::new(), String::new());
-    for change in diff.iter_all_changes() {
-        let text = escape(change.value());
-        match change.tag() {
-            ChangeTag::Equal => {
-                left.push_str(&text);
-                right.push_str(&text);
-            }
-            ChangeTag::Delete => {
-                let _ = write!(left, "<del>{text}</del>");
-            }
-            ChangeTag::Insert => {
-                let _ = write!(right, "<ins>{text}</ins>");
-            }
+    let changes: Vec<(ChangeTag, &str)> = diff
+        .iter_all_changes()
+        .map(|c| (c.tag(), c.value()))
+        .collect();
+    let mut left = Side::new("del");
+    let mut right = Side::new("ins");
+    let mut i = 0;
+    while i < changes.len() {
+        let (tag, text) = changes[i];
+        if tag != ChangeTag::Equal {
+            let side = if tag == ChangeTag::Delete {
+                &mut left
+            } else {
+                &mut right
+            };
+            // White space that differs (a line break for a space) is no
+            // difference once normalized: shown as it is, unmarked.
+            side.push(&escape(text), !text.trim().is_empty());
+            i += 1;
+            continue;
+        }
+        let end = changes[i..]
+            .iter()
+            .position(|(t, _)| *t != ChangeTag::Equal)
+            .map_or(changes.len(), |n| i + n);
+        for piece in elided(&changes[i..end], i == 0, end == changes.len()) {
+            left.push(&piece, false);
+            right.push(&piece, false);
+        }
+        i = end;
+    }
+    (left.finish(), right.finish())
+}
+
+/// An unchanged stretch of tokens (words and the white space between
+/// them), escaped, with its middle (or, at the start or end of the text,
+/// its far end) elided when it holds more than twice the context.
+fn elided(tokens: &[(ChangeTag, &str)], first: bool, last: bool) -> Vec<String> {
+    let context = 2 * CONTEXT_WORDS; // tokens: a word and a space each
+    let keep_head = if first { 0 } else { context };
+    let keep_tail = if last { 0 } else { context };
+    if tokens.len() <= keep_head + keep_tail + 2 * context {
+        return tokens.iter().map(|(_, t)| escape(t)).collect();
+    }
+    let words = |ts: &[(ChangeTag, &str)]| ts.iter().filter(|(_, t)| !t.trim().is_empty()).count();
+    let gap = &tokens[keep_head..tokens.len() - keep_tail];
+    let mut out: Vec<String> = tokens[..keep_head].iter().map(|(_, t)| escape(t)).collect();
+    out.push(format!(
+        "<span class=\"gap\">… {} …</span>",
+        super::count(words(gap) as u64, "unchanged word")
+    ));
+    out.extend(
+        tokens[tokens.len() - keep_tail..]
+            .iter()
+            .map(|(_, t)| escape(t)),
+    );
+    out
+}
+
+/// One side of a diff being written, with its marking element open or not.
+/// White space between two changed words goes inside the element; white
+/// space after the last one waits outside it.
+struct Side {
+    html: String,
+    tag: &'static str,
+    open: bool,
+    /// Unchanged white space after an open run, not yet placed.
+    pending: String,
+}
+
+impl Side {
+    fn new(tag: &'static str) -> Side {
+        Side {
+            html: String::new(),
+            tag,
+            open: false,
+            pending: String::new(),
         }
     }
-    (left, right)
+
+    fn push(&mut self, text: &str, marked: bool) {
+        if !marked && self.open && text.trim().is_empty() {
+            self.pending.push_str(text);
+            return;
+        }
+        if marked && !self.open {
+            let _ = write!(self.html, "<{}>", self.tag);
+            self.open = true;
+        } else if !marked && self.open {
+            let _ = write!(self.html, "</{}>", self.tag);
+            self.open = false;
+        }
+        self.html.push_str(&self.pending);
+        self.pending.clear();
+        self.html.push_str(text);
+    }
+
+    fn finish(mut self) -> String {
+        if self.open {
+            let _ = write!(self.html, "</{}>", self.tag);
+        }
+        self.html.push_str(&self.pending);
+        self.html
+    }
 }
 
 /// One highlight: a passage or span of a document, and what to say on hover.
@@ -502,10 +598,10 @@ fn render_findings(
     let total = finding_documents(report);
     let _ = write!(
         h,
-        "<section id=\"passages\"><h2>Repeated passages and spans ({} documents)</h2>\
+        "<section id=\"passages\"><h2>Repeated passages and spans ({})</h2>\
          <p class=\"note\"><mark>repeated within a document</mark> <mark class=\"across\">repeated across documents</mark> \
          <mark class=\"boilerplate\">boilerplate</mark>; hover a highlight for its cluster.</p>",
-        total.len()
+        count(total.len() as u64, "document")
     );
     if docs.len() < total.len() {
         let _ = write!(
@@ -721,11 +817,17 @@ fn s_curve(banding: Banding, threshold: f64) -> String {
     )
 }
 
-fn histogram(values: &[f64]) -> String {
+/// The histogram of `values` (similarities of clustered pairs, all at or
+/// above the threshold) over `[low, 1]`: zoomed in from 0, where every bar
+/// would be squashed into the last few bins.
+fn histogram(values: &[f64], low: f64) -> String {
     const BINS: usize = 20;
+    let low = low.clamp(0.0, 0.95);
+    let width = 1.0 - low;
     let mut counts = [0u64; BINS];
     for &v in values {
-        counts[((v * BINS as f64) as usize).min(BINS - 1)] += 1;
+        let bin = ((v - low).max(0.0) / width * BINS as f64) as usize;
+        counts[bin.min(BINS - 1)] += 1;
     }
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let mut body = String::new();
@@ -733,22 +835,29 @@ fn histogram(values: &[f64]) -> String {
         let height = 170.0 * c as f64 / max;
         let _ = write!(
             body,
-            "<rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{height:.1}\"><title>{:.2}–{:.2}: {c}</title></rect>",
+            "<rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{height:.1}\"><title>{:.3}–{:.3}: {c}</title></rect>",
             sx(i as f64 / BINS as f64) + 1.0,
             180.0 - height,
             320.0 / BINS as f64 - 2.0,
-            i as f64 / BINS as f64,
-            (i + 1) as f64 / BINS as f64
+            low + width * i as f64 / BINS as f64,
+            low + width * (i + 1) as f64 / BINS as f64
         );
     }
-    for tick in [0.0, 0.5, 1.0] {
+    for at in [0.0, 0.5, 1.0] {
         let _ = write!(
             body,
-            "<text x=\"{:.1}\" y=\"194\" text-anchor=\"middle\">{tick}</text>",
-            sx(tick)
+            "<text x=\"{:.1}\" y=\"194\" text-anchor=\"middle\">{}</text>",
+            sx(at),
+            round_label(low + width * at)
         );
     }
     frame(&body, "similarity", &format!("pairs (max {max})"))
+}
+
+/// A tick label: at most three decimals, no trailing zeros.
+fn round_label(x: f64) -> String {
+    let text = format!("{x:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn size_chart(sizes: &BTreeMap<usize, u64>) -> String {
@@ -785,6 +894,20 @@ fn size_chart(sizes: &BTreeMap<usize, u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The histogram spans the threshold to 1, so similar pairs spread
+    /// over its bars instead of piling into the last ones.
+    #[test]
+    fn the_histogram_starts_at_the_threshold() {
+        let svg = histogram(&[0.8, 0.9, 0.99, 1.0], 0.8);
+        for label in [">0.8<", ">0.9<", ">1<"] {
+            assert!(svg.contains(label), "{label}: {svg}");
+        }
+        assert!(svg.contains("0.800–0.810: 1"), "{svg}");
+        assert!(svg.contains("0.900–0.910: 1"), "{svg}");
+        assert!(svg.contains("0.990–1.000: 2"), "{svg}");
+        assert!(!svg.contains(">0.5<"), "{svg}");
+    }
     use crate::{run, Config, Document, Level, NoProgress};
 
     fn page(docs: &[Document], options: &HtmlOptions) -> String {
@@ -867,6 +990,22 @@ mod tests {
         let (left, right) = word_diff("a b c d", "a x c d");
         assert_eq!(left, "a <del>b</del> c d");
         assert_eq!(right, "a <ins>x</ins> c d");
+        // Long unchanged stretches keep only their ends near a change.
+        let words: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
+        let kept = words.join(" ");
+        let other = kept.replace("w150", "changed");
+        let (left, right) = word_diff(&kept, &other);
+        assert!(left.contains("<del>w150</del>") && right.contains("<ins>changed</ins>"));
+        for side in [&left, &right] {
+            assert_eq!(side.matches("unchanged words").count(), 2, "{side}");
+            assert!(side.contains("w140 ") && side.contains(" w160"), "{side}");
+            assert!(!side.contains("w100 ") && !side.contains("w200"), "{side}");
+            assert!(side.len() < kept.len() / 3, "{side}");
+        }
+        // A run of changed words is one element, and the text is kept.
+        let (left, right) = word_diff("a b c d e", "a x y z e f g");
+        assert_eq!(left, "a <del>b c d</del> e");
+        assert_eq!(right, "a <ins>x y z</ins> e <ins>f g</ins>");
     }
 
     #[test]

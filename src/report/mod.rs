@@ -276,8 +276,12 @@ impl Summary {
         let mut rows = vec![(
             "documents",
             format!(
-                "{} read = {} kept + {} removed + {} skipped; {} clusters",
-                self.read, self.kept, self.removed, self.skipped, self.clusters
+                "{} read = {} kept + {} removed + {} skipped; {}",
+                self.read,
+                self.kept,
+                self.removed,
+                self.skipped,
+                count(self.clusters, "cluster")
             ),
         )];
         if !self.skipped_by_reason.is_empty() {
@@ -393,6 +397,16 @@ impl Parameters {
             ),
         ));
         rows
+    }
+}
+
+/// `n` and the noun, plural unless `n` is 1: "1 cluster", "2 clusters".
+pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -210,7 +210,7 @@ fn exact_duplicates_are_removed_and_counted() {
         .success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(
-        stderr.contains("5 read = 1 kept + 4 removed + 0 skipped; 1 clusters"),
+        stderr.contains("5 read = 1 kept + 4 removed + 0 skipped; 1 cluster\n"),
         "{stderr}"
     );
     assert!(stderr.contains("4 exact duplicates"), "{stderr}");
