@@ -344,7 +344,8 @@ pub struct InputArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Input")]
     pub input_format: FormatArg,
 
-    /// JSON field holding the text.
+    /// JSON field holding the text. A dotted name (metadata.content) reaches into nested
+    /// objects when no field has the whole name.
     #[arg(
         long,
         default_value = "text",
@@ -353,7 +354,8 @@ pub struct InputArgs {
     )]
     pub text_field: String,
 
-    /// JSON field holding the document id; lines without it are named FILE:LINE.
+    /// JSON field holding the document id (dotted names reach into objects, as for
+    /// --text-field); lines without it are named FILE:LINE.
     #[arg(
         long,
         default_value = "id",

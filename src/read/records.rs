@@ -508,6 +508,7 @@ fn parse_line(line: &str, text_field: &str, id_field: &str) -> Result<Fields, Sk
         .deserialize(&mut de)
         .and_then(|found| de.end().map(|()| found))
         .map_err(|e| SkipReason::MalformedJson(json_error(line, &e)))?;
+    let found = found.resolved(text_field, id_field);
     let text = match found.text {
         None => return Err(SkipReason::MissingField(text_field.to_string())),
         Some(serde_json::Value::String(text)) => text,
@@ -626,6 +627,38 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
 struct WantedFields {
     text: Option<serde_json::Value>,
     id: Option<serde_json::Value>,
+    /// The values of the first parts of dotted text and id names
+    /// (`metadata` of `metadata.content`), when there are such fields.
+    text_head: Option<serde_json::Value>,
+    id_head: Option<serde_json::Value>,
+}
+
+impl WantedFields {
+    /// A dotted name (`metadata.content`) names a field inside objects
+    /// when no field has the whole name: the text and id found by path
+    /// where not found by name.
+    fn resolved(mut self, text_field: &str, id_field: &str) -> WantedFields {
+        if self.text.is_none() {
+            self.text = self.text_head.take().and_then(|v| nested(v, text_field));
+        }
+        if self.id.is_none() {
+            self.id = self.id_head.take().and_then(|v| nested(v, id_field));
+        }
+        self
+    }
+}
+
+/// The part of a dotted field name after its first dot, looked up in
+/// `value` (the first part's value), object by object.
+fn nested(mut value: serde_json::Value, field: &str) -> Option<serde_json::Value> {
+    let (_, rest) = field.split_once('.')?;
+    for part in rest.split('.') {
+        value = match value {
+            serde_json::Value::Object(mut object) => object.remove(part)?,
+            _ => return None,
+        };
+    }
+    Some(value)
 }
 
 struct FieldSeed<'a> {
@@ -652,11 +685,23 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
         let mut found = WantedFields {
             text: None,
             id: None,
+            text_head: None,
+            id_head: None,
         };
         while let Some(key) = map.next_key_seed(KeySeed(&self))? {
             match key {
                 Key::Text => found.text = Some(map.next_value()?),
                 Key::Id => found.id = Some(map.next_value()?),
+                Key::Heads { text, id } => {
+                    let value: serde_json::Value = map.next_value()?;
+                    if text && id {
+                        found.id_head = Some(value.clone());
+                    } else if id {
+                        found.id_head = Some(value);
+                        continue;
+                    }
+                    found.text_head = Some(value);
+                }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -669,6 +714,11 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
 enum Key {
     Text,
     Id,
+    /// The first part of a dotted text or id name, or of both.
+    Heads {
+        text: bool,
+        id: bool,
+    },
     Other,
 }
 
@@ -691,12 +741,18 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key, E> {
+        let head = |field: &str| field.split_once('.').is_some_and(|(head, _)| head == key);
         Ok(if key == self.0.text_field {
             Key::Text
         } else if key == self.0.id_field {
             Key::Id
         } else {
-            Key::Other
+            let (text, id) = (head(self.0.text_field), head(self.0.id_field));
+            if text || id {
+                Key::Heads { text, id }
+            } else {
+                Key::Other
+            }
         })
     }
 }
@@ -742,6 +798,28 @@ mod tests {
         ];
         for (line, want) in cases {
             let got = parse_line(line, "text", "id");
+            match (got, want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{line}"),
+                (Err(got), Err(kind)) => assert_eq!(got.kind(), kind, "{line}"),
+                (got, want) => panic!("{line}: got {got:?}, want {want:?}"),
+            }
+        }
+        // Dotted names reach into objects; a field with the whole name wins.
+        let nested: Vec<(&str, Result<Fields, &str>)> = vec![
+            (r#"{"meta":{"content":"a","url":"u"}}"#, ok("a", Some("u"))),
+            (
+                r#"{"meta":{"url":"u"},"body":{"content":"a"}}"#,
+                Err("missing-field"),
+            ),
+            (
+                r#"{"meta.content":"whole","meta":{"content":"a"}}"#,
+                ok("whole", None),
+            ),
+            (r#"{"meta":{"content":{"deep":"a"}}}"#, Err("not-a-string")),
+            (r#"{"meta":"flat"}"#, Err("missing-field")),
+        ];
+        for (line, want) in nested {
+            let got = parse_line(line, "meta.content", "meta.url");
             match (got, want) {
                 (Ok(got), Ok(want)) => assert_eq!(got, want, "{line}"),
                 (Err(got), Err(kind)) => assert_eq!(got.kind(), kind, "{line}"),

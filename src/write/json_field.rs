@@ -15,9 +15,7 @@ pub(super) fn rewrite_text_field(
     let body = crate::read::trim_line_end(line);
     let ending = &line[body.len()..];
     let text = std::str::from_utf8(body).ok()?;
-    let RawFields(fields) = serde_json::from_str(text).ok()?;
-    // The last occurrence of a repeated key wins, as when reading.
-    let raw = fields.iter().rev().find(|(k, _)| k == field)?.1.get();
+    let raw = find(text, field)?;
     let value: String = serde_json::from_str(raw).ok()?;
     let cleaned = edit(&value);
     let empty = cleaned.trim().is_empty();
@@ -28,6 +26,29 @@ pub(super) fn rewrite_text_field(
     out.extend_from_slice(&body[start + raw.len()..]);
     out.extend_from_slice(ending);
     Some((out, empty))
+}
+
+/// The raw value of `field` in the JSON object `text`, found as the reader
+/// finds it: a field with the whole name, or else, for a dotted name
+/// (`metadata.content`), the path through nested objects. The last
+/// occurrence of a repeated key wins, as when reading.
+fn find<'a>(text: &'a str, field: &str) -> Option<&'a str> {
+    let value = |text: &'a str, name: &str| -> Option<&'a str> {
+        let RawFields(fields) = serde_json::from_str(text).ok()?;
+        let raw = fields.into_iter().rev().find(|(k, _)| k == name)?.1;
+        Some(raw.get())
+    };
+    if let Some(raw) = value(text, field) {
+        return Some(raw);
+    }
+    let mut parts = field.split('.');
+    let mut raw = value(text, parts.next()?)?;
+    let mut nested = false;
+    for part in parts {
+        raw = value(raw, part)?;
+        nested = true;
+    }
+    nested.then_some(raw)
 }
 
 /// A JSON object's fields in order, each value as its raw text.
@@ -53,5 +74,28 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
             }
         }
         de.deserialize_map(Visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nested_text_field_is_edited_in_place() {
+        let line = b"{\"id\": 1, \"meta\": {\"content\": \"a b\", \"n\": 2}, \"z\": 3}\n";
+        let (out, empty) =
+            rewrite_text_field(line, "meta.content", |t| t.replace('b', "c")).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"id\": 1, \"meta\": {\"content\": \"a c\", \"n\": 2}, \"z\": 3}\n"
+        );
+        assert!(!empty);
+        // The whole name wins over the path, as when reading.
+        let line = br#"{"meta.content": "x", "meta": {"content": "y"}}"#;
+        let (out, _) = rewrite_text_field(line, "meta.content", |_| "w".to_string()).unwrap();
+        assert_eq!(out, br#"{"meta.content": "w", "meta": {"content": "y"}}"#);
+        // No such path: not edited.
+        assert!(rewrite_text_field(line, "meta.missing", |_| String::new()).is_none());
     }
 }

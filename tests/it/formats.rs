@@ -118,3 +118,63 @@ fn plain_text_on_stdin_is_named_once() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(!stderr.contains("not JSON Lines"), "{stderr}");
 }
+
+/// `--text-field meta.content` and `--id-field meta.url` reach into
+/// nested objects, to read and to cut passages in place.
+#[test]
+fn dotted_field_names_reach_into_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("nested.jsonl");
+    let headline = "EU invites Russia to take security concerns to OSCE";
+    let line = |url: &str, text: &str| {
+        serde_json::json!({"meta": {"url": url, "content": text}, "n": 1}).to_string()
+    };
+    fs::write(
+        &input,
+        [
+            line("https://a.example", &format!("{ARTICLE}.")),
+            line("https://b.example", &format!("{ARTICLE}!")),
+            line(
+                "https://c.example",
+                &format!("{headline}\n{headline}\nThe rest of it."),
+            ),
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    let fields = ["--text-field", "meta.content", "--id-field", "meta.url"];
+    let out = textdup()
+        .args(["scan", "-q", "--level", "document"])
+        .args(fields)
+        .arg(&input)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains(r#""id":"https://a.example""#)
+            && stdout.contains(r#""id":"https://b.example""#),
+        "{stdout}"
+    );
+
+    let clean = dir.path().join("clean.jsonl");
+    textdup()
+        .args(["dedup", "-q", "--level", "all"])
+        .args(fields)
+        .arg(&input)
+        .arg("-o")
+        .arg(&clean)
+        .assert()
+        .success();
+    let kept: Vec<serde_json::Value> = fs::read_to_string(&clean)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        kept[1]["meta"]["content"],
+        format!("{headline}\nThe rest of it.")
+    );
+    assert_eq!(kept[1]["n"], 1);
+}
