@@ -432,7 +432,9 @@ fn run_pipeline(
     config: &textdup::Config,
     bars: &Bars,
 ) -> Result<Report, Failure> {
-    Ok(textdup::run_with(files, config, &resources(common), bars)?)
+    let report = textdup::run_with(files, config, &resources(common), bars);
+    bars.flush_skips();
+    Ok(report?)
 }
 
 /// The resources the arguments allow.

@@ -1,13 +1,14 @@
 //! Progress bars and warnings on stderr, behind the library's
 //! [`Progress`] trait. The only place indicatif is used.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use textdup::{Progress, Skip, Stage};
+use textdup::{Progress, Skip, SkipReason, Stage};
 
 /// Set by the first Ctrl-C (or SIGTERM): the run stops at its next check
 /// and cleans up.
@@ -38,6 +39,11 @@ pub struct Bars {
     every: Duration,
     current: Mutex<Option<ProgressBar>>,
     last_line: Mutex<Instant>,
+    /// Lines of a file that lack the text field, past the first (which
+    /// is printed, naming the fields the line has): by file, the field
+    /// and the count. A wrong `--text-field` makes every line of a file
+    /// say the same; one warning and a count say it once.
+    missing: Mutex<BTreeMap<String, (String, u64)>>,
 }
 
 impl Bars {
@@ -53,6 +59,7 @@ impl Bars {
             every,
             current: Mutex::new(None),
             last_line: Mutex::new(Instant::now()),
+            missing: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -165,11 +172,41 @@ impl Progress for Bars {
     }
 
     fn skipped(&self, skip: &Skip) {
+        if let SkipReason::MissingField { field, .. } = &skip.reason {
+            let Ok(mut missing) = self.missing.lock() else {
+                return;
+            };
+            match missing.get_mut(&skip.source) {
+                Some((_, more)) => {
+                    *more += 1;
+                    return;
+                }
+                None => {
+                    missing.insert(skip.source.clone(), (field.clone(), 0));
+                }
+            }
+        }
         self.warn(&format!("textdup: warning: {skip}\n"));
     }
 }
 
 impl Bars {
+    /// Prints, once per file, how many more of its lines lacked the text
+    /// field than the one warned about.
+    pub fn flush_skips(&self) {
+        let Ok(mut missing) = self.missing.lock() else {
+            return;
+        };
+        for (source, (field, more)) in std::mem::take(&mut *missing) {
+            if more > 0 {
+                let lines = if more == 1 { "line" } else { "lines" };
+                self.warn(&format!(
+                    "textdup: warning: {source}: {more} more {lines} with no field {field:?}\n"
+                ));
+            }
+        }
+    }
+
     /// Prints a warning line above the bar, if one is drawn.
     fn warn(&self, line: &str) {
         let mut printed = false;

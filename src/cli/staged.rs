@@ -54,7 +54,9 @@ pub fn sketch(args: &SketchArgs) -> Result<ExitCode, Failure> {
     })?;
     let files = open(&args.input)?;
     let path = args.work.join(sketch_name(args.shard));
-    match sketch_shard(&files, args.shard, &config, &path, &bars)? {
+    let sketched = sketch_shard(&files, args.shard, &config, &path, &bars);
+    bars.flush_skips();
+    match sketched? {
         None => {
             if !args.run.quiet {
                 say(&format!(

@@ -82,7 +82,13 @@ pub enum SkipReason {
     /// A JSON line does not parse, or is not an object.
     MalformedJson(String),
     /// A JSON object lacks the text field.
-    MissingField(String),
+    MissingField {
+        /// The field name.
+        field: String,
+        /// The object's own field names, sorted (the first ten): what
+        /// the text field may have been meant to name.
+        present: Vec<String>,
+    },
     /// The text field holds something other than a string.
     NotAString {
         /// The field name.
@@ -123,7 +129,7 @@ impl SkipReason {
             SkipReason::InvalidUtf8 { .. } => "invalid-utf8",
             SkipReason::Empty => "empty",
             SkipReason::MalformedJson(_) => "malformed-json",
-            SkipReason::MissingField(_) => "missing-field",
+            SkipReason::MissingField { .. } => "missing-field",
             SkipReason::NotAString { .. } => "not-a-string",
             SkipReason::Corrupt(_) => "corrupt",
             SkipReason::TooLarge { .. } => "too-large",
@@ -141,7 +147,13 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::Empty => f.write_str("empty document"),
             SkipReason::MalformedJson(e) => write!(f, "malformed JSON: {e}"),
-            SkipReason::MissingField(field) => write!(f, "no field {field:?}"),
+            SkipReason::MissingField { field, present } => {
+                write!(f, "no field {field:?}")?;
+                if !present.is_empty() {
+                    write!(f, " (fields: {})", present.join(", "))?;
+                }
+                Ok(())
+            }
             SkipReason::NotAString { field, found } => {
                 write!(f, "field {field:?} is {found}, not a string")
             }
@@ -358,7 +370,10 @@ mod tests {
             SkipReason::InvalidUtf8 { offset: 0 },
             SkipReason::Empty,
             SkipReason::MalformedJson(String::new()),
-            SkipReason::MissingField(String::new()),
+            SkipReason::MissingField {
+                field: String::new(),
+                present: Vec::new(),
+            },
             SkipReason::NotAString {
                 field: String::new(),
                 found: "null",

@@ -510,7 +510,12 @@ fn parse_line(line: &str, text_field: &str, id_field: &str) -> Result<Fields, Sk
         .map_err(|e| SkipReason::MalformedJson(json_error(line, &e)))?;
     let found = found.resolved(text_field, id_field);
     let text = match found.text {
-        None => return Err(SkipReason::MissingField(text_field.to_string())),
+        None => {
+            return Err(SkipReason::MissingField {
+                field: text_field.to_string(),
+                present: field_names(line),
+            })
+        }
         Some(serde_json::Value::String(text)) => text,
         Some(other) => {
             return Err(SkipReason::NotAString {
@@ -530,6 +535,22 @@ fn parse_line(line: &str, text_field: &str, id_field: &str) -> Result<Fields, Sk
         Some(other) => (None, Some(json_kind(&other))),
     };
     Ok(Fields { text, id, bad_id })
+}
+
+/// The first field names of a JSON object line (at most ten), for a
+/// message about a field it lacks. Only on that path: the hot one never
+/// builds a key.
+fn field_names(line: &str) -> Vec<String> {
+    const SHOWN: usize = 10;
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(line)
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = object.keys().take(SHOWN).cloned().collect();
+    if object.len() > SHOWN {
+        names.push("…".to_string());
+    }
+    names
 }
 
 /// What is wrong with a line serde_json refused, in serde_json's words,

@@ -425,3 +425,35 @@ fn memory_sizes_are_parsed_exactly_or_refused_saying_why() {
         .assert()
         .code(0);
 }
+
+/// A wrong `--text-field` makes every line of a file lack it: one warning
+/// names the fields the line has, and one more counts the rest, instead
+/// of a warning per line.
+#[test]
+fn a_missing_text_field_is_warned_about_once_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrong.jsonl");
+    let lines: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"id": {i}, "content": "document number {i}"}}"#))
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let out = textdup()
+        .args(["scan", "--level", "document"])
+        .arg(&path)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches("no field \"text\"").count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("wrong.jsonl:1: no field \"text\" (fields: content, id)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("wrong.jsonl: 99 more lines with no field \"text\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("100 read = 0 kept + 0 removed + 100 skipped"),
+        "{stderr}"
+    );
+}
