@@ -175,6 +175,15 @@ pub enum OutputProblem {
     /// It must be a regular file (a stage file, say), not a device.
     #[error("must be a regular file")]
     NotAFile,
+    /// Its name says a format the output is not in (`clean.parquet` for
+    /// JSON Lines, `clean.jsonl` for a text document).
+    #[error("its name says {named}, but it is written as {writes}, like its input")]
+    WrongFormat {
+        /// What the name says.
+        named: &'static str,
+        /// What it would be.
+        writes: &'static str,
+    },
     /// The folder it would go in does not exist (textdup makes no
     /// folders but its output's own).
     #[error("its folder {} does not exist", .0.display())]

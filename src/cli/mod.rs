@@ -19,7 +19,7 @@ use textdup::output::{check_distinct, check_output, recover, Commit, Existing};
 use textdup::report::html::{self, CapNames, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters, write_json};
 use textdup::synth::SynthOptions;
-use textdup::write::{write_corpus, write_removed, Cleaning};
+use textdup::write::{check_output_name, write_corpus, write_removed, Cleaning};
 use textdup::{
     Error, Files, OutputProblem, ReadOptions, Report, Resources, Setting, StagedProblem,
 };
@@ -246,6 +246,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     }
     // Refuse bad outputs before spending the run.
     check_outputs(&files, &outputs, existing)?;
+    check_output_name(&files, &args.output)?;
     let report = run_pipeline(common, &files, &config, &bars)?;
     let cleaning = Cleaning::plan(&report, &config);
     let mut commit = Commit::new(existing).label(&label);

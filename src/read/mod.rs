@@ -25,7 +25,7 @@ use std::fmt;
 
 pub use records::FileRecords;
 pub(crate) use records::{read_text, trim_line_end, Lines, BOM};
-pub(crate) use source::{decoded, open_decoded};
+pub(crate) use source::{compression_of, decoded, open_decoded};
 pub use source::{Compression, Files, Format, InputFormat, ReadOptions, Source};
 
 /// Where a document came from: which source file, and which line of it.

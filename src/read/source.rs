@@ -537,6 +537,29 @@ fn sniff_json(path: &Path) -> (Format, Option<&'static str>) {
     }
 }
 
+/// How the file at `path` is compressed, from its first bytes.
+pub(crate) fn compression_of(path: &Path) -> io::Result<Compression> {
+    let mut head = [0u8; 4];
+    let mut file = File::open(path)?;
+    let mut read = 0;
+    while read < head.len() {
+        match io::Read::read(&mut file, &mut head[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = &head[..read];
+    Ok(if head.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if head.starts_with(&ZSTD_MAGIC) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    })
+}
+
 /// Opens `path` and returns its decompressed bytes as a buffered stream.
 pub(crate) fn open_decoded(path: &Path) -> io::Result<(Compression, Box<dyn BufRead + Send>)> {
     decoded(BufReader::with_capacity(READ_BUFFER, File::open(path)?))

@@ -83,6 +83,7 @@ pub fn write_corpus(
     progress: &dyn Progress,
 ) -> Result<Written> {
     check_output(files.roots(), out, Existing::Replace)?;
+    check_output_name(files, out)?;
     // A link inside an input folder may point into the output: replacing
     // the output must not delete what it points to.
     let out_abs = absolute(out);
@@ -101,27 +102,29 @@ pub fn write_corpus(
 
     progress.begin(Stage::Write, Some(files.sources().len() as u64));
     let mut written = Written::default();
+    let single = writes_one_file(files);
     let mut copy = |i: usize, destination: &Destination| -> Result<()> {
         let source = &files.sources()[i];
         if progress.cancelled() {
             return Err(Error::Interrupted);
         }
         files.check_source(i)?;
-        let outcome = copy_source(
+        let outcome = copy_source(SourceCopy {
             source,
-            plans.of(i),
+            plan: plans.of(i),
             cleaning,
             text_field,
             destination,
-            &stop,
-            files.text_hash(i),
-        )?;
+            stop: &stop,
+            read_before: files.text_hash(i),
+            compression: single.then(|| compression_named(out)).flatten(),
+        })?;
         files.check_source(i)?;
         written.add(source, outcome);
         progress.advance(1);
         Ok(())
     };
-    if writes_one_file(files) {
+    if single {
         let destination = commit.file(out)?;
         copy(0, &destination)?;
         if let Destination::Staged(tmp) = &destination {
@@ -178,6 +181,72 @@ impl Written {
 
 /// Whether the cleaned corpus is one file (one input file, or standard
 /// input) rather than a folder mirroring the inputs.
+/// Refuses, before any work, one output file whose name says another
+/// format than the one it would be written in: the cleaned corpus keeps
+/// its input's format (only its compression follows the name). Folder
+/// outputs mirror their inputs' names, so they cannot contradict them.
+///
+/// # Errors
+/// [`Error::Output`] with [`OutputProblem::WrongFormat`](crate::OutputProblem::WrongFormat).
+pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
+    if !writes_one_file(files) || out.as_os_str() == "-" {
+        return Ok(());
+    }
+    let Some(source) = files.sources().first() else {
+        return Ok(());
+    };
+    let name = out
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_ascii_lowercase();
+    let stem = [".gz", ".zst", ".zstd"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(&name);
+    let named = if stem.ends_with(".parquet") {
+        "Parquet"
+    } else if [".jsonl", ".ndjson", ".json"]
+        .iter()
+        .any(|s| stem.ends_with(s))
+    {
+        "JSON Lines"
+    } else if stem.ends_with(".txt") {
+        "text"
+    } else {
+        return Ok(());
+    };
+    let writes = match source.format {
+        Format::Jsonl => "JSON Lines",
+        Format::Text => "text",
+    };
+    if named == writes {
+        return Ok(());
+    }
+    Err(Error::Output {
+        path: out.to_path_buf(),
+        problem: crate::error::OutputProblem::WrongFormat { named, writes },
+    })
+}
+
+/// The compression one output file's name asks for: gzip for `.gz`,
+/// Zstandard for `.zst`, none for any other name; `None` (keep the
+/// source's) for standard output and for an existing device or FIFO,
+/// which have no name to follow.
+fn compression_named(out: &Path) -> Option<Compression> {
+    if out.as_os_str() == "-" || fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return None;
+    }
+    let name = out.file_name()?.to_string_lossy().to_ascii_lowercase();
+    Some(if name.ends_with(".gz") {
+        Compression::Gzip
+    } else if name.ends_with(".zst") || name.ends_with(".zstd") {
+        Compression::Zstd
+    } else {
+        Compression::None
+    })
+}
+
 fn writes_one_file(files: &Files) -> bool {
     let named_inputs =
         files.roots().len() + usize::from(files.sources().iter().any(|s| s.temporary));
@@ -200,6 +269,7 @@ pub fn filter_shard(
     progress: &dyn Progress,
 ) -> Result<Written> {
     check_output(files.roots(), out, Existing::Replace)?;
+    check_output_name(files, out)?;
     let plans = SourcePlans::removing(removed.iter().copied().filter(|o| shard.holds(o.source)));
     let cleaning = Cleaning::default();
     let text_field = files.options().text_field.as_str();
@@ -242,15 +312,16 @@ pub fn filter_shard(
         let mut commit = Commit::new(Existing::Refuse).tidied();
         let destination = commit.file(&target)?;
         files.check_source(i)?;
-        let outcome = copy_source(
+        let outcome = copy_source(SourceCopy {
             source,
             plan,
-            &cleaning,
+            cleaning: &cleaning,
             text_field,
-            &destination,
-            &stop,
-            files.text_hash(i),
-        )?;
+            destination: &destination,
+            stop: &stop,
+            read_before: files.text_hash(i),
+            compression: single_file.then(|| compression_named(out)).flatten(),
+        })?;
         if let (Destination::Staged(tmp), true) = (&destination, single_file) {
             if fs::symlink_metadata(tmp).is_err() {
                 // Everything removed: the output is an empty corpus.
@@ -342,25 +413,12 @@ enum Outcome {
 /// Copies one source to `target` as `plan` says. Failing to write the
 /// output is an error; failing to read the source is an
 /// [`Outcome::Problem`].
-fn copy_source(
-    source: &Source,
-    plan: &SourcePlan,
-    cleaning: &Cleaning,
-    text_field: &str,
-    destination: &Destination,
-    stop: &dyn Fn() -> bool,
-    read_before: Option<u64>,
-) -> Result<Outcome> {
-    let copy = SourceCopy {
-        source,
-        plan,
-        cleaning,
-        text_field,
-        destination,
-        stop,
-        read_before,
-    };
-    if plan.removed.is_empty() && plan.edits.is_empty() {
+fn copy_source(copy: SourceCopy<'_>) -> Result<Outcome> {
+    let (source, plan) = (copy.source, copy.plan);
+    let recoded = copy.compression.is_some_and(|wanted| {
+        crate::read::compression_of(&source.path).is_ok_and(|has| has != wanted)
+    });
+    if plan.removed.is_empty() && plan.edits.is_empty() && !recoded {
         return copy.whole();
     }
     if source.format == Format::Text && plan.removed == [0] {
@@ -385,6 +443,9 @@ struct SourceCopy<'a> {
     stop: &'a dyn Fn() -> bool,
     /// The hash of the text file's bytes as the run first read them.
     read_before: Option<u64>,
+    /// The output's compression when its name decides it (one output file
+    /// named `.gz`, `.zst` or neither); `None` keeps the source's.
+    compression: Option<Compression>,
 }
 
 impl SourceCopy<'_> {
@@ -455,6 +516,7 @@ impl SourceCopy<'_> {
             Ok(opened) => opened,
             Err(e) => return Ok(Outcome::Problem(SkipReason::Unreadable(e.to_string()))),
         };
+        let compression = self.compression.unwrap_or(compression);
         let out = self
             .destination
             .create()
@@ -762,15 +824,16 @@ mod tests {
             let _ = fs::remove_file(&target);
             let destination = Destination::Staged(target);
             let cleaning = Cleaning::default();
-            copy_source(
-                &source,
+            copy_source(SourceCopy {
+                source: &source,
                 plan,
-                &cleaning,
-                "text",
-                &destination,
-                &|| false,
+                cleaning: &cleaning,
+                text_field: "text",
+                destination: &destination,
+                stop: &|| false,
                 read_before,
-            )
+                compression: None,
+            })
         };
         let read = xxhash_rust::xxh3::xxh3_64(b"what the run read");
         let whole = SourcePlan::default();

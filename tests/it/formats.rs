@@ -178,3 +178,74 @@ fn dotted_field_names_reach_into_objects() {
     );
     assert_eq!(kept[1]["n"], 1);
 }
+
+/// One output file's compression follows its name (`.gz`, `.zst`, or
+/// neither), whatever the input's; a name that says another format is
+/// refused before any work.
+#[test]
+fn output_compression_follows_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("in.jsonl");
+    let gz = dir.path().join("in.jsonl.gz");
+    fs::write(&plain, lines()).unwrap();
+    fs::write(&gz, gzip(lines().as_bytes())).unwrap();
+    let all = lines();
+    let expected: Vec<&str> = all.lines().filter(|l| !l.contains(r#""b""#)).collect();
+    let dedup = |input: &std::path::Path, out: &str| {
+        let path = dir.path().join(out);
+        textdup()
+            .args(["dedup", "-q", "--level", "document"])
+            .arg(input)
+            .arg("-o")
+            .arg(&path)
+            .assert()
+            .success();
+        fs::read(path).unwrap()
+    };
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    let gunzip = |bytes: Vec<u8>| {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+            .unwrap();
+        out
+    };
+    let unzstd = |bytes: Vec<u8>| text(zstd::decode_all(&bytes[..]).unwrap());
+
+    for (input, out, decode) in [
+        (&plain, "a.jsonl.gz", &gunzip as &dyn Fn(Vec<u8>) -> String),
+        (&gz, "b.jsonl", &text),
+        (&gz, "c.jsonl.zst", &unzstd),
+        (&plain, "d.jsonl", &text),
+        (&gz, "e.jsonl.gz", &gunzip),
+    ] {
+        let got = decode(dedup(input, out));
+        assert_eq!(got.lines().collect::<Vec<_>>(), expected, "{out}");
+    }
+    // Nothing removed, still recompressed as named.
+    let one = dir.path().join("one.jsonl");
+    fs::write(&one, format!("{{\"text\": \"{ARTICLE}\"}}\n")).unwrap();
+    assert!(gunzip(dedup(&one, "one.jsonl.gz")).contains(ARTICLE));
+
+    for (out, says) in [("x.parquet", "Parquet"), ("x.txt.gz", "text")] {
+        let out_path = dir.path().join(out);
+        let run = textdup()
+            .args(["dedup", "--level", "document"])
+            .arg(&plain)
+            .arg("-o")
+            .arg(&out_path)
+            .assert()
+            .code(1);
+        let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!(
+                "its name says {says}, but it is written as JSON Lines"
+            )),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("read ="),
+            "refused before the run: {stderr}"
+        );
+        assert!(!out_path.exists());
+    }
+}
