@@ -82,12 +82,20 @@ pub enum Error {
     DuplicateId(String),
 
     /// A benchmark corpus needs more text than its input holds.
-    #[error("the input ran out of text after {produced} of {wanted} documents; give more text, ask for fewer documents, or recombine used paragraphs")]
+    #[error(
+        "the input ran out of text after {produced} of {wanted} documents{}; give more text{}",
+        skipped_inputs(skipped),
+        if *recombined { " or ask for fewer documents" } else { ", ask for fewer documents, or recombine used paragraphs" }
+    )]
     OutOfText {
         /// Documents made.
         produced: usize,
         /// Documents asked for.
         wanted: usize,
+        /// Inputs that gave no text, each with why (the first few).
+        skipped: Vec<String>,
+        /// Whether used paragraphs were recombined already.
+        recombined: bool,
     },
 
     /// An input file changed while the run was reading it (its size,
@@ -289,4 +297,13 @@ pub enum Setting {
     Edits,
     /// `SynthOptions::words`.
     Words,
+}
+
+/// ", and none from a.png [binary file …], …" for [`Error::OutOfText`].
+fn skipped_inputs(skipped: &[String]) -> String {
+    if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(", and none from {}", skipped.join(", "))
+    }
 }

@@ -242,6 +242,8 @@ pub fn synthesize(
                 return Err(Error::OutOfText {
                     produced,
                     wanted: options.docs,
+                    skipped: std::mem::take(&mut paragraphs.skipped),
+                    recombined: options.recombine,
                 })
             }
         };
@@ -443,6 +445,9 @@ struct Paragraphs<'a> {
     /// [`Paragraphs::recombine`].
     used: Vec<(String, usize)>,
     scratch: String,
+    /// Inputs skipped, with why: the first few, for the error that says
+    /// the text ran out.
+    skipped: Vec<String>,
 }
 
 /// A paragraph sharing more than this share of its shingles with earlier
@@ -459,6 +464,7 @@ impl<'a> Paragraphs<'a> {
             seen: HashSet::default(),
             used: Vec::new(),
             scratch: String::new(),
+            skipped: Vec::new(),
         }
     }
 
@@ -489,7 +495,19 @@ impl<'a> Paragraphs<'a> {
     /// Refills `pending` from the next input document; false at the end.
     fn refill(&mut self) -> bool {
         for record in self.records.by_ref() {
-            let Ok(doc) = record else { continue };
+            let doc = match record {
+                Ok(doc) => doc,
+                Err(skip) => {
+                    const SHOWN: usize = 5;
+                    if self.skipped.len() < SHOWN {
+                        self.skipped
+                            .push(format!("{} [{}]", skip.source, skip.reason));
+                    } else if self.skipped.len() == SHOWN {
+                        self.skipped.push("…".to_string());
+                    }
+                    continue;
+                }
+            };
             for block in split_paragraphs(&doc.text) {
                 if block.split_whitespace().count() < MIN_PARAGRAPH_WORDS {
                     continue;

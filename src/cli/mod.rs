@@ -60,7 +60,12 @@ pub fn main() -> ExitCode {
         Err(Failure::Error(e)) => {
             let hint = match &e {
                 Error::OutputExists { .. } => " (use --force to replace it)".to_string(),
-                Error::OutOfText { .. } => " (--from, --docs, --recombine)".to_string(),
+                Error::OutOfText { recombined, .. } => if *recombined {
+                    " (--from, --docs)"
+                } else {
+                    " (--from, --docs, --recombine)"
+                }
+                .to_string(),
                 Error::Staged(StagedProblem::MissingShard { index, count }) => {
                     format!(": run `textdup sketch --shard {index}/{count}` first")
                 }

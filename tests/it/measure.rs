@@ -159,5 +159,27 @@ fn synth_refuses_to_run_dry() {
         .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("ran out of text"), "{stderr}");
+    assert!(
+        stderr.contains("or recombine used paragraphs (--from, --docs, --recombine)"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("big").exists(), "no partial output");
+
+    // What gave no text is named; --recombine is not suggested when given.
+    let input = dir.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("picture.png"), b"\x89PNG\x00\x00binary").unwrap();
+    let out = textdup()
+        .args(["synth", "--docs", "10", "--recombine", "--from"])
+        .arg(&input)
+        .arg("-o")
+        .arg(dir.path().join("none"))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("none from picture.png [binary file"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("recombine"), "{stderr}");
 }
