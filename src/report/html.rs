@@ -225,7 +225,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7
 header{background:#1d2330;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}
 main{padding:12px 24px;max-width:1400px}section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin:14px 0}
 h2{font-size:16px;margin:4px 0 10px}table.kv td{padding:2px 12px 2px 0;vertical-align:top}table.kv td:first-child{color:#5a6475}
-.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{flex:1 1 380px}.chart h3{font-size:13px;margin:4px 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:16px}.chart{min-width:0}.chart h3{font-size:13px;margin:4px 0}
 svg text{font-size:10px;fill:#5a6475}.note{color:#5a6475;font-size:12px}.gap{color:#8a94a6;font-style:italic;white-space:normal}
 details{border-top:1px solid #eef0f3;padding:4px 0}summary{cursor:pointer}summary .id{font-family:monospace}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin:6px 0 12px}.pair>div{border:1px solid #e3e6eb;border-radius:4px;padding:6px 8px;white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px;max-height:320px;overflow:auto}
@@ -345,8 +345,11 @@ fn render_charts(h: &mut String, report: &Report) {
         .collect();
     let _ = write!(
         h,
-        "<div class=\"chart\"><h3>Similarity of clustered pairs ({} verified pairs and exact copies)</h3>{}</div>",
-        similarities.len(),
+        "<div class=\"chart\"><h3>Similarity of clustered pairs ({})</h3>{}</div>",
+        match similarities.len() {
+            1 => "1 verified pair or exact copy".to_string(),
+            n => format!("{n} verified pairs and exact copies"),
+        },
         histogram(&similarities, p.threshold)
     );
     let mut sizes: BTreeMap<usize, u64> = BTreeMap::new();

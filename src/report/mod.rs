@@ -295,8 +295,10 @@ impl Summary {
         rows.push((
             "pairs",
             format!(
-                "{} candidates, {} similar, {} exact duplicates",
-                self.candidate_pairs, self.similar_pairs, self.exact_duplicates
+                "{}, {} similar, {}",
+                count(self.candidate_pairs, "candidate"),
+                self.similar_pairs,
+                count(self.exact_duplicates, "exact duplicate")
             ),
         ));
         if p.level.passages() {
@@ -304,11 +306,10 @@ impl Summary {
             rows.push((
                 "passages",
                 format!(
-                    "{} {}s; {} passage clusters, {} span clusters ({} boilerplate)",
-                    self.passages,
-                    q.unit.name(),
-                    self.passage_clusters,
-                    self.span_clusters,
+                    "{}; {}, {} ({} boilerplate)",
+                    count(self.passages, q.unit.name()),
+                    count(self.passage_clusters, "passage cluster"),
+                    count(self.span_clusters, "span cluster"),
                     self.boilerplate_clusters
                 ),
             ));
