@@ -13,7 +13,10 @@
 //! 4. Punctuation removal: punctuation becomes a space, except an
 //!    apostrophe inside a word, which is dropped ("Putin's" → "putins").
 //! 5. White-space folding: runs of white space become one space, and the
-//!    text is trimmed.
+//!    text is trimmed. Han, Hiragana and Katakana, written without spaces,
+//!    get one between characters, so that each is a word (as Unicode word
+//!    segmentation has it for ideographs) and word shingles find Chinese
+//!    and Japanese near-duplicates; spaced scripts are unchanged.
 //!
 //! Invariant: the output only depends on the text and the options, and
 //! normalizing twice gives the same output as normalizing once.
@@ -34,7 +37,9 @@ pub struct Normalization {
     pub hyphens: bool,
     /// Replace punctuation with spaces.
     pub punctuation: bool,
-    /// Fold runs of white space into one space and trim.
+    /// Fold runs of white space into one space and trim; put a space
+    /// between characters of scripts written without spaces (Han,
+    /// Hiragana, Katakana), each a word of its own.
     pub whitespace: bool,
 }
 
@@ -295,6 +300,8 @@ pub(crate) fn fold(
     // after it.
     let mut touched = false;
     let mut recheck = false;
+    // The last character written is of a script without spaces.
+    let mut after_spaceless = false;
     while let Some(c) = chars.next() {
         if options.hyphens && c == SOFT_HYPHEN {
             touched = true;
@@ -332,6 +339,14 @@ pub(crate) fn fold(
             }
             continue;
         }
+        // Scripts written without spaces: every character is a word of
+        // its own, so that word shingles are character shingles there (a
+        // Chinese sentence is otherwise one "word").
+        let alone = options.whitespace && is_spaceless(c);
+        if (alone || after_spaceless) && !is_combining_mark(c) && !out.ends_with(' ') {
+            pending_space = true;
+        }
+        after_spaceless = alone;
         if pending_space && !out.is_empty() {
             out.push(' ');
             touched = false;
@@ -409,6 +424,24 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
             });
         }
     }
+}
+
+/// Han, Hiragana and Katakana: scripts written without spaces between
+/// words, which the white-space step cuts into one word per character (as
+/// Unicode word segmentation does for ideographs). Korean is written with
+/// spaces; Thai and Lao need a dictionary, and character shingles.
+fn is_spaceless(c: char) -> bool {
+    matches!(c,
+        '\u{3005}'..='\u{3007}' // 々 〆 〇
+        | '\u{3040}'..='\u{309F}' // Hiragana
+        | '\u{30A0}'..='\u{30FF}' // Katakana
+        | '\u{31F0}'..='\u{31FF}' // Katakana phonetic extensions
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
+        | '\u{FF66}'..='\u{FF9F}' // half-width Katakana
+        | '\u{20000}'..='\u{3FFFF}' // CJK extensions B and on
+    )
 }
 
 const SOFT_HYPHEN: char = '\u{00AD}';
@@ -568,6 +601,31 @@ mod tests {
                 assert_eq!(norm(&once, options), once, "{text:?} {options:?}");
             }
         }
+    }
+
+    /// Chinese and Japanese become a word per character; spaced scripts,
+    /// Korean among them, keep their words.
+    #[test]
+    fn scripts_without_spaces_get_a_word_per_character() {
+        for (text, expected) in [
+            ("欧洲安全组织", "欧 洲 安 全 组 织"),
+            ("OSCE监测团。", "osce 监 测 团"),
+            ("ウクライナ東部で", "ウ ク ラ イ ナ 東 部 で"),
+            ("ｳｸﾗｲﾅ", "ウ ク ラ イ ナ"),
+            ("유럽안보협력기구는 밝혔다", "유럽안보협력기구는 밝혔다"),
+            ("中-文 a中b", "中 文 a 中 b"),
+            ("The OSCE's staff", "the osces staff"),
+        ] {
+            let once = norm(text, Normalization::ALL);
+            assert_eq!(once, expected, "{text:?}");
+            assert_eq!(norm(&once, Normalization::ALL), once, "{text:?}");
+        }
+        // Without white-space folding, nothing is split.
+        let whitespace_off = Normalization {
+            whitespace: false,
+            ..Normalization::ALL
+        };
+        assert_eq!(norm("欧洲安全", whitespace_off), "欧洲安全");
     }
 
     /// Found by the normalize fuzz target: U+02BC, an apostrophe that
