@@ -1,7 +1,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::{json_lines, seed_corpus, textdup};
+use crate::common::{json_lines, seed_corpus, textdup, write_jsonl};
 
 /// Runs `scan -q --level document` on `path` and returns its cluster lines.
 fn scan_documents(path: &Path) -> Vec<serde_json::Value> {
@@ -236,4 +236,53 @@ fn progress_lines_when_stderr_is_not_a_terminal() {
         .success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(!stderr.contains("textdup: sketching"), "{stderr}");
+}
+
+/// Chinese and Japanese are written without spaces: with a word per
+/// character, the default word 5-grams find their lightly edited copies.
+/// Korean is spaced, and read as before.
+#[test]
+fn chinese_japanese_and_korean_near_duplicates_are_found_by_default() {
+    let zh = "欧洲安全与合作组织今天在维也纳表示，将继续在乌克兰东部开展特别监测工作。该组织的发言人说，监测人员每天都会记录停火协议的执行情况，并向所有成员国通报。各方都应当保证监测人员的安全，并允许他们自由进入相关地区。";
+    let ja = "欧州安全保障協力機構は本日ウィーンで、ウクライナ東部での特別監視活動を続けると発表した。報道官によると、監視団は毎日停戦合意の履行状況を記録し、すべての加盟国に報告している。各当事者は監視員の安全を保証し、関係地域への自由な立ち入りを認めるべきだという。";
+    let ko = "유럽안보협력기구는 오늘 빈에서 우크라이나 동부에서의 특별 감시 활동을 계속하겠다고 발표했다. 대변인에 따르면 감시단은 매일 휴전 합의의 이행 상황을 기록하고 모든 회원국에 보고하고 있다. 각 당사자는 감시요원의 안전을 보장하고 관련 지역에 자유롭게 출입할 수 있도록 허용해야 한다고 밝혔다.";
+    let docs = [
+        ("zh-1", zh.to_string()),
+        ("zh-2", zh.replace("今天", "周二")),
+        ("ja-1", ja.to_string()),
+        (
+            "ja-2",
+            ja.replace("本日", "今日").replace("続ける", "継続する"),
+        ),
+        ("ko-1", ko.to_string()),
+        ("ko-2", format!("{ko} 구독하기")),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cjk.jsonl");
+    let docs: Vec<(String, String)> = docs
+        .iter()
+        .map(|(i, t)| (i.to_string(), t.clone()))
+        .collect();
+    write_jsonl(&path, &docs);
+    let out = textdup()
+        .args(["scan", "-q", "--level", "document"])
+        .arg(&path)
+        .assert()
+        .success();
+    let clusters: Vec<Vec<String>> = json_lines(&out.get_output().stdout)
+        .iter()
+        .map(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        clusters,
+        [["zh-1", "zh-2"], ["ja-1", "ja-2"], ["ko-1", "ko-2"]],
+        "one cluster per language"
+    );
 }
