@@ -17,7 +17,7 @@ use crate::normalize::normalize;
 use crate::progress::{check, Progress};
 use crate::read::stream::batches;
 use crate::read::{Corpus, Document, Skip};
-use crate::shingle::{shingle, ShingleSet};
+use crate::shingle::{shingle, ShingleSet, Unit};
 use crate::verify::Verification;
 
 /// What pass 1 keeps of one document.
@@ -51,6 +51,8 @@ pub(super) fn sketch_corpus(
     keep_sets: &dyn Fn() -> bool,
     mut each: impl FnMut(Sketched) -> Result<()>,
 ) -> Result<()> {
+    // Said once per run: word shingles cannot see the words of Thai or Lao.
+    let mut warned = config.shingling.unit != Unit::Word;
     batches(corpus, |records| {
         check(progress)?;
         let mut batch: Vec<Document> = Vec::with_capacity(records.len());
@@ -64,6 +66,12 @@ pub(super) fn sketch_corpus(
             }
         }
         progress.advance(batch.len() as u64);
+        if !warned && batch.par_iter().any(|doc| needs_a_dictionary(&doc.text)) {
+            warned = true;
+            progress.note(
+                "some documents are in Thai or Lao, written without spaces between words: word shingles see whole phrases there, and character shingles (unit char) find their near-duplicates",
+            );
+        }
         let keep_set = keep_sets();
         let sketches: Vec<Sketch> = batch
             .par_iter()
@@ -74,6 +82,18 @@ pub(super) fn sketch_corpus(
             .collect();
         each(Sketched::Batch(batch, sketches))
     })
+}
+
+/// Whether `text` is (at its start) in Thai or Lao: scripts without spaces
+/// whose word breaks take a dictionary to find. Looking at the first few
+/// kilobytes is enough to tell, and keeps the check cheap.
+fn needs_a_dictionary(text: &str) -> bool {
+    let mut end = text.len().min(4096);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    !head.is_ascii() && head.chars().any(|c| matches!(c, '\u{0E00}'..='\u{0EFF}'))
 }
 
 /// Buffers one worker reuses from document to document.

@@ -286,3 +286,28 @@ fn chinese_japanese_and_korean_near_duplicates_are_found_by_default() {
         "one cluster per language"
     );
 }
+
+/// Thai and Lao need a dictionary to find word breaks: a run over them
+/// with word shingles says once to use character shingles.
+#[test]
+fn thai_draws_a_note_about_character_shingles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("th.jsonl");
+    let thai = "องค์การเพื่อความมั่นคงและความร่วมมือในยุโรปแถลงว่าจะดำเนินภารกิจติดตามสถานการณ์ต่อไป";
+    let docs: Vec<(String, String)> = (0..3)
+        .map(|i| (format!("th-{i}"), format!("{thai} {i}")))
+        .collect();
+    write_jsonl(&path, &docs);
+    let run = |unit: &str| {
+        let out = textdup()
+            .args(["scan", "-q", "--level", "document", "--unit", unit])
+            .arg(&path)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let stderr = run("word");
+    assert_eq!(stderr.matches("Thai or Lao").count(), 1, "{stderr}");
+    assert!(stderr.contains("character shingles"), "{stderr}");
+    assert!(!run("char").contains("Thai"));
+}
