@@ -23,6 +23,8 @@ mod oracle;
 mod passage;
 /// Invariants under random input (proptest).
 mod properties;
+/// The README's examples, run as written.
+mod readme;
 /// One test per data-loss or wrong-exit path that was found and closed.
 mod regression;
 /// Runs under a memory limit: the spilled band index, interruption.
