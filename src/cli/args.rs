@@ -497,12 +497,7 @@ pub struct ReportArgs {
     pub html: Option<PathBuf>,
 
     /// Document clusters the HTML report shows: this many largest and this many least similar.
-    #[arg(
-        long,
-        default_value_t = 1000,
-        value_name = "N",
-        help_heading = "Output"
-    )]
+    #[arg(long, default_value_t = 200, value_name = "N", help_heading = "Output")]
     pub html_max_clusters: usize,
 
     /// Removed documents the HTML report diffs against the kept one, per cluster.
@@ -510,7 +505,7 @@ pub struct ReportArgs {
     pub html_max_members: usize,
 
     /// Documents the HTML report shows with their passages and spans highlighted.
-    #[arg(long, default_value_t = 200, value_name = "N", help_heading = "Output")]
+    #[arg(long, default_value_t = 100, value_name = "N", help_heading = "Output")]
     pub html_max_documents: usize,
 
     /// Write the clusters to FILE instead of stdout (scan) or nowhere (dedup).

@@ -72,9 +72,9 @@ impl Default for CapNames {
 impl Default for HtmlOptions {
     fn default() -> Self {
         HtmlOptions {
-            max_clusters: 1000,
+            max_clusters: 200,
             max_members: 20,
-            max_documents: 200,
+            max_documents: 100,
             max_text_bytes: 20_000,
             command: String::new(),
             cap_names: CapNames::default(),
