@@ -113,6 +113,20 @@ impl Progress for PyProgress {
 
     fn skipped(&self, _skip: &Skip) {}
 
+    /// Notes on the input (a script that needs character shingles, say)
+    /// are Python warnings: shown once by default, filterable as usual.
+    fn note(&self, note: &str) {
+        Python::attach(|py| {
+            let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+            let text = std::ffi::CString::new(format!("textdup: {note}"))
+                .unwrap_or_else(|_| c"textdup: a note with a NUL byte".to_owned());
+            if let Err(err) = PyErr::warn(py, &category, &text, 1) {
+                // The warnings filter made it an error.
+                self.fail(err);
+            }
+        });
+    }
+
     fn cancelled(&self) -> bool {
         if !self.stop.load(Ordering::SeqCst) && std::thread::current().id() == self.main {
             // Runs Python's signal handlers: SIGINT's raises

@@ -374,3 +374,9 @@ def test_the_stubs_pass_mypy_strict_on_the_examples() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Success" in out.stdout
+
+
+def test_notes_on_the_input_are_warnings() -> None:
+    thai = "องค์การเพื่อความมั่นคงและความร่วมมือในยุโรปแถลงว่าจะดำเนินภารกิจติดตามสถานการณ์ต่อไป"
+    with pytest.warns(UserWarning, match="Thai or Lao"):
+        textdup.Deduper().scan([thai, thai + " 1"])
