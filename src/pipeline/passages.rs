@@ -438,13 +438,15 @@ impl<'a> Grain<'a> {
         passage_clusters: &[PassageCluster],
         span_clusters: &mut [SpanCluster],
     ) -> Result<HashMap<(DocId, Span), String>> {
-        let mut members_of: HashMap<DocId, Vec<(usize, usize)>> = HashMap::new();
+        let mut members_of: HashMap<DocId, Vec<(usize, usize)>, ahash::RandomState> =
+            HashMap::default();
         for (c, cluster) in span_clusters.iter().enumerate() {
             for (m, member) in cluster.members.iter().enumerate() {
                 members_of.entry(member.doc).or_default().push((c, m));
             }
         }
-        let mut passage_spans: HashMap<DocId, HashSet<Span>> = HashMap::new();
+        let mut passage_spans: HashMap<DocId, HashSet<Span>, ahash::RandomState> =
+            HashMap::default();
         for m in passage_clusters.iter().flat_map(|c| &c.members) {
             passage_spans.entry(m.doc).or_default().insert(m.span);
         }
@@ -480,13 +482,13 @@ impl<'a> Grain<'a> {
 fn passages_in_pairs(
     table: &PassageTable,
     pairs: &[CandidatePair<PassageId>],
-) -> HashMap<DocId, Vec<PassageId>> {
+) -> HashMap<DocId, Vec<PassageId>, ahash::RandomState> {
     let mut wanted = vec![false; table.doc.len()];
     for pair in pairs {
         wanted[pair.first.0 as usize] = true;
         wanted[pair.second.0 as usize] = true;
     }
-    let mut passages_of: HashMap<DocId, Vec<PassageId>> = HashMap::new();
+    let mut passages_of: HashMap<DocId, Vec<PassageId>, ahash::RandomState> = HashMap::default();
     for (i, &w) in wanted.iter().enumerate() {
         if w {
             passages_of
