@@ -20,7 +20,9 @@ use arrow_array::{ArrayRef, BooleanArray};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+use textdup::output::{check_distinct, check_output, Commit, Existing};
 use textdup::report::{write_clusters, write_summary};
+use textdup::write::{check_output_name, write_corpus, write_removed, Cleaning};
 use textdup::{
     parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, Keep, Level, Normalization,
     PassageUnit, ReadOptions, Report, Resources, Shingling, Sketcher, Unit, Verification,
@@ -300,6 +302,76 @@ impl Deduper {
             .detach(|| Files::open(&paths, options, tmp.as_deref()))
             .map_err(py_error)?;
         let report = self.run(py, &files, level, progress)?;
+        Ok(Scan {
+            rows: None,
+            texts: None,
+            report,
+        })
+    }
+
+    /// Writes the cleaned corpus of files and folders to `output` (and the
+    /// removed list beside it, `OUTPUT.removed.jsonl`), as the CLI's
+    /// `dedup` does: committed together, an existing output replaced only
+    /// when `force`. Returns the scan.
+    #[pyo3(signature = (paths, output, text_field="text", id_field="id", level="document", force=false, progress=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn dedup_paths(
+        &self,
+        py: Python<'_>,
+        paths: Vec<PathBuf>,
+        output: PathBuf,
+        text_field: &str,
+        id_field: &str,
+        level: &str,
+        force: bool,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Scan> {
+        let level = level_of(level)?;
+        let options = ReadOptions {
+            text_field: text_field.to_string(),
+            id_field: id_field.to_string(),
+            ..ReadOptions::default()
+        };
+        let tmp = self.resources.tmp_dir.clone();
+        let files = py
+            .detach(|| Files::open(&paths, options, tmp.as_deref()))
+            .map_err(py_error)?;
+        let existing = if force {
+            Existing::Replace
+        } else {
+            Existing::Refuse
+        };
+        let mut name = output.file_name().unwrap_or_default().to_os_string();
+        name.push(".removed.jsonl");
+        let removed = output.with_file_name(name);
+        check_distinct(&[&output, &removed]).map_err(py_error)?;
+        for out in [&output, &removed] {
+            check_output(files.roots(), out, existing).map_err(py_error)?;
+        }
+        check_output_name(&files, &output).map_err(py_error)?;
+        let report = self.run(py, &files, level, progress)?;
+        let config = Config {
+            level,
+            ..self.config.clone()
+        };
+        let written = self.detached(py, || -> textdup::Result<()> {
+            let cleaning = Cleaning::plan(&report, &config);
+            let mut commit = Commit::new(existing);
+            let written = write_corpus(
+                &files,
+                &report,
+                &cleaning,
+                &output,
+                &mut commit,
+                &textdup::NoProgress,
+            )?;
+            commit.write(&removed, |out| {
+                write_removed(&report, &cleaning, &written.cuts, out)
+            })?;
+            drop(commit.commit(|| files.check_unchanged())?);
+            Ok(())
+        });
+        written.map_err(py_error)?;
         Ok(Scan {
             rows: None,
             texts: None,

@@ -125,8 +125,29 @@ def test_paths(planted: Path, tmp_path: Path) -> None:
     by_list = d.scan([planted])
     assert by_path.cluster_lines() == by_str.cluster_lines() == by_list.cluster_lines()
     assert len(by_path.keep) == by_path.summary["read"] - by_path.summary["skipped"]
-    with pytest.raises(TypeError, match="textdup dedup"):
+    with pytest.raises(TypeError, match="give output="):
         d.dedup(planted)
+
+
+def test_dedup_of_files_writes_what_the_cli_writes(
+    cli: Path, planted: Path, tmp_path: Path
+) -> None:
+    by_cli = tmp_path / "cli.jsonl"
+    subprocess.run(
+        [str(cli), "dedup", "-q", "--level", "document", str(planted), "-o", str(by_cli)],
+        check=True,
+    )
+    by_python = tmp_path / "python.jsonl"
+    d = textdup.Deduper()
+    assert d.dedup(planted, output=by_python) == str(by_python)
+    assert by_python.read_bytes() == by_cli.read_bytes()
+    removed = tmp_path / "python.jsonl.removed.jsonl"
+    cli_removed = tmp_path / "cli.jsonl.removed.jsonl"
+    assert removed.read_bytes() == cli_removed.read_bytes()
+    # An existing output is replaced only when asked.
+    with pytest.raises(OSError, match="already exists"):
+        d.dedup(planted, output=by_python)
+    d.dedup(planted, output=by_python, force=True)
 
 
 # --- the same answers as the CLI ---------------------------------------------

@@ -348,10 +348,33 @@ class Deduper:
         return self._run(data, text, id, "document", progress)
 
     def dedup(
-        self, data: Any, text: str = "text", id: Optional[str] = "id", progress: Progress = None
+        self,
+        data: Any,
+        text: str = "text",
+        id: Optional[str] = "id",
+        progress: Progress = None,
+        output: Union[str, "os.PathLike[str]", None] = None,
+        force: bool = False,
     ) -> Any:
         """`data` without its near-duplicates (the first of each cluster, by
-        default, stays), in the type it came in, every column kept."""
+        default, stays), in the type it came in, every column kept.
+
+        Files and folders are cleaned into files, as the CLI's `dedup`
+        does: give `output` (a file for one input file, else a folder); the
+        removed list goes beside it as `OUTPUT.removed.jsonl`. An existing
+        output is replaced only with `force=True`. Returns the output path.
+        """
+        source = _Input(data, text, id)
+        if source.paths is not None:
+            if output is None:
+                raise TypeError(
+                    "dedup of files writes files: give output= (a file or folder to write)"
+                )
+            self._native.dedup_paths(
+                source.paths, os.fspath(output), text_field=text, id_field=id or "id",
+                level="document", force=force, progress=_progress(progress),
+            )
+            return os.fspath(output)
         result = self._run(data, text, id, "document", progress)
         return result._source.filtered(result.keep)
 

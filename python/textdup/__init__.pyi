@@ -81,6 +81,8 @@ class Deduper:
         text: str = "text",
         id: Optional[str] = "id",
         progress: Progress = None,
+        output: Optional[Path] = None,
+        force: bool = False,
     ) -> Any: ...
     def passages(
         self,
