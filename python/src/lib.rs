@@ -76,6 +76,25 @@ impl Deduper {
         })
     }
 
+    /// The corpus of files and folders `paths`, listed as the CLI lists
+    /// them (standard input copied to the temporary folder).
+    fn open_files(
+        &self,
+        py: Python<'_>,
+        paths: &[PathBuf],
+        text_field: &str,
+        id_field: &str,
+    ) -> PyResult<Files> {
+        let options = ReadOptions {
+            text_field: text_field.to_string(),
+            id_field: id_field.to_string(),
+            ..ReadOptions::default()
+        };
+        let tmp = self.resources.tmp_dir.as_deref();
+        py.detach(|| Files::open(paths, options, tmp))
+            .map_err(py_error)
+    }
+
     /// A run of `level` over `corpus`.
     fn run(
         &self,
@@ -107,6 +126,14 @@ fn level_of(level: &str) -> PyResult<Level> {
             ("all", Level::All),
         ],
     )
+}
+
+/// Every row of a chunked string column, in order (`None` for a null).
+fn rows(chunks: &[Strings]) -> Vec<Option<&str>> {
+    chunks
+        .iter()
+        .flat_map(|chunk| (0..chunk.len()).map(move |i| chunk.get(i)))
+        .collect()
 }
 
 /// Imports each chunk of a text (or id) column.
@@ -292,15 +319,7 @@ impl Deduper {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Scan> {
         let level = level_of(level)?;
-        let options = ReadOptions {
-            text_field: text_field.to_string(),
-            id_field: id_field.to_string(),
-            ..ReadOptions::default()
-        };
-        let tmp = self.resources.tmp_dir.clone();
-        let files = py
-            .detach(|| Files::open(&paths, options, tmp.as_deref()))
-            .map_err(py_error)?;
+        let files = self.open_files(py, &paths, text_field, id_field)?;
         let report = self.run(py, &files, level, progress)?;
         Ok(Scan {
             rows: None,
@@ -327,15 +346,7 @@ impl Deduper {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Scan> {
         let level = level_of(level)?;
-        let options = ReadOptions {
-            text_field: text_field.to_string(),
-            id_field: id_field.to_string(),
-            ..ReadOptions::default()
-        };
-        let tmp = self.resources.tmp_dir.clone();
-        let files = py
-            .detach(|| Files::open(&paths, options, tmp.as_deref()))
-            .map_err(py_error)?;
+        let files = self.open_files(py, &paths, text_field, id_field)?;
         let existing = if force {
             Existing::Replace
         } else {
@@ -385,11 +396,11 @@ impl Deduper {
         let bands = sketcher.banding().bands;
         let texts = strings(texts, "text")?;
         let sketches = self.detached(py, || {
-            let rows: Vec<&str> = texts
-                .iter()
-                .flat_map(|chunk| (0..chunk.len()).map(move |i| chunk.get(i).unwrap_or("")))
+            let texts: Vec<&str> = rows(&texts)
+                .into_iter()
+                .map(Option::unwrap_or_default)
                 .collect();
-            sketcher.sketch_all(&rows)
+            sketcher.sketch_all(&texts)
         });
         let width = i32::try_from(bands).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let mut exact = FixedSizeBinaryBuilder::with_capacity(sketches.len(), 16);
@@ -424,11 +435,8 @@ impl Deduper {
         let texts = strings(texts, "text")?;
         let sets = self.detached(py, || {
             use rayon::prelude::*;
-            let rows: Vec<Option<&str>> = texts
-                .iter()
-                .flat_map(|chunk| (0..chunk.len()).map(move |i| chunk.get(i)))
-                .collect();
-            rows.par_iter()
+            rows(&texts)
+                .par_iter()
                 .map(|text| text.map(|t| sketcher.shingles(t)))
                 .collect::<Vec<_>>()
         });
@@ -454,13 +462,7 @@ impl Deduper {
     ) -> PyResult<ArrowBatch> {
         let sketcher = Sketcher::new(&self.config).map_err(py_error)?;
         let (a, b) = (strings(a, "first text")?, strings(b, "second text")?);
-        let flat = |chunks: &[Strings]| -> Vec<Option<String>> {
-            chunks
-                .iter()
-                .flat_map(|c| (0..c.len()).map(move |i| c.get(i).map(str::to_string)))
-                .collect()
-        };
-        let (a, b) = (flat(&a), flat(&b));
+        let (a, b) = (rows(&a), rows(&b));
         if a.len() != b.len() {
             return Err(PyValueError::new_err(format!(
                 "the two columns have {} and {} rows",

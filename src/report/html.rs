@@ -526,7 +526,7 @@ fn elided(tokens: &[(ChangeTag, &str)], first: bool, last: bool) -> Vec<String> 
     let mut out: Vec<String> = tokens[..keep_head].iter().map(|(_, t)| escape(t)).collect();
     out.push(format!(
         "<span class=\"gap\">… {} …</span>",
-        super::count(words(gap) as u64, "unchanged word")
+        count(words(gap) as u64, "unchanged word")
     ));
     out.extend(
         tokens[tokens.len() - keep_tail..]
