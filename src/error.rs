@@ -156,6 +156,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A columnar input (Parquet) has no usable text column: a run over it
+    /// would find nothing, so it stops before any work.
+    #[error("{}: {problem}", path.display())]
+    Column {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its columns.
+        problem: ColumnProblem,
+    },
+
     /// The run was stopped (Ctrl-C); temporary files were removed.
     #[error("interrupted")]
     Interrupted,
@@ -200,6 +210,36 @@ pub enum OutputProblem {
     /// needs a name of its own.
     #[error("the cleaned corpus goes to standard output: name the removed list")]
     NeedsRemovedList,
+}
+
+/// What is wrong with a file's text column ([`Error::Column`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ColumnProblem {
+    /// No column has the text field's name.
+    #[error("no column {field:?}{}", column_list(strings))]
+    Missing {
+        /// The text field, as given.
+        field: String,
+        /// The file's string columns (nested ones as dotted names).
+        strings: Vec<String>,
+    },
+    /// The column holds something other than strings.
+    #[error("column {field:?} holds {found}, not text")]
+    NotText {
+        /// The text field, as given.
+        field: String,
+        /// Its type.
+        found: String,
+    },
+}
+
+fn column_list(strings: &[String]) -> String {
+    if strings.is_empty() {
+        "; it has no string columns".to_string()
+    } else {
+        format!("; its string columns: {}", strings.join(", "))
+    }
 }
 
 /// Why a staged run cannot go on ([`Error::Staged`]).

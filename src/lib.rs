@@ -80,7 +80,7 @@ pub mod fuzz;
 pub use crate::core::{DocId, Numbered, Span};
 pub use cluster::{Cluster, ClusterId, Keep, Member};
 pub use config::{parse_size, Config, Level, PassageConfig, Resources};
-pub use error::{Error, OutputProblem, Result, Setting, StagedProblem};
+pub use error::{ColumnProblem, Error, OutputProblem, Result, Setting, StagedProblem};
 pub use lsh::{BandKey, Banding, CandidatePair, Spilled};
 pub use minhash::{MinHasher, Signature, HASH_SCHEME};
 pub use normalize::{normalize, Normalization};

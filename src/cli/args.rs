@@ -338,14 +338,15 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
-    /// How to tell documents apart: by file name (.jsonl/.ndjson are JSON Lines; .json is JSON
-    /// Lines when its first line is a JSON object, else one document with a note; the rest one
-    /// document per file; stdin is JSON Lines), or force one.
+    /// How to tell documents apart: by file name (.jsonl/.ndjson are JSON Lines; .json is decided
+    /// by its content, as `json` is; .parquet is Parquet, a document per row; the rest one
+    /// document per file; stdin is JSON Lines), or force one. `json`: JSON Lines when the first
+    /// line is a JSON object, else one document, with a note.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Input")]
     pub input_format: FormatArg,
 
-    /// JSON field holding the text. A dotted name (metadata.content) reaches into nested
-    /// objects when no field has the whole name.
+    /// JSON field (or Parquet column) holding the text. A dotted name (metadata.content) reaches
+    /// into nested objects (or struct columns) when no field has the whole name.
     #[arg(
         long,
         default_value = "text",
@@ -354,8 +355,8 @@ pub struct InputArgs {
     )]
     pub text_field: String,
 
-    /// JSON field holding the document id (dotted names reach into objects, as for
-    /// --text-field); lines without it are named FILE:LINE.
+    /// JSON field (or Parquet column) holding the document id (dotted names reach into objects,
+    /// as for --text-field); lines without it are named FILE:LINE, rows FILE:ROW (from 1).
     #[arg(
         long,
         default_value = "id",
@@ -557,6 +558,8 @@ pub enum FormatArg {
     Auto,
     Text,
     Jsonl,
+    Json,
+    Parquet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -690,6 +693,8 @@ impl InputArgs {
                 FormatArg::Auto => InputFormat::Auto,
                 FormatArg::Text => InputFormat::Text,
                 FormatArg::Jsonl => InputFormat::Jsonl,
+                FormatArg::Json => InputFormat::Json,
+                FormatArg::Parquet => InputFormat::Parquet,
             },
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),

@@ -81,6 +81,7 @@ pub fn main() -> ExitCode {
                     Some(flag) => format!(" ({flag})"),
                     None => String::new(),
                 },
+                Error::Column { .. } => " (--text-field names the text column)".to_string(),
                 Error::MemoryLimit { .. } => {
                     " (--memory sets the limit; --level document leaves the passage grain out)"
                         .to_string()

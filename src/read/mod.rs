@@ -16,6 +16,7 @@
 //!   Lines that is the line, not the file. (A path the caller named that
 //!   does not exist is not bad input but a mistake: [`Files::open`] fails.)
 
+pub(crate) mod parquet;
 mod records;
 mod source;
 mod stamp;
@@ -96,7 +97,8 @@ pub enum SkipReason {
         /// What it holds instead ("a number", "null", ...).
         found: &'static str,
     },
-    /// A compressed stream is damaged; what came before it was read.
+    /// A compressed stream or a Parquet file is damaged (what it is, and
+    /// how); what came before the damage was read.
     Corrupt(String),
     /// The document is longer than the run takes
     /// ([`ReadOptions::max_document_bytes`]); it was passed over without
@@ -157,7 +159,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NotAString { field, found } => {
                 write!(f, "field {field:?} is {found}, not a string")
             }
-            SkipReason::Corrupt(e) => write!(f, "corrupt compressed data: {e}"),
+            SkipReason::Corrupt(e) => write!(f, "corrupt {e}"),
             SkipReason::TooLarge { limit } => write!(
                 f,
                 "document larger than {} MiB, the most this run takes",

@@ -6,6 +6,7 @@ use std::io::{BufRead, Read};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::core::number;
+use crate::read::parquet::Rows;
 use crate::read::source::{open_decoded, Compression};
 use crate::read::{
     Document, Files, Format, Origin, Origins, ReadOptions, Record, Shard, Skip, SkipReason,
@@ -18,6 +19,7 @@ pub struct FileRecords<'a> {
     next_source: usize,
     shard: Shard,
     lines: Option<Lines<'a>>,
+    rows: Option<Rows<'a>>,
     buf: Vec<u8>,
 }
 
@@ -193,6 +195,7 @@ impl<'a> FileRecords<'a> {
             next_source: 0,
             shard,
             lines: None,
+            rows: None,
             buf: Vec::new(),
         }
     }
@@ -249,6 +252,33 @@ impl<'a> FileRecords<'a> {
             }
             Err(e) => Some(self.skipped(source, None, SkipReason::Unreadable(e.to_string()))),
         }
+    }
+
+    /// Opens a Parquet source to read every row (`wanted: None`) or only
+    /// the wanted ones, or says why it cannot be read.
+    fn open_rows(&mut self, source: u32, wanted: Option<Vec<u64>>) -> Option<Record> {
+        let files = self.files;
+        let src = &files.sources()[source as usize];
+        match Rows::open(source, &src.name, &src.path, files.options(), wanted) {
+            Ok(rows) => {
+                self.rows = Some(rows);
+                None
+            }
+            Err(reason) => Some(self.skipped(source, None, reason)),
+        }
+    }
+
+    /// The next record of the open Parquet source, or `None` at its end.
+    fn next_row(&mut self) -> Option<Record> {
+        let record = self.rows.as_mut()?.next_record();
+        if record.is_none() {
+            if let Some(rows) = self.rows.take() {
+                if let Some(note) = rows.note() {
+                    self.files.note(rows.source, note);
+                }
+            }
+        }
+        record
     }
 
     /// The next record of the open JSON Lines source, or `None` at its end.
@@ -330,6 +360,16 @@ impl RecordsAt<'_> {
         while self.origins.next_if(|o| o.source == source).is_some() {}
         self.records.lines = None;
     }
+
+    /// The wanted rows of Parquet source `source`: a row selection needs
+    /// them all before the first is decoded.
+    fn rows_of(&mut self, source: u32) -> Vec<u64> {
+        let mut rows = Vec::new();
+        while let Some(origin) = self.origins.next_if(|o| o.source == source) {
+            rows.push(origin.line);
+        }
+        rows
+    }
 }
 
 impl Iterator for RecordsAt<'_> {
@@ -337,6 +377,11 @@ impl Iterator for RecordsAt<'_> {
 
     fn next(&mut self) -> Option<Record> {
         loop {
+            if self.records.rows.is_some() {
+                if let Some(record) = self.records.next_row() {
+                    return Some(record);
+                }
+            }
             let wanted = *self.origins.peek()?;
             let source = wanted.source;
             let open = self.records.lines.as_ref().map(|l| l.source);
@@ -346,9 +391,19 @@ impl Iterator for RecordsAt<'_> {
                     self.pass_source(source);
                     continue;
                 };
-                if src.format == Format::Text {
-                    self.origins.next();
-                    return Some(self.records.text_record(source));
+                match src.format {
+                    Format::Text => {
+                        self.origins.next();
+                        return Some(self.records.text_record(source));
+                    }
+                    Format::Parquet => {
+                        let rows = self.rows_of(source);
+                        if let Some(skip) = self.records.open_rows(source, Some(rows)) {
+                            return Some(skip);
+                        }
+                        continue;
+                    }
+                    Format::Jsonl => {}
                 }
                 if let Some(skip) = self.records.open_lines(source) {
                     self.pass_source(source);
@@ -391,6 +446,11 @@ impl Iterator for FileRecords<'_> {
                     return Some(record);
                 }
             }
+            if self.rows.is_some() {
+                if let Some(record) = self.next_row() {
+                    return Some(record);
+                }
+            }
             let sources = self.files.sources();
             if self.next_source >= sources.len() {
                 return None;
@@ -404,6 +464,11 @@ impl Iterator for FileRecords<'_> {
                 Format::Text => return Some(self.text_record(source)),
                 Format::Jsonl => {
                     if let Some(record) = self.open_lines(source) {
+                        return Some(record);
+                    }
+                }
+                Format::Parquet => {
+                    if let Some(record) = self.open_rows(source, None) {
                         return Some(record);
                     }
                 }
@@ -476,7 +541,9 @@ pub(crate) fn read_line(
 fn read_failure(compression: Compression, e: std::io::Error) -> SkipReason {
     match compression {
         Compression::None => SkipReason::Unreadable(e.to_string()),
-        Compression::Gzip | Compression::Zstd => SkipReason::Corrupt(e.to_string()),
+        Compression::Gzip | Compression::Zstd => {
+            SkipReason::Corrupt(format!("compressed data: {e}"))
+        }
     }
 }
 

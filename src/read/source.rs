@@ -18,21 +18,29 @@ pub enum Format {
     Text,
     /// One JSON object per line (`.jsonl`, `.ndjson`).
     Jsonl,
+    /// A Parquet file: one document per row (`.parquet`).
+    Parquet,
 }
 
 /// How to decide a file's [`Format`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InputFormat {
     /// By file name: `.jsonl`/`.ndjson` (before any `.gz`/`.zst`) are JSON
-    /// Lines; `.json` is JSON Lines when its first non-blank line is a
-    /// JSON object, else text, with a note; everything else is text.
-    /// Standard input is JSON Lines.
+    /// Lines; `.json` is decided by its content, as [`InputFormat::Json`]
+    /// says; `.parquet` is Parquet; everything else is text. Standard
+    /// input is JSON Lines.
     #[default]
     Auto,
     /// Every input is one document per file.
     Text,
     /// Every input is JSON Lines.
     Jsonl,
+    /// Every input is decided by its content: JSON Lines when its first
+    /// non-blank line is a JSON object, else one text document, with a
+    /// note.
+    Json,
+    /// Every input is a Parquet file.
+    Parquet,
 }
 
 /// How a file is compressed, detected from its first bytes.
@@ -164,8 +172,18 @@ impl Files {
                 Err(e) => return Err(Error::io(input, e)),
             }
         }
+        files.check_columns()?;
         files.stamp();
         Ok(files)
+    }
+
+    /// Checks that every Parquet source has the text column, so that a
+    /// misnamed column stops the run before any work.
+    fn check_columns(&self) -> Result<()> {
+        self.sources
+            .iter()
+            .filter(|s| s.format == Format::Parquet)
+            .try_for_each(|s| super::parquet::check_columns(&s.path, &self.options))
     }
 
     fn stamp(&mut self) {
@@ -256,6 +274,15 @@ impl Files {
         let format = match self.options.format {
             InputFormat::Text => Format::Text,
             InputFormat::Auto | InputFormat::Jsonl => Format::Jsonl,
+            InputFormat::Parquet => Format::Parquet,
+            InputFormat::Json => {
+                let (format, note) = sniff_json(tmp.path());
+                if let Some(note) = note {
+                    let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+                    self.note(index, format!("stdin: {note}"));
+                }
+                format
+            }
         };
         if self.options.format == InputFormat::Auto && sniff_json(tmp.path()).0 != Format::Jsonl {
             // Read as JSON Lines all the same (what a pipe of records
@@ -382,21 +409,25 @@ impl Files {
 
     fn push(&mut self, path: PathBuf, relative: PathBuf) {
         let name = name_of(&relative);
-        let format = match self.options.format {
-            InputFormat::Text => Format::Text,
-            InputFormat::Jsonl => Format::Jsonl,
-            InputFormat::Auto => match format_from_name(&name) {
-                Named::Jsonl => Format::Jsonl,
-                Named::Text => Format::Text,
-                Named::Json => {
-                    let (format, note) = sniff_json(&path);
-                    if let Some(note) = note {
-                        let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
-                        self.note(index, format!("{name}: {note}"));
-                    }
-                    format
+        let named = match self.options.format {
+            InputFormat::Text => Named::Text,
+            InputFormat::Jsonl => Named::Jsonl,
+            InputFormat::Json => Named::Json,
+            InputFormat::Parquet => Named::Parquet,
+            InputFormat::Auto => format_from_name(&name),
+        };
+        let format = match named {
+            Named::Jsonl => Format::Jsonl,
+            Named::Text => Format::Text,
+            Named::Parquet => Format::Parquet,
+            Named::Json => {
+                let (format, note) = sniff_json(&path);
+                if let Some(note) = note {
+                    let index = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+                    self.note(index, format!("{name}: {note}"));
                 }
-            },
+                format
+            }
         };
         self.sources.push(Source {
             path,
@@ -473,10 +504,14 @@ enum Named {
     Text,
     /// `.json`: JSON Lines or one JSON document; the content decides.
     Json,
+    Parquet,
 }
 
 fn format_from_name(name: &str) -> Named {
     let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".parquet") {
+        return Named::Parquet;
+    }
     let stem = lower
         .strip_suffix(".gz")
         .or_else(|| lower.strip_suffix(".zst"))

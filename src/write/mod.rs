@@ -25,6 +25,7 @@
 //! input is never overwritten or deleted.
 
 mod json_field;
+mod parquet;
 mod plan;
 mod removed;
 
@@ -219,6 +220,13 @@ pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
     let writes = match source.format {
         Format::Jsonl => "JSON Lines",
         Format::Text => "text",
+        Format::Parquet => "Parquet",
+    };
+    // Parquet compresses inside the file, by column.
+    let named = if named == "Parquet" && stem.len() < name.len() {
+        "compressed Parquet"
+    } else {
+        named
     };
     if named == writes {
         return Ok(());
@@ -415,9 +423,10 @@ enum Outcome {
 /// [`Outcome::Problem`].
 fn copy_source(copy: SourceCopy<'_>) -> Result<Outcome> {
     let (source, plan) = (copy.source, copy.plan);
-    let recoded = copy.compression.is_some_and(|wanted| {
-        crate::read::compression_of(&source.path).is_ok_and(|has| has != wanted)
-    });
+    let recoded = source.format != Format::Parquet
+        && copy.compression.is_some_and(|wanted| {
+            crate::read::compression_of(&source.path).is_ok_and(|has| has != wanted)
+        });
     if plan.removed.is_empty() && plan.edits.is_empty() && !recoded {
         return copy.whole();
     }
@@ -470,7 +479,7 @@ impl SourceCopy<'_> {
     fn failed(&self, failure: Failure) -> Result<Outcome> {
         match failure {
             Failure::Read(e) => Ok(Outcome::Problem(SkipReason::Corrupt(format!(
-                "copied up to the damage only: {e}"
+                "data, copied up to the damage only: {e}"
             )))),
             Failure::Write(e) => Err(Error::io(self.target(), e)),
             Failure::Stopped => Err(Error::Interrupted),
@@ -512,6 +521,9 @@ impl SourceCopy<'_> {
     /// Copies the source decoded, leaving out removed lines and cutting
     /// passages, and encodes it as it was.
     fn filtered(&self) -> Result<Outcome> {
+        if self.source.format == Format::Parquet {
+            return self.filtered_parquet();
+        }
         let (compression, mut reader) = match crate::read::open_decoded(&self.source.path) {
             Ok(opened) => opened,
             Err(e) => return Ok(Outcome::Problem(SkipReason::Unreadable(e.to_string()))),
@@ -572,6 +584,25 @@ impl SourceCopy<'_> {
         }
     }
 
+    /// Copies a Parquet source without its removed rows, its edited rows'
+    /// text cut: see [`parquet`].
+    fn filtered_parquet(&self) -> Result<Outcome> {
+        let out = self
+            .destination
+            .create()
+            .map_err(|e| Error::io(self.target(), e))?;
+        match parquet::filter_parquet(self, out) {
+            Ok(done) => Ok(Outcome::Copied {
+                removed: done.left_out,
+                file: true,
+                edited: done.edited,
+                emptied: done.emptied,
+                cuts: done.cuts,
+            }),
+            Err(failure) => self.failed(failure),
+        }
+    }
+
     /// Writes kept line `line` (or the whole text file, line 0): as it is,
     /// or with its passages cut, noting each cut and a line left empty.
     fn rewrite(
@@ -600,6 +631,8 @@ impl SourceCopy<'_> {
                 let edit = |t: &str| self.cleaning.apply(t, removals, cuts);
                 rewrite_text_field(bytes, self.text_field, edit).unwrap_or((bytes.to_vec(), false))
             }
+            // Rows are not lines: `filtered_parquet` writes them.
+            Format::Parquet => (bytes.to_vec(), false),
         };
         if empty {
             emptied.push(if line == 0 {
@@ -671,7 +704,8 @@ fn filter_into<W: Write>(
     finish: impl FnOnce(W) -> io::Result<OutputFile>,
 ) -> Result<(u64, u64), Failure> {
     let counts = match format {
-        Format::Jsonl => filter_lines(reader, &mut writer, plan, rewrite, stop)?,
+        // Parquet is written by `filtered_parquet`; never by lines.
+        Format::Jsonl | Format::Parquet => filter_lines(reader, &mut writer, plan, rewrite, stop)?,
         Format::Text => {
             // One document: the whole file, line 0.
             let mut text = Vec::new();

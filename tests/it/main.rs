@@ -19,6 +19,8 @@ mod layers;
 mod measure;
 /// LSH + verify against a brute-force all-pairs oracle.
 mod oracle;
+/// Parquet in and out: rows as documents, every column kept.
+mod parquet;
 /// The passage grain: the seed corpus's repeats, cleaning, annotations.
 mod passage;
 /// Invariants under random input (proptest).

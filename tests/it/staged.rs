@@ -3,8 +3,8 @@ use std::process::Output;
 
 use crate::common::{planted_corpus, textdup, write_jsonl};
 
-/// A folder corpus: JSON Lines files, text files (two equal), an empty
-/// file (skipped), so shards differ in size and kind.
+/// A folder corpus: JSON Lines files, a Parquet file, text files (two
+/// equal), an empty file (skipped), so shards differ in size and kind.
 fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
     let dir = root.join("data");
     std::fs::create_dir_all(dir.join("texts")).unwrap();
@@ -18,6 +18,11 @@ fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
     std::fs::write(dir.join("texts/a.txt"), &seed).unwrap();
     std::fs::write(dir.join("texts/b.txt"), &seed).unwrap();
     std::fs::write(dir.join("texts/empty.txt"), "").unwrap();
+    crate::parquet::write_parquet(
+        &dir.join("rows.parquet"),
+        &crate::parquet::planted_rows(docs_per_file / 2),
+        40,
+    );
     dir
 }
 
