@@ -339,7 +339,8 @@ pub struct InputArgs {
     pub paths: Vec<PathBuf>,
 
     /// How to tell documents apart: by file name (.jsonl/.ndjson are JSON Lines; .json is decided
-    /// by its content, as `json` is; .parquet is Parquet, a document per row; the rest one
+    /// by its content, as `json` is; .parquet is Parquet, a document per row; .warc and .wet
+    /// (also .warc.wet.gz) are WARC, a document per text record (WET conversion); the rest one
     /// document per file; stdin is JSON Lines), or force one. `json`: JSON Lines when the first
     /// line is a JSON object, else one document, with a note.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Input")]
@@ -560,6 +561,7 @@ pub enum FormatArg {
     Jsonl,
     Json,
     Parquet,
+    Warc,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -695,6 +697,7 @@ impl InputArgs {
                 FormatArg::Jsonl => InputFormat::Jsonl,
                 FormatArg::Json => InputFormat::Json,
                 FormatArg::Parquet => InputFormat::Parquet,
+                FormatArg::Warc => InputFormat::Warc,
             },
             text_field: self.text_field.clone(),
             id_field: self.id_field.clone(),

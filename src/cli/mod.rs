@@ -101,6 +101,15 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `n` and the noun, plural unless `n` is 1.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The flag that sets `setting`, if one does.
 fn flag(setting: Setting) -> Option<&'static str> {
     Some(match setting {
@@ -296,12 +305,12 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     if !common.run.quiet {
         say(&report.summary().to_text());
         say(&format!(
-            "  wrote:      {} ({} files, {} documents removed, {} passages cut from {} documents, {} left empty, {} kept whole); removed list {}\n",
+            "  wrote:      {} ({}, {} removed, {} cut from {}, {} left empty, {} kept whole); removed list {}\n",
             args.output.display(),
-            written.files,
-            written.removed,
-            cleaning.passages.len(),
-            written.edited,
+            count(written.files, "file"),
+            count(written.removed, "document"),
+            count(cleaning.passages.len() as u64, "passage"),
+            count(written.edited, "document"),
             written.emptied.len(),
             cleaning.spared.len(),
             removed.display()

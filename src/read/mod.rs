@@ -21,6 +21,7 @@ mod records;
 mod source;
 mod stamp;
 pub(crate) mod stream;
+pub(crate) mod warc;
 
 use std::fmt;
 

@@ -8,6 +8,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use crate::core::number;
 use crate::read::parquet::Rows;
 use crate::read::source::{open_decoded, Compression};
+use crate::read::warc;
 use crate::read::{
     Document, Files, Format, Origin, Origins, ReadOptions, Record, Shard, Skip, SkipReason,
 };
@@ -20,6 +21,7 @@ pub struct FileRecords<'a> {
     shard: Shard,
     lines: Option<Lines<'a>>,
     rows: Option<Rows<'a>>,
+    warc: Option<warc::Records<'a>>,
     buf: Vec<u8>,
 }
 
@@ -196,6 +198,7 @@ impl<'a> FileRecords<'a> {
             shard,
             lines: None,
             rows: None,
+            warc: None,
             buf: Vec::new(),
         }
     }
@@ -266,6 +269,39 @@ impl<'a> FileRecords<'a> {
             }
             Err(reason) => Some(self.skipped(source, None, reason)),
         }
+    }
+
+    /// Opens a WARC source, or says why it cannot be read.
+    fn open_warc(&mut self, source: u32) -> Option<Record> {
+        let files = self.files;
+        let src = &files.sources()[source as usize];
+        match open_decoded(&src.path) {
+            Ok((compression, reader)) => {
+                self.warc = Some(warc::Records::new(
+                    source,
+                    &src.name,
+                    files.options(),
+                    compression,
+                    reader,
+                ));
+                None
+            }
+            Err(e) => Some(self.skipped(source, None, SkipReason::Unreadable(e.to_string()))),
+        }
+    }
+
+    /// The next record of the open WARC source (only record `wanted`, if
+    /// given), or `None` at its end.
+    fn next_warc(&mut self, wanted: Option<u64>) -> Option<Record> {
+        let record = self.warc.as_mut()?.next_record(wanted);
+        if record.is_none() && wanted.is_none() {
+            if let Some(warc) = self.warc.take() {
+                if let Some(note) = warc.note() {
+                    self.files.note(warc.source, note);
+                }
+            }
+        }
+        record
     }
 
     /// The next record of the open Parquet source, or `None` at its end.
@@ -359,6 +395,7 @@ impl RecordsAt<'_> {
     fn pass_source(&mut self, source: u32) {
         while self.origins.next_if(|o| o.source == source).is_some() {}
         self.records.lines = None;
+        self.records.warc = None;
     }
 
     /// The wanted rows of Parquet source `source`: a row selection needs
@@ -384,9 +421,27 @@ impl Iterator for RecordsAt<'_> {
             }
             let wanted = *self.origins.peek()?;
             let source = wanted.source;
+            if self
+                .records
+                .warc
+                .as_ref()
+                .is_some_and(|w| w.source == source)
+            {
+                self.origins.next();
+                match self.records.next_warc(Some(wanted.line)) {
+                    Some(Err(skip)) => {
+                        // A damaged file gives its skip once.
+                        self.pass_source(source);
+                        return Some(Err(skip));
+                    }
+                    Some(record) => return Some(record),
+                    None => continue, // gone: whoever asked will notice
+                }
+            }
             let open = self.records.lines.as_ref().map(|l| l.source);
             if open != Some(source) {
                 self.records.lines = None;
+                self.records.warc = None;
                 let Some(src) = self.records.files.sources().get(source as usize) else {
                     self.pass_source(source);
                     continue;
@@ -399,6 +454,13 @@ impl Iterator for RecordsAt<'_> {
                     Format::Parquet => {
                         let rows = self.rows_of(source);
                         if let Some(skip) = self.records.open_rows(source, Some(rows)) {
+                            return Some(skip);
+                        }
+                        continue;
+                    }
+                    Format::Warc => {
+                        if let Some(skip) = self.records.open_warc(source) {
+                            self.pass_source(source);
                             return Some(skip);
                         }
                         continue;
@@ -451,6 +513,11 @@ impl Iterator for FileRecords<'_> {
                     return Some(record);
                 }
             }
+            if self.warc.is_some() {
+                if let Some(record) = self.next_warc(None) {
+                    return Some(record);
+                }
+            }
             let sources = self.files.sources();
             if self.next_source >= sources.len() {
                 return None;
@@ -469,6 +536,11 @@ impl Iterator for FileRecords<'_> {
                 }
                 Format::Parquet => {
                     if let Some(record) = self.open_rows(source, None) {
+                        return Some(record);
+                    }
+                }
+                Format::Warc => {
+                    if let Some(record) = self.open_warc(source) {
                         return Some(record);
                     }
                 }

@@ -20,6 +20,9 @@ pub enum Format {
     Jsonl,
     /// A Parquet file: one document per row (`.parquet`).
     Parquet,
+    /// A WARC file: one document per text record (`.warc`, `.wet`, WET
+    /// conversion records).
+    Warc,
 }
 
 /// How to decide a file's [`Format`].
@@ -41,6 +44,8 @@ pub enum InputFormat {
     Json,
     /// Every input is a Parquet file.
     Parquet,
+    /// Every input is a WARC (or WET) file.
+    Warc,
 }
 
 /// How a file is compressed, detected from its first bytes.
@@ -275,6 +280,7 @@ impl Files {
             InputFormat::Text => Format::Text,
             InputFormat::Auto | InputFormat::Jsonl => Format::Jsonl,
             InputFormat::Parquet => Format::Parquet,
+            InputFormat::Warc => Format::Warc,
             InputFormat::Json => {
                 let (format, note) = sniff_json(tmp.path());
                 if let Some(note) = note {
@@ -414,12 +420,14 @@ impl Files {
             InputFormat::Jsonl => Named::Jsonl,
             InputFormat::Json => Named::Json,
             InputFormat::Parquet => Named::Parquet,
+            InputFormat::Warc => Named::Warc,
             InputFormat::Auto => format_from_name(&name),
         };
         let format = match named {
             Named::Jsonl => Format::Jsonl,
             Named::Text => Format::Text,
             Named::Parquet => Format::Parquet,
+            Named::Warc => Format::Warc,
             Named::Json => {
                 let (format, note) = sniff_json(&path);
                 if let Some(note) = note {
@@ -505,6 +513,7 @@ enum Named {
     /// `.json`: JSON Lines or one JSON document; the content decides.
     Json,
     Parquet,
+    Warc,
 }
 
 fn format_from_name(name: &str) -> Named {
@@ -519,6 +528,8 @@ fn format_from_name(name: &str) -> Named {
         .unwrap_or(&lower);
     if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
         Named::Jsonl
+    } else if stem.ends_with(".warc") || stem.ends_with(".wet") {
+        Named::Warc
     } else if stem.ends_with(".json") {
         Named::Json
     } else {
@@ -645,6 +656,11 @@ mod tests {
             ("shard.JSON.zst", Named::Json),
             ("jsonl", Named::Text),
             ("a.json.txt", Named::Text),
+            ("CC-MAIN-20240101-00000.warc.wet.gz", Named::Warc),
+            ("crawl.warc.gz", Named::Warc),
+            ("crawl.WARC", Named::Warc),
+            ("pages.wet.zst", Named::Warc),
+            ("train-00000-of-00002.parquet", Named::Parquet),
         ] {
             assert_eq!(format_from_name(name), format, "{name}");
         }

@@ -28,6 +28,7 @@ mod json_field;
 mod parquet;
 mod plan;
 mod removed;
+mod warc;
 
 use json_field::rewrite_text_field;
 pub use plan::{Cleaning, Cut, PassageRemoval, Spared};
@@ -207,6 +208,8 @@ pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
         .unwrap_or(&name);
     let named = if stem.ends_with(".parquet") {
         "Parquet"
+    } else if stem.ends_with(".warc") || stem.ends_with(".wet") {
+        "WARC"
     } else if [".jsonl", ".ndjson", ".json"]
         .iter()
         .any(|s| stem.ends_with(s))
@@ -221,6 +224,7 @@ pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
         Format::Jsonl => "JSON Lines",
         Format::Text => "text",
         Format::Parquet => "Parquet",
+        Format::Warc => "WARC",
     };
     // Parquet compresses inside the file, by column.
     let named = if named == "Parquet" && stem.len() < name.len() {
@@ -533,6 +537,18 @@ impl SourceCopy<'_> {
             .destination
             .create()
             .map_err(|e| Error::io(self.target(), e))?;
+        if self.source.format == Format::Warc {
+            return match warc::filter_warc(self, &mut reader, out, compression) {
+                Ok(done) => Ok(Outcome::Copied {
+                    removed: done.left_out,
+                    file: true,
+                    edited: done.edited,
+                    emptied: done.emptied,
+                    cuts: done.cuts,
+                }),
+                Err(failure) => self.failed(failure),
+            };
+        }
         let (mut emptied, mut cuts) = (Vec::new(), Vec::new());
         let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| {
             self.rewrite(line, bytes, out, &mut emptied, &mut cuts)
@@ -631,8 +647,9 @@ impl SourceCopy<'_> {
                 let edit = |t: &str| self.cleaning.apply(t, removals, cuts);
                 rewrite_text_field(bytes, self.text_field, edit).unwrap_or((bytes.to_vec(), false))
             }
-            // Rows are not lines: `filtered_parquet` writes them.
-            Format::Parquet => (bytes.to_vec(), false),
+            // Rows and records are not lines: `filtered_parquet` and
+            // `warc::filter_warc` write them.
+            Format::Parquet | Format::Warc => (bytes.to_vec(), false),
         };
         if empty {
             emptied.push(if line == 0 {
@@ -705,7 +722,9 @@ fn filter_into<W: Write>(
 ) -> Result<(u64, u64), Failure> {
     let counts = match format {
         // Parquet is written by `filtered_parquet`; never by lines.
-        Format::Jsonl | Format::Parquet => filter_lines(reader, &mut writer, plan, rewrite, stop)?,
+        Format::Jsonl | Format::Parquet | Format::Warc => {
+            filter_lines(reader, &mut writer, plan, rewrite, stop)?
+        }
         Format::Text => {
             // One document: the whole file, line 0.
             let mut text = Vec::new();

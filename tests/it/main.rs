@@ -37,3 +37,5 @@ mod scan;
 mod staged;
 /// Output is the same whatever the thread count.
 mod threads;
+/// WARC and WET in and out: text records as documents, the rest kept.
+mod warc;

@@ -3,8 +3,9 @@ use std::process::Output;
 
 use crate::common::{planted_corpus, textdup, write_jsonl};
 
-/// A folder corpus: JSON Lines files, a Parquet file, text files (two
-/// equal), an empty file (skipped), so shards differ in size and kind.
+/// A folder corpus: JSON Lines files, a Parquet file, a WET file, text
+/// files (two equal), an empty file (skipped), so shards differ in size
+/// and kind.
 fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
     let dir = root.join("data");
     std::fs::create_dir_all(dir.join("texts")).unwrap();
@@ -23,6 +24,12 @@ fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
         &crate::parquet::planted_rows(docs_per_file / 2),
         40,
     );
+    let wet = crate::warc::wet_records(8, docs_per_file / 2);
+    std::fs::write(
+        dir.join("crawl.warc.wet.gz"),
+        crate::warc::gzip_members(&wet),
+    )
+    .unwrap();
     dir
 }
 
