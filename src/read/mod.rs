@@ -16,6 +16,7 @@
 //!   Lines that is the line, not the file. (A path the caller named that
 //!   does not exist is not bad input but a mistake: [`Files::open`] fails.)
 
+pub(crate) mod json_array;
 pub(crate) mod parquet;
 mod records;
 mod source;

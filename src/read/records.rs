@@ -6,6 +6,7 @@ use std::io::{BufRead, Read};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use crate::core::number;
+use crate::read::json_array::ArrayLines;
 use crate::read::parquet::Rows;
 use crate::read::source::{open_decoded, Compression};
 use crate::read::warc;
@@ -242,6 +243,11 @@ impl<'a> FileRecords<'a> {
         let src = &files.sources()[source as usize];
         match open_decoded(&src.path) {
             Ok((compression, reader)) => {
+                let reader: Box<dyn BufRead + Send + 'a> = if src.format == Format::Json {
+                    Box::new(std::io::BufReader::new(ArrayLines::new(reader)))
+                } else {
+                    reader
+                };
                 // No sniffing for binary content here, unlike text files:
                 // a NUL byte is bad JSON, which costs its line only.
                 self.lines = Some(Lines::new(
@@ -465,7 +471,7 @@ impl Iterator for RecordsAt<'_> {
                         }
                         continue;
                     }
-                    Format::Jsonl => {}
+                    Format::Jsonl | Format::Json => {}
                 }
                 if let Some(skip) = self.records.open_lines(source) {
                     self.pass_source(source);
@@ -529,7 +535,7 @@ impl Iterator for FileRecords<'_> {
             }
             match sources[source as usize].format {
                 Format::Text => return Some(self.text_record(source)),
-                Format::Jsonl => {
+                Format::Jsonl | Format::Json => {
                     if let Some(record) = self.open_lines(source) {
                         return Some(record);
                     }

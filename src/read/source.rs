@@ -18,6 +18,9 @@ pub enum Format {
     Text,
     /// One JSON object per line (`.jsonl`, `.ndjson`).
     Jsonl,
+    /// One JSON document holding records: an array of objects, one
+    /// document per element, or one object, one document (`.json`).
+    Json,
     /// A Parquet file: one document per row (`.parquet`).
     Parquet,
     /// A WARC file: one document per text record (`.warc`, `.wet`, WET
@@ -39,8 +42,10 @@ pub enum InputFormat {
     /// Every input is JSON Lines.
     Jsonl,
     /// Every input is decided by its content: JSON Lines when its first
-    /// non-blank line is a JSON object, else one text document, with a
-    /// note.
+    /// non-blank line is a JSON object; records when it is one JSON
+    /// document holding them (an array of objects, or one object over
+    /// several lines); else one text document. A note says which, unless
+    /// it is JSON Lines.
     Json,
     /// Every input is a Parquet file.
     Parquet,
@@ -571,15 +576,46 @@ fn sniff_json(path: &Path) -> (Format, Option<&'static str>) {
             b'{' if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
                 (Format::Jsonl, None)
             }
-            b'{' | b'[' => (
-                Format::Text,
-                Some("one JSON document, not JSON Lines: read as one text document (convert it to one object per line to read its records)"),
+            b'{' => (
+                Format::Json,
+                Some("one JSON object, not JSON Lines: read as one record"),
             ),
+            b'[' => match first_element(&body[1..], &mut reader) {
+                Some(b'{') => (
+                    Format::Json,
+                    Some("a JSON array of records, not JSON Lines: read as one record per element"),
+                ),
+                Some(b']') => (Format::Json, Some("an empty JSON array: no records")),
+                _ => (
+                    Format::Text,
+                    Some("a JSON array of values, not of records: read as one text document"),
+                ),
+            },
             _ => (
                 Format::Text,
                 Some("named .json but not JSON: read as one text document"),
             ),
         };
+    }
+}
+
+/// The first byte of an array's first element (or its `]`), from `rest`
+/// (what follows the `[` on its line) and, when that is blank, the lines
+/// after it.
+fn first_element(rest: &[u8], reader: &mut impl BufRead) -> Option<u8> {
+    if let Some(&b) = rest.trim_ascii().first() {
+        return Some(b);
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        if let Some(&b) = line.trim_ascii().first() {
+            return Some(b);
+        }
     }
 }
 
@@ -671,7 +707,7 @@ mod tests {
     #[test]
     fn json_files_are_sniffed() {
         let dir = tempfile::tempdir().unwrap();
-        let cases: [(&str, &[u8], Format, bool); 7] = [
+        let cases: [(&str, &[u8], Format, bool); 10] = [
             (
                 "lines.json",
                 b"\n{\"text\": \"a\"}\n{\"text\": \"b\"}\n",
@@ -688,10 +724,13 @@ mod tests {
             (
                 "pretty.json",
                 b"{\n  \"text\": \"a\"\n}\n",
-                Format::Text,
+                Format::Json,
                 true,
             ),
-            ("array.json", b"[{\"text\": \"a\"}]\n", Format::Text, true),
+            ("array.json", b"[{\"text\": \"a\"}]\n", Format::Json, true),
+            ("pretty-array.json", b"[\n\n  {\n", Format::Json, true),
+            ("values.json", b"[\"a\", \"b\"]", Format::Text, true),
+            ("empty-array.json", b" [ ]", Format::Json, true),
             ("prose.json", b"Not JSON at all.\n", Format::Text, true),
             ("empty.json", b"", Format::Jsonl, false),
         ];

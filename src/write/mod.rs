@@ -24,6 +24,7 @@
 //! output that overlaps an input (or a file inside one) is refused, so an
 //! input is never overwritten or deleted.
 
+mod json_array;
 mod json_field;
 mod parquet;
 mod plan;
@@ -221,6 +222,9 @@ pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
         return Ok(());
     };
     let writes = match source.format {
+        // `.json` names JSON Lines too: Dolma and C4 shards are so named.
+        Format::Json | Format::Jsonl if stem.ends_with(".json") => return Ok(()),
+        Format::Json => "JSON",
         Format::Jsonl => "JSON Lines",
         Format::Text => "text",
         Format::Parquet => "Parquet",
@@ -643,7 +647,7 @@ impl SourceCopy<'_> {
                 let empty = cleaned.trim().is_empty();
                 (cleaned.into_bytes(), empty)
             }
-            Format::Jsonl => {
+            Format::Jsonl | Format::Json => {
                 let edit = |t: &str| self.cleaning.apply(t, removals, cuts);
                 rewrite_text_field(bytes, self.text_field, edit).unwrap_or((bytes.to_vec(), false))
             }
@@ -721,7 +725,16 @@ fn filter_into<W: Write>(
     finish: impl FnOnce(W) -> io::Result<OutputFile>,
 ) -> Result<(u64, u64), Failure> {
     let counts = match format {
-        // Parquet is written by `filtered_parquet`; never by lines.
+        Format::Json => {
+            let array = crate::read::json_array::is_array(reader);
+            let mut lines = io::BufReader::new(crate::read::json_array::ArrayLines::new(reader));
+            let mut out = json_array::LinesAsArray::new(&mut writer, array);
+            let counts = filter_lines(&mut lines, &mut out, plan, rewrite, stop)?;
+            out.finish().map_err(Failure::Write)?;
+            counts
+        }
+        // Parquet and WARC are written by `filtered_parquet` and
+        // `warc::filter_warc`; never by lines.
         Format::Jsonl | Format::Parquet | Format::Warc => {
             filter_lines(reader, &mut writer, plan, rewrite, stop)?
         }

@@ -66,32 +66,72 @@ fn json_lines_named_json_are_read_as_records() {
     assert_eq!(text.lines().collect::<Vec<_>>(), expected);
 }
 
-/// A `.json` file that holds one JSON document (an array, an object over
-/// several lines) or no JSON at all is one text document, and a note says
-/// so rather than reading it as something it is not in silence.
+/// A `.json` file that holds one JSON document of records (an array of
+/// objects, pretty-printed as `json.dump(indent=2)` writes it, or one
+/// object over several lines) is read as records, one per element, with
+/// a note; `dedup` writes an array of the kept elements. An array of
+/// other values, or no JSON at all, is one text document, with a note.
 #[test]
-fn one_json_document_is_read_whole_with_a_note() {
+fn one_json_document_of_records_is_read_as_records() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("records.json");
-    fs::write(&path, format!("[\n  {{\"text\": \"{ARTICLE}\"}}\n]\n")).unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    let records: Vec<serde_json::Value> = lines()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pretty = serde_json::to_string_pretty(&records).unwrap();
+    fs::write(input.join("records.json"), &pretty).unwrap();
+    let one = serde_json::to_string_pretty(&records[0]).unwrap();
+    fs::write(input.join("one.json"), gzip(one.as_bytes())).unwrap();
+    fs::write(input.join("values.json"), format!("[\"{ARTICLE}\"]")).unwrap();
     let out = textdup()
-        .args(["scan", "--level", "document"])
-        .arg(&path)
+        .args(["scan", "--level", "document", "--format", "json"])
+        .arg(&input)
         .assert()
         .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(stderr.contains("1 read = 1 kept"), "{stderr}");
-    assert!(
-        stderr.contains("records.json: one JSON document, not JSON Lines"),
-        "{stderr}"
-    );
+    let output = out.get_output();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    for note in [
+        "records.json: a JSON array of records, not JSON Lines: read as one record per element",
+        "one.json: one JSON object, not JSON Lines: read as one record",
+        "values.json: a JSON array of values, not of records: read as one text document",
+    ] {
+        assert!(stderr.contains(note), "{note}: {stderr}");
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["read"], 5);
+    let cluster: Vec<&str> = report["clusters"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    // "a" twice (its own file, the array), "b", and the array of values.
+    assert_eq!(cluster.len(), 4, "{cluster:?}");
+
+    let clean = dir.path().join("clean.json");
+    textdup()
+        .args(["dedup", "-q", "--level", "document", "-o"])
+        .arg(&clean)
+        .arg(input.join("records.json"))
+        .assert()
+        .success();
+    let kept: Vec<serde_json::Value> =
+        serde_json::from_str(&fs::read_to_string(&clean).unwrap()).unwrap();
+    assert_eq!(kept, vec![records[0].clone(), records[2].clone()]);
+
     // Asked for, JSON Lines it is: the array's first line is not an object.
     let out = textdup()
         .args(["scan", "--level", "document", "--input-format", "jsonl"])
-        .arg(&path)
-        .assert();
+        .arg(input.join("records.json"))
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(!stderr.contains("one JSON document"), "{stderr}");
+    assert!(
+        stderr.contains("records.json:1: malformed JSON"),
+        "{stderr}"
+    );
 }
 
 /// Plain text piped in is read as JSON Lines (what a pipe of records
