@@ -150,6 +150,26 @@ def test_dedup_of_files_writes_what_the_cli_writes(
     d.dedup(planted, output=by_python, force=True)
 
 
+def test_parquet_files_in_and_out(planted: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    rows = pa_json.read_json(planted)
+    rows = rows.append_column("n", pa.array(range(rows.num_rows)))
+    shard = tmp_path / "train-00000-of-00001.parquet"
+    pq.write_table(rows, shard, compression="zstd", row_group_size=100)
+    d = textdup.Deduper()
+    from_file = d.scan(shard)
+    from_table = d.scan(rows)
+    assert from_file.summary["removed"] == from_table.summary["removed"] > 0
+    assert from_file.keep.equals(from_table.keep)
+    clean = tmp_path / "clean.parquet"
+    d.dedup(shard, output=clean)
+    written = pq.read_table(clean)
+    assert written.schema == rows.schema
+    assert written.equals(rows.filter(from_table.keep))
+    assert pq.ParquetFile(clean).metadata.row_group(0).column(0).compression == "ZSTD"
+
+
 # --- the same answers as the CLI ---------------------------------------------
 
 

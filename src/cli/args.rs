@@ -16,10 +16,10 @@ use textdup::{
 
 /// Find repeated and near-duplicate text at scale.
 ///
-/// textdup reads a corpus (text files, JSON Lines, .gz/.zst, stdin),
-/// normalizes and shingles every document, sketches it with MinHash, finds
-/// candidate pairs with LSH, verifies them with exact Jaccard similarity
-/// and groups them into clusters.
+/// textdup reads a corpus (text files, JSON Lines and JSON arrays, Parquet,
+/// WARC/WET, .gz/.zst, stdin), normalizes and shingles every document,
+/// sketches it with MinHash, finds candidate pairs with LSH, verifies them
+/// with exact Jaccard similarity and groups them into clusters.
 ///
 /// Exit status: 0 when all went well, 1 on a fatal error, 2 when the run
 /// finished but some inputs were skipped.

@@ -185,6 +185,49 @@ fn fixtures(dir: &Path) {
     fs::create_dir(dir.join("data")).unwrap();
     fs::write(dir.join("data/a.jsonl"), jsonl(first)).unwrap();
     fs::write(dir.join("data/b.jsonl"), jsonl(second)).unwrap();
+    // A Hugging Face dataset's Parquet shards, and a Common Crawl WET file.
+    fs::create_dir_all(dir.join("hf/data")).unwrap();
+    for (i, part) in [first, second].iter().enumerate() {
+        let path = dir.join(format!("hf/data/train-0000{i}-of-00002.parquet"));
+        parquet_shard(&path, part);
+    }
+    let mut records = vec![crate::warc::record(
+        "warcinfo",
+        None,
+        0,
+        "software: test\r\n",
+    )];
+    for (i, line) in lines.iter().enumerate() {
+        let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+        let (url, text) = (doc["url"].as_str(), doc["text"].as_str().unwrap());
+        records.push(crate::warc::record("conversion", url, i + 1, text));
+    }
+    fs::write(
+        dir.join("CC-MAIN-00000.warc.wet.gz"),
+        crate::warc::gzip_members(&records),
+    )
+    .unwrap();
+}
+
+/// A Parquet file of `lines`' url and text fields.
+fn parquet_shard(path: &Path, lines: &[String]) {
+    use std::sync::Arc;
+    let docs: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let column = |name: &str| -> arrow_array::ArrayRef {
+        Arc::new(arrow_array::StringArray::from_iter_values(
+            docs.iter().map(|d| d[name].as_str().unwrap().to_string()),
+        ))
+    };
+    let batch =
+        arrow_array::RecordBatch::try_from_iter([("url", column("url")), ("text", column("text"))])
+            .unwrap();
+    let file = fs::File::create(path).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
 }
 
 /// A fresh copy of the fixtures for one block.
