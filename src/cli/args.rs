@@ -342,7 +342,8 @@ pub struct InputArgs {
     /// by its content, as `json` is; .parquet is Parquet, a document per row; .warc and .wet
     /// (also .warc.wet.gz) are WARC, a document per text record (WET conversion); the rest one
     /// document per file; stdin is JSON Lines), or force one. `json`: JSON Lines when the first
-    /// line is a JSON object, else one document, with a note.
+    /// line is a JSON object; records when the file is one JSON array of objects (or one object);
+    /// else one document; a note says which.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto, help_heading = "Input")]
     pub input_format: FormatArg,
 
