@@ -88,6 +88,90 @@ fn check_lines(mut lines: Lines) -> Vec<u64> {
     reported
 }
 
+/// The WARC reader on `data` as a plain file: records are reported in
+/// order of their numbers; documents have text, found in `data`; nothing
+/// follows a damaged record; and each document read alone, as a later
+/// pass reads it, is the same document.
+pub fn warc(data: &[u8]) {
+    use crate::read::warc::Records;
+    const WARC: &str = "fuzz.warc";
+    let options = ReadOptions {
+        max_document_bytes: Some(1 << 16),
+        ..ReadOptions::default()
+    };
+    let open = || Records::new(0, WARC, &options, Compression::None, Box::new(data));
+    let mut records = open();
+    let (mut docs, mut last, mut damaged) = (Vec::new(), 0, false);
+    while let Some(record) = records.next_record(None) {
+        assert!(!damaged, "a record after a damaged one");
+        let number = match &record {
+            Ok(doc) => {
+                assert!(!doc.text.trim().is_empty(), "a blank document");
+                assert!(
+                    memchr::memmem::find(data, doc.text.as_bytes()).is_some(),
+                    "a document's text is not in the file"
+                );
+                doc.origin.line
+            }
+            Err(skip) => {
+                assert_eq!(skip.source, WARC);
+                damaged = matches!(skip.reason, SkipReason::Corrupt(_));
+                skip.line.expect("a record's skip names its number")
+            }
+        };
+        assert!(number > last, "record {number} reported after {last}");
+        last = number;
+        if let Ok(doc) = record {
+            docs.push(doc);
+        }
+    }
+    for doc in docs {
+        let alone = open().next_record(Some(doc.origin.line));
+        assert_eq!(alone, Some(Ok(doc)), "read alone, a record differs");
+    }
+}
+
+/// The JSON array reader on `data`: for a JSON array, its lines are the
+/// elements, in order; for one object, one line that is it; and the lines
+/// written back as the writer writes them are the same JSON document.
+/// Any other bytes only must not panic.
+pub fn json_array(data: &[u8]) {
+    use serde_json::Value;
+    let mut lines = Vec::new();
+    crate::read::json_array::ArrayLines::new(data)
+        .read_to_end(&mut lines)
+        .expect("reading from memory does not fail");
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let elements: Vec<Value> = lines
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|line| serde_json::from_slice(line).expect("each element's line parses"))
+        .collect();
+    let array = match &value {
+        Value::Array(items) => {
+            assert_eq!(&elements, items, "the lines are not the elements");
+            true
+        }
+        Value::Object(_) => {
+            assert_eq!(
+                elements,
+                std::slice::from_ref(&value),
+                "the line is not the object"
+            );
+            false
+        }
+        _ => return,
+    };
+    assert_eq!(crate::read::json_array::is_array(&mut &data[..]), array);
+    let mut written = crate::write::LinesAsArray::new(Vec::new(), array);
+    std::io::Write::write_all(&mut written, &lines).expect("writing to memory does not fail");
+    let written = written.finish().expect("writing to memory does not fail");
+    let back: Value = serde_json::from_slice(&written).expect("what is written parses");
+    assert_eq!(back, value, "written back, the document differs");
+}
+
 /// The decompressing reader on `data`, whatever its first bytes say:
 /// opening it, reading it whole as a text file and line by line as JSON
 /// Lines never panic; failures are skips of the expected kinds.

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 /// A writer that takes JSON Lines and writes a JSON array of them (or, for
 /// a document that was one object, the object).
-pub(super) struct LinesAsArray<W> {
+pub(crate) struct LinesAsArray<W> {
     inner: W,
     array: bool,
     /// No element written yet.
@@ -23,7 +23,7 @@ pub(super) struct LinesAsArray<W> {
 }
 
 impl<W: Write> LinesAsArray<W> {
-    pub(super) fn new(inner: W, array: bool) -> Self {
+    pub(crate) fn new(inner: W, array: bool) -> Self {
         LinesAsArray {
             inner,
             array,
@@ -33,7 +33,7 @@ impl<W: Write> LinesAsArray<W> {
     }
 
     /// Closes the array and gives back the writer under it.
-    pub(super) fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         let end: &[u8] = match (self.array, self.first) {
             (true, true) => b"[]\n",
             (true, false) => b"\n]\n",

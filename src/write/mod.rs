@@ -31,6 +31,7 @@ mod plan;
 mod removed;
 mod warc;
 
+pub(crate) use json_array::LinesAsArray;
 use json_field::rewrite_text_field;
 pub use plan::{Cleaning, Cut, PassageRemoval, Spared};
 pub use removed::write_removed;

@@ -73,6 +73,16 @@ fn size() {
     replay("size", textdup::fuzz::size);
 }
 
+#[test]
+fn warc() {
+    replay("warc", textdup::fuzz::warc);
+}
+
+#[test]
+fn json_array() {
+    replay("json_array", textdup::fuzz::json_array);
+}
+
 /// A fuzz target added without a replay above would be fuzzed once and
 /// never checked again.
 #[test]
@@ -84,11 +94,13 @@ fn every_fuzz_target_is_replayed() {
     targets.sort();
     let replayed = [
         "decode",
+        "json_array",
         "jsonl",
         "normalize",
         "passages",
         "size",
         "stage_file",
+        "warc",
     ];
     assert_eq!(targets, replayed);
 }
