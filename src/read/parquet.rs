@@ -218,7 +218,7 @@ impl<'a> Rows<'a> {
             },
             ColumnProblem::NotText { field, .. } => SkipReason::NotAString {
                 field,
-                found: "not text",
+                found: "a column of another type",
             },
         })?;
         let mut builder = builder

@@ -13,6 +13,7 @@ const READ_BUFFER: usize = 256 * 1024;
 
 /// How the documents inside a file are laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// The whole file is one document.
     Text,
@@ -30,6 +31,7 @@ pub enum Format {
 
 /// How to decide a file's [`Format`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InputFormat {
     /// By file name: `.jsonl`/`.ndjson` (before any `.gz`/`.zst`) are JSON
     /// Lines; `.json` is decided by its content, as [`InputFormat::Json`]

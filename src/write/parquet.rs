@@ -11,6 +11,7 @@
 //! when its encoded size passes the input's largest (and 256 MiB at
 //! most), so that memory follows the input's row groups, never the file.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::sync::Arc;
 
@@ -165,10 +166,9 @@ fn edit_rows(
         return None;
     }
     let old = column(batch, text)?;
-    let mut values: Vec<Option<String>> = Vec::with_capacity(old.len());
+    let mut values: Vec<Option<Cow<'_, [u8]>>> = Vec::with_capacity(old.len());
     for i in 0..old.len() {
-        let cell = text_at(old.as_ref(), i);
-        values.push(match (cell, edited_row(i)) {
+        values.push(match (text_at(old.as_ref(), i), edited_row(i)) {
             (Cell::Text(t), Some(removals)) => {
                 let cleaned = copy.cleaning.apply(t, removals, &mut done.cuts);
                 if cleaned.trim().is_empty() {
@@ -176,26 +176,43 @@ fn edit_rows(
                         .push(format!("{}:{}", copy.source.name, first + i as u64));
                 }
                 done.edited += 1;
-                Some(cleaned)
+                Some(Cow::Owned(cleaned.into_bytes()))
             }
-            (Cell::Text(t), None) => Some(t.to_string()),
             // Null and non-UTF-8 cells were skipped when read: nothing was
             // found in them, and nothing is cut.
-            (Cell::Null, _) => None,
-            (Cell::NotUtf8(_), _) => return Some(Ok(batch.clone())),
+            _ => bytes_at(old.as_ref(), i).map(Cow::Borrowed),
         });
     }
-    let new = rebuilt(old.data_type(), values)?;
+    let new = rebuilt(old.data_type(), &values)?;
     Some(replaced(batch, text, new))
 }
 
-/// A text column of `data_type` holding `values`.
-fn rebuilt(data_type: &DataType, values: Vec<Option<String>>) -> Option<ArrayRef> {
-    let bytes = || values.iter().map(|v| v.as_deref().map(str::as_bytes));
+/// Row `i` of a text column as bytes (`None` when null).
+fn bytes_at(array: &dyn Array, i: usize) -> Option<&[u8]> {
+    use arrow_array::cast::AsArray;
+    if array.is_null(i) {
+        return None;
+    }
+    Some(match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().value(i).as_bytes(),
+        DataType::LargeUtf8 => array.as_string::<i64>().value(i).as_bytes(),
+        DataType::Utf8View => array.as_string_view().value(i).as_bytes(),
+        DataType::Binary => array.as_binary::<i32>().value(i),
+        DataType::LargeBinary => array.as_binary::<i64>().value(i),
+        DataType::BinaryView => array.as_binary_view().value(i),
+        _ => return None,
+    })
+}
+
+/// A text column of `data_type` holding `values` (UTF-8 for string
+/// types: what was read from one, or cleaned text).
+fn rebuilt(data_type: &DataType, values: &[Option<Cow<'_, [u8]>>]) -> Option<ArrayRef> {
+    let bytes = || values.iter().map(|v| v.as_deref());
+    let strings = || bytes().map(|v| v.map(String::from_utf8_lossy));
     Some(match data_type {
-        DataType::Utf8 => Arc::new(StringArray::from(values)),
-        DataType::LargeUtf8 => Arc::new(LargeStringArray::from(values)),
-        DataType::Utf8View => Arc::new(StringViewArray::from_iter(values)),
+        DataType::Utf8 => Arc::new(StringArray::from_iter(strings())),
+        DataType::LargeUtf8 => Arc::new(LargeStringArray::from_iter(strings())),
+        DataType::Utf8View => Arc::new(StringViewArray::from_iter(strings())),
         DataType::Binary => Arc::new(BinaryArray::from_iter(bytes())),
         DataType::LargeBinary => Arc::new(LargeBinaryArray::from_iter(bytes())),
         DataType::BinaryView => Arc::new(BinaryViewArray::from_iter(bytes())),

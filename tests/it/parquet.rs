@@ -383,3 +383,51 @@ fn passages_are_cut_from_the_text_column_only() {
         );
     }
 }
+
+/// A text column of bytes: rows that are not UTF-8 are skipped when read
+/// and written back as they were, while the other rows of their batch
+/// lose their repeated passages.
+#[test]
+fn a_binary_text_column_keeps_its_bad_rows_and_cuts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bytes.parquet");
+    let mut paths: Vec<_> = std::fs::read_dir(crate::common::seed_corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let mut texts: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    texts.insert(1, b"not \xff UTF-8".to_vec());
+    let column = arrow_array::BinaryArray::from_iter_values(texts.iter());
+    let batch = RecordBatch::try_from_iter([("text", Arc::new(column) as ArrayRef)]).unwrap();
+    let mut writer =
+        ArrowWriter::try_new(File::create(&input).unwrap(), batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
+    let out = dir.path().join("clean.parquet");
+    let run = textdup()
+        .args(["dedup", "--level", "passage", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bytes.parquet:2: invalid UTF-8 at byte 4"),
+        "{stderr}"
+    );
+    let (after, _, _) = read_parquet(&out);
+    let after = after
+        .column(0)
+        .as_any()
+        .downcast_ref::<arrow_array::BinaryArray>()
+        .unwrap();
+    assert_eq!(after.len(), texts.len());
+    assert_eq!(after.value(1), texts[1], "the bad row as it was");
+    let cut = (0..texts.len())
+        .filter(|&i| after.value(i).len() < texts[i].len())
+        .count();
+    assert!(cut >= 2, "the doubled headlines are cut: {cut}");
+}

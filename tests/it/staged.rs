@@ -3,9 +3,9 @@ use std::process::Output;
 
 use crate::common::{planted_corpus, textdup, write_jsonl};
 
-/// A folder corpus: JSON Lines files, a Parquet file, a WET file, text
-/// files (two equal), an empty file (skipped), so shards differ in size
-/// and kind.
+/// A folder corpus: JSON Lines files, a JSON array, a Parquet file, a
+/// WET file, text files (two equal), an empty file (skipped), so shards
+/// differ in size and kind.
 fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
     let dir = root.join("data");
     std::fs::create_dir_all(dir.join("texts")).unwrap();
@@ -24,6 +24,12 @@ fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
         &crate::parquet::planted_rows(docs_per_file / 2),
         40,
     );
+    let array: Vec<serde_json::Value> = planted_corpus(11, docs_per_file / 2, 3, 0.3)
+        .into_iter()
+        .map(|(id, text)| serde_json::json!({ "id": id, "text": text }))
+        .collect();
+    let array = serde_json::to_string_pretty(&array).unwrap();
+    std::fs::write(dir.join("records.json"), array).unwrap();
     let wet = crate::warc::wet_records(8, docs_per_file / 2);
     std::fs::write(
         dir.join("crawl.warc.wet.gz"),
