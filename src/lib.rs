@@ -92,7 +92,7 @@ pub use read::{
     Source,
 };
 pub use report::{Report, Summary};
-pub use shingle::{combine, shingle, ShingleSet, Shingling, Unit};
+pub use shingle::{shingle, ShingleSet, Shingling, Unit};
 pub use verify::{verify, Evidence, ShingleSets, SimilarPair, Verification};
 
 #[cfg(test)]

@@ -6,14 +6,11 @@
 //! so the fraction of agreeing slots estimates J with standard error
 //! √(J(1−J)/k): about 0.035 at J = 0.8 with the default 128 slots.
 //!
-//! # Hash scheme (version 2)
+//! # Hash scheme (version 1)
 //! Signatures are meant to be stored and compared across machines and
 //! versions, so the scheme is fixed and documented here:
-//! - A shingle's hash `x` is the low 32 bits of its 64-bit hash: for a
-//!   word shingle, its words' XXH3-64 hashes with the run's seed mixed by
-//!   [`combine`](crate::combine); for a character shingle, XXH3-64 of its
-//!   bytes with the seed (see [`shingle`](crate::shingle())). Version 1
-//!   hashed word shingles' bytes whole; its sketch files are refused.
+//! - A shingle's hash `x` is the low 32 bits of XXH3-64 of its bytes with
+//!   the run's seed (see [`shingle`](crate::shingle())).
 //! - The parameters `(aᵢ, bᵢ)` of slot i are consecutive outputs of
 //!   SplitMix64 started at the seed: a₀, b₀, a₁, b₁, …
 //! - Slot i holds `min((aᵢ·x + bᵢ mod 2⁶⁴) >> 32)` over the shingles: the
@@ -25,7 +22,7 @@
 //! seed and `num_perm`; not on shingle order, repeats, or thread count.
 
 /// The version of the hash scheme described above; recorded in reports.
-pub const HASH_SCHEME: &str = "xxh3-64w/mas32-v2";
+pub const HASH_SCHEME: &str = "xxh3-64/mas32-v1";
 
 /// A MinHash signature: one 32-bit minimum per hash function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

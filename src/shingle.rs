@@ -15,14 +15,9 @@
 //! the shingle of the empty string), so no document ever drops out of the
 //! run silently.
 //!
-//! The hash of a character shingle is XXH3-64 of its UTF-8 bytes with the
-//! run's seed. A word shingle's hash is built from its words' hashes, so
-//! that each word is hashed once rather than once per shingle it is in
-//! (five times, for 5-grams): every word gets the XXH3-64 of its bytes
-//! with the seed, and [`combine`] mixes a window's word hashes, in order,
-//! into one. Both are fixed specifications (the scheme is versioned in
-//! [`HASH_SCHEME`](crate::HASH_SCHEME)), so a shingle hashes the same on
-//! every machine, in every version, whatever the thread count.
+//! The hash is XXH3-64 of the shingle's UTF-8 bytes with the run's seed.
+//! XXH3 has a fixed specification, so a shingle hashes the same on every
+//! machine, in every version, whatever the thread count.
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -75,71 +70,15 @@ impl Default for Shingling {
 /// ```
 pub fn shingle(text: &str, shingling: &Shingling, seed: u64, mut emit: impl FnMut(u64)) {
     let n = shingling.n.max(1);
+    let mut hash = |s: &str| emit(xxh3_64_with_seed(s.as_bytes(), seed));
     match shingling.unit {
-        Unit::Word => word_hashes(text, n, seed, &mut emit),
-        Unit::Char => char_shingles(text, n, &mut |s: &str| {
-            emit(xxh3_64_with_seed(s.as_bytes(), seed))
-        }),
-    }
-}
-
-/// The hash of a word shingle from the hashes of its words, in order.
-///
-/// Starting from the word count times a constant, each word hash is
-/// XORed in, multiplied by an odd constant (a bijection, so no two words
-/// collide in one step) and rotated (so that the next multiply mixes the
-/// high bits down); a final avalanche (xorshift, multiply, xorshift)
-/// spreads every input bit over the low 32 bits that MinHash and
-/// [`ShingleSet`] keep. Order matters: "a b" and "b a" differ.
-///
-/// ```
-/// use textdup::{shingle, Shingling};
-/// let mut hashes = Vec::new();
-/// shingle("a b", &Shingling { n: 2, ..Default::default() }, 7, |h| hashes.push(h));
-/// let word = |w: &str| xxhash_rust::xxh3::xxh3_64_with_seed(w.as_bytes(), 7);
-/// assert_eq!(hashes, [textdup::combine(&[word("a"), word("b")])]);
-/// ```
-pub fn combine(words: &[u64]) -> u64 {
-    const START: u64 = 0x9E37_79B1_85EB_CA87;
-    const STEP: u64 = 0xC2B2_AE3D_27D4_EB4F;
-    const FINAL: u64 = 0x1656_67B1_9E37_79F9;
-    let mut h = (words.len() as u64).wrapping_mul(START);
-    for &word in words {
-        h = (h ^ word).wrapping_mul(STEP).rotate_left(31);
-    }
-    h ^= h >> 33;
-    h = h.wrapping_mul(FINAL);
-    h ^ (h >> 29)
-}
-
-/// The hash of every `n`-word window of `text`, from its words' hashes
-/// (see [`combine`]); one of all words when there are fewer than `n`,
-/// and of none when there are none.
-fn word_hashes(text: &str, n: usize, seed: u64, emit: &mut impl FnMut(u64)) {
-    // The last `n` word hashes, twice over: window `i` is always the
-    // contiguous `ring[i % n..i % n + n]`, with no wrapping to handle.
-    let mut ring = vec![0u64; 2 * n];
-    let mut count = 0usize;
-    for (_, word) in crate::core::tokens(text) {
-        let hash = xxh3_64_with_seed(word.as_bytes(), seed);
-        let at = count % n;
-        ring[at] = hash;
-        ring[at + n] = hash;
-        count += 1;
-        if count >= n {
-            let first = count % n;
-            emit(combine(&ring[first..first + n]));
-        }
-    }
-    if count < n {
-        emit(combine(&ring[..count]));
+        Unit::Word => word_shingles(text, n, &mut hash),
+        Unit::Char => char_shingles(text, n, &mut hash),
     }
 }
 
 /// The `n`-word windows of `text`, as slices; one slice of all words when
-/// there are fewer than `n`, and the empty slice when there are none. The
-/// windows [`word_hashes`] hashes, spelled out for its tests.
-#[cfg(test)]
+/// there are fewer than `n`, and the empty slice when there are none.
 fn word_shingles(text: &str, n: usize, emit: &mut impl FnMut(&str)) {
     // Start offsets of the last `n` words, as a ring.
     let mut starts = vec![0usize; n];
@@ -315,89 +254,8 @@ mod tests {
             n: 2,
         };
         shingle("hello world", &words, 0, |h| hashes.push(h));
-        let word = |w: &str| xxh3_64_with_seed(w.as_bytes(), 0);
-        assert_eq!(hashes, vec![combine(&[word("hello"), word("world")])]);
-        assert_eq!(xxh3_64_with_seed(b"hello", 0), 0x9555_e855_5c62_dcfd);
-        assert_eq!(combine(&[1, 2]), PINNED_COMBINE);
-    }
-
-    /// `combine(&[1, 2])`: if this changes, every stored signature does.
-    const PINNED_COMBINE: u64 = 0x2007_3677_228e_6fad;
-
-    /// Word windows hash as their words do: the same windows, the same
-    /// hashes, whatever the white space between words; and the windows
-    /// are those `word_shingles` cuts.
-    #[test]
-    fn word_hashes_follow_the_windows() {
-        for (text, n) in [
-            ("a b c d e f", 3),
-            ("a  b\tc", 2),
-            ("x", 5),
-            ("", 5),
-            ("p q r s t", 5),
-        ] {
-            let mut hashes = Vec::new();
-            shingle(
-                text,
-                &Shingling {
-                    unit: Unit::Word,
-                    n,
-                },
-                3,
-                |h| hashes.push(h),
-            );
-            let mut windows = Vec::new();
-            word_shingles(text, n, &mut |w: &str| {
-                let words: Vec<u64> = w
-                    .split_whitespace()
-                    .map(|w| xxh3_64_with_seed(w.as_bytes(), 3))
-                    .collect();
-                windows.push(combine(&words));
-            });
-            assert_eq!(hashes, windows, "{text:?} {n}");
-        }
-        let spaced = ShingleSet::new("a b  c\td", &Shingling::default(), 1);
-        assert_eq!(spaced, ShingleSet::new("a b c d", &Shingling::default(), 1));
-    }
-
-    /// The combined hash behaves like a random one where MinHash looks:
-    /// among a million distinct 5-word windows the low 32 bits collide
-    /// about as often as chance says (n²/2³³ ≈ 116), and every bit is set
-    /// in about half of the hashes.
-    #[test]
-    fn combined_hashes_look_random() {
-        let mut low = Vec::with_capacity(1 << 20);
-        let mut ones = [0u32; 64];
-        let mut state = 1u64;
-        let mut next = || {
-            // SplitMix64: word hashes of a random vocabulary of 2^16 words.
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            xxh3_64_with_seed(&(z >> 48).to_le_bytes(), 0)
-        };
-        let mut words: Vec<u64> = (0..5).map(|_| next()).collect();
-        for _ in 0..(1 << 20) {
-            words.remove(0);
-            words.push(next());
-            let h = combine(&words);
-            low.push(h as u32);
-            for (bit, count) in ones.iter_mut().enumerate() {
-                *count += ((h >> bit) & 1) as u32;
-            }
-        }
-        let n = low.len();
-        low.sort_unstable();
-        low.dedup();
-        let collisions = n - low.len();
-        // Windows of a 2^16-word vocabulary repeat now and then too; both
-        // together stay well within three times chance.
-        assert!(collisions < 350, "{collisions} low-bit collisions");
-        for (bit, &count) in ones.iter().enumerate() {
-            let share = f64::from(count) / n as f64;
-            assert!((share - 0.5).abs() < 0.005, "bit {bit}: {share}");
-        }
+        assert_eq!(hashes, vec![xxh3_64_with_seed(b"hello world", 0)]);
+        assert_eq!(xxh3_64_with_seed(b"hello world", 0), 0xd447_b1ea_40e6_988b);
     }
 
     #[test]
