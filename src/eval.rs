@@ -20,6 +20,9 @@
 //! mismatch. Any other field of a truth listing (an edit `kind`, a true
 //! `jaccard`) becomes a breakdown of recall by that field's values.
 
+mod passages;
+
+pub use passages::{evaluate_passages, KindScores, PassageScores};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Read};
 use std::path::Path;

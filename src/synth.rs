@@ -21,6 +21,10 @@
 //!   other member is its own cluster (recorded, but not a duplicate to
 //!   find).
 
+mod passages;
+
+pub use passages::{write_passages, PassageOptions, Role, TruthCluster, TruthSpan};
+
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

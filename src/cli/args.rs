@@ -197,9 +197,18 @@ pub struct SynthArgs {
     #[arg(long = "edit", value_name = "KIND[:MIN-MAX]", value_parser = parse_edit)]
     pub edits: Vec<Edit>,
 
-    /// Fewest and most words in a base document.
-    #[arg(long, default_value = "60-600", value_name = "MIN-MAX", value_parser = parse_range)]
-    pub words: (usize, usize),
+    /// Fewest and most words in a base document [default: 60-600; with --passages, 40-240 in a
+    /// document's body].
+    #[arg(long, value_name = "MIN-MAX", value_parser = parse_range)]
+    pub words: Option<(usize, usize)>,
+
+    /// Write a passage benchmark instead: articles whose headline is printed twice, restated in a
+    /// caption, whose paragraphs are copied with a few words changed into later articles, with
+    /// boilerplate lines; DIR/passages.jsonl holds the byte spans of every planted repeat. Score
+    /// it with `textdup eval --passages`. Paragraphs are never reused: the input must hold enough
+    /// text (--recombine does not apply).
+    #[arg(long)]
+    pub passages: bool,
 
     /// Copies less similar than this to their original are singletons in the truth.
     #[arg(long, default_value_t = 0.8, value_name = "T")]
@@ -262,6 +271,12 @@ pub struct EvalArgs {
     /// The clustering to score.
     #[arg(long, value_name = "FILE")]
     pub pred: PathBuf,
+
+    /// Score passage clusters: --truth is a passage truth (passages.jsonl from `synth
+    /// --passages`), and the passage clusters of --pred (a scan's clusters) are scored by pairs
+    /// of spans, by kind of planted repeat.
+    #[arg(long)]
+    pub passages: bool,
 
     /// Print the scores as one JSON object.
     #[arg(long)]

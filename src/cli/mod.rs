@@ -471,6 +471,16 @@ fn exit_code(problems: u64) -> ExitCode {
 }
 
 fn eval(args: &EvalArgs) -> Result<ExitCode, Failure> {
+    if args.passages {
+        let scores = textdup::eval::evaluate_passages(&args.truth, &args.pred)?;
+        let text = if args.json {
+            scores.to_json()
+        } else {
+            scores.to_text()
+        };
+        write_stdout(|out| out.write_all(text.as_bytes()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let truth = Clustering::read(&args.truth)?;
     let pred = Clustering::read(&args.pred)?;
     let scores = evaluate(&truth, &pred)?;
@@ -484,13 +494,16 @@ fn eval(args: &EvalArgs) -> Result<ExitCode, Failure> {
 }
 
 fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
+    if args.passages {
+        return synth_passages(args);
+    }
     let mut options = SynthOptions {
         docs: args.docs,
         seed: args.seed,
         share: args.share,
         max_copies: args.max_copies,
         truth_threshold: args.truth_threshold,
-        words: args.words,
+        words: args.words.unwrap_or(SynthOptions::default().words),
         recombine: args.recombine,
         ..SynthOptions::default()
     };
@@ -509,6 +522,37 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
         "textdup: wrote {written} documents to {} and their truth to {}\n",
         args.output.join("corpus.jsonl").display(),
         args.output.join("truth.jsonl").display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `textdup synth --passages`: a passage benchmark and its truth.
+fn synth_passages(args: &SynthArgs) -> Result<ExitCode, Failure> {
+    if args.recombine {
+        return Err(Failure::Message(
+            "--recombine does not apply to --passages: a reused paragraph would be a repeat the truth does not hold; give more text".to_string(),
+        ));
+    }
+    let defaults = textdup::synth::PassageOptions::default();
+    let options = textdup::synth::PassageOptions {
+        docs: args.docs,
+        seed: args.seed,
+        words: args.words.unwrap_or(defaults.words),
+        ..defaults
+    };
+    let read = ReadOptions {
+        text_field: args.text_field.clone(),
+        ..ReadOptions::default()
+    };
+    let existing = existing(args.force);
+    check_output(&args.from, &args.output, existing)?;
+    let files = Files::open(&args.from, read, None)?;
+    let (docs, clusters) =
+        textdup::synth::write_passages(&files, &options, &args.output, existing)?;
+    say(&format!(
+        "textdup: wrote {docs} documents to {} and {clusters} clusters of planted passages to {}\n",
+        args.output.join("corpus.jsonl").display(),
+        args.output.join("passages.jsonl").display()
     ));
     Ok(ExitCode::SUCCESS)
 }
