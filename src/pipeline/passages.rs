@@ -83,9 +83,24 @@ impl PassageTable {
     }
 }
 
-/// What pass B loads of one document: its candidate passages' texts and
-/// its windows that may repeat.
-type Loaded = (Vec<(PassageId, PassageText)>, Vec<Occurrence>);
+/// What pass B loads of one document: its candidate passages' texts, its
+/// windows that may repeat, and (when it has such windows) its passages'
+/// word ranges.
+type Loaded = (
+    Vec<(PassageId, PassageText)>,
+    Vec<Occurrence>,
+    Vec<WordRange>,
+);
+
+/// A passage's words among its document's: `[first, end)` indices into
+/// what [`words`] gives for the whole document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct WordRange {
+    doc: DocId,
+    first: u32,
+    end: u32,
+    id: PassageId,
+}
 
 struct SketchedPassage {
     span: Span,
@@ -150,12 +165,14 @@ pub(crate) fn run(
     let seen = SeenTwice::with_bits(scope.text_bytes);
     grain.budget.check(seen.memory(), scope.ids.len())?;
     let (table, pairs) = grain.sketch(&seen)?;
-    let (texts, occurrences) = grain.load(&table, &pairs, &seen)?;
+    let (texts, mut occurrences, ranges) = grain.load(&table, &pairs, &seen)?;
     drop(seen);
-    let passage_clusters = grain.cluster(&table, &pairs, &texts);
+    let p = &config.passage;
+    let joined = span_joins(&mut occurrences, &ranges, p.min_span, p.threshold);
+    drop(ranges);
+    let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
     drop(texts);
     check(progress)?;
-    let p = &config.passage;
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
     let texts = grain.member_texts(&passage_clusters, &mut span_clusters)?;
     Ok(PassageFindings {
@@ -325,9 +342,10 @@ impl<'a> Grain<'a> {
         table: &PassageTable,
         pairs: &[CandidatePair<PassageId>],
         seen: &SeenTwice,
-    ) -> Result<(Texts, Vec<Occurrence>)> {
+    ) -> Result<(Texts, Vec<Occurrence>, Vec<WordRange>)> {
         let (config, progress) = (self.config, self.progress);
         let passages_of = passages_in_pairs(table, pairs);
+        let mut ranges: Vec<WordRange> = Vec::new();
         let mut texts = Texts::default();
         let mut texts_held = 0usize;
         let mut occurrences: Vec<Occurrence> = Vec::new();
@@ -366,25 +384,32 @@ impl<'a> Grain<'a> {
                                 });
                             }
                         });
-                        (passages, occurrences)
+                        let ranges = if occurrences.is_empty() {
+                            Vec::new()
+                        } else {
+                            word_ranges(table, *doc, found)
+                        };
+                        (passages, occurrences, ranges)
                     },
                 )
                 .collect();
-            for (passages, found) in loaded {
+            for (passages, found, in_words) in loaded {
                 texts_held += passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
                 texts.extend(passages);
                 occurrences.extend(found);
+                ranges.extend(in_words);
             }
             progress.advance(read as u64);
             done += read;
             let held = held_before
                 + texts_held
                 + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
-                + occurrences.capacity() * size_of::<Occurrence>();
+                + occurrences.capacity() * size_of::<Occurrence>()
+                + ranges.capacity() * size_of::<WordRange>();
             self.budget.check(held, done)
         })?;
         progress.end();
-        Ok((texts, occurrences))
+        Ok((texts, occurrences, ranges))
     }
 
     /// Verifies the candidate pairs and groups passages, exact copies and
@@ -395,6 +420,7 @@ impl<'a> Grain<'a> {
         table: &PassageTable,
         pairs: &[CandidatePair<PassageId>],
         texts: &Texts,
+        joined: &[SpanJoin],
     ) -> Vec<PassageCluster> {
         let p = &self.config.passage;
         let verified: Vec<(PassageId, PassageId)> = pairs
@@ -410,7 +436,16 @@ impl<'a> Grain<'a> {
             .enumerate()
             .filter(|&(i, first)| first.0 as usize != i)
             .map(|(i, &first)| (PassageId(number(i)), first));
-        let groups = components(table.doc.len(), exact_edges.chain(verified));
+        let spanned = joined.iter().map(|j| (j.a, j.b));
+        let groups = components(table.doc.len(), exact_edges.chain(verified).chain(spanned));
+        // Each passage joined by shared spans, with its best coverage.
+        let mut coverage: HashMap<PassageId, f64, ahash::RandomState> = HashMap::default();
+        for j in joined {
+            for id in [j.a, j.b] {
+                let best = coverage.entry(id).or_insert(0.0);
+                *best = best.max(j.coverage);
+            }
+        }
         groups
             .iter()
             .enumerate()
@@ -418,7 +453,7 @@ impl<'a> Grain<'a> {
                 let first_copy = table.first_copy[group[0].0 as usize];
                 let members = group
                     .iter()
-                    .map(|&id| member(table, texts, first_copy, id, p.threshold))
+                    .map(|&id| member(table, texts, &coverage, first_copy, id, p.threshold))
                     .collect();
                 let mut cluster = PassageCluster {
                     id: number(n),
@@ -506,23 +541,26 @@ fn passages_in_pairs(
 fn member(
     table: &PassageTable,
     texts: &Texts,
+    coverage: &HashMap<PassageId, f64, ahash::RandomState>,
     first_copy: PassageId,
     id: PassageId,
     threshold: f64,
 ) -> PassageMember {
     let copy = table.first_copy[id.0 as usize];
+    // Joined by shared spans rather than by its text's similarity: how
+    // much of it the shared spans cover.
+    let spanned = coverage.get(&id).map(|&c| (MatchKind::Span, c, true));
     let (kind, similarity, removable) = if copy == first_copy {
         (MatchKind::Exact, 1.0, true)
     } else {
         match (texts.get(&first_copy), texts.get(&copy)) {
-            (Some(a), Some(b)) => {
+            (Some(a), Some(b)) => match compare(a, b, threshold) {
+                Some((kind, similarity)) => (kind, similarity, removable(kind, a, b)),
                 // A member joined through a chain can be below the
                 // threshold to the first one.
-                let (kind, similarity) =
-                    compare(a, b, threshold).unwrap_or((MatchKind::Near, similarity(a, b)));
-                (kind, similarity, removable(kind, a, b))
-            }
-            _ => (MatchKind::Near, 0.0, false),
+                None => spanned.unwrap_or((MatchKind::Near, similarity(a, b), false)),
+            },
+            _ => spanned.unwrap_or((MatchKind::Near, 0.0, false)),
         }
     };
     PassageMember {
@@ -558,4 +596,186 @@ fn passage_text(text: &str, config: &Config, shingling: &Shingling) -> PassageTe
     let mut normalized = String::new();
     normalize(text, &config.normalization, &mut normalized);
     PassageText::new(&normalized, shingling, config.seed)
+}
+
+/// The word ranges of the passages of `doc`, from the document's words.
+fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRange> {
+    // Passages are numbered in corpus order, so a document's are a run.
+    let lo = table.doc.partition_point(|&d| d < doc);
+    let hi = table.doc.partition_point(|&d| d <= doc);
+    (lo..hi)
+        .map(|i| {
+            let span = table.span[i];
+            WordRange {
+                doc,
+                first: number(found.partition_point(|w| w.original.0 < span.start)),
+                end: number(found.partition_point(|w| w.original.0 < span.end)),
+                id: PassageId(number(i)),
+            }
+        })
+        .collect()
+}
+
+/// Two passages joined because repeated spans they share cover most of
+/// both.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct SpanJoin {
+    a: PassageId,
+    b: PassageId,
+    /// The smaller of the two covered shares.
+    coverage: f64,
+}
+
+/// A window shared by more passages than this is left out of span joins:
+/// a line repeated that widely is boilerplate, found as exact passages,
+/// and its pairs would grow with the square of its copies.
+const MAX_JOIN_COPIES: usize = 64;
+
+/// Passages joined by shared spans: a paragraph copied with a few words
+/// changed falls below the passage threshold by trigram Jaccard (each
+/// changed word costs three trigrams), yet the `k`-word windows it shares
+/// with its source cover nearly all of both. Two passages are joined when
+/// the words covered by the windows they share (windows wholly inside
+/// both) reach `threshold` of each one's words.
+///
+/// Sorts `occurrences` by hash (as [`spans::cluster`] would anyway).
+fn span_joins(
+    occurrences: &mut [Occurrence],
+    ranges: &[WordRange],
+    k: usize,
+    threshold: f64,
+) -> Vec<SpanJoin> {
+    let k = number(k.max(1));
+    let mut ranges = ranges.to_vec();
+    ranges.sort_unstable();
+    // The passage (of at least k words) holding the window at `word`.
+    let passage_of = |doc: DocId, word: u32| -> Option<WordRange> {
+        let i = ranges.partition_point(|r| (r.doc, r.first) <= (doc, word));
+        let r = *ranges.get(i.checked_sub(1)?)?;
+        (r.doc == doc && word + k <= r.end).then_some(r)
+    };
+    occurrences.sort_unstable();
+    // Per pair of passages, the window starts each shares with the other.
+    let mut shared: HashMap<(PassageId, PassageId), Vec<(u32, u32)>, ahash::RandomState> =
+        HashMap::default();
+    for group in occurrences.chunk_by(|a, b| a.hash == b.hash) {
+        if group.len() < 2 || group.len() > MAX_JOIN_COPIES {
+            continue;
+        }
+        let held: Vec<(WordRange, u32)> = group
+            .iter()
+            .filter_map(|o| Some((passage_of(o.doc, o.word)?, o.word)))
+            .collect();
+        for (i, &(ra, wa)) in held.iter().enumerate() {
+            for &(rb, wb) in &held[i + 1..] {
+                if ra.id == rb.id {
+                    continue;
+                }
+                let (key, starts) = if ra.id < rb.id {
+                    ((ra.id, rb.id), (wa, wb))
+                } else {
+                    ((rb.id, ra.id), (wb, wa))
+                };
+                shared.entry(key).or_default().push(starts);
+            }
+        }
+    }
+    let length: HashMap<PassageId, (u32, u32), ahash::RandomState> =
+        ranges.iter().map(|r| (r.id, (r.first, r.end))).collect();
+    let covered = |starts: &mut Vec<u32>, (first, end): (u32, u32)| -> f64 {
+        starts.sort_unstable();
+        starts.dedup();
+        let (mut words, mut until) = (0u32, 0u32);
+        for &s in starts.iter() {
+            let from = s.max(until);
+            let to = s + k;
+            if to > from {
+                words += to - from;
+                until = to;
+            }
+        }
+        f64::from(words) / f64::from((end - first).max(1))
+    };
+    let mut joins: Vec<SpanJoin> = shared
+        .into_iter()
+        .filter_map(|((a, b), starts)| {
+            let (mut in_a, mut in_b): (Vec<u32>, Vec<u32>) = starts.into_iter().unzip();
+            let cover_a = covered(&mut in_a, *length.get(&a)?);
+            let cover_b = covered(&mut in_b, *length.get(&b)?);
+            let coverage = cover_a.min(cover_b);
+            (coverage >= threshold).then_some(SpanJoin { a, b, coverage })
+        })
+        .collect();
+    joins.sort_unstable_by_key(|j| (j.a, j.b));
+    joins
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The windows of `words` (word indices) in document `doc`, as pass
+    /// B finds them: each window hashed by its words.
+    fn windows(doc: u32, words: &[&str], k: usize) -> Vec<Occurrence> {
+        words
+            .windows(k)
+            .enumerate()
+            .map(|(i, w)| Occurrence {
+                hash: xxhash_rust::xxh3::xxh3_64(w.join(" ").as_bytes()),
+                doc: DocId(doc),
+                word: number(i),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_paragraph_copied_with_a_changed_word_is_joined_by_its_spans() {
+        let k = 4;
+        let source: Vec<String> = (0..30).map(|i| format!("w{i}")).collect();
+        let source: Vec<&str> = source.iter().map(String::as_str).collect();
+        let mut copy = source.clone();
+        copy[15] = "changed";
+        // Document 0: the source paragraph (words 0..30) and another one
+        // (30..60); document 1: a line (0..5), then the copy (5..35).
+        let other: Vec<String> = (0..30).map(|i| format!("x{i}")).collect();
+        let doc0: Vec<&str> = source
+            .iter()
+            .copied()
+            .chain(other.iter().map(String::as_str))
+            .collect();
+        let doc1: Vec<&str> = ["a", "b", "c", "d", "e"]
+            .into_iter()
+            .chain(copy.iter().copied())
+            .collect();
+        let mut occurrences = windows(0, &doc0, k);
+        occurrences.extend(windows(1, &doc1, k));
+        let range = |doc, first, end, id| WordRange {
+            doc: DocId(doc),
+            first,
+            end,
+            id: PassageId(id),
+        };
+        let ranges = [
+            range(0, 0, 30, 0),
+            range(0, 30, 60, 1),
+            range(1, 0, 5, 2),
+            range(1, 5, 35, 3),
+        ];
+        let joins = span_joins(&mut occurrences, &ranges, k, 0.8);
+        assert_eq!(joins.len(), 1, "{joins:?}");
+        assert_eq!((joins[0].a, joins[0].b), (PassageId(0), PassageId(3)));
+        // Every word but the changed one is covered.
+        assert!((joins[0].coverage - 29.0 / 30.0).abs() < 1e-9, "{joins:?}");
+
+        // Half the paragraph copied is not most of it.
+        let half: Vec<&str> = source[..15]
+            .iter()
+            .copied()
+            .chain(other[..15].iter().map(String::as_str))
+            .collect();
+        let mut occurrences = windows(0, &source, k);
+        occurrences.extend(windows(1, &half, k));
+        let ranges = [range(0, 0, 30, 0), range(1, 0, 30, 1)];
+        assert!(span_joins(&mut occurrences, &ranges, k, 0.8).is_empty());
+    }
 }
