@@ -438,12 +438,14 @@ impl<'a> Grain<'a> {
             .map(|(i, &first)| (PassageId(number(i)), first));
         let spanned = joined.iter().map(|j| (j.a, j.b));
         let groups = components(table.doc.len(), exact_edges.chain(verified).chain(spanned));
-        // Each passage joined by shared spans, with its best coverage.
-        let mut coverage: HashMap<PassageId, f64, ahash::RandomState> = HashMap::default();
+        // How each passage joined by shared spans matches: its best join.
+        let mut spanned: Spanned = HashMap::default();
         for j in joined {
-            for id in [j.a, j.b] {
-                let best = coverage.entry(id).or_insert(0.0);
-                *best = best.max(j.coverage);
+            for (id, kind, similarity, removable) in j.matches(p.threshold) {
+                let best = spanned.entry(id).or_insert((kind, similarity, removable));
+                if similarity > best.1 {
+                    *best = (kind, similarity, removable);
+                }
             }
         }
         groups
@@ -453,7 +455,7 @@ impl<'a> Grain<'a> {
                 let first_copy = table.first_copy[group[0].0 as usize];
                 let members = group
                     .iter()
-                    .map(|&id| member(table, texts, &coverage, first_copy, id, p.threshold))
+                    .map(|&id| member(table, texts, &spanned, first_copy, id, p.threshold))
                     .collect();
                 let mut cluster = PassageCluster {
                     id: number(n),
@@ -535,21 +537,24 @@ fn passages_in_pairs(
     passages_of
 }
 
+/// How passages joined by shared spans match: kind, similarity, and
+/// whether cleaning may cut them.
+type Spanned = HashMap<PassageId, (MatchKind, f64, bool), ahash::RandomState>;
+
 /// Passage `id` as a member of the cluster whose first passage's first
 /// copy is `first_copy`: how it matches that passage, how closely, and
 /// whether cleaning may cut it.
 fn member(
     table: &PassageTable,
     texts: &Texts,
-    coverage: &HashMap<PassageId, f64, ahash::RandomState>,
+    spanned: &Spanned,
     first_copy: PassageId,
     id: PassageId,
     threshold: f64,
 ) -> PassageMember {
     let copy = table.first_copy[id.0 as usize];
-    // Joined by shared spans rather than by its text's similarity: how
-    // much of it the shared spans cover.
-    let spanned = coverage.get(&id).map(|&c| (MatchKind::Span, c, true));
+    // Joined by shared spans rather than by its text's similarity.
+    let spanned = spanned.get(&id).copied();
     let (kind, similarity, removable) = if copy == first_copy {
         (MatchKind::Exact, 1.0, true)
     } else {
@@ -617,13 +622,42 @@ fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRang
 }
 
 /// Two passages joined because repeated spans they share cover most of
-/// both.
+/// both, or most of the shorter one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct SpanJoin {
     a: PassageId,
     b: PassageId,
-    /// The smaller of the two covered shares.
-    coverage: f64,
+    /// The share of each one's words the shared spans cover.
+    cover_a: f64,
+    cover_b: f64,
+    /// Which is the shorter, in words (`a` on a tie).
+    a_shorter: bool,
+}
+
+impl SpanJoin {
+    /// How each passage matches the other: `(id, kind, similarity,
+    /// removable)`. Covered both ways, a `span` match; covered only in the
+    /// shorter, a `containment` whose longer side may be cut only when
+    /// most of its words repeat (as [`removable`] rules for containment
+    /// found by trigrams).
+    fn matches(&self, threshold: f64) -> [(PassageId, MatchKind, f64, bool); 2] {
+        let both = self.cover_a.min(self.cover_b);
+        if both >= threshold {
+            return [
+                (self.a, MatchKind::Span, both, true),
+                (self.b, MatchKind::Span, both, true),
+            ];
+        }
+        let (short, long, cover_short, cover_long) = if self.a_shorter {
+            (self.a, self.b, self.cover_a, self.cover_b)
+        } else {
+            (self.b, self.a, self.cover_b, self.cover_a)
+        };
+        [
+            (short, MatchKind::Containment, cover_short, true),
+            (long, MatchKind::Containment, cover_short, cover_long >= 0.5),
+        ]
+    }
 }
 
 /// A window shared by more passages than this is left out of span joins:
@@ -634,9 +668,13 @@ const MAX_JOIN_COPIES: usize = 64;
 /// Passages joined by shared spans: a paragraph copied with a few words
 /// changed falls below the passage threshold by trigram Jaccard (each
 /// changed word costs three trigrams), yet the `k`-word windows it shares
-/// with its source cover nearly all of both. Two passages are joined when
-/// the words covered by the windows they share (windows wholly inside
-/// both) reach `threshold` of each one's words.
+/// with its source cover nearly all of both; and a passage of `k` words
+/// or more inside a longer one (a sentence quoted in a paragraph, an
+/// 11-word headline in its 12-word caption) is covered whole, whatever
+/// the two passages' lengths, where their sketches need not meet. Two
+/// passages are joined when the words covered by the windows they share
+/// (windows wholly inside both) reach `threshold` of the shorter one's
+/// words: of both, a `span` match; of the shorter only, `containment`.
 ///
 /// Sorts `occurrences` by hash (as [`spans::cluster`] would anyway).
 fn span_joins(
@@ -700,10 +738,18 @@ fn span_joins(
         .into_iter()
         .filter_map(|((a, b), starts)| {
             let (mut in_a, mut in_b): (Vec<u32>, Vec<u32>) = starts.into_iter().unzip();
-            let cover_a = covered(&mut in_a, *length.get(&a)?);
-            let cover_b = covered(&mut in_b, *length.get(&b)?);
-            let coverage = cover_a.min(cover_b);
-            (coverage >= threshold).then_some(SpanJoin { a, b, coverage })
+            let (range_a, range_b) = (*length.get(&a)?, *length.get(&b)?);
+            let cover_a = covered(&mut in_a, range_a);
+            let cover_b = covered(&mut in_b, range_b);
+            let a_shorter = range_a.1 - range_a.0 <= range_b.1 - range_b.0;
+            let shorter = if a_shorter { cover_a } else { cover_b };
+            (shorter >= threshold).then_some(SpanJoin {
+                a,
+                b,
+                cover_a,
+                cover_b,
+                a_shorter,
+            })
         })
         .collect();
     joins.sort_unstable_by_key(|j| (j.a, j.b));
@@ -765,7 +811,9 @@ mod tests {
         assert_eq!(joins.len(), 1, "{joins:?}");
         assert_eq!((joins[0].a, joins[0].b), (PassageId(0), PassageId(3)));
         // Every word but the changed one is covered.
-        assert!((joins[0].coverage - 29.0 / 30.0).abs() < 1e-9, "{joins:?}");
+        let [(_, kind, similarity, removable), _] = joins[0].matches(0.8);
+        assert_eq!((kind, removable), (MatchKind::Span, true));
+        assert!((similarity - 29.0 / 30.0).abs() < 1e-9, "{joins:?}");
 
         // Half the paragraph copied is not most of it.
         let half: Vec<&str> = source[..15]
@@ -777,5 +825,22 @@ mod tests {
         occurrences.extend(windows(1, &half, k));
         let ranges = [range(0, 0, 30, 0), range(1, 0, 30, 1)];
         assert!(span_joins(&mut occurrences, &ranges, k, 0.8).is_empty());
+
+        // A sentence inside a paragraph: contained, whatever the lengths;
+        // the paragraph, mostly other words, is not to be cut.
+        let mut occurrences = windows(0, &source, k);
+        occurrences.extend(windows(1, &source[10..16], k));
+        let ranges = [range(0, 0, 30, 0), range(1, 0, 6, 1)];
+        let joins = span_joins(&mut occurrences, &ranges, k, 0.8);
+        assert_eq!(joins.len(), 1, "{joins:?}");
+        let matches = joins[0].matches(0.8);
+        assert_eq!(
+            matches[0],
+            (PassageId(1), MatchKind::Containment, 1.0, true)
+        );
+        assert_eq!(
+            matches[1],
+            (PassageId(0), MatchKind::Containment, 1.0, false)
+        );
     }
 }

@@ -1,5 +1,5 @@
 use proptest::prelude::*;
-use textdup::{normalize, run, Config, Document, MinHasher, NoProgress, Normalization};
+use textdup::{normalize, run, Config, Document, Level, MinHasher, NoProgress, Normalization};
 
 proptest! {
     /// The MinHash estimate stays within its statistical error of the exact
@@ -31,6 +31,41 @@ proptest! {
             (estimate - jaccard).abs() <= 5.0 * sd + 2.0 / k as f64,
             "estimate {} vs exact {} (sd {})", estimate, jaccard, sd
         );
+    }
+
+    /// A passage of `short` words inside a longer line of `long` words, in
+    /// another document, is found in one passage cluster with it, whatever
+    /// the two lengths: across the 12-word bound between word and trigram
+    /// sketches too (an 11-word headline in its 12-word caption). From
+    /// `--min-span` (10) words the repeated spans they share find it.
+    #[test]
+    fn a_passage_inside_a_longer_one_is_found(
+        short in 10usize..40,
+        extra in 1usize..30,
+        at_share in 0.0f64..1.0,
+        seed in 0u64..1000,
+    ) {
+        let long = (short + extra).min(40);
+        prop_assume!(long > short);
+        // Distinct words, so that nothing else repeats.
+        let word = |i: usize| format!("w{}x{}", seed, i);
+        let inner: Vec<String> = (0..short).map(word).collect();
+        let before = ((long - short) as f64 * at_share) as usize;
+        let outer: Vec<String> = (1000..1000 + before).map(word)
+            .chain(inner.iter().cloned())
+            .chain((2000..2000 + long - short - before).map(word))
+            .collect();
+        let docs = vec![
+            Document::new("a", format!("Some opening line here.\n{}\nA closing line.", inner.join(" "))),
+            Document::new("b", format!("Another first line.\n{}\nAnd a last one.", outer.join(" "))),
+        ];
+        let config = Config { level: Level::Passage, ..Config::default() };
+        let report = run(&docs, &config, &NoProgress).unwrap();
+        let joined = report.passage_clusters().iter().any(|c| {
+            let ids: Vec<&str> = c.members.iter().map(|m| report.id(m.doc)).collect();
+            ids.contains(&"a") && ids.contains(&"b")
+        });
+        prop_assert!(joined, "{} words inside {} (at {})", short, long, before);
     }
 
     /// Documents with the same text always end up in one cluster, however
