@@ -2,17 +2,21 @@
 //!
 //! ```text
 //! pass A  every document: split → normalize → exact hash, MinHash band keys   (parallel per batch)
-//!         and every k-word window into the seen-twice bitmaps
+//!         and every k-word window into the seen-twice bitmaps;
+//!         short passages (3 to k−1 words) indexed by their first words
 //!         exact copies joined; lsh over first copies                          (parallel per band)
-//! pass B  documents with candidate passages or maybe-repeated windows:
-//!         passage texts for verification, span occurrences                    (parallel per batch)
-//!         verify pairs (exact, containment, near); cluster; group spans
+//! pass B  every document: passage texts for verification, span occurrences,   (parallel per batch)
+//!         and its passages' word windows probed for short passages inside them
+//!         verify pairs (exact, containment, near); join passages by the
+//!         spans they share; cluster; group spans
 //! pass C  documents in any cluster: the original text of every member
 //! ```
 //!
 //! Memory: pass A keeps per passage its document, span, exact hash and band
-//! keys; texts are dropped batch by batch. Pass B keeps the texts of
-//! candidate passages and the windows the bitmaps cannot rule out.
+//! keys, and per short passage its anchor; texts are dropped batch by
+//! batch. Pass B keeps the texts of candidate passages, the windows the
+//! bitmaps cannot rule out, and the word ranges of their documents'
+//! passages.
 
 use std::collections::{HashMap, HashSet};
 
@@ -84,13 +88,26 @@ impl PassageTable {
 }
 
 /// What pass B loads of one document: its candidate passages' texts, its
-/// windows that may repeat, and (when it has such windows) its passages'
-/// word ranges.
+/// windows that may repeat, (when it has such windows) its passages' word
+/// ranges, and the short passages its passages contain.
 type Loaded = (
     Vec<(PassageId, PassageText)>,
     Vec<Occurrence>,
     Vec<WordRange>,
+    Vec<SpanJoin>,
 );
+
+/// What pass B gathers over the corpus.
+struct Loads {
+    /// The texts of passages in candidate pairs.
+    texts: Texts,
+    /// Windows that may repeat.
+    occurrences: Vec<Occurrence>,
+    /// The word ranges of the passages of documents with such windows.
+    ranges: Vec<WordRange>,
+    /// Short passages found inside longer ones.
+    contained: Vec<SpanJoin>,
+}
 
 /// A passage's words among its document's: `[first, end)` indices into
 /// what [`words`] gives for the whole document.
@@ -106,6 +123,40 @@ struct SketchedPassage {
     span: Span,
     exact: u128,
     keys: Vec<BandKey>,
+    /// For a passage of [`ANCHOR_WORDS`] words up to `--min-span`: its
+    /// anchor (see [`Anchors`]) and word count.
+    anchor: Option<(u64, u32)>,
+}
+
+/// Words in the anchor of a short passage: its first three, hashed.
+const ANCHOR_WORDS: usize = 3;
+
+/// A short passage (fewer words than `--min-span`, at least
+/// [`ANCHOR_WORDS`]) by the hash of its first words: what a longer
+/// passage probes with each of its own word windows, to find the short
+/// passages it contains. Longer ones are found inside others by the
+/// repeated spans they share; these are too short for a span.
+#[derive(Default)]
+struct Anchors {
+    /// Anchor hash → (passage, word count, exact hash of its normalized
+    /// text).
+    by_hash: HashMap<u64, Vec<(PassageId, u32, u128)>, ahash::RandomState>,
+}
+
+impl Anchors {
+    fn memory(&self) -> usize {
+        self.by_hash.capacity() * 40
+            + self
+                .by_hash
+                .values()
+                .map(|v| v.capacity() * 24)
+                .sum::<usize>()
+    }
+}
+
+/// The hash of `normalized[range]` as an anchor.
+fn anchor_hash(text: &str, seed: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), seed)
 }
 
 /// What the passage grain runs over, as pass 1 found it.
@@ -164,11 +215,19 @@ pub(crate) fn run(
     // time, which costs less than bigger bitmaps would.
     let seen = SeenTwice::with_bits(scope.text_bytes);
     grain.budget.check(seen.memory(), scope.ids.len())?;
-    let (table, pairs) = grain.sketch(&seen)?;
-    let (texts, mut occurrences, ranges) = grain.load(&table, &pairs, &seen)?;
-    drop(seen);
+    let (table, pairs, anchors) = grain.sketch(&seen)?;
+    let Loads {
+        texts,
+        mut occurrences,
+        ranges,
+        contained,
+    } = grain.load(&table, &pairs, &seen, &anchors)?;
+    drop((seen, anchors));
     let p = &config.passage;
-    let joined = span_joins(&mut occurrences, &ranges, p.min_span, p.threshold);
+    let mut joined = span_joins(&mut occurrences, &ranges, p.min_span, p.threshold);
+    joined.extend(widely_contained_left_out(contained));
+    joined.sort_unstable_by_key(|j| (j.a, j.b));
+    joined.dedup_by_key(|j| (j.a, j.b));
     drop(ranges);
     let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
     drop(texts);
@@ -241,11 +300,15 @@ impl<'a> Grain<'a> {
     /// Pass A: every passage's document, span and first exact copy, and
     /// the candidate pairs LSH proposes among first copies; every window of
     /// words goes into `seen`.
-    fn sketch(&self, seen: &SeenTwice) -> Result<(PassageTable, Vec<CandidatePair<PassageId>>)> {
+    fn sketch(
+        &self,
+        seen: &SeenTwice,
+    ) -> Result<(PassageTable, Vec<CandidatePair<PassageId>>, Anchors)> {
         let (config, progress) = (self.config, self.progress);
         progress.begin(Stage::Passages, Some(self.ids.len() as u64));
         let mut table = PassageTable::default();
         let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
+        let mut anchors = Anchors::default();
         let mut done = 0;
         documents(self.corpus, self.ids, |mut batch| {
             check(progress)?;
@@ -279,13 +342,21 @@ impl<'a> Grain<'a> {
                     if first == id {
                         table.lsh_ids.push(id);
                         table.lsh_keys.extend_from_slice(&passage.keys);
+                        if let Some((hash, words)) = passage.anchor {
+                            anchors.by_hash.entry(hash).or_default().push((
+                                id,
+                                words,
+                                passage.exact,
+                            ));
+                        }
                     }
                 }
             }
             progress.advance(read as u64);
             done += read;
             // A hash map entry: the u128 key, the id, and the table's slack.
-            let held = seen.memory() + table.memory() + first_copies.capacity() * 32;
+            let held =
+                seen.memory() + table.memory() + first_copies.capacity() * 32 + anchors.memory();
             self.budget.check(held, done)
         })?;
         progress.end();
@@ -300,7 +371,7 @@ impl<'a> Grain<'a> {
         pairs.par_sort_unstable();
         pairs.dedup();
         table.lsh_keys = Vec::new();
-        Ok((table, pairs))
+        Ok((table, pairs, anchors))
     }
 
     /// The passages of one document's `text`, each with its exact hash
@@ -326,10 +397,20 @@ impl<'a> Grain<'a> {
                 scratch.sketch(unit, config.seed, &self.hasher);
                 let mut keys = Vec::with_capacity(self.banding.bands);
                 self.banding.keys(&scratch.slots, &mut keys);
+                let anchor = (ANCHOR_WORDS..config.passage.min_span)
+                    .contains(&words)
+                    .then(|| {
+                        let end = nth_word_end(&scratch.text, ANCHOR_WORDS);
+                        (
+                            anchor_hash(&scratch.text[..end], config.seed),
+                            number(words),
+                        )
+                    });
                 Some(SketchedPassage {
                     span,
                     exact: xxh3_128_with_seed(scratch.text.as_bytes(), config.seed),
                     keys,
+                    anchor,
                 })
             })
             .collect()
@@ -342,10 +423,12 @@ impl<'a> Grain<'a> {
         table: &PassageTable,
         pairs: &[CandidatePair<PassageId>],
         seen: &SeenTwice,
-    ) -> Result<(Texts, Vec<Occurrence>, Vec<WordRange>)> {
+        anchors: &Anchors,
+    ) -> Result<Loads> {
         let (config, progress) = (self.config, self.progress);
         let passages_of = passages_in_pairs(table, pairs);
         let mut ranges: Vec<WordRange> = Vec::new();
+        let mut contained: Vec<SpanJoin> = Vec::new();
         let mut texts = Texts::default();
         let mut texts_held = 0usize;
         let mut occurrences: Vec<Occurrence> = Vec::new();
@@ -384,20 +467,27 @@ impl<'a> Grain<'a> {
                                 });
                             }
                         });
-                        let ranges = if occurrences.is_empty() {
+                        let ranges = if occurrences.is_empty() && anchors.by_hash.is_empty() {
                             Vec::new()
                         } else {
                             word_ranges(table, *doc, found)
                         };
-                        (passages, occurrences, ranges)
+                        let inside = probe(table, anchors, &ranges, normalized, found, config.seed);
+                        let ranges = if occurrences.is_empty() {
+                            Vec::new()
+                        } else {
+                            ranges
+                        };
+                        (passages, occurrences, ranges, inside)
                     },
                 )
                 .collect();
-            for (passages, found, in_words) in loaded {
+            for (passages, found, in_words, inside) in loaded {
                 texts_held += passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
                 texts.extend(passages);
                 occurrences.extend(found);
                 ranges.extend(in_words);
+                contained.extend(inside);
             }
             progress.advance(read as u64);
             done += read;
@@ -409,7 +499,12 @@ impl<'a> Grain<'a> {
             self.budget.check(held, done)
         })?;
         progress.end();
-        Ok((texts, occurrences, ranges))
+        Ok(Loads {
+            texts,
+            occurrences,
+            ranges,
+            contained,
+        })
     }
 
     /// Verifies the candidate pairs and groups passages, exact copies and
@@ -621,6 +716,88 @@ fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRang
         .collect()
 }
 
+/// `contained` without the short passages found inside more than
+/// [`MAX_JOIN_COPIES`] longer ones: a three-word line inside that many
+/// others is a common phrase ("all rights reserved", a name), and joining
+/// them all through it would make one cluster of unrelated passages.
+fn widely_contained_left_out(mut contained: Vec<SpanJoin>) -> Vec<SpanJoin> {
+    let mut hosts: HashMap<PassageId, usize, ahash::RandomState> = HashMap::default();
+    for join in &contained {
+        *hosts.entry(join.a).or_default() += 1;
+    }
+    contained.retain(|join| hosts[&join.a] <= MAX_JOIN_COPIES);
+    contained
+}
+
+/// The end of the first `n` words of normalized (single-spaced) `text`.
+fn nth_word_end(text: &str, n: usize) -> usize {
+    text.match_indices(' ')
+        .nth(n - 1)
+        .map_or(text.len(), |(at, _)| at)
+}
+
+/// The short passages (see [`Anchors`]) that the first-copy passages of
+/// one document contain and make up more than half of: every window of
+/// each passage's words that starts like a short passage is compared with
+/// it whole, by the exact hash of its normalized words. `normalized` and `found` are the document's
+/// words, as [`words`] gives them.
+fn probe(
+    table: &PassageTable,
+    anchors: &Anchors,
+    ranges: &[WordRange],
+    normalized: &str,
+    found: &[Word],
+    seed: u64,
+) -> Vec<SpanJoin> {
+    let mut joins = Vec::new();
+    if anchors.by_hash.is_empty() {
+        return joins;
+    }
+    let text_of = |first: usize, last: usize| -> &str {
+        normalized
+            .get(found[first].normalized.0..found[last].normalized.1)
+            .unwrap_or_default()
+    };
+    for range in ranges {
+        if table.first_copy[range.id.0 as usize] != range.id {
+            continue;
+        }
+        let (first, end) = (range.first as usize, (range.end as usize).min(found.len()));
+        let length = end.saturating_sub(first);
+        if length <= ANCHOR_WORDS {
+            continue;
+        }
+        for at in first..=end - ANCHOR_WORDS {
+            let anchor = anchor_hash(text_of(at, at + ANCHOR_WORDS - 1), seed);
+            let Some(short) = anchors.by_hash.get(&anchor) else {
+                continue;
+            };
+            for &(id, words, exact) in short {
+                let words = words as usize;
+                // More than half of the longer passage: a headline in its
+                // caption, a line in a slightly longer one. A short phrase
+                // inside a long line is left alone: through it, lines that
+                // share one phrase each would chain into one cluster (on
+                // the 100k compare corpus, one of 63,602 passages).
+                if id == range.id || 2 * words <= length || at + words > end {
+                    continue;
+                }
+                let window = text_of(at, at + words - 1);
+                if xxh3_128_with_seed(window.as_bytes(), seed) == exact {
+                    joins.push(SpanJoin {
+                        a: id,
+                        b: range.id,
+                        cover_a: 1.0,
+                        cover_b: words as f64 / length as f64,
+                        a_shorter: true,
+                    });
+                }
+            }
+        }
+    }
+    joins
+}
+
 /// Two passages joined because repeated spans they share cover most of
 /// both, or most of the shorter one.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -642,7 +819,15 @@ impl SpanJoin {
     /// found by trigrams).
     fn matches(&self, threshold: f64) -> [(PassageId, MatchKind, f64, bool); 2] {
         let both = self.cover_a.min(self.cover_b);
-        if both >= threshold {
+        let whole = if self.a_shorter {
+            self.cover_a
+        } else {
+            self.cover_b
+        };
+        // A shorter passage there whole, in a longer one: containment, as
+        // the trigram comparison names it ("Caption: " + a headline).
+        let inside = whole >= 1.0 && self.cover_a != self.cover_b;
+        if both >= threshold && !inside {
             return [
                 (self.a, MatchKind::Span, both, true),
                 (self.b, MatchKind::Span, both, true),
@@ -653,16 +838,20 @@ impl SpanJoin {
         } else {
             (self.b, self.a, self.cover_b, self.cover_a)
         };
+        // The longer side may be cut only when more than half of it
+        // repeats: its other words are in no other passage.
         [
             (short, MatchKind::Containment, cover_short, true),
-            (long, MatchKind::Containment, cover_short, cover_long >= 0.5),
+            (long, MatchKind::Containment, cover_short, cover_long > 0.5),
         ]
     }
 }
 
 /// A window shared by more passages than this is left out of span joins:
 /// a line repeated that widely is boilerplate, found as exact passages,
-/// and its pairs would grow with the square of its copies.
+/// and its pairs would grow with the square of its copies. So is a short
+/// passage found inside more longer ones than this (see
+/// [`widely_contained_left_out`]).
 const MAX_JOIN_COPIES: usize = 64;
 
 /// Passages joined by shared spans: a paragraph copied with a few words
