@@ -170,6 +170,32 @@ def test_parquet_files_in_and_out(planted: Path, tmp_path: Path) -> None:
     assert pq.ParquetFile(clean).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
+def test_wet_files_in_and_out(tmp_path: Path) -> None:
+    import gzip
+
+    def record(kind: str, uri: str, block: str) -> bytes:
+        body = block.encode()
+        head = (
+            f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\n"
+            f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return gzip.compress(head.encode() + body + b"\r\n\r\n")
+
+    records = [record("warcinfo", "", "software: test\r\n")]
+    records += [record("conversion", f"https://example.org/{i}", t) for i, t in enumerate(TEXTS)]
+    wet = tmp_path / "CC-MAIN-00000.warc.wet.gz"
+    wet.write_bytes(b"".join(records))
+    d = textdup.Deduper(threshold=0.7)
+    scan = d.scan(wet)
+    assert scan.summary["read"] == len(TEXTS)
+    assert scan.clusters.column("id").to_pylist()[:2] == ["https://example.org/0", "https://example.org/1"]
+    clean = tmp_path / "clean.warc.wet.gz"
+    d.dedup(wet, output=clean)
+    again = d.scan(clean)
+    assert again.summary["read"] == len(TEXTS) - scan.summary["removed"]
+    assert again.summary["removed"] == 0
+
+
 # --- the same answers as the CLI ---------------------------------------------
 
 
