@@ -339,11 +339,6 @@ pub fn write(
     write_folder_atomically(dir, existing, |tmp| {
         let corpus_path = tmp.join("corpus.jsonl");
         let truth_path = tmp.join("truth.jsonl");
-        let create = |path: &Path| {
-            File::create(path)
-                .map(BufWriter::new)
-                .map_err(|e| Error::io(path, e))
-        };
         let (mut docs, mut truth) = (create(&corpus_path)?, create(&truth_path)?);
         let mut count = 0u64;
         synthesize(corpus, options, |doc| {
@@ -367,14 +362,26 @@ pub fn write(
             count += 1;
             Ok(())
         })?;
-        for (out, path) in [(docs, &corpus_path), (truth, &truth_path)] {
-            out.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|file| file.sync_all())
-                .map_err(|e| Error::io(path, e))?;
-        }
+        finish(docs, &corpus_path)?;
+        finish(truth, &truth_path)?;
         Ok(count)
     })
+}
+
+/// Creates `path` for buffered writing.
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Flushes `out` and syncs the file under it: a full disk fails here, not
+/// in a drop.
+fn finish(out: BufWriter<File>, path: &Path) -> Result<()> {
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|file| file.sync_all())
+        .map_err(|e| Error::io(path, e))
 }
 
 fn json_line<T: serde::Serialize>(out: &mut impl Write, value: &T) -> io::Result<()> {

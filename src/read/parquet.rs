@@ -268,8 +268,8 @@ impl<'a> Rows<'a> {
         if self.failed {
             return None;
         }
-        let len = self.batch.as_ref().map_or(0, |(text, _)| text.len());
-        if self.at >= len {
+        // Batches without rows (or without the column) are passed over.
+        while self.at >= self.batch.as_ref().map_or(0, |(text, _)| text.len()) {
             match self.reader.next()? {
                 Ok(batch) => self.take(&batch),
                 Err(e) => {
@@ -281,9 +281,6 @@ impl<'a> Rows<'a> {
                 }
             }
             self.at = 0;
-            if self.batch.as_ref().map_or(0, |(text, _)| text.len()) == 0 {
-                return self.next_record();
-            }
         }
         let at = self.at;
         self.at += 1;

@@ -22,11 +22,9 @@
 //! repeat the truth does not hold), so the input must hold enough text.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
-use super::{json_line, Paragraphs, Rng, BOILERPLATE};
+use super::{create, finish, json_line, Paragraphs, Rng, BOILERPLATE};
 use crate::error::{Error, Result, Setting};
 use crate::fsutil::{write_folder_atomically, Existing};
 use crate::normalize::{normalize, Normalization};
@@ -152,11 +150,6 @@ pub fn write_passages(
     write_folder_atomically(dir, existing, |tmp| {
         let corpus_path = tmp.join("corpus.jsonl");
         let truth_path = tmp.join("passages.jsonl");
-        let create = |path: &Path| {
-            File::create(path)
-                .map(BufWriter::new)
-                .map_err(|e| Error::io(path, e))
-        };
         let mut docs = create(&corpus_path)?;
         let mut planter = Planter::new(corpus, options);
         let mut count = 0u64;
@@ -182,12 +175,8 @@ pub fn write_passages(
         for cluster in &clusters {
             json_line(&mut truth, cluster).map_err(|e| Error::io(&truth_path, e))?;
         }
-        for (out, path) in [(docs, &corpus_path), (truth, &truth_path)] {
-            out.into_inner()
-                .map_err(|e| e.into_error())
-                .and_then(|file| file.sync_all())
-                .map_err(|e| Error::io(path, e))?;
-        }
+        finish(docs, &corpus_path)?;
+        finish(truth, &truth_path)?;
         Ok((count, clusters.len() as u64))
     })
 }

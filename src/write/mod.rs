@@ -427,6 +427,16 @@ enum Outcome {
     Problem(SkipReason),
 }
 
+/// What a copy by records (Parquet rows, WARC records) did: records left
+/// out, records edited, the ones cleaning left empty and the cuts made.
+#[derive(Default)]
+struct Filtered {
+    left_out: u64,
+    edited: u64,
+    emptied: Vec<String>,
+    cuts: Vec<Cut>,
+}
+
 /// Copies one source to `target` as `plan` says. Failing to write the
 /// output is an error; failing to read the source is an
 /// [`Outcome::Problem`].
@@ -543,16 +553,7 @@ impl SourceCopy<'_> {
             .create()
             .map_err(|e| Error::io(self.target(), e))?;
         if self.source.format == Format::Warc {
-            return match warc::filter_warc(self, &mut reader, out, compression) {
-                Ok(done) => Ok(Outcome::Copied {
-                    removed: done.left_out,
-                    file: true,
-                    edited: done.edited,
-                    emptied: done.emptied,
-                    cuts: done.cuts,
-                }),
-                Err(failure) => self.failed(failure),
-            };
+            return self.outcome(warc::filter_warc(self, &mut reader, out, compression));
         }
         let (mut emptied, mut cuts) = (Vec::new(), Vec::new());
         let mut rewrite = |line: u64, bytes: &[u8], out: &mut dyn Write| {
@@ -612,7 +613,12 @@ impl SourceCopy<'_> {
             .destination
             .create()
             .map_err(|e| Error::io(self.target(), e))?;
-        match parquet::filter_parquet(self, out) {
+        self.outcome(parquet::filter_parquet(self, out))
+    }
+
+    /// What a copy by records (Parquet rows, WARC records) comes to.
+    fn outcome(&self, filtered: Result<Filtered, Failure>) -> Result<Outcome> {
+        match filtered {
             Ok(done) => Ok(Outcome::Copied {
                 removed: done.left_out,
                 file: true,

@@ -25,22 +25,13 @@ use parquet::arrow::ArrowWriter;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::properties::WriterProperties;
 
-use super::{Cut, Failure, SourceCopy};
+use super::{Failure, Filtered, SourceCopy};
 use crate::fsutil::OutputFile;
 use crate::read::parquet::{column, find, text_at, Cell, BATCH_ROWS};
 
 /// The most encoded bytes a row group holds before it is ended, whatever
 /// the input's row groups hold.
 const MAX_ROW_GROUP_BYTES: usize = 256 << 20;
-
-/// What a filtered copy did: rows left out, rows edited, and the rows
-/// cleaning left empty and the cuts made.
-pub(super) struct Filtered {
-    pub(super) left_out: u64,
-    pub(super) edited: u64,
-    pub(super) emptied: Vec<String>,
-    pub(super) cuts: Vec<Cut>,
-}
 
 /// Copies the Parquet source of `copy` into `out` as its plan says.
 pub(super) fn filter_parquet(copy: &SourceCopy<'_>, out: OutputFile) -> Result<Filtered, Failure> {
@@ -68,12 +59,7 @@ pub(super) fn filter_parquet(copy: &SourceCopy<'_>, out: OutputFile) -> Result<F
         .unwrap_or(0)
         .clamp(1 << 20, MAX_ROW_GROUP_BYTES);
 
-    let mut done = Filtered {
-        left_out: 0,
-        edited: 0,
-        emptied: Vec::new(),
-        cuts: Vec::new(),
-    };
+    let mut done = Filtered::default();
     let mut removed = copy.plan.removed.iter().copied().peekable();
     let mut first = 1u64; // the number of the batch's first row
     for batch in reader {

@@ -14,12 +14,10 @@
 
 use std::io::{self, BufRead, Read, Write};
 
-use super::{Failure, SourceCopy};
+use super::{Failure, Filtered, SourceCopy};
 use crate::fsutil::OutputFile;
 use crate::read::warc::{read_block, read_head, Head};
 use crate::read::Compression;
-
-use super::parquet::Filtered;
 
 /// Where kept records go, compressed as the input was.
 enum Sink {
@@ -71,12 +69,7 @@ pub(super) fn filter_warc(
     compression: Compression,
 ) -> Result<Filtered, Failure> {
     let mut sink = Sink::new(out, compression).map_err(Failure::Write)?;
-    let mut done = Filtered {
-        left_out: 0,
-        edited: 0,
-        emptied: Vec::new(),
-        cuts: Vec::new(),
-    };
+    let mut done = Filtered::default();
     let mut removed = copy.plan.removed.iter().copied().peekable();
     let mut number = 0u64;
     let mut block = Vec::new();
