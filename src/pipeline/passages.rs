@@ -224,7 +224,13 @@ pub(crate) fn run(
     } = grain.load(&table, &pairs, &seen, &anchors)?;
     drop((seen, anchors));
     let p = &config.passage;
-    let mut joined = span_joins(&mut occurrences, &ranges, p.min_span, p.threshold);
+    let mut joined = span_joins(
+        &mut occurrences,
+        &ranges,
+        &table.first_copy,
+        p.min_span,
+        p.threshold,
+    );
     joined.extend(widely_contained_left_out(contained));
     joined.sort_unstable_by_key(|j| (j.a, j.b));
     joined.dedup_by_key(|j| (j.a, j.b));
@@ -537,7 +543,8 @@ impl<'a> Grain<'a> {
         let mut spanned: Spanned = HashMap::default();
         for j in joined {
             for (id, kind, similarity, removable) in j.matches(p.threshold) {
-                let best = spanned.entry(id).or_insert((kind, similarity, removable));
+                let copy = table.first_copy[id.0 as usize];
+                let best = spanned.entry(copy).or_insert((kind, similarity, removable));
                 if similarity > best.1 {
                     *best = (kind, similarity, removable);
                 }
@@ -649,7 +656,8 @@ fn member(
 ) -> PassageMember {
     let copy = table.first_copy[id.0 as usize];
     // Joined by shared spans rather than by its text's similarity.
-    let spanned = spanned.get(&id).copied();
+    // (Joins are between first copies: see [`span_joins`].)
+    let spanned = spanned.get(&copy).copied();
     let (kind, similarity, removable) = if copy == first_copy {
         (MatchKind::Exact, 1.0, true)
     } else {
@@ -865,72 +873,118 @@ const MAX_JOIN_COPIES: usize = 64;
 /// (windows wholly inside both) reach `threshold` of the shorter one's
 /// words: of both, a `span` match; of the shorter only, `containment`.
 ///
+/// Exact copies are already joined, so only first copies (`first_copy`,
+/// by passage) take part: a paragraph printed on a thousand pages counts
+/// once, and the pairs of a window stay few.
+///
 /// Sorts `occurrences` by hash (as [`spans::cluster`] would anyway).
 fn span_joins(
     occurrences: &mut [Occurrence],
     ranges: &[WordRange],
+    first_copy: &[PassageId],
     k: usize,
     threshold: f64,
 ) -> Vec<SpanJoin> {
     let k = number(k.max(1));
     let mut ranges = ranges.to_vec();
-    ranges.sort_unstable();
-    // The passage (of at least k words) holding the window at `word`.
-    let passage_of = |doc: DocId, word: u32| -> Option<WordRange> {
-        let i = ranges.partition_point(|r| (r.doc, r.first) <= (doc, word));
-        let r = *ranges.get(i.checked_sub(1)?)?;
-        (r.doc == doc && word + k <= r.end).then_some(r)
-    };
-    occurrences.sort_unstable();
-    // Per pair of passages, the window starts each shares with the other.
-    let mut shared: HashMap<(PassageId, PassageId), Vec<(u32, u32)>, ahash::RandomState> =
-        HashMap::default();
-    for group in occurrences.chunk_by(|a, b| a.hash == b.hash) {
-        if group.len() < 2 || group.len() > MAX_JOIN_COPIES {
-            continue;
-        }
-        let held: Vec<(WordRange, u32)> = group
-            .iter()
-            .filter_map(|o| Some((passage_of(o.doc, o.word)?, o.word)))
-            .collect();
-        for (i, &(ra, wa)) in held.iter().enumerate() {
-            for &(rb, wb) in &held[i + 1..] {
-                if ra.id == rb.id {
-                    continue;
-                }
-                let (key, starts) = if ra.id < rb.id {
-                    ((ra.id, rb.id), (wa, wb))
-                } else {
-                    ((rb.id, ra.id), (wb, wa))
-                };
-                shared.entry(key).or_default().push(starts);
-            }
-        }
+    ranges.par_sort_unstable();
+    // Where each document's ranges begin in `ranges`, so that a window's
+    // passage is looked up among its document's few passages rather than
+    // among all of them (a binary search of millions misses the cache at
+    // every step).
+    let docs = ranges.last().map_or(0, |r| r.doc.index() + 1);
+    let mut begins = vec![0u32; docs + 1];
+    for r in &ranges {
+        begins[r.doc.index() + 1] += 1;
     }
-    let length: HashMap<PassageId, (u32, u32), ahash::RandomState> =
-        ranges.iter().map(|r| (r.id, (r.first, r.end))).collect();
-    let covered = |starts: &mut Vec<u32>, (first, end): (u32, u32)| -> f64 {
-        starts.sort_unstable();
-        starts.dedup();
-        let (mut words, mut until) = (0u32, 0u32);
-        for &s in starts.iter() {
+    for i in 1..begins.len() {
+        begins[i] += begins[i - 1];
+    }
+    // The first copy of the passage (of at least k words) holding the
+    // window at `word`, with the window's start inside the passage.
+    let passage_of = |doc: DocId, word: u32| -> Option<(PassageId, u32)> {
+        let (from, to) = (*begins.get(doc.index())?, *begins.get(doc.index() + 1)?);
+        let own = &ranges[from as usize..to as usize];
+        let i = own.partition_point(|r| r.first <= word);
+        let r = *own.get(i.checked_sub(1)?)?;
+        let copy = first_copy.get(r.id.0 as usize).copied().unwrap_or(r.id);
+        (word + k <= r.end).then_some((copy, word - r.first))
+    };
+    occurrences.par_sort_unstable();
+    let groups: Vec<&[Occurrence]> = occurrences
+        .chunk_by(|a, b| a.hash == b.hash)
+        .filter(|g| g.len() >= 2)
+        .collect();
+    // Per pair of first copies, the window starts each shares with the
+    // other: `(a, b, start in a, start in b)` with `a < b`.
+    type Shared = (PassageId, PassageId, u32, u32);
+    let mut shared: Vec<Shared> = groups
+        .par_iter()
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut out, mut held): (Vec<Shared>, Vec<(PassageId, u32)>), group| {
+                held.clear();
+                held.extend(group.iter().filter_map(|o| passage_of(o.doc, o.word)));
+                held.sort_unstable();
+                held.dedup();
+                // Counted in distinct first copies: exact copies do not
+                // make a line boilerplate here, other versions of it do.
+                if held.chunk_by(|a, b| a.0 == b.0).count() <= MAX_JOIN_COPIES {
+                    for (i, &(a, wa)) in held.iter().enumerate() {
+                        for &(b, wb) in &held[i + 1..] {
+                            if a != b {
+                                out.push((a, b, wa, wb));
+                            }
+                        }
+                    }
+                }
+                (out, held)
+            },
+        )
+        .map(|(out, _)| out)
+        .reduce(Vec::new, |mut a, mut b| {
+            a.append(&mut b);
+            a
+        });
+    drop(groups);
+    shared.par_sort_unstable();
+    let length: HashMap<PassageId, u32, ahash::RandomState> = ranges
+        .iter()
+        .map(|r| {
+            let copy = first_copy.get(r.id.0 as usize).copied().unwrap_or(r.id);
+            (copy, r.end - r.first)
+        })
+        .collect();
+    // The share of a passage of `words` words that windows starting at
+    // `starts` (sorted) cover.
+    let covered = |starts: &[u32], words: u32| -> f64 {
+        let (mut covered, mut until) = (0u32, 0u32);
+        for &s in starts {
             let from = s.max(until);
             let to = s + k;
             if to > from {
-                words += to - from;
+                covered += to - from;
                 until = to;
             }
         }
-        f64::from(words) / f64::from((end - first).max(1))
+        f64::from(covered) / f64::from(words.max(1))
     };
-    let mut joins: Vec<SpanJoin> = shared
-        .into_iter()
-        .filter_map(|((a, b), starts)| {
-            let (mut in_a, mut in_b): (Vec<u32>, Vec<u32>) = starts.into_iter().unzip();
-            let (range_a, range_b) = (*length.get(&a)?, *length.get(&b)?);
-            let cover_a = covered(&mut in_a, range_a);
-            let cover_b = covered(&mut in_b, range_b);
-            let a_shorter = range_a.1 - range_a.0 <= range_b.1 - range_b.0;
+    let pairs: Vec<&[(PassageId, PassageId, u32, u32)]> =
+        shared.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
+    let mut joins: Vec<SpanJoin> = pairs
+        .par_iter()
+        .filter_map(|starts| {
+            let (a, b) = (starts[0].0, starts[0].1);
+            // Sorted by start in `a` already; dedup keeps it so.
+            let mut in_a: Vec<u32> = starts.iter().map(|s| s.2).collect();
+            in_a.dedup();
+            let mut in_b: Vec<u32> = starts.iter().map(|s| s.3).collect();
+            in_b.sort_unstable();
+            in_b.dedup();
+            let (words_a, words_b) = (*length.get(&a)?, *length.get(&b)?);
+            let cover_a = covered(&in_a, words_a);
+            let cover_b = covered(&in_b, words_b);
+            let a_shorter = words_a <= words_b;
             let shorter = if a_shorter { cover_a } else { cover_b };
             (shorter >= threshold).then_some(SpanJoin {
                 a,
@@ -948,6 +1002,11 @@ fn span_joins(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Passages `0..n`, each its own first copy.
+    fn identity(n: u32) -> Vec<PassageId> {
+        (0..n).map(PassageId).collect()
+    }
 
     /// The windows of `words` (word indices) in document `doc`, as pass
     /// B finds them: each window hashed by its words.
@@ -996,7 +1055,7 @@ mod tests {
             range(1, 0, 5, 2),
             range(1, 5, 35, 3),
         ];
-        let joins = span_joins(&mut occurrences, &ranges, k, 0.8);
+        let joins = span_joins(&mut occurrences, &ranges, &identity(4), k, 0.8);
         assert_eq!(joins.len(), 1, "{joins:?}");
         assert_eq!((joins[0].a, joins[0].b), (PassageId(0), PassageId(3)));
         // Every word but the changed one is covered.
@@ -1013,14 +1072,14 @@ mod tests {
         let mut occurrences = windows(0, &source, k);
         occurrences.extend(windows(1, &half, k));
         let ranges = [range(0, 0, 30, 0), range(1, 0, 30, 1)];
-        assert!(span_joins(&mut occurrences, &ranges, k, 0.8).is_empty());
+        assert!(span_joins(&mut occurrences, &ranges, &identity(4), k, 0.8).is_empty());
 
         // A sentence inside a paragraph: contained, whatever the lengths;
         // the paragraph, mostly other words, is not to be cut.
         let mut occurrences = windows(0, &source, k);
         occurrences.extend(windows(1, &source[10..16], k));
         let ranges = [range(0, 0, 30, 0), range(1, 0, 6, 1)];
-        let joins = span_joins(&mut occurrences, &ranges, k, 0.8);
+        let joins = span_joins(&mut occurrences, &ranges, &identity(4), k, 0.8);
         assert_eq!(joins.len(), 1, "{joins:?}");
         let matches = joins[0].matches(0.8);
         assert_eq!(
