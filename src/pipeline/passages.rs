@@ -34,7 +34,7 @@ use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
 use crate::passage::{
     compare, edit_similarity, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
-    SHORT_PASSAGE_WORDS,
+    MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
 };
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
@@ -265,6 +265,8 @@ struct Grain<'a> {
     shingling: Shingling,
     /// Shingles of short ones: their words (see [`Grain::sketch_passages`]).
     unigrams: Shingling,
+    /// Shingles of middling ones: word pairs.
+    bigrams: Shingling,
 }
 
 impl<'a> Grain<'a> {
@@ -293,6 +295,10 @@ impl<'a> Grain<'a> {
             },
             unigrams: Shingling {
                 n: 1,
+                ..Shingling::default()
+            },
+            bigrams: Shingling {
+                n: 2,
                 ..Shingling::default()
             },
         }
@@ -391,12 +397,16 @@ impl<'a> Grain<'a> {
                 if scratch.text.is_empty() {
                     return None;
                 }
-                // Short passages are sketched by their words: one changed
-                // word in a headline keeps most of them, where it would cost
-                // most of its trigrams and LSH would never propose the pair.
+                // Short passages are sketched by their words, and middling
+                // ones by word pairs: one changed word in a headline keeps
+                // most of its words, one in a 20-word sentence most of its
+                // pairs, where it would cost too many of their trigrams for
+                // LSH to propose the pair (see SHORT_PASSAGE_WORDS).
                 let words = scratch.text.split(' ').count();
                 let unit = if words < SHORT_PASSAGE_WORDS {
                     &self.unigrams
+                } else if words < MEDIUM_PASSAGE_WORDS {
+                    &self.bigrams
                 } else {
                     &self.shingling
                 };
@@ -821,7 +831,8 @@ struct SpanJoin {
 
 impl SpanJoin {
     /// How each passage matches the other: `(id, kind, similarity,
-    /// removable)`. Covered both ways, a `span` match; covered only in the
+    /// removable)`. Covered both ways ([`span_cover`]), a `span` match;
+    /// covered only in the
     /// shorter, a `containment` whose longer side may be cut only when
     /// most of its words repeat (as [`removable`] rules for containment
     /// found by trigrams).
@@ -835,7 +846,7 @@ impl SpanJoin {
         // A shorter passage there whole, in a longer one: containment, as
         // the trigram comparison names it ("Caption: " + a headline).
         let inside = whole >= 1.0 && self.cover_a != self.cover_b;
-        if both >= threshold && !inside {
+        if both >= span_cover(threshold) && !inside {
             return [
                 (self.a, MatchKind::Span, both, true),
                 (self.b, MatchKind::Span, both, true),
@@ -862,6 +873,17 @@ impl SpanJoin {
 /// [`widely_contained_left_out`]).
 const MAX_JOIN_COPIES: usize = 64;
 
+/// The share of both passages' words that shared spans must cover for a
+/// `span` match: most of both, seven words in ten (or the threshold, if
+/// lower). Not the threshold itself: a changed word within `--min-span`
+/// words of either end leaves those words uncovered, so a 14-word line
+/// with its third word changed is covered 11/14 = 0.79, yet is plainly a
+/// copy. The planted copies of `textdup synth --passages` (three seeds,
+/// 298 pairs) were found alike at 0.5, 0.6 and 0.7, all above 0.8's.
+fn span_cover(threshold: f64) -> f64 {
+    threshold.min(0.7)
+}
+
 /// Passages joined by shared spans: a paragraph copied with a few words
 /// changed falls below the passage threshold by trigram Jaccard (each
 /// changed word costs three trigrams), yet the `k`-word windows it shares
@@ -870,8 +892,8 @@ const MAX_JOIN_COPIES: usize = 64;
 /// 11-word headline in its 12-word caption) is covered whole, whatever
 /// the two passages' lengths, where their sketches need not meet. Two
 /// passages are joined when the words covered by the windows they share
-/// (windows wholly inside both) reach `threshold` of the shorter one's
-/// words: of both, a `span` match; of the shorter only, `containment`.
+/// (windows wholly inside both) reach [`span_cover`] of both (a `span`
+/// match), or `threshold` of the shorter one's (`containment`).
 ///
 /// Exact copies are already joined, so only first copies (`first_copy`,
 /// by passage) take part: a paragraph printed on a thousand pages counts
@@ -986,7 +1008,8 @@ fn span_joins(
             let cover_b = covered(&in_b, words_b);
             let a_shorter = words_a <= words_b;
             let shorter = if a_shorter { cover_a } else { cover_b };
-            (shorter >= threshold).then_some(SpanJoin {
+            let both = cover_a.min(cover_b);
+            (shorter >= threshold || both >= span_cover(threshold)).then_some(SpanJoin {
                 a,
                 b,
                 cover_a,

@@ -233,7 +233,10 @@ fn the_passage_benchmark_scores_a_scan_by_kind() {
     for kind in ["doubled", "caption", "doubled+caption", "boilerplate"] {
         assert_eq!(recall(kind), 1.0, "{kind}: {scores}");
     }
-    assert!(recall("copy") >= 0.9, "{scores}");
+    // The target of #14: every kind at 0.98 or better (copies with a few
+    // words changed were at 0.96 before word-pair sketches and span
+    // matches at seven words in ten).
+    assert!(recall("copy") >= 0.98, "{scores}");
 
     // --recombine would reuse paragraphs the truth does not know of.
     let refused = textdup()
