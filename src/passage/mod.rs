@@ -175,11 +175,12 @@ impl MatchKind {
 pub struct PassageText {
     /// Hash of the normalized text.
     pub exact: u128,
-    /// The normalized text, kept for passages of fewer than
-    /// [`EDIT_SIMILARITY_WORDS`] words only (for edit similarity): long
-    /// ones can be whole documents, and their shingle set is all
-    /// verification needs.
-    pub short: Option<String>,
+    /// The hashes of its normalized words, kept for passages of fewer
+    /// than [`EDIT_SIMILARITY_WORDS`] words only (for edit similarity):
+    /// long ones can be whole documents, and their shingle set is all
+    /// verification needs. Hashes rather than text, so that a comparison
+    /// neither splits nor compares strings.
+    pub short: Option<Vec<u32>>,
     /// The shingle set.
     pub shingles: ShingleSet,
     /// The number of words.
@@ -189,7 +190,7 @@ pub struct PassageText {
 impl PassageText {
     /// Bytes held on the heap.
     pub fn memory(&self) -> usize {
-        self.short.as_ref().map_or(0, String::capacity) + self.shingles.memory()
+        self.short.as_ref().map_or(0, |w| w.capacity() * 4) + self.shingles.memory()
     }
 
     /// The comparison data of a passage's normalized text.
@@ -197,7 +198,7 @@ impl PassageText {
         let words = normalized.split(' ').filter(|w| !w.is_empty()).count();
         PassageText {
             exact: xxh3_128_with_seed(normalized.as_bytes(), seed),
-            short: (words < EDIT_SIMILARITY_WORDS).then(|| normalized.to_string()),
+            short: (words < EDIT_SIMILARITY_WORDS).then(|| word_hashes(normalized)),
             shingles: ShingleSet::new(normalized, shingling, seed),
             words,
         }
@@ -233,7 +234,7 @@ pub const EDIT_SIMILARITY_WORDS: usize = 40;
 ///   threshold, for passages of different lengths, when it beats Jaccard:
 ///   [`MatchKind::Containment`] with that score.
 /// - Otherwise the larger of Jaccard and, for passages under
-///   [`EDIT_SIMILARITY_WORDS`], the word-level [`edit_similarity`]:
+///   [`EDIT_SIMILARITY_WORDS`], the word-level [`word_edit_similarity`]:
 ///   [`MatchKind::Near`].
 pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(MatchKind, f64)> {
     if a.exact == b.exact {
@@ -248,18 +249,21 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
         }
     }
     let mut similarity = jaccard;
-    if let (Some(a), Some(b)) = (&a.short, &b.short) {
+    if let (Some(x), Some(y)) = (&a.short, &b.short) {
         // The edit similarity is at most shorter / longer word count.
         // Compute the distance only when that bound could change the
         // answer: most pairs of short lines fail it.
-        let bound = length_bound(a, b);
+        let bound = match a.words.max(b.words) {
+            0 => 1.0,
+            longer => a.words.min(b.words) as f64 / longer as f64,
+        };
         let matters = if jaccard >= threshold {
             bound > jaccard
         } else {
             bound >= threshold
         };
         if matters {
-            similarity = similarity.max(edit_similarity(a, b));
+            similarity = similarity.max(word_edit_similarity(x, y));
         }
     }
     (similarity >= threshold).then_some((MatchKind::Near, similarity))
@@ -270,25 +274,58 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
 /// word in a seven-word headline gives 0.86. Words, not characters: what
 /// changes between copies of a headline is words, and a dozen words make
 /// a table of 144 cells where their characters would make thousands.
-pub fn edit_similarity(a: &str, b: &str) -> f64 {
-    let a: Vec<&str> = a.split(' ').filter(|w| !w.is_empty()).collect();
-    let b: Vec<&str> = b.split(' ').filter(|w| !w.is_empty()).collect();
+/// (The pipeline keeps passages' word hashes and calls
+/// [`word_edit_similarity`].)
+#[cfg(test)]
+fn edit_similarity(a: &str, b: &str) -> f64 {
+    word_edit_similarity(&word_hashes(a), &word_hashes(b))
+}
+
+/// The words of a normalized text, each hashed to 32 bits: two distinct
+/// words of one short passage pair collide about once in four billion.
+fn word_hashes(normalized: &str) -> Vec<u32> {
+    normalized
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()) as u32)
+        .collect()
+}
+
+/// Word-level edit similarity (see `edit_similarity`) of two hashed word
+/// sequences.
+pub(crate) fn word_edit_similarity(a: &[u32], b: &[u32]) -> f64 {
     let longer = a.len().max(b.len());
     if longer == 0 {
         return 1.0;
     }
-    1.0 - strsim::generic_levenshtein(&a, &b) as f64 / longer as f64
+    1.0 - levenshtein(a, b) as f64 / longer as f64
 }
 
-/// The most [`edit_similarity`] two texts of these word counts can have:
-/// shorter / longer.
-fn length_bound(a: &str, b: &str) -> f64 {
-    let count = |t: &str| t.split(' ').filter(|w| !w.is_empty()).count();
-    let (la, lb) = (count(a), count(b));
-    match la.max(lb) {
-        0 => 1.0,
-        long => la.min(lb) as f64 / long as f64,
+/// Levenshtein distance over words, one row at a time; passages under
+/// [`EDIT_SIMILARITY_WORDS`] words keep the row on the stack.
+fn levenshtein(a: &[u32], b: &[u32]) -> usize {
+    let mut stack = [0usize; EDIT_SIMILARITY_WORDS + 1];
+    let mut heap = Vec::new();
+    let row: &mut [usize] = if b.len() < stack.len() {
+        &mut stack[..=b.len()]
+    } else {
+        heap.resize(b.len() + 1, 0);
+        &mut heap
+    };
+    for (j, cell) in row.iter_mut().enumerate() {
+        *cell = j;
     }
+    for (i, &x) in a.iter().enumerate() {
+        // `diagonal` is the previous row's cell left of the current one.
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(x != y);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(diagonal + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// A passage in a cluster.
@@ -333,6 +370,19 @@ impl PassageCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn levenshtein_counts_words_substituted_inserted_and_deleted() {
+        let codes = |t: &str| t.bytes().map(u32::from).collect::<Vec<u32>>();
+        assert_eq!(levenshtein(&codes("kitten"), &codes("sitting")), 3);
+        assert_eq!(levenshtein(&codes("sitting"), &codes("kitten")), 3);
+        assert_eq!(levenshtein(&codes(""), &codes("abc")), 3);
+        assert_eq!(levenshtein(&codes("abc"), &codes("abc")), 0);
+        // Past the stack row: a long sequence against a shifted copy.
+        let long: Vec<u32> = (0..100).collect();
+        assert_eq!(levenshtein(&long[1..], &long), 1);
+        assert_eq!(levenshtein(&long, &long[..60]), 40);
+    }
 
     fn pieces(text: &str, unit: PassageUnit) -> Vec<&str> {
         split(text, unit).iter().map(|s| s.of(text)).collect()
@@ -389,11 +439,13 @@ mod tests {
             ("x y", "y x z"),
             ("", "x"),
         ];
+        let count = |t: &str| t.split(' ').filter(|w| !w.is_empty()).count();
         for (a, b) in pairs {
-            assert!(
-                edit_similarity(a, b) <= length_bound(a, b) + 1e-12,
-                "{a} | {b}"
-            );
+            let bound = match count(a).max(count(b)) {
+                0 => 1.0,
+                longer => count(a).min(count(b)) as f64 / longer as f64,
+            };
+            assert!(edit_similarity(a, b) <= bound + 1e-12, "{a} | {b}");
         }
     }
 

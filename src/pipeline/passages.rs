@@ -33,8 +33,8 @@ use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
 use crate::passage::{
-    compare, edit_similarity, split, MatchKind, PassageCluster, PassageMember, PassageText, Span,
-    MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
+    compare, split, word_edit_similarity, MatchKind, PassageCluster, PassageMember, PassageText,
+    Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
 };
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
@@ -695,7 +695,7 @@ fn member(
 fn similarity(a: &PassageText, b: &PassageText) -> f64 {
     let jaccard = a.shingles.jaccard(&b.shingles);
     match (&a.short, &b.short) {
-        (Some(x), Some(y)) => jaccard.max(edit_similarity(x, y)),
+        (Some(x), Some(y)) => jaccard.max(word_edit_similarity(x, y)),
         _ => jaccard,
     }
 }

@@ -687,17 +687,39 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
 
 /// Writes one JSON line per cluster: documents, then passages, then spans.
 pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for cluster in &report.clusters {
-        serde_json::to_writer(&mut *out, &cluster_out(report, cluster))?;
-        out.write_all(b"\n")?;
-    }
-    for cluster in &report.passage_clusters {
-        serde_json::to_writer(&mut *out, &report.passage_cluster_out(cluster))?;
-        out.write_all(b"\n")?;
-    }
-    for cluster in &report.span_clusters {
-        serde_json::to_writer(&mut *out, &report.span_cluster_out(cluster))?;
-        out.write_all(b"\n")?;
+    write_lines(&report.clusters, out, |c| cluster_out(report, c))?;
+    write_lines(&report.passage_clusters, out, |c| {
+        report.passage_cluster_out(c)
+    })?;
+    write_lines(&report.span_clusters, out, |c| report.span_cluster_out(c))
+}
+
+/// Writes `items` as JSON lines, in order. Lines are made in parallel a
+/// block at a time: a passage-grain report can run to gigabytes (every
+/// member carries its text), and one thread escaping JSON was a fifth
+/// of a run's time.
+fn write_lines<T: Sync, S: Serialize>(
+    items: &[T],
+    out: &mut dyn Write,
+    line: impl Fn(&T) -> S + Sync,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 1024;
+    for block in items.chunks(BLOCK * rayon::current_num_threads().max(1)) {
+        let bytes: Vec<Vec<u8>> = block
+            .par_chunks(BLOCK)
+            .map(|chunk| {
+                let mut bytes = Vec::new();
+                for item in chunk {
+                    serde_json::to_writer(&mut bytes, &line(item))?;
+                    bytes.push(b'\n');
+                }
+                Ok(bytes)
+            })
+            .collect::<io::Result<_>>()?;
+        for b in bytes {
+            out.write_all(&b)?;
+        }
     }
     Ok(())
 }
