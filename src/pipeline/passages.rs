@@ -34,7 +34,7 @@ use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
 use crate::passage::{
     compare, split, word_edit_similarity, MatchKind, PassageCluster, PassageMember, PassageText,
-    Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
+    PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
 };
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
@@ -331,8 +331,8 @@ impl<'a> Grain<'a> {
                 .map_init(
                     || (Scratch::new(&self.hasher), String::new(), Vec::new()),
                     |(scratch, normalized, found), (_, doc)| {
-                        let passages = self.sketch_passages(&doc.text, scratch);
                         words(&doc.text, &config.normalization, normalized, found);
+                        let passages = self.sketch_passages(&doc.text, normalized, found, scratch);
                         let min_span = config.passage.min_span;
                         spans::windows(normalized, found, min_span, config.seed, |_, h| {
                             seen.insert(h)
@@ -387,13 +387,20 @@ impl<'a> Grain<'a> {
     }
 
     /// The passages of one document's `text`, each with its exact hash
-    /// and band keys; blank ones are left out.
-    fn sketch_passages(&self, text: &str, scratch: &mut Scratch) -> Vec<SketchedPassage> {
+    /// and band keys; blank ones are left out. `normalized` and `found`
+    /// are the document's words (see [`words`]).
+    fn sketch_passages(
+        &self,
+        text: &str,
+        normalized: &str,
+        found: &[Word],
+        scratch: &mut Scratch,
+    ) -> Vec<SketchedPassage> {
         let config = self.config;
         split(text, config.passage.unit)
             .into_iter()
             .filter_map(|span| {
-                normalize(span.of(text), &config.normalization, &mut scratch.text);
+                self.normalize_passage(text, span, normalized, found, &mut scratch.text);
                 if scratch.text.is_empty() {
                     return None;
                 }
@@ -432,6 +439,31 @@ impl<'a> Grain<'a> {
             .collect()
     }
 
+    /// Writes the normalized text of the passage at `span` of `text` to
+    /// `out`. Lines and paragraphs end at white space, which no token
+    /// crosses and which normalization folds, so their normalized text is
+    /// a run of the document's normalized words (see [`words`]), copied
+    /// rather than normalized again: a second normalization of every
+    /// passage was a quarter of the passage grain's time. Sentences can
+    /// end inside a token ("end.Next"), and without white-space folding
+    /// the words are not the text: those are normalized on their own.
+    fn normalize_passage(
+        &self,
+        text: &str,
+        span: Span,
+        normalized: &str,
+        found: &[Word],
+        out: &mut String,
+    ) {
+        let options = &self.config.normalization;
+        if self.config.passage.unit == PassageUnit::Sentence || !options.whitespace {
+            normalize(span.of(text), options, out);
+            return;
+        }
+        out.clear();
+        out.push_str(words_within(span, normalized, found));
+    }
+
     /// Pass B: the texts of every passage in a candidate pair, and every
     /// window of words that `seen` cannot rule out as repeated.
     fn load(
@@ -459,20 +491,23 @@ impl<'a> Grain<'a> {
             let loaded: Vec<Loaded> = batch
                 .par_iter()
                 .map_init(
-                    || (String::new(), Vec::<Word>::new()),
-                    |(normalized, found), (doc, document)| {
+                    || (String::new(), Vec::<Word>::new(), String::new()),
+                    |(normalized, found, passage), (doc, document)| {
                         let text = &document.text;
+                        words(text, &config.normalization, normalized, found);
                         let passages = passages_of
                             .get(doc)
                             .into_iter()
                             .flatten()
                             .map(|&id| {
                                 let span = table.span[id.0 as usize];
-                                (id, passage_text(span.of(text), config, &self.shingling))
+                                self.normalize_passage(text, span, normalized, found, passage);
+                                let compared =
+                                    PassageText::new(passage, &self.shingling, config.seed);
+                                (id, compared)
                             })
                             .collect();
                         let mut occurrences = Vec::new();
-                        words(text, &config.normalization, normalized, found);
                         let min_span = config.passage.min_span;
                         spans::windows(normalized, found, min_span, config.seed, |i, hash| {
                             if seen.maybe_repeated(hash) {
@@ -710,10 +745,16 @@ fn removable(kind: MatchKind, first: &PassageText, member: &PassageText) -> bool
         || first.shingles.jaccard(&member.shingles) >= 0.5
 }
 
-fn passage_text(text: &str, config: &Config, shingling: &Shingling) -> PassageText {
-    let mut normalized = String::new();
-    normalize(text, &config.normalization, &mut normalized);
-    PassageText::new(&normalized, shingling, config.seed)
+/// The run of a document's normalized words (`normalized`, `found`: see
+/// [`words`]) whose tokens start inside `span` of its text.
+fn words_within<'a>(span: Span, normalized: &'a str, found: &[Word]) -> &'a str {
+    let first = found.partition_point(|w| w.original.0 < span.start);
+    let end = found.partition_point(|w| w.original.0 < span.end);
+    if first < end {
+        &normalized[found[first].normalized.0..found[end - 1].normalized.1]
+    } else {
+        ""
+    }
 }
 
 /// The word ranges of the passages of `doc`, from the document's words.
@@ -1025,6 +1066,34 @@ fn span_joins(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Pass A copies a line's or paragraph's normalized text out of
+        /// its document's words instead of normalizing it again: the two
+        /// must agree, whatever the text (accents, ligatures, CJK, stray
+        /// punctuation and marks, several kinds of white space).
+        #[test]
+        fn a_passage_normalizes_to_its_run_of_document_words(
+            text in "([a-zA-Z0-9]{1,6}|[ÉéßŒœﬁ²Ⅻ]|[欧洲安全]|[.,;:!?'’\\-]|\u{0301}|\u{00A8}|[ \t]|\r?\n|\n\n){0,40}",
+        ) {
+            let options = crate::normalize::Normalization::ALL;
+            let (mut normalized, mut found) = (String::new(), Vec::new());
+            words(&text, &options, &mut normalized, &mut found);
+            for unit in [PassageUnit::Line, PassageUnit::Paragraph] {
+                for span in split(&text, unit) {
+                    let mut alone = String::new();
+                    normalize(span.of(&text), &options, &mut alone);
+                    proptest::prop_assert_eq!(
+                        words_within(span, &normalized, &found),
+                        alone.as_str(),
+                        "{:?} in {:?}",
+                        span,
+                        text
+                    );
+                }
+            }
+        }
+    }
 
     /// Passages `0..n`, each its own first copy.
     fn identity(n: u32) -> Vec<PassageId> {
