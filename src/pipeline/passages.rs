@@ -18,7 +18,8 @@
 //! bitmaps cannot rule out, and the word ranges of their documents'
 //! passages.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
@@ -39,6 +40,7 @@ use crate::passage::{
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
 use crate::read::Corpus;
+use crate::report::MemberTexts;
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
@@ -61,7 +63,7 @@ pub(crate) struct PassageFindings {
     pub passage_clusters: Vec<PassageCluster>,
     pub span_clusters: Vec<SpanCluster>,
     /// Original text of every cluster member, by document and span.
-    pub texts: HashMap<(DocId, Span), String>,
+    pub texts: MemberTexts,
 }
 
 /// Pass A's record of every passage.
@@ -616,12 +618,14 @@ impl<'a> Grain<'a> {
     }
 
     /// Pass C: the byte spans of span regions, and the original text of
-    /// every member of a passage or span cluster.
+    /// every member of a passage or span cluster. Documents are read in
+    /// parallel; a text repeated across members (boilerplate, exact
+    /// copies) is held once.
     fn member_texts(
         &self,
         passage_clusters: &[PassageCluster],
         span_clusters: &mut [SpanCluster],
-    ) -> Result<HashMap<(DocId, Span), String>> {
+    ) -> Result<MemberTexts> {
         let mut members_of: HashMap<DocId, Vec<(usize, usize)>, ahash::RandomState> =
             HashMap::default();
         for (c, cluster) in span_clusters.iter().enumerate() {
@@ -629,35 +633,59 @@ impl<'a> Grain<'a> {
                 members_of.entry(member.doc).or_default().push((c, m));
             }
         }
-        let mut passage_spans: HashMap<DocId, HashSet<Span>, ahash::RandomState> =
-            HashMap::default();
+        let mut passage_spans: HashMap<DocId, Vec<Span>, ahash::RandomState> = HashMap::default();
         for m in passage_clusters.iter().flat_map(|c| &c.members) {
-            passage_spans.entry(m.doc).or_default().insert(m.span);
+            passage_spans.entry(m.doc).or_default().push(m.span);
         }
-        let mut member_texts = HashMap::new();
+        let mut member_texts = MemberTexts::new();
         if members_of.is_empty() && passage_spans.is_empty() {
             return Ok(member_texts);
         }
-        let (mut normalized, mut found) = (String::new(), Vec::new());
+        // Each text once, by its hash.
+        let mut shared: HashMap<u128, Arc<str>, ahash::RandomState> = HashMap::default();
+        let clusters: &[SpanCluster] = span_clusters;
+        // A span region's new byte span: (cluster, member, span).
+        type Located = (usize, usize, Span);
+        let mut located: Vec<Located> = Vec::new();
         documents(self.corpus, self.ids, |batch| {
             check(self.progress)?;
-            for (doc, document) in &batch {
-                let text = &document.text;
-                if let Some(members) = members_of.get(doc) {
-                    let normalization = &self.config.normalization;
-                    words(text, normalization, &mut normalized, &mut found);
-                    for &(c, m) in members {
-                        let member = &mut span_clusters[c].members[m];
-                        member.locate(&found);
-                        member_texts.insert((*doc, member.span), member.span.of(text).to_string());
-                    }
-                }
-                for span in passage_spans.get(doc).into_iter().flatten() {
-                    member_texts.insert((*doc, *span), span.of(text).to_string());
+            let found: Vec<(Vec<Located>, Vec<Span>)> = batch
+                .par_iter()
+                .map_init(
+                    || (String::new(), Vec::new()),
+                    |(normalized, found), (doc, document)| {
+                        let text = &document.text;
+                        let mut spans: Vec<Span> = Vec::new();
+                        let mut at = Vec::new();
+                        if let Some(members) = members_of.get(doc) {
+                            words(text, &self.config.normalization, normalized, found);
+                            for &(c, m) in members {
+                                let mut member = clusters[c].members[m];
+                                member.locate(found);
+                                at.push((c, m, member.span));
+                                spans.push(member.span);
+                            }
+                        }
+                        spans.extend(passage_spans.get(doc).into_iter().flatten());
+                        (at, spans)
+                    },
+                )
+                .collect();
+            for ((doc, document), (at, spans)) in batch.iter().zip(found) {
+                located.extend(at);
+                for span in spans {
+                    let piece = span.of(&document.text);
+                    let text = shared
+                        .entry(xxh3_128_with_seed(piece.as_bytes(), 0))
+                        .or_insert_with(|| Arc::from(piece));
+                    member_texts.insert((*doc, span), Arc::clone(text));
                 }
             }
             Ok(())
         })?;
+        for (c, m, span) in located {
+            span_clusters[c].members[m].span = span;
+        }
         Ok(member_texts)
     }
 }

@@ -721,7 +721,7 @@ fn render_top_passages(h: &mut String, report: &Report) {
                     report
                         .member_texts
                         .get(&(first.doc, first.span))
-                        .map_or("", String::as_str)
+                        .map_or("", |t| t)
                 )
             );
         }

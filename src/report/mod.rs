@@ -31,6 +31,11 @@ use crate::read::Origin;
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
 
+/// The original text of every passage and span cluster member, by
+/// document and span. Texts are shared: a boilerplate line in ten
+/// thousand documents is held once.
+pub(crate) type MemberTexts = HashMap<(DocId, Span), std::sync::Arc<str>>;
+
 /// The version of the JSON output format. Raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -49,7 +54,7 @@ pub struct Report {
     pub(crate) pairs: Vec<SimilarPair>,
     pub(crate) passage_clusters: Vec<PassageCluster>,
     pub(crate) span_clusters: Vec<SpanCluster>,
-    pub(crate) member_texts: HashMap<(DocId, Span), String>,
+    pub(crate) member_texts: MemberTexts,
     pub(crate) ids: Ids,
     pub(crate) bytes: Vec<u64>,
     pub(crate) origins: Vec<Origin>,
@@ -115,9 +120,7 @@ impl Report {
     /// The original text of a passage or span cluster member, or `""` for a
     /// piece no cluster holds.
     pub fn member_text(&self, doc: DocId, span: Span) -> &str {
-        self.member_texts
-            .get(&(doc, span))
-            .map_or("", String::as_str)
+        self.member_texts.get(&(doc, span)).map_or("", |t| t)
     }
 
     /// Every removed document with the document kept in its place, the
@@ -836,7 +839,7 @@ pub(crate) mod tests {
             pairs: Vec::new(),
             passage_clusters: Vec::new(),
             span_clusters: Vec::new(),
-            member_texts: HashMap::new(),
+            member_texts: MemberTexts::new(),
             ids: ["a", "b", "c", "d"].into_iter().collect(),
             bytes: vec![1, 2, 3, 4],
             origins: vec![Origin { source: 0, line: 0 }; 4],
