@@ -137,7 +137,7 @@ impl MinHasher {
 
 /// Slots per register block: 16 × u64 parameters fit AVX-512's registers
 /// twice over, and unroll well for AVX2.
-const BLOCK: usize = 16;
+pub(crate) const BLOCK: usize = 16;
 
 #[inline(always)]
 fn sketch_blocks(a: &[u64], b: &[u64], hashes: &[u64], slots: &mut [u32]) {

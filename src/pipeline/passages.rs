@@ -279,6 +279,7 @@ impl<'a> Grain<'a> {
         progress: &'a dyn Progress,
     ) -> Self {
         let p = &config.passage;
+        let banding = Banding::optimal(p.threshold, p.num_perm);
         Grain {
             corpus,
             config,
@@ -289,8 +290,19 @@ impl<'a> Grain<'a> {
                 memory: scope.memory,
                 documents: scope.ids.len(),
             },
-            banding: Banding::optimal(p.threshold, p.num_perm),
-            hasher: MinHasher::new(p.num_perm, config.seed),
+            // Passage signatures serve the bands only (verification is
+            // exact), so only the slots the bands use are computed, rounded
+            // up to the MinHash kernel's block: 48 of 64 at the defaults.
+            // They are a full signature's first slots, so the band keys
+            // are the same.
+            hasher: MinHasher::new(
+                banding
+                    .slots()
+                    .next_multiple_of(crate::minhash::BLOCK)
+                    .min(p.num_perm),
+                config.seed,
+            ),
+            banding,
             shingling: Shingling {
                 n: p.ngram,
                 ..Shingling::default()
