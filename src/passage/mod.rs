@@ -227,6 +227,14 @@ pub const MEDIUM_PASSAGE_WORDS: usize = 24;
 /// small.
 pub const EDIT_SIMILARITY_WORDS: usize = 40;
 
+/// A passage of fewer words than this is contained in another only when
+/// it is more than half of it: a three-word line's one trigram turns up in
+/// many longer lines ("0 0 1", "valid values are"), and such containments
+/// chained unrelated lines into clusters of thousands. The span detector's
+/// default window, so that what it finds inside longer passages, this
+/// finds too.
+pub const CONTAINED_WORDS: usize = 10;
+
 /// How similar two passages are, and how, if that reaches `threshold`.
 ///
 /// - Equal normalized text: [`MatchKind::Exact`], 1.0.
@@ -242,7 +250,8 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
     }
     let jaccard = a.shingles.jaccard(&b.shingles);
     let smaller = a.shingles.len().min(b.shingles.len());
-    if smaller > 0 && a.words != b.words {
+    let (short, long) = (a.words.min(b.words), a.words.max(b.words));
+    if smaller > 0 && short != long && (2 * short > long || short >= CONTAINED_WORDS) {
         let containment = a.shingles.intersection(&b.shingles) as f64 / smaller as f64;
         if containment >= threshold && containment > jaccard {
             return Some((MatchKind::Containment, containment));
@@ -454,6 +463,31 @@ mod tests {
         assert_eq!(edit_similarity("a b c d", "a x c d"), 0.75);
         assert_eq!(edit_similarity("a b", "a b"), 1.0);
         assert_eq!(edit_similarity("", ""), 1.0);
+    }
+
+    #[test]
+    fn a_short_line_is_contained_only_in_a_line_less_than_twice_its_length() {
+        let short = passage("valid values are");
+        let long = passage("valid values are 0 to 7 that map to the gain of the amplifier");
+        assert_eq!(compare(&short, &long, 0.8), None);
+        let caption = passage("caption valid values are");
+        assert!(matches!(
+            compare(&short, &caption, 0.8),
+            Some((MatchKind::Containment, _))
+        ));
+        // From CONTAINED_WORDS words on, any longer passage will do.
+        let sentence =
+            passage("the organization for security and cooperation in europe has a mandate");
+        let paragraph = passage(
+            "in vienna on monday the organization for security and cooperation in europe has a \
+             mandate to monitor the ceasefire said a spokesman who asked not to be named because \
+             the talks were private",
+        );
+        assert!(sentence.words >= CONTAINED_WORDS && 2 * sentence.words <= paragraph.words);
+        assert!(matches!(
+            compare(&sentence, &paragraph, 0.8),
+            Some((MatchKind::Containment, _))
+        ));
     }
 
     #[test]
