@@ -262,9 +262,10 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
         // The edit similarity is at most shorter / longer word count.
         // Compute the distance only when that bound could change the
         // answer: most pairs of short lines fail it.
-        let bound = match a.words.max(b.words) {
-            0 => 1.0,
-            longer => a.words.min(b.words) as f64 / longer as f64,
+        let bound = if long == 0 {
+            1.0
+        } else {
+            short as f64 / long as f64
         };
         let matters = if jaccard >= threshold {
             bound > jaccard

@@ -1,8 +1,9 @@
 //! The passage grain's flow: three streams over the corpus.
 //!
 //! ```text
-//! pass A  every document: split → normalize → exact hash, MinHash band keys   (parallel per batch)
-//!         and every k-word window into the seen-twice bitmaps;
+//! pass A  every document: words → split → each passage's run of words →      (parallel per batch)
+//!         exact hash, MinHash band keys; every k-word window into the
+//!         seen-twice bitmaps;
 //!         short passages (3 to k−1 words) indexed by their first words
 //!         exact copies joined; lsh over first copies                          (parallel per band)
 //! pass B  every document: passage texts for verification, span occurrences,   (parallel per batch)
@@ -788,13 +789,21 @@ fn removable(kind: MatchKind, first: &PassageText, member: &PassageText) -> bool
 /// The run of a document's normalized words (`normalized`, `found`: see
 /// [`words`]) whose tokens start inside `span` of its text.
 fn words_within<'a>(span: Span, normalized: &'a str, found: &[Word]) -> &'a str {
-    let first = found.partition_point(|w| w.original.0 < span.start);
-    let end = found.partition_point(|w| w.original.0 < span.end);
+    let (first, end) = word_bounds(span, found);
     if first < end {
         &normalized[found[first].normalized.0..found[end - 1].normalized.1]
     } else {
         ""
     }
+}
+
+/// `[first, end)`: the indices into a document's words (`found`) of
+/// those whose tokens start inside `span` of its text.
+fn word_bounds(span: Span, found: &[Word]) -> (usize, usize) {
+    (
+        found.partition_point(|w| w.original.0 < span.start),
+        found.partition_point(|w| w.original.0 < span.end),
+    )
 }
 
 /// The word ranges of the passages of `doc`, from the document's words.
@@ -804,11 +813,11 @@ fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRang
     let hi = table.doc.partition_point(|&d| d <= doc);
     (lo..hi)
         .map(|i| {
-            let span = table.span[i];
+            let (first, end) = word_bounds(table.span[i], found);
             WordRange {
                 doc,
-                first: number(found.partition_point(|w| w.original.0 < span.start)),
-                end: number(found.partition_point(|w| w.original.0 < span.end)),
+                first: number(first),
+                end: number(end),
                 id: PassageId(number(i)),
             }
         })
@@ -838,8 +847,8 @@ fn nth_word_end(text: &str, n: usize) -> usize {
 /// The short passages (see [`Anchors`]) that the first-copy passages of
 /// one document contain and make up more than half of: every window of
 /// each passage's words that starts like a short passage is compared with
-/// it whole, by the exact hash of its normalized words. `normalized` and `found` are the document's
-/// words, as [`words`] gives them.
+/// it whole, by the exact hash of its normalized words. `normalized` and
+/// `found` are the document's words, as [`words`] gives them.
 fn probe(
     table: &PassageTable,
     anchors: &Anchors,
@@ -913,10 +922,9 @@ struct SpanJoin {
 impl SpanJoin {
     /// How each passage matches the other: `(id, kind, similarity,
     /// removable)`. Covered both ways ([`span_cover`]), a `span` match;
-    /// covered only in the
-    /// shorter, a `containment` whose longer side may be cut only when
-    /// most of its words repeat (as [`removable`] rules for containment
-    /// found by trigrams).
+    /// covered only in the shorter, a `containment` whose longer side may
+    /// be cut only when most of its words repeat (as [`removable`] rules
+    /// for containment found by trigrams).
     fn matches(&self, threshold: f64) -> [(PassageId, MatchKind, f64, bool); 2] {
         let both = self.cover_a.min(self.cover_b);
         let whole = if self.a_shorter {
@@ -989,7 +997,14 @@ fn span_joins(
     threshold: f64,
 ) -> Vec<SpanJoin> {
     let k = number(k.max(1));
-    let mut ranges = ranges.to_vec();
+    // Each range named by its passage's first copy, once for all below.
+    let mut ranges: Vec<WordRange> = ranges
+        .iter()
+        .map(|&r| WordRange {
+            id: first_copy.get(r.id.0 as usize).copied().unwrap_or(r.id),
+            ..r
+        })
+        .collect();
     ranges.par_sort_unstable();
     // Where each document's ranges begin in `ranges`, so that a window's
     // passage is looked up among its document's few passages rather than
@@ -1010,8 +1025,7 @@ fn span_joins(
         let own = &ranges[from as usize..to as usize];
         let i = own.partition_point(|r| r.first <= word);
         let r = *own.get(i.checked_sub(1)?)?;
-        let copy = first_copy.get(r.id.0 as usize).copied().unwrap_or(r.id);
-        (word + k <= r.end).then_some((copy, word - r.first))
+        (word + k <= r.end).then_some((r.id, word - r.first))
     };
     occurrences.par_sort_unstable();
     let groups: Vec<&[Occurrence]> = occurrences
@@ -1051,13 +1065,8 @@ fn span_joins(
         });
     drop(groups);
     shared.par_sort_unstable();
-    let length: HashMap<PassageId, u32, ahash::RandomState> = ranges
-        .iter()
-        .map(|r| {
-            let copy = first_copy.get(r.id.0 as usize).copied().unwrap_or(r.id);
-            (copy, r.end - r.first)
-        })
-        .collect();
+    let length: HashMap<PassageId, u32, ahash::RandomState> =
+        ranges.iter().map(|r| (r.id, r.end - r.first)).collect();
     // The share of a passage of `words` words that windows starting at
     // `starts` (sorted) cover.
     let covered = |starts: &[u32], words: u32| -> f64 {

@@ -717,12 +717,7 @@ fn render_top_passages(h: &mut String, report: &Report) {
                 } else {
                     ""
                 },
-                escape(
-                    report
-                        .member_texts
-                        .get(&(first.doc, first.span))
-                        .map_or("", |t| t)
-                )
+                escape(report.member_text(first.doc, first.span))
             );
         }
         h.push_str("</table>");
