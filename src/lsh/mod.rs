@@ -32,6 +32,8 @@
 //! size; in larger ones a pair can be missed in this band, and is usually
 //! met through another band or through a chain of verified pairs.
 
+use std::sync::{Mutex, PoisonError};
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::core::DocId;
@@ -79,6 +81,24 @@ impl Banding {
     /// The banding that fits in `num_perm` slots and best separates pairs
     /// above `threshold` from pairs below it (see the module docs).
     pub fn optimal(threshold: f64, num_perm: usize) -> Banding {
+        // The search evaluates the curve about half a million times (a
+        // millisecond): remembered, so that a library caller who runs
+        // many small batches pays it once.
+        static KNOWN: Mutex<Vec<((u64, usize), Banding)>> = Mutex::new(Vec::new());
+        let key = (threshold.to_bits(), num_perm);
+        let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&(_, banding)) = known.iter().find(|(at, _)| *at == key) {
+            return banding;
+        }
+        let banding = Self::search(threshold, num_perm);
+        if known.len() < 64 {
+            known.push((key, banding));
+        }
+        banding
+    }
+
+    /// [`Banding::optimal`], computed.
+    fn search(threshold: f64, num_perm: usize) -> Banding {
         let mut best: Option<(bool, f64, Banding)> = None;
         for bands in 1..=num_perm {
             for rows in 1..=num_perm / bands {

@@ -16,6 +16,8 @@ use crate::read::{Corpus, Document, Origin, Record};
 /// big enough to keep every thread busy, small enough to bound memory.
 pub(crate) const BATCH_DOCS: usize = 4096;
 pub(crate) const BATCH_BYTES: usize = 32 << 20;
+/// Documents in the first batch of a stream (see [`batches_of`]).
+const FIRST_BATCH_DOCS: usize = 256;
 
 /// Streams the `wanted` documents (ascending) of `corpus` in batches of
 /// `(id, document)`: only those when the corpus can read them alone
@@ -97,18 +99,23 @@ pub(crate) fn batches_of(
         // Two batches in flight: enough to hide reading, bounded memory.
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Record>>(2);
         let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH_DOCS);
+            // The workers wait for the first batch, so it is small; later
+            // ones double up to full size, which only the reader's pace
+            // limits by then.
+            let mut size = FIRST_BATCH_DOCS;
+            let mut batch = Vec::with_capacity(size);
             let mut bytes = 0;
             for record in records {
                 if let Ok(doc) = &record {
                     bytes += doc.text.len();
                 }
                 batch.push(record);
-                if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+                if batch.len() >= size || bytes >= BATCH_BYTES {
                     if send.send(std::mem::take(&mut batch)).is_err() {
                         return; // the consumer stopped on an error
                     }
                     bytes = 0;
+                    size = (size * 2).min(BATCH_DOCS);
                 }
             }
             if !batch.is_empty() {
