@@ -219,11 +219,16 @@ fn ascii_classes(options: &Normalization) -> &'static [u8; 128] {
 /// characters, a run of word bytes at a time, for the common case of
 /// English scraped text.
 pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
+    debug_assert!(bytes.is_ascii());
     // Bytes, not chars: pushing to a Vec<u8> is a store, pushing a char to
     // a String is an encode. ASCII in, ASCII out, so the conversion back
-    // cannot fail.
+    // cannot fail. The output is never longer than the input (every byte
+    // written stands for one read, or for a run of separators), and the
+    // eight bytes of slack let a word be copied a whole load at a time.
     let mut buf = std::mem::take(out).into_bytes();
     buf.clear();
+    buf.resize(bytes.len() + 8, 0);
+    let mut o = 0;
     let class = ascii_classes(options);
     let class_of = |c: u8| class[usize::from(c & 0x7f)];
     let mut pending_space = false;
@@ -233,21 +238,15 @@ pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String
         let c = bytes[i];
         let kind = class_of(c);
         if kind == WORD {
-            if pending_space && !buf.is_empty() {
-                buf.push(b' ');
+            if pending_space && o > 0 {
+                buf[o] = b' ';
+                o += 1;
             }
             pending_space = false;
             previous_is_word = true;
-            let start = i;
-            i += 1;
-            while i < bytes.len() && class_of(bytes[i]) == WORD {
-                i += 1;
-            }
-            let from = buf.len();
-            buf.extend_from_slice(&bytes[start..i]);
-            if options.lowercase {
-                buf[from..].make_ascii_lowercase();
-            }
+            let length = copy_word(&bytes[i..], &mut buf[o..], options.lowercase);
+            i += length;
+            o += length;
             continue;
         }
         i += 1;
@@ -263,21 +262,70 @@ pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String
                 if options.whitespace {
                     pending_space = true;
                 } else {
-                    buf.push(if kind & !JOINS == WHITE { c } else { b' ' });
+                    buf[o] = if kind & !JOINS == WHITE { c } else { b' ' };
+                    o += 1;
                 }
             }
             _ => {
                 // Control characters, or punctuation kept as is.
-                if pending_space && !buf.is_empty() {
-                    buf.push(b' ');
+                if pending_space && o > 0 {
+                    buf[o] = b' ';
+                    o += 1;
                 }
                 pending_space = false;
                 previous_is_word = false;
-                buf.push(c);
+                buf[o] = c;
+                o += 1;
             }
         }
     }
+    buf.truncate(o);
     *out = String::from_utf8(buf).expect("ASCII bytes in give ASCII bytes out");
+}
+
+/// Copies the run of ASCII letters and digits that starts `from` (ASCII)
+/// into `to`, lowercased when `lowercase`, and returns its length. `to`
+/// has eight bytes more room than the run needs.
+///
+/// Eight bytes at a time: a word is about six, so most words end within
+/// the first load, with no branch per byte, and the load is stored whole
+/// (the bytes past the word are overwritten by what follows). The tests
+/// are bytewise range checks (a byte is at least `lo` when adding
+/// `0x80 - lo` sets its top bit) that hold because no byte has its top
+/// bit set, so no sum carries into the next byte.
+fn copy_word(from: &[u8], to: &mut [u8], lowercase: bool) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const TOPS: u64 = ONES * 0x80;
+    // The top bit of each byte of `x` that lies in lo..=hi.
+    let within = |x: u64, lo: u8, hi: u8| {
+        (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & TOPS
+    };
+    let mut at = 0;
+    while let Some(chunk) = from.get(at..at + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let upper = within(x, b'A', b'Z');
+        let word = within(x, b'0', b'9') | upper | within(x, b'a', b'z');
+        // 0x80 >> 2 is the 0x20 that lowercases an ASCII capital.
+        let copied = if lowercase { x | upper >> 2 } else { x };
+        to[at..at + 8].copy_from_slice(&copied.to_le_bytes());
+        let other = !word & TOPS;
+        if other != 0 {
+            return at + (other.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    for &byte in &from[at..] {
+        if !byte.is_ascii_alphanumeric() {
+            break;
+        }
+        to[at] = if lowercase {
+            byte.to_ascii_lowercase()
+        } else {
+            byte
+        };
+        at += 1;
+    }
+    at
 }
 
 /// Folds a stream of characters (NFKC applied or not) into `out`: the
@@ -531,6 +579,38 @@ mod tests {
             ..Normalization::ALL
         };
         assert_eq!(norm("OSCE", no_lower), "OSCE");
+    }
+
+    #[test]
+    fn words_are_copied_up_to_the_first_byte_that_is_not_a_letter_or_digit() {
+        // Every ASCII byte, at every place in and past an eight-byte load.
+        for stop in 0u8..0x80 {
+            for len in 0..20 {
+                let mut text = vec![b'Q'; len];
+                text.extend([stop, b'a', b'Z', b'0']);
+                let end = if stop.is_ascii_alphanumeric() {
+                    len + 4
+                } else {
+                    len
+                };
+                for lowercase in [false, true] {
+                    let mut to = vec![0; text.len() + 8];
+                    assert_eq!(
+                        copy_word(&text, &mut to, lowercase),
+                        end,
+                        "{stop} after {len}"
+                    );
+                    let mut expected = text[..end].to_vec();
+                    if lowercase {
+                        expected.make_ascii_lowercase();
+                    }
+                    assert_eq!(to[..end], expected);
+                }
+            }
+        }
+        let mut to = [0; 20];
+        assert_eq!(copy_word(b"09AZaz@[`{/:", &mut to, true), 6);
+        assert_eq!(&to[..6], b"09azaz");
     }
 
     #[test]
