@@ -133,20 +133,22 @@ impl Normalization {
 /// assert_eq!(out, "the cooperations aim");
 /// ```
 pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
-    out.clear();
-    out.reserve(text.len());
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
+    buf.reserve(text.len());
     // NFKC is the identity on ASCII, which most scraped text is: skip the
     // decomposition machinery when it cannot change anything.
     let recheck = if text.is_ascii() {
-        fold_ascii(text.as_bytes(), options, out);
+        fold_ascii_into(text.as_bytes(), options, &mut buf);
         false
     } else if options.nfkc && is_nfkc_quick(text.chars()) != IsNormalized::Yes {
-        fold(text.nfkc(), options, out)
+        fold(text.nfkc(), options, &mut buf)
     } else {
         // Already NFKC (typographic quotes and dashes are): checking is far
         // cheaper than decomposing and recomposing.
-        fold(text.chars(), options, out)
+        fold_mixed(text, options, &mut buf)
     };
+    *out = String::from_utf8(buf).expect("folding keeps text UTF-8");
     if options.nfkc && recheck {
         renormalize(options, out);
     }
@@ -166,7 +168,9 @@ fn renormalize(options: &Normalization, out: &mut String) {
             return;
         }
         let previous = std::mem::take(out);
-        let again = fold(previous.nfkc(), options, out);
+        let mut buf = Vec::with_capacity(previous.len());
+        let again = fold(previous.nfkc(), options, &mut buf);
+        *out = String::from_utf8(buf).expect("folding keeps text UTF-8");
         if !again || *out == previous {
             return;
         }
@@ -219,16 +223,25 @@ fn ascii_classes(options: &Normalization) -> &'static [u8; 128] {
 /// characters, a run of word bytes at a time, for the common case of
 /// English scraped text.
 pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String) {
-    debug_assert!(bytes.is_ascii());
     // Bytes, not chars: pushing to a Vec<u8> is a store, pushing a char to
     // a String is an encode. ASCII in, ASCII out, so the conversion back
-    // cannot fail. The output is never longer than the input (every byte
-    // written stands for one read, or for a run of separators), and the
-    // eight bytes of slack let a word be copied a whole load at a time.
+    // cannot fail.
     let mut buf = std::mem::take(out).into_bytes();
     buf.clear();
-    buf.resize(bytes.len() + 8, 0);
-    let mut o = 0;
+    fold_ascii_into(bytes, options, &mut buf);
+    *out = String::from_utf8(buf).expect("ASCII bytes in give ASCII bytes out");
+}
+
+/// [`fold_ascii`], appending to `buf`. Starting anywhere but at the start
+/// of the text or at white space would lose what came before (a joining
+/// hyphen, say): [`fold_mixed`] cuts only there.
+fn fold_ascii_into(bytes: &[u8], options: &Normalization, buf: &mut Vec<u8>) {
+    debug_assert!(bytes.is_ascii());
+    // The output is never longer than the input (every byte written
+    // stands for one read, or for a run of separators), and the eight
+    // bytes of slack let a word be copied a whole load at a time.
+    let mut o = buf.len();
+    buf.resize(o + bytes.len() + 8, 0);
     let class = ascii_classes(options);
     let class_of = |c: u8| class[usize::from(c & 0x7f)];
     let mut pending_space = false;
@@ -280,7 +293,60 @@ pub(crate) fn fold_ascii(bytes: &[u8], options: &Normalization, out: &mut String
         }
     }
     buf.truncate(o);
-    *out = String::from_utf8(buf).expect("ASCII bytes in give ASCII bytes out");
+}
+
+/// Runs of ASCII shorter than this between non-ASCII characters are
+/// folded with them, a character at a time, rather than on their own.
+const ASCII_RUN: usize = 32;
+
+/// [`fold`] of NFKC text that is mostly ASCII (English with typographic
+/// quotes, say), appending to `buf`: runs of ASCII go the fast way, the
+/// stretches around other characters the general way.
+///
+/// The text is cut only at ASCII white space, where folding carries
+/// nothing over: white space ends a word (no hyphen joins across it, no
+/// mark combines across it) and is itself folded the same either way.
+/// Returns what [`fold`] returns.
+fn fold_mixed(text: &str, options: &Normalization, buf: &mut Vec<u8>) -> bool {
+    let bytes = text.as_bytes();
+    let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let mut recheck = false;
+    let mut done = 0;
+    while done < bytes.len() {
+        let Some(wide) = bytes[done..].iter().position(|b| !b.is_ascii()) else {
+            fold_ascii_into(&bytes[done..], options, buf);
+            break;
+        };
+        let wide = done + wide;
+        // The general way from the white space before the character...
+        let start = bytes[done..wide]
+            .iter()
+            .rposition(space)
+            .map_or(done, |at| done + at);
+        // ...to the white space after it, or after the next one within
+        // a short run of ASCII.
+        let mut end = wide;
+        loop {
+            end = bytes[end..]
+                .iter()
+                .position(space)
+                .map_or(bytes.len(), |at| end + at);
+            let near = bytes[end..]
+                .iter()
+                .take(ASCII_RUN)
+                .position(|b| !b.is_ascii());
+            match near {
+                Some(at) => end += at,
+                None => break,
+            }
+        }
+        if start > done {
+            fold_ascii_into(&bytes[done..start], options, buf);
+        }
+        recheck |= fold(text[start..end].chars(), options, buf);
+        done = end;
+    }
+    recheck
 }
 
 /// Copies the run of ASCII letters and digits that starts `from` (ASCII)
@@ -339,7 +405,7 @@ fn copy_word(from: &[u8], to: &mut [u8], lowercase: bool) -> usize {
 pub(crate) fn fold(
     chars: impl Iterator<Item = char>,
     options: &Normalization,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> bool {
     let mut chars = chars.peekable();
     let mut pending_space = false;
@@ -383,7 +449,7 @@ pub(crate) fn fold(
             if options.whitespace {
                 pending_space = true;
             } else {
-                out.push(if c.is_whitespace() { c } else { ' ' });
+                push_char(out, if c.is_whitespace() { c } else { ' ' });
             }
             continue;
         }
@@ -391,12 +457,12 @@ pub(crate) fn fold(
         // its own, so that word shingles are character shingles there (a
         // Chinese sentence is otherwise one "word").
         let alone = options.whitespace && is_spaceless(c);
-        if (alone || after_spaceless) && !is_combining_mark(c) && !out.ends_with(' ') {
+        if (alone || after_spaceless) && !is_combining_mark(c) && out.last() != Some(&b' ') {
             pending_space = true;
         }
         after_spaceless = alone;
         if pending_space && !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
             touched = false;
         }
         pending_space = false;
@@ -407,7 +473,7 @@ pub(crate) fn fold(
             if c.is_ascii() {
                 let lower = c.to_ascii_lowercase();
                 touched = lower != c;
-                out.push(lower);
+                out.push(lower as u8);
             } else {
                 let lower = c.to_lowercase();
                 // 'İ' lowercases to "i" and U+0307, which NFKC may have
@@ -415,14 +481,23 @@ pub(crate) fn fold(
                 recheck |= lower.len() > 1;
                 for l in lower {
                     touched |= l != c;
-                    out.push(l);
+                    push_char(out, l);
                 }
             }
         } else {
-            out.push(c);
+            push_char(out, c);
         }
     }
     recheck
+}
+
+/// Appends `c` to UTF-8 `out`.
+fn push_char(out: &mut Vec<u8>, c: char) {
+    if c.is_ascii() {
+        out.push(c as u8);
+    } else {
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    }
 }
 
 /// Whether `c` can combine, under NFKC, with the character before it.
@@ -613,6 +688,45 @@ mod tests {
         assert_eq!(&to[..6], b"09azaz");
     }
 
+    /// Every combination of the five steps.
+    fn every_option_set() -> impl Iterator<Item = Normalization> {
+        (0..32u8).map(|combo| {
+            let bit = |i: u8| combo & (1 << i) != 0;
+            Normalization {
+                nfkc: bit(0),
+                lowercase: bit(1),
+                hyphens: bit(2),
+                punctuation: bit(3),
+                whitespace: bit(4),
+            }
+        })
+    }
+
+    proptest::proptest! {
+        /// Text in pieces: runs of ASCII (long enough to go the fast way)
+        /// between characters that are not.
+        #[test]
+        fn mixed_text_folds_as_a_whole_folds(pieces in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-zA-Z0-9 \t\n'.,-]{0,50}",
+                "[é’—\u{AD}İ\u{301}\u{30C}中\u{A0}\u{2009}\u{3000}]",
+            ],
+            0..10,
+        )) {
+            let text = pieces.concat();
+            for options in every_option_set() {
+                let (mut whole, mut mixed) = (Vec::new(), Vec::new());
+                let recheck = fold(text.chars(), &options, &mut whole);
+                proptest::prop_assert_eq!(fold_mixed(&text, &options, &mut mixed), recheck);
+                proptest::prop_assert_eq!(
+                    String::from_utf8(mixed).unwrap(),
+                    String::from_utf8(whole).unwrap(),
+                    "{:?} under {:?}", text, options
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_ascii_path_agrees_with_the_general_one() {
         let texts = [
@@ -651,9 +765,9 @@ mod tests {
             {
                 let mut fast = String::new();
                 fold_ascii(text.as_bytes(), &options, &mut fast);
-                let mut general = String::new();
+                let mut general = Vec::new();
                 fold(text.chars(), &options, &mut general);
-                assert_eq!(fast, general, "{text:?} {options:?}");
+                assert_eq!(fast.as_bytes(), general, "{text:?} {options:?}");
             }
         }
     }
