@@ -6,7 +6,10 @@
 //! on white space, hashes every word 5-gram with XXH3, and sorts and
 //! dedups each document's hashes, on one thread, and in parallel over the
 //! file read whole (the floor at N threads); `textdup` runs the whole
-//! document pipeline on the same file, on one thread and on two.
+//! document pipeline on the same file, on one thread and on two, with the
+//! shingle sets of pass 1 kept for verification (the default up to 256 MiB
+//! of them) and with none kept (a corpus far larger, or a run under a
+//! memory limit: verification reads the candidates again).
 //!
 //! The corpus is the generated one of `tests/support/planted.rs` (seed 11,
 //! 7,500 documents) written to a temporary JSON Lines file.
@@ -18,7 +21,7 @@ use std::io::{BufRead, BufReader};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use xxhash_rust::xxh3::xxh3_64;
 
-use textdup::{run, Config, Files, NoProgress, ReadOptions};
+use textdup::{run, run_with, Config, Files, NoProgress, ReadOptions, Resources};
 
 #[path = "../tests/support/planted.rs"]
 mod planted;
@@ -101,6 +104,22 @@ fn bench_floor(c: &mut Criterion) {
         group.bench_function(format!("textdup document run, {threads} threads"), |b| {
             b.iter(|| pool.install(|| run(&files, &config, &NoProgress).expect("bench corpus")))
         });
+        // No shingle sets kept from pass 1: what a corpus far past the set
+        // cache gets, as verification reads the candidates again.
+        let unkept = Resources {
+            set_cache: Some(0),
+            ..Resources::default()
+        };
+        group.bench_function(
+            format!("textdup document run, {threads} threads, no sets kept"),
+            |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        run_with(&files, &config, &unkept, &NoProgress).expect("bench corpus")
+                    })
+                })
+            },
+        );
     }
     group.finish();
 }
