@@ -527,26 +527,38 @@ pub struct Word {
 /// normalizes to several words ("end.Next", "U.S.A.") gives each of them
 /// the whole token's range.
 pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut Vec<Word>) {
-    out.clear();
+    // Bytes until the end, and ASCII tokens (most of them) folded straight
+    // into a scratch buffer: the passage grain calls this for every
+    // document, and a String per token made it a third of that grain.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.clear();
     found.clear();
-    let mut token = String::new();
+    let (mut folded, mut token) = (Vec::new(), String::new());
     for (start, raw) in tokens(text) {
-        normalize(raw, options, &mut token);
+        let pieces: &[u8] = if raw.is_ascii() {
+            folded.clear();
+            fold_ascii_into(raw.as_bytes(), options, &mut folded);
+            &folded
+        } else {
+            normalize(raw, options, &mut token);
+            token.as_bytes()
+        };
         let trimmed = raw.trim_end_matches(['.', ',', ';', ':', '!', '?', '…']);
         let trimmed = if trimmed.is_empty() { raw } else { trimmed };
         let original = (start, start + trimmed.len());
-        for piece in token.split(' ').filter(|w| !w.is_empty()) {
-            if !out.is_empty() {
-                out.push(' ');
+        for piece in pieces.split(|&b| b == b' ').filter(|p| !p.is_empty()) {
+            if !buf.is_empty() {
+                buf.push(b' ');
             }
-            let from = out.len();
-            out.push_str(piece);
+            let from = buf.len();
+            buf.extend_from_slice(piece);
             found.push(Word {
-                normalized: (from, out.len()),
+                normalized: (from, buf.len()),
                 original,
             });
         }
     }
+    *out = String::from_utf8(buf).expect("normalized words are UTF-8");
 }
 
 /// Han, Hiragana and Katakana: scripts written without spaces between
