@@ -650,7 +650,7 @@ impl<'a> Grain<'a> {
         for m in passage_clusters.iter().flat_map(|c| &c.members) {
             passage_spans.entry(m.doc).or_default().push(m.span);
         }
-        let mut member_texts = MemberTexts::new();
+        let mut member_texts = MemberTexts::default();
         if members_of.is_empty() && passage_spans.is_empty() {
             return Ok(member_texts);
         }
@@ -662,7 +662,10 @@ impl<'a> Grain<'a> {
         let mut located: Vec<Located> = Vec::new();
         documents(self.corpus, self.ids, |batch| {
             check(self.progress)?;
-            let found: Vec<(Vec<Located>, Vec<Span>)> = batch
+            // Per document: its span regions located, and its members'
+            // spans (ascending, each once) with their texts' hashes.
+            type Found = (Vec<Located>, Vec<(Span, u128)>);
+            let found: Vec<Found> = batch
                 .par_iter()
                 .map_init(
                     || (String::new(), Vec::new()),
@@ -680,18 +683,23 @@ impl<'a> Grain<'a> {
                             }
                         }
                         spans.extend(passage_spans.get(doc).into_iter().flatten());
-                        (at, spans)
+                        spans.sort_unstable();
+                        spans.dedup();
+                        let hashed = spans
+                            .into_iter()
+                            .map(|span| (span, xxh3_128_with_seed(span.of(text).as_bytes(), 0)))
+                            .collect();
+                        (at, hashed)
                     },
                 )
                 .collect();
             for ((doc, document), (at, spans)) in batch.iter().zip(found) {
                 located.extend(at);
-                for span in spans {
-                    let piece = span.of(&document.text);
+                for (span, hash) in spans {
                     let text = shared
-                        .entry(xxh3_128_with_seed(piece.as_bytes(), 0))
-                        .or_insert_with(|| Arc::from(piece));
-                    member_texts.insert((*doc, span), Arc::clone(text));
+                        .entry(hash)
+                        .or_insert_with(|| Arc::from(span.of(&document.text)));
+                    member_texts.push(*doc, span, Arc::clone(text));
                 }
             }
             Ok(())

@@ -14,7 +14,7 @@
 
 pub mod html;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -34,7 +34,35 @@ use crate::verify::{SimilarPair, Verification};
 /// The original text of every passage and span cluster member, by
 /// document and span. Texts are shared: a boilerplate line in ten
 /// thousand documents is held once.
-pub(crate) type MemberTexts = HashMap<(DocId, Span), std::sync::Arc<str>>;
+///
+/// Kept sorted by document and span, as pass C finds them, so that
+/// building it hashes nothing but the texts (a hash map of millions of
+/// members cost most of pass C) and a lookup is a binary search.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MemberTexts {
+    sorted: Vec<(DocId, Span, std::sync::Arc<str>)>,
+}
+
+impl MemberTexts {
+    /// Adds the text of `span` of `doc`, which must come after every
+    /// member already in (by document, then span).
+    pub(crate) fn push(&mut self, doc: DocId, span: Span, text: std::sync::Arc<str>) {
+        debug_assert!(self
+            .sorted
+            .last()
+            .map_or(true, |&(d, s, _)| (d, s) < (doc, span)));
+        self.sorted.push((doc, span, text));
+    }
+
+    /// The text of `span` of `doc`, if it is a member's.
+    pub(crate) fn get(&self, doc: DocId, span: Span) -> Option<&str> {
+        let at = self
+            .sorted
+            .binary_search_by(|&(d, s, _)| (d, s).cmp(&(doc, span)))
+            .ok()?;
+        Some(&self.sorted[at].2)
+    }
+}
 
 /// The version of the JSON output format. Raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
@@ -120,7 +148,7 @@ impl Report {
     /// The original text of a passage or span cluster member, or `""` for a
     /// piece no cluster holds.
     pub fn member_text(&self, doc: DocId, span: Span) -> &str {
-        self.member_texts.get(&(doc, span)).map_or("", |t| t)
+        self.member_texts.get(doc, span).unwrap_or("")
     }
 
     /// Every removed document with the document kept in its place, the
@@ -839,7 +867,7 @@ pub(crate) mod tests {
             pairs: Vec::new(),
             passage_clusters: Vec::new(),
             span_clusters: Vec::new(),
-            member_texts: MemberTexts::new(),
+            member_texts: MemberTexts::default(),
             ids: ["a", "b", "c", "d"].into_iter().collect(),
             bytes: vec![1, 2, 3, 4],
             origins: vec![Origin { source: 0, line: 0 }; 4],
