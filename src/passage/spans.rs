@@ -23,6 +23,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::UnionFind;
@@ -183,7 +185,7 @@ pub fn cluster(
 
     // Regions sharing a window are one cluster.
     let mut sets = UnionFind::new(regions.len());
-    windows.sort_unstable_by_key(|w| w.hash);
+    windows.par_sort_unstable_by_key(|w| w.hash);
     for group in windows.chunk_by(|a, b| a.hash == b.hash) {
         for pair in group.windows(2) {
             sets.union(pair[0].region, pair[1].region);
@@ -196,7 +198,8 @@ pub fn cluster(
 /// Keeps only the occurrences of hashes seen twice or more (the bitmaps let
 /// some singles by), compacting in place; sorts them by hash on the way.
 fn keep_repeated(occurrences: &mut Vec<Occurrence>) {
-    occurrences.sort_unstable();
+    // Pass B's span joins leave them sorted, which the sort sees at once.
+    occurrences.par_sort_unstable();
     let mut kept = 0;
     let mut start = 0;
     while start < occurrences.len() {
@@ -224,7 +227,7 @@ fn regions(
     mut occurrences: Vec<Occurrence>,
     k: usize,
 ) -> Result<(Vec<SpanMember>, Vec<RegionWindow>)> {
-    occurrences.sort_unstable_by_key(|o| (o.doc, o.word));
+    occurrences.par_sort_unstable_by_key(|o| (o.doc, o.word));
     // Span lengths are validated far below 2^32 (`PassageConfig::min_span`).
     let k = number(k);
     if u32::try_from(occurrences.len()).is_err() {

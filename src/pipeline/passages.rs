@@ -611,7 +611,7 @@ impl<'a> Grain<'a> {
             }
         }
         groups
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(n, group)| {
                 let first_copy = table.first_copy[group[0].0 as usize];
