@@ -248,11 +248,18 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
     if a.exact == b.exact {
         return Some((MatchKind::Exact, 1.0));
     }
-    let jaccard = a.shingles.jaccard(&b.shingles);
+    // One merge of the two sets serves Jaccard and containment.
+    let common = a.shingles.intersection(&b.shingles);
+    let union = a.shingles.len() + b.shingles.len() - common;
+    let jaccard = if union == 0 {
+        1.0
+    } else {
+        common as f64 / union as f64
+    };
     let smaller = a.shingles.len().min(b.shingles.len());
     let (short, long) = (a.words.min(b.words), a.words.max(b.words));
     if smaller > 0 && short != long && (2 * short > long || short >= CONTAINED_WORDS) {
-        let containment = a.shingles.intersection(&b.shingles) as f64 / smaller as f64;
+        let containment = common as f64 / smaller as f64;
         if containment >= threshold && containment > jaccard {
             return Some((MatchKind::Containment, containment));
         }
@@ -273,7 +280,14 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
             bound >= threshold
         };
         if matters {
-            similarity = similarity.max(word_edit_similarity(x, y));
+            let needed = if jaccard >= threshold {
+                jaccard
+            } else {
+                threshold
+            };
+            if let Some(edit) = word_edit_similarity_at_least(x, y, needed) {
+                similarity = similarity.max(edit);
+            }
         }
     }
     (similarity >= threshold).then_some((MatchKind::Near, similarity))
@@ -311,9 +325,36 @@ pub(crate) fn word_edit_similarity(a: &[u32], b: &[u32]) -> f64 {
     1.0 - levenshtein(a, b) as f64 / longer as f64
 }
 
+/// [`word_edit_similarity`] when it is at least `needed`, else `None`
+/// (perhaps for a little less: the bound on the distance is rounded up).
+/// Most candidate pairs of short lines are far apart, and a bounded
+/// distance knows it a few rows in.
+fn word_edit_similarity_at_least(a: &[u32], b: &[u32], needed: f64) -> Option<f64> {
+    let longer = a.len().max(b.len());
+    if longer == 0 {
+        return Some(1.0);
+    }
+    // 1 - d / longer >= needed when d <= (1 - needed) * longer; the small
+    // margin keeps a distance exactly at the bound from being lost to
+    // rounding.
+    let most = ((1.0 - needed) * longer as f64 + 1e-9).floor().max(0.0) as usize;
+    let distance = levenshtein_within(a, b, most)?;
+    Some(1.0 - distance as f64 / longer as f64)
+}
+
 /// Levenshtein distance over words, one row at a time; passages under
 /// [`EDIT_SIMILARITY_WORDS`] words keep the row on the stack.
 fn levenshtein(a: &[u32], b: &[u32]) -> usize {
+    levenshtein_within(a, b, usize::MAX).expect("no bound")
+}
+
+/// [`levenshtein`] when it is at most `most`, else `None`, known as soon
+/// as a whole row exceeds `most` (the distance never falls below a row's
+/// least cell).
+fn levenshtein_within(a: &[u32], b: &[u32], most: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > most {
+        return None;
+    }
     let mut stack = [0usize; EDIT_SIMILARITY_WORDS + 1];
     let mut heap = Vec::new();
     let row: &mut [usize] = if b.len() < stack.len() {
@@ -329,13 +370,18 @@ fn levenshtein(a: &[u32], b: &[u32]) -> usize {
         // `diagonal` is the previous row's cell left of the current one.
         let mut diagonal = row[0];
         row[0] = i + 1;
+        let mut least = row[0];
         for (j, &y) in b.iter().enumerate() {
             let substitute = diagonal + usize::from(x != y);
             diagonal = row[j + 1];
             row[j + 1] = substitute.min(diagonal + 1).min(row[j] + 1);
+            least = least.min(row[j + 1]);
+        }
+        if least > most {
+            return None;
         }
     }
-    row[b.len()]
+    Some(row[b.len()]).filter(|&distance| distance <= most)
 }
 
 /// A passage in a cluster.
@@ -380,6 +426,46 @@ impl PassageCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The bounded distance is the distance when within the bound, and
+        /// `None` past it; checked against the whole table.
+        #[test]
+        fn a_bounded_distance_is_the_distance_or_none(
+            a in proptest::collection::vec(0u32..4, 0..12),
+            b in proptest::collection::vec(0u32..4, 0..12),
+            most in 0usize..14,
+        ) {
+            let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+            for (i, row) in table.iter_mut().enumerate() {
+                row[0] = i;
+            }
+            for (j, cell) in table[0].iter_mut().enumerate() {
+                *cell = j;
+            }
+            for i in 1..=a.len() {
+                for j in 1..=b.len() {
+                    table[i][j] = (table[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]))
+                        .min(table[i - 1][j] + 1)
+                        .min(table[i][j - 1] + 1);
+                }
+            }
+            let distance = table[a.len()][b.len()];
+            proptest::prop_assert_eq!(levenshtein(&a, &b), distance);
+            proptest::prop_assert_eq!(
+                levenshtein_within(&a, &b, most),
+                (distance <= most).then_some(distance)
+            );
+            let longer = a.len().max(b.len());
+            let similarity = if longer == 0 { 1.0 } else { 1.0 - distance as f64 / longer as f64 };
+            for needed in [0.5, 0.75, 0.8, similarity] {
+                proptest::prop_assert_eq!(
+                    word_edit_similarity_at_least(&a, &b, needed),
+                    (similarity >= needed).then_some(similarity)
+                );
+            }
+        }
+    }
 
     #[test]
     fn levenshtein_counts_words_substituted_inserted_and_deleted() {
