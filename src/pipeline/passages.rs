@@ -1073,8 +1073,20 @@ fn span_joins(
         });
     drop(groups);
     shared.par_sort_unstable();
-    let length: HashMap<PassageId, u32, ahash::RandomState> =
-        ranges.iter().map(|r| (r.id, r.end - r.first)).collect();
+    // Words per first copy, by passage number (dense, so a table rather
+    // than a map of millions). Exact copies have the same words, so any
+    // range of a first copy gives its length.
+    let mut length = vec![
+        0u32;
+        ranges
+            .iter()
+            .map(|r| r.id.0 as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for r in &ranges {
+        length[r.id.0 as usize] = r.end - r.first;
+    }
     // The share of a passage of `words` words that windows starting at
     // `starts` (sorted) cover.
     let covered = |starts: &[u32], words: u32| -> f64 {
@@ -1101,7 +1113,7 @@ fn span_joins(
             let mut in_b: Vec<u32> = starts.iter().map(|s| s.3).collect();
             in_b.sort_unstable();
             in_b.dedup();
-            let (words_a, words_b) = (*length.get(&a)?, *length.get(&b)?);
+            let (words_a, words_b) = (*length.get(a.0 as usize)?, *length.get(b.0 as usize)?);
             let cover_a = covered(&in_a, words_a);
             let cover_b = covered(&in_b, words_b);
             let a_shorter = words_a <= words_b;
