@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::config::parse_size;
 use crate::error::Error;
-use crate::normalize::{fold, fold_ascii, normalize as normalize_text, words, Normalization};
+use crate::normalize::{every_normalization, fold, fold_ascii, normalize as normalize_text, words};
 use crate::passage::{removal_extent, split, PassageUnit, Span};
 use crate::read::{
     decoded, read_text, trim_line_end, Compression, Lines, ReadOptions, SkipReason, BOM,
@@ -245,19 +245,6 @@ pub fn normalize(data: &[u8]) {
             assert!(text.get(w.original.0..w.original.1).is_some(), "{w:?}");
         }
     }
-}
-
-fn every_normalization() -> impl Iterator<Item = Normalization> {
-    (0..32u8).map(|combo| {
-        let bit = |i: u8| combo & (1 << i) != 0;
-        Normalization {
-            nfkc: bit(0),
-            lowercase: bit(1),
-            hyphens: bit(2),
-            punctuation: bit(3),
-            whitespace: bit(4),
-        }
-    })
 }
 
 /// Passage splitting of `data` (as UTF-8, bad bytes replaced) by every

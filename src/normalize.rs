@@ -23,7 +23,7 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-use crate::core::tokens;
+use crate::core::{bytes_within, is_ascii_space, tokens, TOPS};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Which normalization steps to apply. All are on by default.
@@ -152,6 +152,21 @@ pub fn normalize(text: &str, options: &Normalization, out: &mut String) {
     if options.nfkc && recheck {
         renormalize(options, out);
     }
+}
+
+/// Every combination of the five steps: what the tests and the fuzz
+/// targets hold the fast paths to.
+pub(crate) fn every_normalization() -> impl Iterator<Item = Normalization> {
+    (0..32u8).map(|combo| {
+        let bit = |i: u8| combo & (1 << i) != 0;
+        Normalization {
+            nfkc: bit(0),
+            lowercase: bit(1),
+            hyphens: bit(2),
+            punctuation: bit(3),
+            whitespace: bit(4),
+        }
+    })
 }
 
 /// Most passes [`renormalize`] makes: each undoes a rarer accident than
@@ -309,7 +324,7 @@ const ASCII_RUN: usize = 32;
 /// Returns what [`fold`] returns.
 fn fold_mixed(text: &str, options: &Normalization, buf: &mut Vec<u8>) -> bool {
     let bytes = text.as_bytes();
-    let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let space = |&b: &u8| is_ascii_space(b);
     let mut recheck = false;
     let mut done = 0;
     while done < bytes.len() {
@@ -355,22 +370,13 @@ fn fold_mixed(text: &str, options: &Normalization, buf: &mut Vec<u8>) -> bool {
 ///
 /// Eight bytes at a time: a word is about six, so most words end within
 /// the first load, with no branch per byte, and the load is stored whole
-/// (the bytes past the word are overwritten by what follows). The tests
-/// are bytewise range checks (a byte is at least `lo` when adding
-/// `0x80 - lo` sets its top bit) that hold because no byte has its top
-/// bit set, so no sum carries into the next byte.
+/// (the bytes past the word are overwritten by what follows).
 fn copy_word(from: &[u8], to: &mut [u8], lowercase: bool) -> usize {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const TOPS: u64 = ONES * 0x80;
-    // The top bit of each byte of `x` that lies in lo..=hi.
-    let within = |x: u64, lo: u8, hi: u8| {
-        (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & TOPS
-    };
     let mut at = 0;
     while let Some(chunk) = from.get(at..at + 8) {
         let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let upper = within(x, b'A', b'Z');
-        let word = within(x, b'0', b'9') | upper | within(x, b'a', b'z');
+        let upper = bytes_within(x, b'A', b'Z');
+        let word = bytes_within(x, b'0', b'9') | upper | bytes_within(x, b'a', b'z');
         // 0x80 >> 2 is the 0x20 that lowercases an ASCII capital.
         let copied = if lowercase { x | upper >> 2 } else { x };
         to[at..at + 8].copy_from_slice(&copied.to_le_bytes());
@@ -700,20 +706,6 @@ mod tests {
         assert_eq!(&to[..6], b"09azaz");
     }
 
-    /// Every combination of the five steps.
-    fn every_option_set() -> impl Iterator<Item = Normalization> {
-        (0..32u8).map(|combo| {
-            let bit = |i: u8| combo & (1 << i) != 0;
-            Normalization {
-                nfkc: bit(0),
-                lowercase: bit(1),
-                hyphens: bit(2),
-                punctuation: bit(3),
-                whitespace: bit(4),
-            }
-        })
-    }
-
     proptest::proptest! {
         /// Text in pieces: runs of ASCII (long enough to go the fast way)
         /// between characters that are not.
@@ -726,7 +718,7 @@ mod tests {
             0..10,
         )) {
             let text = pieces.concat();
-            for options in every_option_set() {
+            for options in every_normalization() {
                 let (mut whole, mut mixed) = (Vec::new(), Vec::new());
                 let recheck = fold(text.chars(), &options, &mut whole);
                 proptest::prop_assert_eq!(fold_mixed(&text, &options, &mut mixed), recheck);
@@ -761,15 +753,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        for combo in 0..32u8 {
-            let bit = |i: u8| combo & (1 << i) != 0;
-            let options = Normalization {
-                nfkc: bit(0),
-                lowercase: bit(1),
-                hyphens: bit(2),
-                punctuation: bit(3),
-                whitespace: bit(4),
-            };
+        for options in every_normalization() {
             for text in texts
                 .iter()
                 .copied()

@@ -202,7 +202,12 @@ impl ShingleSet {
     /// assert_eq!(a.jaccard(&b), 0.5);
     /// ```
     pub fn jaccard(&self, other: &ShingleSet) -> f64 {
-        let common = self.intersection(other);
+        self.jaccard_given(other, self.intersection(other))
+    }
+
+    /// [`ShingleSet::jaccard`] when the intersection's size, `common`, is
+    /// known already.
+    pub(crate) fn jaccard_given(&self, other: &ShingleSet, common: usize) -> f64 {
         let union = self.len() + other.len() - common;
         if union == 0 {
             1.0

@@ -50,20 +50,14 @@ impl Tokens<'_> {
     /// Where the word that starts at `at` ends: at the next white space or
     /// the end of the text.
     fn word_end(&self, mut at: usize) -> usize {
-        const ONES: u64 = u64::from_le_bytes([1; 8]);
-        const TOPS: u64 = ONES * 0x80;
         let bytes = self.text.as_bytes();
         while let Some(chunk) = bytes.get(at..at + 8) {
             let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            // Bytewise on the low seven bits, so no sum carries into the
-            // next byte: a byte is at least `lo` when adding `0x80 - lo`
-            // sets its top bit.
+            // The range checks on the low seven bits of each byte; the top
+            // bit marks a non-ASCII byte, to be decoded.
             let low = x & !TOPS;
-            let at_least = |lo: u8| (low + ONES * u64::from(0x80 - lo)) & TOPS;
-            let tab_to_return = at_least(0x09) & !at_least(0x0e);
-            let space = at_least(0x20) & !at_least(0x21);
-            // ASCII white space, and every non-ASCII byte (to be decoded).
-            let stops = ((tab_to_return | space) & !x) | (x & TOPS);
+            let space = bytes_within(low, b'\t', b'\r') | bytes_within(low, b' ', b' ');
+            let stops = (space & !x) | (x & TOPS);
             if stops == 0 {
                 at += 8;
                 continue;
@@ -88,8 +82,21 @@ impl Tokens<'_> {
 
 /// ASCII white space as Unicode has it: U+000B too, unlike
 /// `u8::is_ascii_whitespace`.
-fn is_ascii_space(byte: u8) -> bool {
+pub(crate) fn is_ascii_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t'..=b'\r')
+}
+
+/// A one in every byte of a word.
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+/// The top bit of every byte of a word.
+pub(crate) const TOPS: u64 = ONES * 0x80;
+
+/// The top bit of each byte of `x` that lies in `lo..=hi`, eight bytes at
+/// a time. Every byte of `x` must have its top bit clear (ASCII): then a
+/// byte is at least `lo` when adding `0x80 - lo` sets its top bit, and no
+/// sum carries into the next byte.
+pub(crate) fn bytes_within(x: u64, lo: u8, hi: u8) -> u64 {
+    (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & TOPS
 }
 
 impl<'a> Iterator for Tokens<'a> {

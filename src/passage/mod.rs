@@ -250,12 +250,7 @@ pub fn compare(a: &PassageText, b: &PassageText, threshold: f64) -> Option<(Matc
     }
     // One merge of the two sets serves Jaccard and containment.
     let common = a.shingles.intersection(&b.shingles);
-    let union = a.shingles.len() + b.shingles.len() - common;
-    let jaccard = if union == 0 {
-        1.0
-    } else {
-        common as f64 / union as f64
-    };
+    let jaccard = a.shingles.jaccard_given(&b.shingles, common);
     let smaller = a.shingles.len().min(b.shingles.len());
     let (short, long) = (a.words.min(b.words), a.words.max(b.words));
     if smaller > 0 && short != long && (2 * short > long || short >= CONTAINED_WORDS) {

@@ -24,7 +24,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
-
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::UnionFind;

@@ -1076,14 +1076,8 @@ fn span_joins(
     // Words per first copy, by passage number (dense, so a table rather
     // than a map of millions). Exact copies have the same words, so any
     // range of a first copy gives its length.
-    let mut length = vec![
-        0u32;
-        ranges
-            .iter()
-            .map(|r| r.id.0 as usize + 1)
-            .max()
-            .unwrap_or(0)
-    ];
+    let passages = ranges.iter().map(|r| r.id.0 as usize + 1).max();
+    let mut length = vec![0u32; passages.unwrap_or(0)];
     for r in &ranges {
         length[r.id.0 as usize] = r.end - r.first;
     }
