@@ -78,7 +78,7 @@ pub mod bench;
 pub mod fuzz;
 
 pub use crate::core::{DocId, Numbered, Span};
-pub use cluster::{Cluster, ClusterId, Keep, Member};
+pub use cluster::{components, Cluster, ClusterId, Keep, Member};
 pub use config::{parse_size, Config, Level, PassageConfig, Resources};
 pub use error::{ColumnProblem, Error, OutputProblem, Result, Setting, StagedProblem};
 pub use lsh::{BandKey, Banding, CandidatePair, Spilled};

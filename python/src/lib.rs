@@ -25,7 +25,8 @@ use textdup::report::{write_clusters, write_summary};
 use textdup::write::{check_output_name, write_corpus, write_removed, Cleaning};
 use textdup::{
     parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, Keep, Level, Normalization,
-    PassageUnit, ReadOptions, Report, Resources, Shingling, Sketcher, Unit, Verification,
+    PassageUnit, ReadOptions, Report, Resources, ShingleSet, Shingling, Sketcher, Unit,
+    Verification,
 };
 
 use arrow::{batch, column, import_array, ArrowBatch, ArrowCorpus, Strings};
@@ -671,12 +672,163 @@ fn banding(threshold: f64, num_perm: usize) -> PyResult<(usize, usize)> {
     Ok((b.bands, b.rows))
 }
 
+/// The sets of a list column of 32-bit shingle hashes, row by row (a
+/// null row is `None`); signed or unsigned, as engines without unsigned
+/// types (Spark) store them.
+fn sets_of(array: &ArrayRef, what: &str) -> PyResult<Vec<Option<Vec<u32>>>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int32Type, UInt32Type};
+    use arrow_schema::DataType;
+    let rows = |at: usize| -> Option<ArrayRef> {
+        if array.is_null(at) {
+            return None;
+        }
+        match array.data_type() {
+            DataType::List(_) => Some(array.as_list::<i32>().value(at)),
+            DataType::LargeList(_) => Some(array.as_list::<i64>().value(at)),
+            _ => None,
+        }
+    };
+    if !matches!(
+        array.data_type(),
+        DataType::List(_) | DataType::LargeList(_)
+    ) {
+        return Err(PyValueError::new_err(format!(
+            "{what}: expected a list of 32-bit shingle hashes, got {}",
+            array.data_type()
+        )));
+    }
+    (0..array.len())
+        .map(|at| {
+            let Some(values) = rows(at) else {
+                return Ok(None);
+            };
+            let hashes: Vec<u32> = match values.data_type() {
+                DataType::UInt32 => values.as_primitive::<UInt32Type>().values().to_vec(),
+                // The same bits: Spark's IntegerType holds them signed.
+                DataType::Int32 => values
+                    .as_primitive::<Int32Type>()
+                    .values()
+                    .iter()
+                    .map(|&h| h as u32)
+                    .collect(),
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "{what}: expected 32-bit shingle hashes, got lists of {other}"
+                    )))
+                }
+            };
+            Ok(Some(hashes))
+        })
+        .collect()
+}
+
+/// Exact Jaccard similarities of aligned shingle sets (as `shingles_arrow`
+/// gives them): what verification computes from the texts, without
+/// normalizing and shingling them again. Null where either set is null.
+#[pyfunction]
+fn jaccard_arrow(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+) -> PyResult<ArrowBatch> {
+    let (a, b) = (
+        sets_of(&import_array(a)?, "first sets")?,
+        sets_of(&import_array(b)?, "second sets")?,
+    );
+    if a.len() != b.len() {
+        return Err(PyValueError::new_err(format!(
+            "the two columns have {} and {} rows",
+            a.len(),
+            b.len()
+        )));
+    }
+    let scores: Vec<Option<f64>> = py.detach(|| {
+        use rayon::prelude::*;
+        a.into_par_iter()
+            .zip(b)
+            .map(|pair| match pair {
+                (Some(a), Some(b)) => {
+                    let (a, b) = (ShingleSet::from_low_bits(a), ShingleSet::from_low_bits(b));
+                    Some(a.jaccard(&b))
+                }
+                _ => None,
+            })
+            .collect()
+    });
+    let mut out = Float64Builder::with_capacity(scores.len());
+    out.extend(scores);
+    batch(vec![("similarity", column(out.finish()))])
+}
+
+/// Connected components of the graph whose edges are the aligned rows of
+/// two integer columns: per node, the least node of its component (its
+/// root). Union-find in one process, for engines that gather the verified
+/// pairs on one worker (Ray); nodes come out in ascending order.
+#[pyfunction]
+fn components_arrow(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+) -> PyResult<ArrowBatch> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    use arrow_array::Int64Array;
+    let (a, b) = (import_array(a)?, import_array(b)?);
+    for (array, what) in [(&a, "first nodes"), (&b, "second nodes")] {
+        if array.data_type() != &arrow_schema::DataType::Int64 || array.null_count() > 0 {
+            return Err(PyValueError::new_err(format!(
+                "{what}: expected 64-bit integers without nulls, got {}",
+                array.data_type()
+            )));
+        }
+    }
+    if a.len() != b.len() {
+        return Err(PyValueError::new_err(format!(
+            "the two columns have {} and {} rows",
+            a.len(),
+            b.len()
+        )));
+    }
+    let (a, b) = (
+        a.as_primitive::<Int64Type>().values(),
+        b.as_primitive::<Int64Type>().values(),
+    );
+    let (nodes, roots) = py.detach(|| -> PyResult<(Vec<i64>, Vec<i64>)> {
+        let mut nodes: Vec<i64> = a.iter().chain(b.iter()).copied().collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        let index = |x: i64| nodes.binary_search(&x).unwrap_or_default();
+        let pairs = a.iter().zip(b.iter()).map(|(&x, &y)| (index(x), index(y)));
+        let mut groups = Vec::new();
+        let at = |i: usize| DocId::at(i);
+        let n = nodes.len();
+        if u32::try_from(n).is_err() {
+            return Err(PyValueError::new_err("more than 2^32 nodes"));
+        }
+        groups.extend(textdup::components(n, pairs.map(|(x, y)| (at(x), at(y)))));
+        let mut out = Vec::with_capacity(n);
+        for group in &groups {
+            let root = nodes[group[0].index()];
+            out.extend(group.iter().map(|d| (nodes[d.index()], root)));
+        }
+        out.sort_unstable();
+        Ok(out.into_iter().unzip())
+    })?;
+    batch(vec![
+        ("node", column(Int64Array::from(nodes))),
+        ("root", column(Int64Array::from(roots))),
+    ])
+}
+
 #[pymodule]
 fn _textdup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Deduper>()?;
     m.add_class::<Scan>()?;
     m.add_class::<ArrowBatch>()?;
     m.add_function(wrap_pyfunction!(banding, m)?)?;
+    m.add_function(wrap_pyfunction!(jaccard_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(components_arrow, m)?)?;
     m.add("HASH_SCHEME", textdup::HASH_SCHEME)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -1,0 +1,170 @@
+"""textdup.spark against the CLI: the same clusters, kept members and
+similarities, on a local Spark with two cores, whatever the partitioning."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator, List, Tuple
+
+import pytest
+
+from conftest import ROOT, need
+
+Member = Tuple[int, str, float, bool]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    need("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("textdup-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """10,000 documents with planted near-duplicates and recombined
+    paragraphs."""
+    out = tmp_path_factory.mktemp("spark") / "corpus"
+    subprocess.run(
+        [
+            str(cli), "synth", "--from", str(ROOT / "tests" / "data" / "devils-dictionary.txt"),
+            "--docs", "10000", "--seed", "11", "--output", str(out), "--recombine",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out / "corpus.jsonl"
+
+
+def frame(spark: Any, corpus: Path, partitions: int) -> Any:
+    """The corpus as a DataFrame of (id, text, n) in file order, cut into
+    `partitions` partitions."""
+    rows = [
+        (r["id"], r["text"], n)
+        for n, r in enumerate(map(json.loads, corpus.read_text().splitlines()))
+    ]
+    data = spark.sparkContext.parallelize(rows, partitions)
+    return spark.createDataFrame(data, "id string, text string, n long")
+
+
+def cli_members(cli: Path, corpus: Path, tmp_path: Path, *args: str) -> List[Member]:
+    out = tmp_path / "clusters.jsonl"
+    subprocess.run(
+        [str(cli), "scan", "--level", "document", "-q", "--clusters", str(out), *args, str(corpus)],
+        check=True,
+    )
+    members = [
+        (c["cluster"], m["id"], m["similarity"], m["kept"])
+        for c in map(json.loads, out.read_text().splitlines())
+        for m in c["members"]
+    ]
+    assert len(members) > 1000, "the planted corpus should have clusters"
+    return sorted(members)
+
+
+def spark_members(clusters: Any) -> List[Member]:
+    # Six decimals, rounded half away from zero as the CLI rounds them.
+    return sorted(
+        (r["cluster"], r["id"], math.floor(r["similarity"] * 1e6 + 0.5) / 1e6, r["kept"])
+        for r in clusters.collect()
+    )
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_the_same_clusters_as_the_cli_on_any_partitioning(
+    spark: Any, cli: Path, corpus: Path, tmp_path: Path, partitions: int
+) -> None:
+    from textdup.spark import clusters
+
+    expected = cli_members(cli, corpus, tmp_path)
+    got = spark_members(clusters(frame(spark, corpus, partitions), text="text", id="id"))
+    assert got == expected
+
+
+def test_keep_longest_and_an_order_column(
+    spark: Any, cli: Path, corpus: Path, tmp_path: Path
+) -> None:
+    from textdup.spark import clusters
+
+    expected = cli_members(cli, corpus, tmp_path, "--keep", "longest")
+    df = frame(spark, corpus, 3)
+    got = spark_members(clusters(df, keep="longest", order="n"))
+    assert got == expected
+    assert any(not kept for (_, _, _, kept) in got)
+
+
+def test_dedup_keeps_what_the_cli_keeps_with_every_column(
+    spark: Any, cli: Path, corpus: Path, tmp_path: Path
+) -> None:
+    from textdup.spark import dedup
+
+    cleaned = tmp_path / "clean.jsonl"
+    subprocess.run([str(cli), "dedup", "-q", str(corpus), "-o", str(cleaned)], check=True)
+    kept = [json.loads(line)["id"] for line in cleaned.read_text().splitlines()]
+    df = frame(spark, corpus, 2)
+    out = dedup(df, text="text", id="id")
+    assert out.columns == ["id", "text", "n"]
+    rows = out.collect()
+    assert [r["id"] for r in rows] == kept, "kept rows, in input order"
+    assert len(rows) < df.count()
+
+
+def test_bad_arguments_are_errors_before_any_work(spark: Any, corpus: Path) -> None:
+    from textdup.spark import clusters
+
+    df = frame(spark, corpus, 1).limit(10)
+    with pytest.raises(KeyError, match="no column 'body'"):
+        clusters(df, text="body")
+    with pytest.raises(ValueError, match="keep"):
+        clusters(df, keep="middle")
+    with pytest.raises(ValueError, match="threshold"):
+        clusters(df, threshold=1.5)
+
+
+def test_the_example_runs_under_spark_submit(cli: Path, corpus: Path, tmp_path: Path) -> None:
+    need("pyspark")
+    import os
+    import shutil
+    import sys
+
+    import pyarrow.json as pa_json
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa_json.read_json(corpus).slice(0, 3000), source)
+    expected = tmp_path / "cli.parquet"
+    subprocess.run([str(cli), "dedup", "-q", str(source), "-o", str(expected)], check=True)
+
+    submit = shutil.which("spark-submit") or str(Path(sys.executable).parent / "spark-submit")
+    out, found = tmp_path / "clean", tmp_path / "clusters"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+    run = subprocess.run(
+        [
+            submit, "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+            str(ROOT / "examples" / "spark_dedup.py"), str(source), str(out),
+            "--clusters", str(found),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    written = pq.read_table(out)
+    assert written.column_names == ["id", "text"]
+    assert written.column("id").to_pylist() == pq.read_table(expected).column("id").to_pylist()
+    assert f"3000 rows read, {written.num_rows} written" in run.stdout
+    removed = [r for r in pq.read_table(found).to_pylist() if not r["kept"]]
+    assert len(removed) == 3000 - written.num_rows > 0
