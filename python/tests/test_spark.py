@@ -168,3 +168,62 @@ def test_the_example_runs_under_spark_submit(cli: Path, corpus: Path, tmp_path: 
     assert f"3000 rows read, {written.num_rows} written" in run.stdout
     removed = [r for r in pq.read_table(found).to_pylist() if not r["kept"]]
     assert len(removed) == 3000 - written.num_rows > 0
+
+
+def test_huge_buckets_pair_as_the_cli_pairs_them(spark: Any) -> None:
+    """The CLI's rule (lsh::bucket_pairs): a bucket's first 64 members
+    pairwise, each later one with those 64 and with its neighbour."""
+    from textdup.spark import BUCKET_ALL_PAIRS, _candidates
+
+    sizes = [1, 2, 3, 64, 65, 66, 200]
+    rows, expected, order = [], set(), 0
+    for band, size in enumerate(sizes):
+        members = list(range(order, order + size))
+        order += size
+        for i, m in enumerate(members):
+            keys = [0] * len(sizes)
+            keys[band] = 1000 + band
+            # Elsewhere a key of its own.
+            for other in range(len(sizes)):
+                if other != band:
+                    keys[other] = -(m * 100 + other) - 1
+            rows.append((m, keys))
+            heads = min(size, BUCKET_ALL_PAIRS)
+            for j in range(min(i, heads)):
+                expected.add((members[j], m))
+            if i > heads:
+                expected.add((members[i - 1], m))
+    df = spark.createDataFrame(rows, "__textdup_order long, keys array<long>")
+    got = {(r["a"], r["b"]) for r in _candidates(df).collect()}
+    assert got == expected
+    # 200 members: the heads pairwise, 136 with each head, 135 neighbours.
+    assert len(expected) == 1 + 3 + 2016 + 2080 + 2145 + (2016 + 136 * 64 + 135)
+
+
+def test_components_of_long_chains_and_stars(spark: Any) -> None:
+    import random
+
+    from textdup.spark import _components
+
+    rng = random.Random(5)
+    edges, parent = [], {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    # A shuffled path of 300 nodes, stars, and random sparse links.
+    path = list(range(300))
+    rng.shuffle(path)
+    edges += list(zip(path, path[1:]))
+    edges += [(1000, 1000 + k) for k in range(1, 50)]
+    edges += [(rng.randrange(2000, 2600), rng.randrange(2000, 2600)) for _ in range(400)]
+    for a, b in edges:
+        if a != b:
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    expected = {node: find(node) for a, b in edges for node in (a, b) if a != b}
+    df = spark.createDataFrame(edges, "a long, b long")
+    got = {r["__textdup_order"]: r["root"] for r in _components(df, spark).collect()}
+    assert got == expected
