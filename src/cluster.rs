@@ -42,10 +42,11 @@ impl Keep {
         let first = members[0];
         let pick = match self {
             Keep::First => None,
-            // max_by_key returns the last maximum; iterate backwards so
-            // ties go to the earliest document.
+            // max_by_key returns the last maximum, so it walks backwards;
+            // min_by_key the first minimum, so it walks forwards: ties go
+            // to the earliest document either way.
             Keep::Longest => members.iter().rev().copied().max_by_key(|&d| len(d)),
-            Keep::Shortest => members.iter().rev().copied().min_by_key(|&d| len(d)),
+            Keep::Shortest => members.iter().copied().min_by_key(|&d| len(d)),
         };
         pick.unwrap_or(first)
     }
@@ -200,5 +201,10 @@ mod tests {
         assert_eq!(Keep::First.choose(&members, len), DocId(0));
         assert_eq!(Keep::Longest.choose(&members, len), DocId(1));
         assert_eq!(Keep::Shortest.choose(&members, len), DocId(2));
+        // Ties go to the earliest, for both policies.
+        let tied = [4u64, 7, 4, 7];
+        let len = |d: DocId| tied[d.index()];
+        assert_eq!(Keep::Longest.choose(&members, len), DocId(1));
+        assert_eq!(Keep::Shortest.choose(&members, len), DocId(0));
     }
 }
