@@ -81,7 +81,7 @@ pub use crate::core::{DocId, Numbered, Span};
 pub use cluster::{components, Cluster, ClusterId, Keep, Member};
 pub use config::{parse_size, Config, Level, PassageConfig, Resources};
 pub use error::{ColumnProblem, Error, OutputProblem, Result, Setting, StagedProblem};
-pub use lsh::{BandKey, Banding, CandidatePair, Spilled};
+pub use lsh::{bucket_pairs, BandKey, Banding, CandidatePair, Spilled, BUCKET_ALL_PAIRS};
 pub use minhash::{MinHasher, Signature, HASH_SCHEME};
 pub use normalize::{normalize, Normalization};
 pub use passage::spans::{SpanCluster, SpanMember};

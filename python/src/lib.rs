@@ -689,6 +689,14 @@ fn sets_of(array: &ArrayRef, what: &str) -> PyResult<Vec<Option<Vec<u32>>>> {
             _ => None,
         }
     };
+    // Packed: each set's hashes as little-endian bytes (engines whose
+    // joins cannot carry list columns, Ray's).
+    if let Some(packed) = array.as_binary_opt::<i32>() {
+        return unpack(packed.iter(), what);
+    }
+    if let Some(packed) = array.as_binary_opt::<i64>() {
+        return unpack(packed.iter(), what);
+    }
     if !matches!(
         array.data_type(),
         DataType::List(_) | DataType::LargeList(_)
@@ -721,6 +729,31 @@ fn sets_of(array: &ArrayRef, what: &str) -> PyResult<Vec<Option<Vec<u32>>>> {
             Ok(Some(hashes))
         })
         .collect()
+}
+
+/// Sets packed as little-endian bytes, four per hash.
+fn unpack<'a>(
+    rows: impl Iterator<Item = Option<&'a [u8]>>,
+    what: &str,
+) -> PyResult<Vec<Option<Vec<u32>>>> {
+    rows.map(|bytes| {
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+        if bytes.len() % 4 != 0 {
+            return Err(PyValueError::new_err(format!(
+                "{what}: packed sets must be whole 4-byte hashes, got {} bytes",
+                bytes.len()
+            )));
+        }
+        Ok(Some(
+            bytes
+                .chunks_exact(4)
+                .map(|h| u32::from_le_bytes([h[0], h[1], h[2], h[3]]))
+                .collect(),
+        ))
+    })
+    .collect()
 }
 
 /// Exact Jaccard similarities of aligned shingle sets (as `shingles_arrow`
@@ -761,6 +794,71 @@ fn jaccard_arrow(
     batch(vec![("similarity", column(out.finish()))])
 }
 
+/// Candidate pairs of the buckets that the aligned columns `band`, `key`
+/// and `order` hold (one row per unit and band; rows in any order), each
+/// bucket paired as a run pairs it ([`textdup::bucket_pairs`]): columns
+/// `a` < `b`, sorted, without repeats.
+#[pyfunction]
+fn bucket_pairs_arrow(
+    py: Python<'_>,
+    band: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+    order: &Bound<'_, PyAny>,
+) -> PyResult<ArrowBatch> {
+    use arrow_array::Int64Array;
+    let columns = [
+        int64s(&import_array(band)?, "band")?,
+        int64s(&import_array(key)?, "key")?,
+        int64s(&import_array(order)?, "order")?,
+    ];
+    let [band, key, order] = &columns;
+    if band.len() != key.len() || key.len() != order.len() {
+        return Err(PyValueError::new_err(
+            "band, key and order differ in length",
+        ));
+    }
+    let pairs = py.detach(|| {
+        let mut rows: Vec<(i64, i64, i64)> = (0..band.len())
+            .map(|i| (band[i], key[i], order[i]))
+            .collect();
+        rows.sort_unstable();
+        let mut pairs = Vec::new();
+        let mut bucket = Vec::new();
+        for run in rows.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+            bucket.clear();
+            bucket.extend(run.iter().map(|r| r.2));
+            bucket.dedup();
+            textdup::bucket_pairs(&bucket, &mut pairs);
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        pairs
+    });
+    batch(vec![
+        (
+            "a",
+            column(pairs.iter().map(|p| p.first).collect::<Int64Array>()),
+        ),
+        (
+            "b",
+            column(pairs.iter().map(|p| p.second).collect::<Int64Array>()),
+        ),
+    ])
+}
+
+/// The values of a 64-bit integer column without nulls.
+fn int64s(array: &ArrayRef, what: &str) -> PyResult<Vec<i64>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    if array.data_type() != &arrow_schema::DataType::Int64 || array.null_count() > 0 {
+        return Err(PyValueError::new_err(format!(
+            "{what}: expected 64-bit integers without nulls, got {}",
+            array.data_type()
+        )));
+    }
+    Ok(array.as_primitive::<Int64Type>().values().to_vec())
+}
+
 /// Connected components of the graph whose edges are the aligned rows of
 /// two integer columns: per node, the least node of its component (its
 /// root). Union-find in one process, for engines that gather the verified
@@ -771,18 +869,11 @@ fn components_arrow(
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
 ) -> PyResult<ArrowBatch> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::Int64Type;
     use arrow_array::Int64Array;
-    let (a, b) = (import_array(a)?, import_array(b)?);
-    for (array, what) in [(&a, "first nodes"), (&b, "second nodes")] {
-        if array.data_type() != &arrow_schema::DataType::Int64 || array.null_count() > 0 {
-            return Err(PyValueError::new_err(format!(
-                "{what}: expected 64-bit integers without nulls, got {}",
-                array.data_type()
-            )));
-        }
-    }
+    let (a, b) = (
+        int64s(&import_array(a)?, "first nodes")?,
+        int64s(&import_array(b)?, "second nodes")?,
+    );
     if a.len() != b.len() {
         return Err(PyValueError::new_err(format!(
             "the two columns have {} and {} rows",
@@ -790,10 +881,6 @@ fn components_arrow(
             b.len()
         )));
     }
-    let (a, b) = (
-        a.as_primitive::<Int64Type>().values(),
-        b.as_primitive::<Int64Type>().values(),
-    );
     let (nodes, roots) = py.detach(|| -> PyResult<(Vec<i64>, Vec<i64>)> {
         let mut nodes: Vec<i64> = a.iter().chain(b.iter()).copied().collect();
         nodes.sort_unstable();
@@ -829,7 +916,9 @@ fn _textdup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(banding, m)?)?;
     m.add_function(wrap_pyfunction!(jaccard_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(components_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_pairs_arrow, m)?)?;
     m.add("HASH_SCHEME", textdup::HASH_SCHEME)?;
+    m.add("BUCKET_ALL_PAIRS", textdup::BUCKET_ALL_PAIRS)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -69,7 +69,7 @@ __all__ = ["dedup", "clusters", "dedup_with_clusters", "BUCKET_ALL_PAIRS"]
 
 #: A bucket pairs its first this many members pairwise, and each later
 #: member with them and with its neighbour (the CLI's rule).
-BUCKET_ALL_PAIRS = 64
+BUCKET_ALL_PAIRS: int = _textdup.BUCKET_ALL_PAIRS
 
 #: Rounds of the component iteration between checkpoints.
 CHECKPOINT_EVERY = 3

@@ -203,8 +203,23 @@ pub fn band_pairs<I: Copy + Ord>(
 /// Appends the candidate pairs of one bucket (the units sharing a band
 /// key, in ascending order) to `pairs`: all of them up to
 /// [`BUCKET_ALL_PAIRS`] members, linearly many beyond (see the module
-/// docs).
-pub(crate) fn bucket_pairs<I: Copy + Ord>(bucket: &[I], pairs: &mut Vec<CandidatePair<I>>) {
+/// docs). Public so that engines which gather buckets themselves (the
+/// Python package on Ray) pair them as a run does.
+///
+/// ```
+/// use textdup::{bucket_pairs, CandidatePair};
+///
+/// let mut pairs = Vec::new();
+/// bucket_pairs(&[3u32, 5, 9], &mut pairs);
+/// assert_eq!(pairs.len(), 3);
+/// assert_eq!(pairs[0], CandidatePair { first: 3, second: 5 });
+///
+/// let huge: Vec<u32> = (0..1000).collect();
+/// pairs.clear();
+/// bucket_pairs(&huge, &mut pairs);
+/// assert!(pairs.len() < 65 * huge.len());
+/// ```
+pub fn bucket_pairs<I: Copy + Ord>(bucket: &[I], pairs: &mut Vec<CandidatePair<I>>) {
     if bucket.len() < 2 {
         return;
     }
