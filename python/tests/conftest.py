@@ -65,3 +65,45 @@ def planted(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return out / "corpus.jsonl"
+
+
+@pytest.fixture(scope="session")
+def planted10k(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """10,000 documents with planted near-duplicates and recombined
+    paragraphs: what the engines (Spark, Ray) are checked on."""
+    out = tmp_path_factory.mktemp("planted10k") / "corpus"
+    subprocess.run(
+        [
+            str(cli), "synth", "--from", str(ROOT / "tests" / "data" / "devils-dictionary.txt"),
+            "--docs", "10000", "--seed", "11", "--output", str(out), "--recombine",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out / "corpus.jsonl"
+
+
+def cli_members(cli: Path, corpus: Path, tmp_path: Path, *args: str) -> list:
+    """The CLI's document clusters of `corpus` as sorted (cluster, id,
+    similarity, kept) rows."""
+    import json
+
+    out = tmp_path / "cli-clusters.jsonl"
+    subprocess.run(
+        [str(cli), "scan", "--level", "document", "-q", "--clusters", str(out), *args, str(corpus)],
+        check=True,
+    )
+    members = [
+        (c["cluster"], m["id"], m["similarity"], m["kept"])
+        for c in map(json.loads, out.read_text().splitlines())
+        for m in c["members"]
+    ]
+    assert len(members) > 100, "the planted corpus should have clusters"
+    return sorted(members)
+
+
+def rounded(similarity: float) -> float:
+    """Six decimals, rounded half away from zero as the CLI rounds them."""
+    import math
+
+    return math.floor(similarity * 1e6 + 0.5) / 1e6

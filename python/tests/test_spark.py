@@ -4,14 +4,13 @@ similarities, on a local Spark with two cores, whatever the partitioning."""
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 from pathlib import Path
 from typing import Any, Iterator, List, Tuple
 
 import pytest
 
-from conftest import ROOT, need
+from conftest import ROOT, cli_members, need, rounded
 
 Member = Tuple[int, str, float, bool]
 
@@ -34,19 +33,8 @@ def spark() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def corpus(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """10,000 documents with planted near-duplicates and recombined
-    paragraphs."""
-    out = tmp_path_factory.mktemp("spark") / "corpus"
-    subprocess.run(
-        [
-            str(cli), "synth", "--from", str(ROOT / "tests" / "data" / "devils-dictionary.txt"),
-            "--docs", "10000", "--seed", "11", "--output", str(out), "--recombine",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out / "corpus.jsonl"
+def corpus(planted10k: Path) -> Path:
+    return planted10k
 
 
 def frame(spark: Any, corpus: Path, partitions: int) -> Any:
@@ -60,26 +48,9 @@ def frame(spark: Any, corpus: Path, partitions: int) -> Any:
     return spark.createDataFrame(data, "id string, text string, n long")
 
 
-def cli_members(cli: Path, corpus: Path, tmp_path: Path, *args: str) -> List[Member]:
-    out = tmp_path / "clusters.jsonl"
-    subprocess.run(
-        [str(cli), "scan", "--level", "document", "-q", "--clusters", str(out), *args, str(corpus)],
-        check=True,
-    )
-    members = [
-        (c["cluster"], m["id"], m["similarity"], m["kept"])
-        for c in map(json.loads, out.read_text().splitlines())
-        for m in c["members"]
-    ]
-    assert len(members) > 1000, "the planted corpus should have clusters"
-    return sorted(members)
-
-
 def spark_members(clusters: Any) -> List[Member]:
-    # Six decimals, rounded half away from zero as the CLI rounds them.
     return sorted(
-        (r["cluster"], r["id"], math.floor(r["similarity"] * 1e6 + 0.5) / 1e6, r["kept"])
-        for r in clusters.collect()
+        (r["cluster"], r["id"], rounded(r["similarity"]), r["kept"]) for r in clusters.collect()
     )
 
 

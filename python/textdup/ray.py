@@ -30,6 +30,7 @@ give ``order=`` (a unique, sortable column) to skip that.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -46,6 +47,10 @@ __all__ = ["dedup", "clusters", "dedup_with_clusters"]
 
 _ORDER = "__textdup_order"
 _KEEPS = ("first", "longest", "shortest")
+
+#: What `map_batches` hands the functions below: a ``pyarrow.Table`` (Ray
+#: types the argument as any of its batch formats, so it is `Any` here).
+Block = Any
 
 
 def clusters(
@@ -105,11 +110,21 @@ def dedup_with_clusters(
         raise ValueError(f"the column name {_ORDER!r} is textdup's own")
     settings = dict(settings, threshold=threshold, threads=1)
     textdup.Deduper(**settings)  # the library's message for bad settings
-    n = partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+    n = partitions or max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
 
     indexed = _numbered(ds) if order is None else ds.rename_columns({order: _ORDER})
+    if indexed is None:
+        empty = pa.table(
+            {
+                "id": pa.array([], pa.string()),
+                "cluster": pa.array([], pa.int64()),
+                "similarity": pa.array([], pa.float64()),
+                "kept": pa.array([], pa.bool_()),
+            }
+        )
+        return ds, ray.data.from_arrow(empty)
     texts = indexed.select_columns([_ORDER, text]).rename_columns({text: "text"})
-    sketches = texts.map_batches(_sketch, fn_args=(settings,), batch_format="pyarrow")
+    sketches = texts.map_batches(partial(_sketch, settings=settings), batch_format="pyarrow")
     sketches = _by_key(sketches, ["exact"], _first_copies, n).materialize()
     copies = sketches.map_batches(_copy_edges, batch_format="pyarrow")
     bands = sketches.map_batches(_band_rows, batch_format="pyarrow")
@@ -178,9 +193,10 @@ def _add_order(block: pa.Table, start: int) -> pa.Table:
     return block.append_column(_ORDER, pa.array(np.arange(start, start + block.num_rows)))
 
 
-def _numbered(ds: "ray.data.Dataset") -> "ray.data.Dataset":
+def _numbered(ds: "ray.data.Dataset") -> Optional["ray.data.Dataset"]:
     """`ds` with its rows numbered in order: the blocks are materialized in
-    order once, counted, and numbered by a task each from its offset."""
+    order once, counted, and numbered by a task each from its offset. None
+    for a Dataset without rows."""
     context = ds.context
     keep = context.execution_options.preserve_order
     context.execution_options.preserve_order = True
@@ -190,10 +206,10 @@ def _numbered(ds: "ray.data.Dataset") -> "ray.data.Dataset":
         context.execution_options.preserve_order = keep
     counts = ray.get([_count.remote(b) for b in blocks])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
-    numbered = [_add_order.remote(b, s) for b, s in zip(blocks, starts)]
-    return ray.data.from_arrow_refs(numbered) if numbered else ds.add_column(
-        _ORDER, lambda batch: pa.array([], pa.int64()), batch_format="pyarrow"
-    )
+    if sum(counts) == 0:
+        return None
+    numbered: List[Any] = [_add_order.remote(b, s) for b, s in zip(blocks, starts)]
+    return ray.data.from_arrow_refs(numbered)
 
 
 def _numbered_values(
@@ -205,7 +221,7 @@ def _numbered_values(
     blocks = distinct.to_arrow_refs()
     counts = ray.get([_count.remote(b) for b in blocks])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
-    numbered = [_number_block.remote(b, s, name) for b, s in zip(blocks, starts)]
+    numbered: List[Any] = [_number_block.remote(b, s, name) for b, s in zip(blocks, starts)]
     if not numbered:
         return ray.data.from_arrow(
             pa.table({column: pa.array([], pa.int64()), name: pa.array([], pa.int64())})
@@ -218,12 +234,12 @@ def _number_block(block: pa.Table, start: int, name: str) -> pa.Table:
     return block.append_column(name, pa.array(np.arange(start, start + block.num_rows)))
 
 
-def _sketch(batch: pa.Table, settings: Dict[str, Any]) -> pa.Table:
+def _sketch(batch: Block, settings: Dict[str, Any]) -> Block:
     """Order, exact hash, bytes and band keys of the texts with words."""
     sketched = textdup.Deduper(**settings).sketch(batch.column("text"))
     exact = sketched.column("exact").cast(pa.binary())
     keys = pc.cast(sketched.column("band_keys"), pa.list_(pa.int64()), safe=False)
-    lengths = pc.cast(pc.binary_length(batch.column("text")), pa.int64())  # type: ignore[call-overload]
+    lengths = pc.cast(pc.binary_length(batch.column("text")), pa.int64())
     out = pa.table(
         {_ORDER: batch.column(_ORDER), "exact": exact, "bytes": lengths, "keys": keys}
     )
@@ -231,7 +247,7 @@ def _sketch(batch: pa.Table, settings: Dict[str, Any]) -> pa.Table:
     return out.filter(pc.is_valid(out.column("exact")))
 
 
-def _first_copies(block: pa.Table) -> pa.Table:
+def _first_copies(block: Block) -> Block:
     """Each row's first copy: the least order among rows of its exact text
     (all in this block)."""
     block = block.take(pc.sort_indices(block, [("exact", "ascending"), (_ORDER, "ascending")]))
@@ -245,12 +261,12 @@ def _first_copies(block: pa.Table) -> pa.Table:
     return block.append_column("first", pa.array(first)).sort_by(_ORDER)
 
 
-def _copy_edges(block: pa.Table) -> pa.Table:
+def _copy_edges(block: Block) -> Block:
     copies = block.filter(pc.not_equal(block.column(_ORDER), block.column("first")))
     return pa.table({"a": copies.column(_ORDER), "b": copies.column("first")})
 
 
-def _band_rows(block: pa.Table) -> pa.Table:
+def _band_rows(block: Block) -> Block:
     """(band, key, order) for each band key of each first copy."""
     firsts = block.filter(pc.equal(block.column(_ORDER), block.column("first")))
     keys = firsts.column("keys").combine_chunks()
@@ -267,7 +283,7 @@ def _band_rows(block: pa.Table) -> pa.Table:
     )
 
 
-def _pairs(block: pa.Table) -> pa.Table:
+def _pairs(block: Block) -> Block:
     """The candidate pairs of the buckets in this block, by the CLI's rule."""
     pairs = _textdup.bucket_pairs_arrow(
         block.column("band").combine_chunks(),
@@ -277,7 +293,7 @@ def _pairs(block: pa.Table) -> pa.Table:
     return pa.table(pa.record_batch(pairs))
 
 
-def _distinct(block: pa.Table) -> pa.Table:
+def _distinct(block: Block) -> Block:
     return block.group_by(block.column_names).aggregate([])
 
 
@@ -292,7 +308,7 @@ def _scored(
     docs = pairs.map_batches(_both_ends, batch_format="pyarrow")
     docs = _by_key(docs, [_ORDER], _distinct, partitions)
     sets = texts.join(docs, "left_semi", partitions, on=(_ORDER,)).map_batches(
-        _shingles, fn_args=(settings,), batch_format="pyarrow"
+        partial(_shingles, settings=settings), batch_format="pyarrow"
     )
     left = sets.rename_columns({_ORDER: "a", "set": "set_a"})
     right = sets.rename_columns({_ORDER: "b", "set": "set_b"})
@@ -302,18 +318,18 @@ def _scored(
     return joined.map_batches(_jaccard, batch_format="pyarrow")
 
 
-def _both_ends(block: pa.Table) -> pa.Table:
+def _both_ends(block: Block) -> Block:
     return pa.table({_ORDER: pa.concat_arrays([
         block.column("a").combine_chunks(), block.column("b").combine_chunks()
     ])})
 
 
-def _shingles(batch: pa.Table, settings: Dict[str, Any]) -> pa.Table:
+def _shingles(batch: Block, settings: Dict[str, Any]) -> Block:
     sets = textdup.Deduper(**settings).shingles(batch.column("text"))
     return pa.table({_ORDER: batch.column(_ORDER), "set": _packed(sets)})
 
 
-def _packed(sets: pa.Array) -> pa.Array:
+def _packed(sets: Any) -> Any:
     """Sets of 32-bit hashes as binary (little-endian): Ray's joins carry
     binary columns but not list columns."""
     lengths = pc.fill_null(pc.list_value_length(sets), 0).to_numpy().astype(np.int64)
@@ -325,7 +341,7 @@ def _packed(sets: pa.Array) -> pa.Array:
     return pc.if_else(sets.is_valid(), packed, pa.scalar(None, pa.binary()))
 
 
-def _jaccard(batch: pa.Table) -> pa.Table:
+def _jaccard(batch: Block) -> Block:
     scores = _textdup.jaccard_arrow(
         batch.column("set_a").combine_chunks(), batch.column("set_b").combine_chunks()
     )
@@ -333,8 +349,8 @@ def _jaccard(batch: pa.Table) -> pa.Table:
     return pa.table({"a": batch.column("a"), "b": batch.column("b"), "similarity": similarity})
 
 
-def _at_least(batch: pa.Table, threshold: float) -> pa.Table:
-    similar = batch.filter(pc.greater_equal(batch.column("similarity"), threshold))
+def _at_least(batch: Block, threshold: float) -> Block:
+    similar = batch.filter(pc.greater_equal(batch.column("similarity"), pa.scalar(threshold)))
     return similar.select(["a", "b"])
 
 
@@ -353,10 +369,11 @@ def _union_find(*blocks: pa.Table) -> pa.Table:
 def _components(edges: "ray.data.Dataset") -> "ray.data.Dataset":
     """Per node of `edges`, its component's least node (its root): union-find
     in one task over every edge (see the module docs for its memory)."""
-    return ray.data.from_arrow_refs([_union_find.remote(*edges.to_arrow_refs())])
+    found: List[Any] = [_union_find.remote(*edges.to_arrow_refs())]
+    return ray.data.from_arrow_refs(found)
 
 
-def _kept(block: pa.Table, keep: str) -> pa.Table:
+def _kept(block: Block, keep: str) -> Block:
     """Each member with its component's kept member (row and first copy):
     the first, or the longest or shortest, ties to the earliest."""
     order = block.column(_ORDER).to_numpy()
@@ -367,30 +384,30 @@ def _kept(block: pa.Table, keep: str) -> pa.Table:
     ranked = np.lexsort(by + (root,))
     heads = np.ones(len(ranked), bool)
     heads[1:] = root[ranked][1:] != root[ranked][:-1]
-    winners = ranked[heads]
+    winners: Any = pa.array(ranked[heads])
     kept_rows = pa.table(
         {
-            "root": pa.array(root[winners]),
-            "kept_row": pa.array(order[winners]),
-            "kept_first": pc.take(block.column("first"), pa.array(winners)),
+            "root": pc.take(block.column("root"), winners),
+            "kept_row": pc.take(block.column(_ORDER), winners),
+            "kept_first": pc.take(block.column("first"), winners),
         }
     )
     return block.join(kept_rows, "root")
 
 
-def _pair_with_kept(block: pa.Table) -> pa.Table:
+def _pair_with_kept(block: Block) -> Block:
     first, kept = block.column("first"), block.column("kept_first")
     return block.append_column("a", pc.min_element_wise(first, kept)).append_column(
         "b", pc.max_element_wise(first, kept)
     )
 
 
-def _different_pairs(block: pa.Table) -> pa.Table:
+def _different_pairs(block: Block) -> Block:
     pairs = block.select(["a", "b"])
     return pairs.filter(pc.not_equal(pairs.column("a"), pairs.column("b")))
 
 
-def _similarity(block: pa.Table) -> pa.Table:
+def _similarity(block: Block) -> Block:
     same = pc.equal(block.column("a"), block.column("b"))
     similarity = pc.if_else(same, 1.0, block.column("similarity"))
     kept = pc.equal(block.column(_ORDER), block.column("kept_row"))
@@ -404,5 +421,5 @@ def _similarity(block: pa.Table) -> pa.Table:
     )
 
 
-def _removed_rows(block: pa.Table) -> pa.Table:
+def _removed_rows(block: Block) -> Block:
     return block.filter(pc.invert(block.column("kept"))).select([_ORDER])
