@@ -9,6 +9,9 @@ mod bad_input;
 mod browser;
 /// `textdup dedup`: output shapes, refusals, the removed list.
 mod dedup;
+/// The scheduler scripts of `deploy/` on stand-in schedulers.
+#[cfg(unix)]
+mod deploy;
 /// Input formats and how a file's name and content choose one.
 mod formats;
 /// The committed fuzz corpora and crash inputs, through the fuzz entry points.

@@ -6,7 +6,7 @@ use crate::common::{planted_corpus, textdup, write_jsonl};
 /// A folder corpus: JSON Lines files, a JSON array, a Parquet file, a
 /// WET file, text files (two equal), an empty file (skipped), so shards
 /// differ in size and kind.
-fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
+pub(crate) fn corpus(root: &Path, docs_per_file: usize) -> PathBuf {
     let dir = root.join("data");
     std::fs::create_dir_all(dir.join("texts")).unwrap();
     let docs = planted_corpus(5, docs_per_file * 5 / 4, 3, 0.3);
@@ -56,7 +56,7 @@ fn run(args: &[&str], paths: &[&Path]) -> Output {
 }
 
 /// Every file under `dir`, relative, with its bytes.
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
