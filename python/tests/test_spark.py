@@ -18,8 +18,14 @@ Member = Tuple[int, str, float, bool]
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
     need("pyspark")
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
 
+    # Workers run this interpreter (with textdup installed), not whichever
+    # python3 comes first on PATH.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
         .appName("textdup-tests")

@@ -129,7 +129,11 @@ def dedup_with_clusters(
     copies = sketches.map_batches(_copy_edges, batch_format="pyarrow")
     bands = sketches.map_batches(_band_rows, batch_format="pyarrow")
     pairs = _by_key(_by_key(bands, ["band", "key"], _pairs, n), ["a", "b"], _distinct, n)
-    scored = _scored(pairs.materialize(), texts, settings, n).materialize()
+    pairs = pairs.materialize()
+    # Kept for the similarities to kept members below: those are between
+    # first copies of clusters, and each is in a candidate pair.
+    sets = _shingle_sets(pairs, texts, settings, n).materialize()
+    scored = _scored(pairs, sets, n).materialize()
     similar = scored.map_batches(_at_least, fn_args=(threshold,), batch_format="pyarrow")
     roots = _components(copies.union(similar))
 
@@ -146,7 +150,7 @@ def dedup_with_clusters(
     ).materialize()
     known = wanted.join(scored, "inner", n, on=("a", "b"))
     unknown = wanted.join(scored, "left_anti", n, on=("a", "b"))
-    similarities = known.union(_scored(unknown, texts, settings, n))
+    similarities = known.union(_scored(unknown, sets, n))
     members = members.join(similarities, "left_outer", n, on=("a", "b"))
     members = members.map_batches(_similarity, batch_format="pyarrow")
     numbers = _numbered_values(members.select_columns(["root"]), "root", "cluster", n)
@@ -297,19 +301,24 @@ def _distinct(block: Block) -> Block:
     return block.group_by(block.column_names).aggregate([])
 
 
-def _scored(
+def _shingle_sets(
     pairs: "ray.data.Dataset",
     texts: "ray.data.Dataset",
     settings: Dict[str, Any],
     partitions: int,
 ) -> "ray.data.Dataset":
-    """`pairs` (a, b) with the exact Jaccard similarity of their documents:
-    each document's shingle set computed once, joined to its pairs."""
+    """The shingle sets (packed) of the documents in `pairs` (a, b)."""
     docs = pairs.map_batches(_both_ends, batch_format="pyarrow")
     docs = _by_key(docs, [_ORDER], _distinct, partitions)
-    sets = texts.join(docs, "left_semi", partitions, on=(_ORDER,)).map_batches(
+    return texts.join(docs, "left_semi", partitions, on=(_ORDER,)).map_batches(
         partial(_shingles, settings=settings), batch_format="pyarrow"
     )
+
+
+def _scored(
+    pairs: "ray.data.Dataset", sets: "ray.data.Dataset", partitions: int
+) -> "ray.data.Dataset":
+    """`pairs` (a, b) with the exact Jaccard similarity of their sets."""
     left = sets.rename_columns({_ORDER: "a", "set": "set_a"})
     right = sets.rename_columns({_ORDER: "b", "set": "set_b"})
     joined = pairs.join(left, "inner", partitions, on=("a",)).join(

@@ -195,9 +195,12 @@ class _Run:
         )
         firsts = sketches.where(F.col(_ORDER) == F.col("first"))
         pairs = _candidates(firsts)
+        # Kept for the similarities to kept members below: those are
+        # between first copies of clusters, and every such first copy is
+        # in a candidate pair. Built once, the texts travel once.
         sets = self._shingle_sets(
             pairs.select(F.col("a").alias(_ORDER)).union(pairs.select(F.col("b").alias(_ORDER)))
-        )
+        ).persist(StorageLevel.MEMORY_AND_DISK)
         scored = self._scored(pairs, sets).persist(StorageLevel.MEMORY_AND_DISK)
         similar = scored.where(F.col("similarity") >= F.lit(self.threshold)).select("a", "b")
         roots = _components(copies.union(similar), self.spark)
@@ -223,10 +226,7 @@ class _Run:
         wanted = members.where(F.col("a") != F.col("b")).select("a", "b").distinct()
         known = wanted.join(scored, ["a", "b"])
         unknown = wanted.join(scored, ["a", "b"], "left_anti")
-        more_sets = self._shingle_sets(
-            unknown.select(F.col("a").alias(_ORDER)).union(unknown.select(F.col("b").alias(_ORDER)))
-        )
-        similarities = known.union(self._scored(unknown, more_sets))
+        similarities = known.union(self._scored(unknown, sets))
         members = (
             members.join(similarities, ["a", "b"], "left")
             .withColumn(
