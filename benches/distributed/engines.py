@@ -37,8 +37,9 @@ class Sampler(threading.Thread):
         self.peaks: Dict[str, int] = {}
         self.stop = threading.Event()
 
-    @staticmethod
-    def role(cmdline: str) -> str:
+    def role(self, pid: int, cmdline: str) -> str:
+        if pid == self.root:
+            return "textdup CLI" if "textdup" in cmdline.split(" ")[0] else "driver (python)"
         program = os.path.basename(cmdline.split(" ")[0])
         if program == "textdup":
             return "textdup CLI"
@@ -86,7 +87,7 @@ class Sampler(threading.Thread):
                         rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
                 except (OSError, StopIteration):
                     continue
-                role = self.role(cmdline)
+                role = self.role(pid, cmdline)
                 totals[role] = totals.get(role, 0) + rss
             totals["all"] = sum(totals.values())
             for role, kb in totals.items():
@@ -145,6 +146,17 @@ def run_spark(corpus: str, prefix: str, partitions: int) -> Dict[str, Any]:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    import logging
+
+    rounds: List[str] = []
+
+    class Rounds(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            rounds.append(record.getMessage())
+
+    logger = logging.getLogger("textdup.spark")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(Rounds())
     started = time.perf_counter()
     df = spark.read.parquet(corpus)
     rows = [r.asDict() for r in clusters(df, text="text", id="id").collect()]
@@ -152,7 +164,7 @@ def run_spark(corpus: str, prefix: str, partitions: int) -> Dict[str, Any]:
     write_pred(rows, corpus, f"{prefix}.pred.jsonl")
     stages = spark_stages(spark.sparkContext.uiWebUrl or "", spark.sparkContext.applicationId)
     spark.stop()
-    return {"wall_s": wall, "stages": stages}
+    return {"wall_s": wall, "log": rounds, "stages": stages}
 
 
 def run_ray(corpus: str, prefix: str) -> Dict[str, Any]:
@@ -196,30 +208,45 @@ def eventlog_stages(folder: str) -> List[Dict[str, Any]]:
     """Per stage of a run's Spark event log: executor CPU time and shuffle
     bytes, summed over its tasks (what the REST API gives a live run)."""
     stages: Dict[int, Dict[str, Any]] = {}
-    for name in sorted(os.listdir(folder)):
-        with open(os.path.join(folder, name)) as f:
-            for line in f:
-                event = json.loads(line)
-                if event.get("Event") != "SparkListenerTaskEnd":
-                    continue
-                metrics = event.get("Task Metrics") or {}
-                stage = stages.setdefault(
-                    event["Stage ID"],
-                    {"stage": event["Stage ID"], "name": "", "tasks": 0, "cpu_s": 0.0,
-                     "run_s": 0.0, "shuffle_write_bytes": 0, "shuffle_read_bytes": 0,
-                     "input_bytes": 0},
-                )
-                read = metrics.get("Shuffle Read Metrics", {})
-                stage["tasks"] += 1
-                stage["cpu_s"] += metrics.get("Executor CPU Time", 0) / 1e9
-                stage["run_s"] += metrics.get("Executor Run Time", 0) / 1e3
-                stage["shuffle_write_bytes"] += metrics.get("Shuffle Write Metrics", {}).get(
-                    "Shuffle Bytes Written", 0
-                )
-                stage["shuffle_read_bytes"] += read.get("Remote Bytes Read", 0) + read.get(
-                    "Local Bytes Read", 0
-                )
-                stage["input_bytes"] += metrics.get("Input Metrics", {}).get("Bytes Read", 0)
+    # Spark 4 writes a folder per application (eventlog_v2_*), of rolled files.
+    paths = sorted(os.path.join(d, n) for d, _, names in os.walk(folder) for n in names)
+    for path in paths:
+        name = os.path.basename(path)
+        if name.startswith((".", "appstatus")) or name.endswith(".inprogress"):
+            continue
+        # Spark 4 compresses them with zstd unless told not to.
+        if path.endswith(".zstd"):
+            import pyarrow as pa
+
+            with pa.CompressedInputStream(path, "zstd") as raw:
+                lines = raw.read().decode().splitlines()
+        else:
+            with open(path) as f:
+                lines = f.read().splitlines()
+        for line in lines:
+            if not line:
+                continue
+            event = json.loads(line)
+            if event.get("Event") != "SparkListenerTaskEnd":
+                continue
+            metrics = event.get("Task Metrics") or {}
+            stage = stages.setdefault(
+                event["Stage ID"],
+                {"stage": event["Stage ID"], "name": "", "tasks": 0, "cpu_s": 0.0,
+                 "run_s": 0.0, "shuffle_write_bytes": 0, "shuffle_read_bytes": 0,
+                 "input_bytes": 0},
+            )
+            read = metrics.get("Shuffle Read Metrics", {})
+            stage["tasks"] += 1
+            stage["cpu_s"] += metrics.get("Executor CPU Time", 0) / 1e9
+            stage["run_s"] += metrics.get("Executor Run Time", 0) / 1e3
+            stage["shuffle_write_bytes"] += metrics.get("Shuffle Write Metrics", {}).get(
+                "Shuffle Bytes Written", 0
+            )
+            stage["shuffle_read_bytes"] += read.get("Remote Bytes Read", 0) + read.get(
+                "Local Bytes Read", 0
+            )
+            stage["input_bytes"] += metrics.get("Input Metrics", {}).get("Bytes Read", 0)
     return [stages[k] for k in sorted(stages)]
 
 

@@ -58,6 +58,10 @@ python=$(cd "$(dirname "$venv/bin/python")" && pwd)/python
     "$python" -m pip install -q ./python
 }
 
+# Ray's memory summary (object store use and spilling) needs grpcio, which
+# ray[data] does not bring.
+"$python" -c 'import grpc' 2>/dev/null || "$python" -m pip install -q grpcio
+
 echo "==> corpus: $docs documents"
 if $smoke; then
     "$textdup" synth --from tests/data/devils-dictionary.txt --docs "$docs" --words 30-120 \

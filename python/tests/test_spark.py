@@ -31,6 +31,7 @@ def spark() -> Iterator[Any]:
         .appName("textdup-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "2g")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -171,7 +172,7 @@ def test_huge_buckets_pair_as_the_cli_pairs_them(spark: Any) -> None:
             if i > heads:
                 expected.add((members[i - 1], m))
     df = spark.createDataFrame(rows, "__textdup_order long, keys array<long>")
-    got = {(r["a"], r["b"]) for r in _candidates(df).collect()}
+    got = {(r["a"], r["b"]) for r in _candidates(df, []).collect()}
     assert got == expected
     # 200 members: the heads pairwise, 136 with each head, 135 neighbours.
     assert len(expected) == 1 + 3 + 2016 + 2080 + 2145 + (2016 + 136 * 64 + 135)

@@ -43,6 +43,7 @@ Spark already runs one task per core.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pyarrow as pa
@@ -74,6 +75,13 @@ BUCKET_ALL_PAIRS: int = _textdup.BUCKET_ALL_PAIRS
 #: Rounds of the component iteration between checkpoints.
 CHECKPOINT_EVERY = 3
 
+#: A list of document orders this long or shorter (40 MB of them) is
+#: broadcast to every executor to pick rows out of the texts or the
+#: shingle sets where they lie, rather than shuffling those to meet it.
+BROADCAST_ROWS = 5_000_000
+
+_log = logging.getLogger(__name__)
+
 _ORDER = "__textdup_order"
 _KEEPS = ("first", "longest", "shortest")
 
@@ -93,7 +101,8 @@ def clusters(
     """One row per clustered document: ``id``, ``cluster`` (numbered from 0
     by first member, as the CLI numbers them), ``similarity`` (exact
     Jaccard to the kept member) and ``kept``. Documents in no cluster have
-    no row.
+    no row. The job runs when this is called; the DataFrame returned reads
+    its stored result.
 
     ``settings`` are :class:`textdup.Deduper`'s (``ngram``, ``unit``,
     ``num_perm``, ``seed``, ``normalize``, ``bands``, ``rows``).
@@ -133,7 +142,7 @@ def dedup_with_clusters(
     """:func:`dedup` and :func:`clusters` of one run: the work is done
     once (its clusters are kept on the executors) for both outputs."""
     run = _Run(df, text, id, threshold, keep, order, threads, settings)
-    members = run.members().persist(StorageLevel.MEMORY_AND_DISK)
+    members = run.members()
     removed = members.where(~F.col("kept")).select(_ORDER)
     cleaned = run.indexed.join(removed, _ORDER, "left_anti").orderBy(_ORDER)
     cleaned = cleaned.drop(_ORDER) if order is None else cleaned.withColumnRenamed(_ORDER, order)
@@ -177,31 +186,40 @@ class _Run:
         else:
             self.indexed = df.withColumnRenamed(order, _ORDER)
         self._members: Optional[DataFrame] = None
+        # What this run caches on the executors until its result is stored.
+        self._held: List[DataFrame] = []
 
     def members(self) -> DataFrame:
+        """Every clustered document with its cluster, similarity and kept
+        flag, computed now and stored (cut from its plan): the cached
+        intermediates are released before this returns."""
         if self._members is None:
-            self._members = self._build()
+            built = self._build()
+            self._members = _checkpoint(built, reliable=True)
+            for df in self._held:
+                df.unpersist()
+            self._held.clear()
         return self._members
 
     def _build(self) -> DataFrame:
         sketches = self._sketches()
         # The first copy of each exact text: exact copies join it.
         by_text = Window.partitionBy("exact")
-        sketches = sketches.withColumn("first", F.min(_ORDER).over(by_text)).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
+        sketches = self._hold(sketches.withColumn("first", F.min(_ORDER).over(by_text)))
         copies = sketches.where(F.col(_ORDER) != F.col("first")).select(
             F.col(_ORDER).alias("a"), F.col("first").alias("b")
         )
         firsts = sketches.where(F.col(_ORDER) == F.col("first"))
-        pairs = _candidates(firsts)
+        pairs = self._hold(_candidates(firsts, self._held))
         # Kept for the similarities to kept members below: those are
         # between first copies of clusters, and every such first copy is
         # in a candidate pair. Built once, the texts travel once.
-        sets = self._shingle_sets(
-            pairs.select(F.col("a").alias(_ORDER)).union(pairs.select(F.col("b").alias(_ORDER)))
-        ).persist(StorageLevel.MEMORY_AND_DISK)
-        scored = self._scored(pairs, sets).persist(StorageLevel.MEMORY_AND_DISK)
+        sets = self._hold(
+            self._shingle_sets(
+                pairs.select(F.col("a").alias(_ORDER)).union(pairs.select(F.col("b").alias(_ORDER)))
+            )
+        )
+        scored = self._hold(self._scored(pairs, sets))
         similar = scored.where(F.col("similarity") >= F.lit(self.threshold)).select("a", "b")
         roots = _components(copies.union(similar), self.spark)
 
@@ -226,7 +244,8 @@ class _Run:
         wanted = members.where(F.col("a") != F.col("b")).select("a", "b").distinct()
         known = wanted.join(scored, ["a", "b"])
         unknown = wanted.join(scored, ["a", "b"], "left_anti")
-        similarities = known.union(self._scored(unknown, sets))
+        # Members joined to the kept one through a chain: few pairs.
+        similarities = known.union(self._scored(unknown, sets, few=True))
         members = (
             members.join(similarities, ["a", "b"], "left")
             .withColumn(
@@ -241,6 +260,11 @@ class _Run:
             members.join(self.indexed.select(_ORDER, self.id), _ORDER)
             .orderBy("cluster", _ORDER)
         )
+
+    def _hold(self, df: DataFrame) -> DataFrame:
+        """`df` cached until the run's result is stored."""
+        self._held.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+        return self._held[-1]
 
     def _sketches(self) -> DataFrame:
         """Per document with words: its order, exact hash, bytes, band keys."""
@@ -299,12 +323,13 @@ class _Run:
 
         return (
             self.indexed.select(_ORDER, F.col(self.text))
-            .join(rows.distinct(), _ORDER, "left_semi")
+            .join(_broadcast_if_small(rows.distinct(), self._held), _ORDER, "left_semi")
             .mapInArrow(shingles, schema)
         )
 
-    def _scored(self, pairs: DataFrame, sets: DataFrame) -> DataFrame:
-        """`pairs` (a, b) with the exact Jaccard similarity of their sets."""
+    def _scored(self, pairs: DataFrame, sets: DataFrame, few: bool = False) -> DataFrame:
+        """`pairs` (a, b) with the exact Jaccard similarity of their sets;
+        `few` when the pairs need only a few of the sets."""
         schema = StructType(
             [
                 StructField("a", LongType(), False),
@@ -321,6 +346,13 @@ class _Run:
                     [batch.column(0), batch.column(1), similarity], schema=_arrow(schema)
                 )
 
+        if few:
+            # Only the sets these pairs need, by a broadcast filter over
+            # the sets where they lie, rather than all of them shuffled.
+            ends = pairs.select(F.col("a").alias(_ORDER)).union(
+                pairs.select(F.col("b").alias(_ORDER))
+            )
+            sets = sets.join(_broadcast_if_small(ends.distinct(), self._held), _ORDER, "left_semi")
         left = sets.select(F.col(_ORDER).alias("a"), F.col("set").alias("set_a"))
         right = sets.select(F.col(_ORDER).alias("b"), F.col("set").alias("set_b"))
         return (
@@ -329,6 +361,14 @@ class _Run:
             .select("a", "b", "set_a", "set_b")
             .mapInArrow(jaccard, schema)
         )
+
+
+def _broadcast_if_small(rows: DataFrame, held: List[DataFrame]) -> DataFrame:
+    """`rows` (cached, added to `held`, and counted: one action) marked
+    for broadcast when there are at most BROADCAST_ROWS of them."""
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+    held.append(rows)
+    return F.broadcast(rows) if rows.count() <= BROADCAST_ROWS else rows
 
 
 def _arrow(schema: StructType) -> pa.Schema:
@@ -349,7 +389,7 @@ def _arrow(schema: StructType) -> pa.Schema:
     return pa.schema([pa.field(f.name, of(f.dataType), f.nullable) for f in schema.fields])
 
 
-def _candidates(firsts: DataFrame) -> DataFrame:
+def _candidates(firsts: DataFrame, held: List[DataFrame]) -> DataFrame:
     """Candidate pairs (a < b, by order) of first copies sharing a band key,
     each bucket paired as the CLI pairs it."""
     banded = firsts.select(_ORDER, F.posexplode("keys").alias("band", "key"))
@@ -362,6 +402,7 @@ def _candidates(firsts: DataFrame) -> DataFrame:
         .withColumn("previous", F.lag(_ORDER).over(in_order))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    held.append(ranked)
     heads = ranked.where(F.col("rank") < BUCKET_ALL_PAIRS).select(
         "band", "key", F.col(_ORDER).alias("head"), F.col("rank").alias("head_rank")
     )
@@ -423,11 +464,13 @@ def _components(edges: DataFrame, spark: SparkSession) -> DataFrame:
             .union(least.select("a", F.col("m").alias("b")))
             .distinct()
         )
-        current = _checkpoint(small, reliable=round % CHECKPOINT_EVERY == 0)
+        previous, current = current, _checkpoint(small, reliable=round % CHECKPOINT_EVERY == 0)
+        previous.unpersist()
         sources = current.select(a.alias("b"))
         points_past_a_root = not current.join(sources, "b", "left_semi").isEmpty()
         forks = not current.groupBy("a").count().where(F.col("count") > 1).isEmpty()
         if not points_past_a_root and not forks:
+            _log.info("components: %d rounds of large-star and small-star", round)
             break
     roots = current.select("b").distinct()
     return current.select(F.col("a").alias(_ORDER), F.col("b").alias("root")).union(
