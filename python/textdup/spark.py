@@ -19,8 +19,11 @@ and the Rust core runs inside them on the executors:
    bucket of k members at under 65·k pairs, where all pairs would be
    k(k−1)/2.
 4. **Verification** (``mapInArrow``): the exact Jaccard similarity of each
-   candidate pair, from the two documents' shingle sets (computed once per
-   document in Rust and joined to the pairs).
+   candidate pair, from the two documents' shingle sets. Each set is
+   computed once, in Rust, where its text lies (the candidates' orders are
+   broadcast to pick the texts out when there are at most
+   ``BROADCAST_ROWS`` of them), and only the sets are shuffled to meet
+   their pairs.
 5. **Components**: the large-star / small-star iteration (Kiveris et al.,
    "Connected Components in MapReduce and Beyond", 2014) over the verified
    pairs and exact copies, as DataFrame joins, with the edges checkpointed
@@ -37,8 +40,11 @@ spares the run from caching the input to pin that order down. Given the
 same rows in the same order, the result does not depend on the number of
 partitions or executors.
 
-The Rust core runs one thread per Spark task by default (``threads=1``):
-Spark already runs one task per core.
+The job runs when :func:`clusters` or :func:`dedup` is called: the
+result is stored (checkpointed) and what the run cached on the executors
+is released, so the DataFrame returned reads the stored result. The Rust
+core runs one thread per Spark task by default (``threads=1``): Spark
+already runs one task per core.
 """
 
 from __future__ import annotations
