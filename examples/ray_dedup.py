@@ -1,14 +1,15 @@
 """Deduplicate a Parquet dataset on Ray with textdup, and write the cleaned
 rows (every column) as Parquet.
 
-    pip install textdup "ray[data]"
-    python examples/ray_dedup.py data/ clean/ --text text --id id
+    pip install ./python "ray[data]"
+    python examples/ray_dedup.py data/ clean/ --text text --id id --cpus 2
 
-On a Ray cluster, start it as any Ray Data job (the package must be in the
-workers' environment: a runtime_env with pip=["textdup"], or the image):
+On a Ray cluster, start it as any Ray Data job. The workers need the
+package: build its wheel (`pip wheel ./python -w dist/`) and name it in
+the job's runtime_env, or install it in the cluster's image:
 
-    ray job submit --runtime-env-json '{"pip": ["textdup"]}' -- \\
-        python examples/ray_dedup.py s3://bucket/crawl/ s3://bucket/clean/
+    ray job submit --runtime-env-json '{"pip": ["dist/textdup-0.1.0-cp39-abi3-linux_x86_64.whl"]}' \\
+        -- python examples/ray_dedup.py s3://bucket/crawl/ s3://bucket/clean/
 
 Add --clusters DIR to also write the clusters (id, cluster, similarity,
 kept).

@@ -1,16 +1,17 @@
 """Deduplicate a Parquet dataset on Apache Spark with textdup, and write the
 cleaned rows (every column) as Parquet.
 
-On one machine (Spark in local mode, the package installed):
+On one machine (Spark in local mode, Java 17, the package installed from
+this repository):
 
-    pip install textdup pyspark
+    pip install ./python pyspark
     python examples/spark_dedup.py data/ clean/ --text text --id id
 
 On a cluster, the executors need the package too. It holds a native
 module, so ship it in a packed virtualenv rather than with --py-files
 (Python cannot import a native module from a zip):
 
-    python -m venv env && env/bin/pip install textdup pyarrow venv-pack
+    python -m venv env && env/bin/pip install ./python venv-pack
     env/bin/venv-pack -o env.tar.gz
     PYSPARK_PYTHON=./environment/bin/python spark-submit \\
         --master yarn --archives env.tar.gz#environment \\
