@@ -464,13 +464,7 @@ impl Deduper {
         let sketcher = Sketcher::new(&self.config).map_err(py_error)?;
         let (a, b) = (strings(a, "first text")?, strings(b, "second text")?);
         let (a, b) = (rows(&a), rows(&b));
-        if a.len() != b.len() {
-            return Err(PyValueError::new_err(format!(
-                "the two columns have {} and {} rows",
-                a.len(),
-                b.len()
-            )));
-        }
+        aligned(a.len(), b.len())?;
         let scores = self.detached(py, || {
             use rayon::prelude::*;
             a.par_iter()
@@ -769,13 +763,7 @@ fn jaccard_arrow(
         sets_of(&import_array(a)?, "first sets")?,
         sets_of(&import_array(b)?, "second sets")?,
     );
-    if a.len() != b.len() {
-        return Err(PyValueError::new_err(format!(
-            "the two columns have {} and {} rows",
-            a.len(),
-            b.len()
-        )));
-    }
+    aligned(a.len(), b.len())?;
     let scores: Vec<Option<f64>> = py.detach(|| {
         use rayon::prelude::*;
         a.into_par_iter()
@@ -846,6 +834,16 @@ fn bucket_pairs_arrow(
     ])
 }
 
+/// Fails unless two aligned columns have as many rows.
+fn aligned(a: usize, b: usize) -> PyResult<()> {
+    if a == b {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!(
+        "the two columns have {a} and {b} rows"
+    )))
+}
+
 /// The values of a 64-bit integer column without nulls.
 fn int64s(array: &ArrayRef, what: &str) -> PyResult<Vec<i64>> {
     use arrow_array::cast::AsArray;
@@ -874,26 +872,19 @@ fn components_arrow(
         int64s(&import_array(a)?, "first nodes")?,
         int64s(&import_array(b)?, "second nodes")?,
     );
-    if a.len() != b.len() {
-        return Err(PyValueError::new_err(format!(
-            "the two columns have {} and {} rows",
-            a.len(),
-            b.len()
-        )));
-    }
+    aligned(a.len(), b.len())?;
     let (nodes, roots) = py.detach(|| -> PyResult<(Vec<i64>, Vec<i64>)> {
         let mut nodes: Vec<i64> = a.iter().chain(b.iter()).copied().collect();
         nodes.sort_unstable();
         nodes.dedup();
-        let index = |x: i64| nodes.binary_search(&x).unwrap_or_default();
-        let pairs = a.iter().zip(b.iter()).map(|(&x, &y)| (index(x), index(y)));
-        let mut groups = Vec::new();
-        let at = |i: usize| DocId::at(i);
         let n = nodes.len();
         if u32::try_from(n).is_err() {
             return Err(PyValueError::new_err("more than 2^32 nodes"));
         }
-        groups.extend(textdup::components(n, pairs.map(|(x, y)| (at(x), at(y)))));
+        // Every node is in `nodes`: the search always finds it.
+        let index = |x: i64| DocId::at(nodes.binary_search(&x).unwrap_or_default());
+        let edges = a.iter().zip(&b).map(|(&x, &y)| (index(x), index(y)));
+        let groups = textdup::components(n, edges);
         let mut out = Vec::with_capacity(n);
         for group in &groups {
             let root = nodes[group[0].index()];

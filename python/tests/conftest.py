@@ -52,35 +52,30 @@ def cli() -> Path:
     return textdup_binary()
 
 
-@pytest.fixture(scope="session")
-def planted(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A corpus.jsonl of 1,500 documents with planted near-duplicates."""
-    out = tmp_path_factory.mktemp("planted") / "corpus"
+def synthesize(cli: Path, out: Path, docs: int, seed: int) -> Path:
+    """OUT/corpus.jsonl: `docs` documents from the committed dictionary,
+    with planted near-duplicates and recombined paragraphs."""
     subprocess.run(
         [
             str(cli), "synth", "--from", str(ROOT / "tests" / "data" / "devils-dictionary.txt"),
-            "--docs", "1500", "--seed", "7", "--output", str(out), "--recombine",
+            "--docs", str(docs), "--seed", str(seed), "--output", str(out), "--recombine",
         ],
         check=True,
         capture_output=True,
     )
     return out / "corpus.jsonl"
+
+
+@pytest.fixture(scope="session")
+def planted(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus.jsonl of 1,500 documents with planted near-duplicates."""
+    return synthesize(cli, tmp_path_factory.mktemp("planted") / "corpus", 1500, 7)
 
 
 @pytest.fixture(scope="session")
 def planted10k(cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """10,000 documents with planted near-duplicates and recombined
-    paragraphs: what the engines (Spark, Ray) are checked on."""
-    out = tmp_path_factory.mktemp("planted10k") / "corpus"
-    subprocess.run(
-        [
-            str(cli), "synth", "--from", str(ROOT / "tests" / "data" / "devils-dictionary.txt"),
-            "--docs", "10000", "--seed", "11", "--output", str(out), "--recombine",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out / "corpus.jsonl"
+    """10,000 documents: what the engines (Spark, Ray) are checked on."""
+    return synthesize(cli, tmp_path_factory.mktemp("planted10k") / "corpus", 10000, 11)
 
 
 def cli_members(cli: Path, corpus: Path, tmp_path: Path, *args: str) -> list:

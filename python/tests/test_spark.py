@@ -203,5 +203,5 @@ def test_components_of_long_chains_and_stars(spark: Any) -> None:
             parent[max(ra, rb)] = min(ra, rb)
     expected = {node: find(node) for a, b in edges for node in (a, b) if a != b}
     df = spark.createDataFrame(edges, "a long, b long")
-    got = {r["__textdup_order"]: r["root"] for r in _components(df, spark).collect()}
+    got = {r["__textdup_order"]: r["root"] for r in _components(df).collect()}
     assert got == expected

@@ -193,8 +193,18 @@ def _count(block: pa.Table) -> int:
 
 
 @ray.remote
-def _add_order(block: pa.Table, start: int) -> pa.Table:
-    return block.append_column(_ORDER, pa.array(np.arange(start, start + block.num_rows)))
+def _number_rows(block: pa.Table, start: int, name: str) -> pa.Table:
+    return block.append_column(name, pa.array(np.arange(start, start + block.num_rows)))
+
+
+def _number_blocks(blocks: List[Any], name: str) -> Tuple[List[Any], int]:
+    """Each block (in order) with a column `name` numbering its rows on
+    from the blocks before it: counted, then numbered by a task each.
+    Also the number of rows in all."""
+    counts = ray.get([_count.remote(b) for b in blocks])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
+    numbered = [_number_rows.remote(b, s, name) for b, s in zip(blocks, starts)]
+    return numbered, int(sum(counts))
 
 
 def _numbered(ds: "ray.data.Dataset") -> Optional["ray.data.Dataset"]:
@@ -208,12 +218,8 @@ def _numbered(ds: "ray.data.Dataset") -> Optional["ray.data.Dataset"]:
         blocks = ds.to_arrow_refs()
     finally:
         context.execution_options.preserve_order = keep
-    counts = ray.get([_count.remote(b) for b in blocks])
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
-    if sum(counts) == 0:
-        return None
-    numbered: List[Any] = [_add_order.remote(b, s) for b, s in zip(blocks, starts)]
-    return ray.data.from_arrow_refs(numbered)
+    numbered, rows = _number_blocks(blocks, _ORDER)
+    return ray.data.from_arrow_refs(numbered) if rows else None
 
 
 def _numbered_values(
@@ -222,20 +228,12 @@ def _numbered_values(
     """The distinct values of `column`, numbered from 0 in ascending order
     as `name`: sorted by Ray, then numbered block by block from offsets."""
     distinct = _by_key(ds, [column], _distinct, partitions).sort(column)
-    blocks = distinct.to_arrow_refs()
-    counts = ray.get([_count.remote(b) for b in blocks])
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
-    numbered: List[Any] = [_number_block.remote(b, s, name) for b, s in zip(blocks, starts)]
+    numbered, _ = _number_blocks(distinct.to_arrow_refs(), name)
     if not numbered:
         return ray.data.from_arrow(
             pa.table({column: pa.array([], pa.int64()), name: pa.array([], pa.int64())})
         )
     return ray.data.from_arrow_refs(numbered)
-
-
-@ray.remote
-def _number_block(block: pa.Table, start: int, name: str) -> pa.Table:
-    return block.append_column(name, pa.array(np.arange(start, start + block.num_rows)))
 
 
 def _sketch(batch: Block, settings: Dict[str, Any]) -> Block:

@@ -227,7 +227,7 @@ class _Run:
         )
         scored = self._hold(self._scored(pairs, sets))
         similar = scored.where(F.col("similarity") >= F.lit(self.threshold)).select("a", "b")
-        roots = _components(copies.union(similar), self.spark)
+        roots = _components(copies.union(similar))
 
         # Each member with its first copy and length; the kept member of
         # each component, and its first copy.
@@ -435,7 +435,7 @@ def _checkpoint(df: DataFrame, reliable: bool) -> DataFrame:
     return df.localCheckpoint(eager=True)
 
 
-def _components(edges: DataFrame, spark: SparkSession) -> DataFrame:
+def _components(edges: DataFrame) -> DataFrame:
     """Per node of `edges` (columns a, b), its component's least node:
     ``(order, root)``, roots included.
 

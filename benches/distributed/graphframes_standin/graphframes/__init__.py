@@ -23,7 +23,7 @@ class GraphFrame:
         from textdup.spark import _ORDER, _components
 
         edges = self.edges.select(F.col("src").alias("a"), F.col("dst").alias("b"))
-        found = _components(edges, self.edges.sparkSession)
+        found = _components(edges)
         found = found.select(F.col(_ORDER).alias("id"), F.col("root").alias("component"))
         # Vertices without an edge are their own component.
         alone = self.vertices.join(found, "id", "left_anti").select(
