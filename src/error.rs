@@ -156,6 +156,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A persistent index that cannot be used: missing, damaged, of
+    /// another format version, busy with another writer, or made with
+    /// settings the run does not share.
+    #[error("{}: {message}", path.display())]
+    Index {
+        /// The index folder, or the file of it that is at fault.
+        path: PathBuf,
+        /// What kind of problem.
+        problem: IndexProblem,
+        /// What is wrong, and what to do.
+        message: String,
+    },
+
     /// A columnar input (Parquet) has no usable text column: a run over it
     /// would find nothing, so it stops before any work.
     #[error("{}: {problem}", path.display())]
@@ -295,6 +308,24 @@ impl Error {
             source,
         }
     }
+}
+
+/// Why an index cannot be used (see [`Error::Index`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IndexProblem {
+    /// There is no index there.
+    Missing,
+    /// An index would be made where something exists.
+    Exists,
+    /// A file of the index fails its checks.
+    Damaged,
+    /// Made by a textdup whose index format this one does not read.
+    Version,
+    /// Another process is writing to it.
+    Busy,
+    /// Made with settings the run does not share.
+    Settings,
 }
 
 /// The result type of textdup's fallible functions.

@@ -56,6 +56,7 @@ mod core;
 mod error;
 pub mod eval;
 mod fsutil;
+pub mod index;
 mod lsh;
 mod minhash;
 mod normalize;
@@ -80,7 +81,9 @@ pub mod fuzz;
 pub use crate::core::{DocId, Numbered, Span};
 pub use cluster::{components, Cluster, ClusterId, Keep, Member};
 pub use config::{parse_size, Config, Level, PassageConfig, Resources};
-pub use error::{ColumnProblem, Error, OutputProblem, Result, Setting, StagedProblem};
+pub use error::{
+    ColumnProblem, Error, IndexProblem, OutputProblem, Result, Setting, StagedProblem,
+};
 pub use lsh::{bucket_pairs, BandKey, Banding, CandidatePair, Spilled, BUCKET_ALL_PAIRS};
 pub use minhash::{MinHasher, Signature, HASH_SCHEME};
 pub use normalize::{normalize, Normalization};

@@ -145,6 +145,13 @@ impl ShingleSet {
         ShingleSet(low)
     }
 
+    /// The set of hashes already sorted without repeats (as an index
+    /// stores them).
+    pub(crate) fn from_sorted(low: Vec<u32>) -> Self {
+        debug_assert!(low.windows(2).all(|w| w[0] < w[1]));
+        ShingleSet(low)
+    }
+
     /// The set of the given hashes.
     pub fn from_hashes(hashes: Vec<u64>) -> Self {
         let mut low: Vec<u32> = hashes.into_iter().map(|h| h as u32).collect();

@@ -103,6 +103,126 @@ pub enum Command {
     ///
     /// Example: textdup filter data/ --shard 0/4 --work run/ -o clean/
     Filter(FilterArgs),
+    /// A persistent index: keep what earlier runs saw, and deduplicate new data against it.
+    ///
+    /// An index is a folder of immutable segments (sorted band keys, exact-text hashes, ids and
+    /// shingle sets) and a manifest. `build` makes one from a corpus, `add` adds documents to it,
+    /// and `dedup --against` / `scan --against` remove or report the documents of a new corpus
+    /// that the index (or an earlier new document) already holds, without reading the old
+    /// corpus again. The index records its settings; runs against it use them.
+    ///
+    /// Example: textdup index build archive.tdx data/2025/ && textdup dedup --against
+    /// archive.tdx new.jsonl -o clean.jsonl
+    Index(IndexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Make a new index from a corpus.
+    ///
+    /// The corpus is deduplicated as `dedup` does it, and the documents it keeps are indexed
+    /// (--all indexes near-duplicates too). The index is written under a temporary name and
+    /// appears whole when done; INDEX must not exist.
+    ///
+    /// Example: textdup index build archive.tdx data/2025/
+    Build(IndexBuildArgs),
+    /// Add documents to an index.
+    ///
+    /// Each new document is matched against the index and the new documents before it; the
+    /// ones that stay are written as a new segment (--all: every one but exact copies), which
+    /// becomes visible at once, whole. A killed add leaves the index as it was. One writer at a
+    /// time; queries may run meanwhile.
+    ///
+    /// Example: textdup index add archive.tdx data/2026-01/
+    Add(IndexAddArgs),
+    /// Print an index's documents, segments, size on disk and settings.
+    ///
+    /// Example: textdup index stats archive.tdx --json
+    Stats(IndexStatsArgs),
+    /// Merge an index's segments into one, which makes lookups cheaper.
+    ///
+    /// Queries give the same answers before and after; queries running meanwhile are not
+    /// disturbed. Every block is checked against its checksum on the way.
+    ///
+    /// Example: textdup index compact archive.tdx
+    Compact(IndexPathArgs),
+    /// Check every byte of an index against its checksums.
+    ///
+    /// Queries check what they read as they go; this reads all of it. Exit status 1 names the
+    /// damaged segment.
+    ///
+    /// Example: textdup index verify archive.tdx
+    Verify(IndexPathArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexBuildArgs {
+    /// The index to make (a folder; must not exist).
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Index every document but exact copies, near-duplicates included [default: only the
+    /// documents deduplication keeps].
+    #[arg(long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub matching: MatchArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index to add to.
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Index every new document but exact copies, near-duplicates included [default: only the
+    /// documents deduplication keeps].
+    #[arg(long)]
+    pub all: bool,
+
+    /// Which of the new documents that only duplicate each other stays and is indexed.
+    #[arg(long, value_enum, default_value_t = KeepArg::First, help_heading = "Output")]
+    pub keep: KeepArg,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    /// The index.
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexPathArgs {
+    /// The index.
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +415,12 @@ pub struct ScanArgs {
     /// Replace report files (--clusters, --annotate, --html) that exist.
     #[arg(long)]
     pub force: bool,
+
+    /// Report the documents an index already holds: one JSON line per new document that
+    /// duplicates an indexed one (or an earlier new one), with the id it duplicates and their
+    /// similarity. Uses the index's settings; implies --level document.
+    #[arg(long, value_name = "INDEX", help_heading = "Matching")]
+    pub against: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -321,6 +447,13 @@ pub struct DedupArgs {
     /// in corpus order) and boilerplate, editing documents in place; or both.
     #[arg(long, value_enum, default_value_t = LevelArg::Document, help_heading = "Matching")]
     pub level: LevelArg,
+
+    /// Also remove every document an index already holds (or a near-duplicate of one): the
+    /// old data stays as it is and is not read again. Uses the index's settings. A document
+    /// is removed when its cluster, among the indexed documents and the new ones, holds an
+    /// indexed document or an earlier new one that stays.
+    #[arg(long, value_name = "INDEX", help_heading = "Matching")]
+    pub against: Option<PathBuf>,
 }
 
 /// What scan and dedup share.

@@ -5,6 +5,7 @@
 //! prints the summary and errors and picks the exit status.
 
 mod args;
+mod index;
 mod progress;
 mod staged;
 
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use textdup::eval::{evaluate, Clustering};
 use textdup::output::{check_distinct, check_output, recover, Commit, Existing};
 use textdup::report::html::{self, CapNames, HtmlOptions};
@@ -37,8 +39,11 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs the command line and returns the process exit status.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, Explicit::of(&matches))));
+    let (cli, explicit) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // clap exits with 2 on bad arguments, but 2 means "inputs were
             // skipped" here: bad arguments are fatal, status 1.
@@ -51,7 +56,7 @@ pub fn main() -> ExitCode {
         }
     };
     progress::stop_on_ctrl_c();
-    match run(cli) {
+    match run(cli, &explicit) {
         Ok(code) => code,
         Err(Failure::Error(Error::Interrupted)) => {
             say("textdup: interrupted; temporary files removed\n");
@@ -155,10 +160,41 @@ impl From<Error> for Failure {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, Failure> {
+/// The options the command line gave explicitly (not by default), of the
+/// (sub)command that runs: a run against an index takes the index's
+/// settings for the others.
+pub(crate) struct Explicit(Vec<String>);
+
+impl Explicit {
+    fn of(matches: &ArgMatches) -> Explicit {
+        let mut leaf = matches;
+        while let Some((_, sub)) = leaf.subcommand() {
+            leaf = sub;
+        }
+        Explicit(
+            leaf.ids()
+                .filter(|id| leaf.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+                .map(|id| id.as_str().to_string())
+                .collect(),
+        )
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.0.iter().any(|given| given == id)
+    }
+}
+
+fn run(cli: Cli, explicit: &Explicit) -> Result<ExitCode, Failure> {
     match &cli.command {
-        Command::Scan(args) => scan(args),
-        Command::Dedup(args) => dedup(args),
+        Command::Scan(args) => match &args.against {
+            Some(against) => index::scan_against(args, against, explicit),
+            None => scan(args),
+        },
+        Command::Dedup(args) => match &args.against {
+            Some(against) => index::dedup_against(args, against, explicit),
+            None => dedup(args),
+        },
+        Command::Index(args) => index::run(&args.command, explicit),
         Command::Eval(args) => eval(args),
         Command::Synth(args) => synth(args),
         Command::Sketch(args) => staged::sketch(args),

@@ -57,7 +57,7 @@ mod verifying;
 
 use grouping::build_clusters;
 pub(crate) use sketching::Scratch;
-use sketching::{sketch_corpus, Sketched};
+pub(crate) use sketching::{sketch_corpus, Sketched};
 pub use sketching::{Sketcher, TextSketch};
 use verifying::{verify_streaming, VERIFY_CHUNK};
 

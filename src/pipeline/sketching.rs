@@ -21,19 +21,19 @@ use crate::shingle::{shingle, ShingleSet, Unit};
 use crate::verify::Verification;
 
 /// What pass 1 keeps of one document.
-pub(super) struct Sketch {
+pub(crate) struct Sketch {
     /// Hash of the normalized text; `None` when that is empty.
-    pub(super) exact: Option<u128>,
-    pub(super) keys: Vec<BandKey>,
-    pub(super) slots: Option<Vec<u32>>,
+    pub(crate) exact: Option<u128>,
+    pub(crate) keys: Vec<BandKey>,
+    pub(crate) slots: Option<Vec<u32>>,
     /// The low bits of its shingle hashes, while the set cache has room
     /// (see [`SetCache`]).
-    pub(super) set: Option<Vec<u32>>,
+    pub(crate) set: Option<Vec<u32>>,
 }
 
 /// What pass 1 hands on: a skipped input, or a batch of documents with
 /// their sketches, in corpus order.
-pub(super) enum Sketched {
+pub(crate) enum Sketched {
     Skipped(Skip),
     Batch(Vec<Document>, Vec<Sketch>),
 }
@@ -42,7 +42,7 @@ pub(super) enum Sketched {
 /// batch in corpus order, to `each`.
 ///
 /// `keep_sets` says, before each batch, whether its shingle sets are kept.
-pub(super) fn sketch_corpus(
+pub(crate) fn sketch_corpus(
     corpus: &dyn Corpus,
     config: &Config,
     hasher: &MinHasher,

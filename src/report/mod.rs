@@ -89,6 +89,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of documents alone, with no clusters: what the
+    /// cleaned-corpus writer needs to find the documents it leaves out.
+    pub(crate) fn of_documents(ids: Ids, bytes: Vec<u64>, origins: Vec<Origin>) -> Report {
+        Report {
+            summary: Summary::default(),
+            clusters: Vec::new(),
+            pairs: Vec::new(),
+            passage_clusters: Vec::new(),
+            span_clusters: Vec::new(),
+            member_texts: MemberTexts::default(),
+            ids,
+            bytes,
+            origins,
+        }
+    }
+
     /// Counts and parameters.
     pub fn summary(&self) -> &Summary {
         &self.summary

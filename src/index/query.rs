@@ -1,0 +1,635 @@
+//! Query: a new corpus against an index, decided as one run over the
+//! indexed documents followed by the new ones would decide it.
+//!
+//! ```text
+//! pass 1   read ─► sketch every new document; shingle sets to a spool file
+//! exact    each new document's exact-text hash looked up in the index,
+//!          then joined to an earlier new copy
+//! buckets  per band, the new documents' keys grouped; each bucket looked up
+//!          in the index (two binary searches per segment) and paired by the
+//!          rule of a run whose bucket holds the indexed members first
+//! verify   exact Jaccard of each pair: sets from the spool and the segments
+//! cluster  union-find over new documents and the indexed ones they meet
+//! ```
+//!
+//! The rule: a new document is removed when its cluster (of verified pairs
+//! and exact copies, among the new documents and the indexed ones) holds an
+//! indexed document, or an earlier new one that is kept. That is what a
+//! one-shot `dedup --keep first` over the indexed documents followed by
+//! the new ones removes of the new ones, pair for pair, since the bucket
+//! rule is applied to the same buckets in the same order. Indexed
+//! documents are never removed: a cluster that holds any keeps one of
+//! them. Among new documents alone, `keep` chooses as a run does.
+//!
+//! Memory: per new document its id, size, origin, band keys and exact
+//! hash (about 200 bytes); shingle sets wait in the spool on disk. The
+//! index is memory-mapped and only the pages a lookup touches are read.
+
+use std::io::{BufWriter, Write};
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use memmap2::Mmap;
+use rayon::prelude::*;
+
+use crate::cluster::{components, Keep};
+use crate::config::{Config, Level, Resources};
+use crate::core::{number, push_lean, DocId, Ids};
+use crate::error::{Error, Result};
+use crate::index::segment::Segment;
+use crate::index::{Index, IndexDoc};
+use crate::lsh::{bucket_pairs, BandKey, CandidatePair, BUCKET_ALL_PAIRS};
+use crate::minhash::MinHasher;
+use crate::pipeline::{sketch_corpus, Sketched};
+use crate::progress::{check, Progress, Stage};
+use crate::read::{Corpus, Origin};
+use crate::report::Report;
+use crate::shingle::ShingleSet;
+
+/// What kept a removed new document out: an indexed document, or another
+/// document of the same new corpus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// A document of the index, by its id.
+    Indexed(String),
+    /// A document of the new corpus.
+    Input(DocId),
+}
+
+/// A removed new document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Match {
+    /// The new document.
+    pub doc: DocId,
+    /// The document kept in its place.
+    pub kept: Kept,
+    /// Exact Jaccard similarity of its shingles to the kept document's.
+    pub similarity: f64,
+}
+
+/// Counts of a query.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MatchSummary {
+    /// Documents read from the new corpus.
+    pub documents: u64,
+    /// Inputs skipped (unreadable, malformed, empty...).
+    pub skipped: u64,
+    /// Skipped inputs by kind.
+    pub skipped_by_reason: std::collections::BTreeMap<&'static str, u64>,
+    /// Text bytes read.
+    pub bytes: u64,
+    /// New documents removed because the index holds them (or a near-duplicate).
+    pub removed_by_index: u64,
+    /// New documents removed as near-duplicates of earlier new documents.
+    pub removed_within: u64,
+    /// New documents kept.
+    pub kept: u64,
+    /// Candidate pairs verified.
+    pub candidate_pairs: u64,
+    /// Documents in the index.
+    pub indexed: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The result of matching a corpus against an index.
+pub struct Matches {
+    pub(crate) ids: Ids,
+    pub(crate) bytes: Vec<u64>,
+    pub(crate) origins: Vec<Origin>,
+    pub(crate) matches: Vec<Match>,
+    pub(crate) summary: MatchSummary,
+}
+
+impl Matches {
+    /// Every removed new document, in input order.
+    pub fn matches(&self) -> &[Match] {
+        &self.matches
+    }
+
+    /// Counts.
+    pub fn summary(&self) -> &MatchSummary {
+        &self.summary
+    }
+
+    /// How many new documents were read.
+    pub fn documents(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The id of a new document.
+    ///
+    /// # Panics
+    /// If `doc` is not one of the new documents.
+    pub fn id(&self, doc: DocId) -> &str {
+        self.ids.get(doc)
+    }
+
+    /// Where a new document was read from.
+    ///
+    /// # Panics
+    /// If `doc` is not one of the new documents.
+    pub fn origin(&self, doc: DocId) -> Origin {
+        self.origins[doc.index()]
+    }
+
+    /// The removed documents, sorted: what cleaning takes out.
+    pub fn removed(&self) -> Vec<DocId> {
+        self.matches.iter().map(|m| m.doc).collect()
+    }
+
+    /// A report of the new documents, without clusters: what
+    /// [`write_corpus`](crate::write::write_corpus) takes, with a
+    /// [`Cleaning`](crate::write::Cleaning) of [`Matches::removed`], to
+    /// write the new corpus without its duplicates.
+    pub fn report(&self) -> Report {
+        Report::of_documents(self.ids.clone(), self.bytes.clone(), self.origins.clone())
+    }
+}
+
+/// Everything a query knows of the new documents: what `add` writes to a
+/// new segment comes from here.
+pub(crate) struct Queried {
+    pub matches: Matches,
+    /// Per slot (a new document with words): its document.
+    pub docs: Vec<DocId>,
+    pub exact: Vec<u128>,
+    /// `bands` keys per slot.
+    pub keys: Vec<BandKey>,
+    pub spool: Spool,
+    /// Per slot: the slot of its first exact copy among the new documents
+    /// (itself if none), or `None` when the index holds a copy.
+    pub first: Vec<Option<u32>>,
+    /// Per slot: removed.
+    pub removed: Vec<bool>,
+}
+
+/// Shingle sets of the new documents, sorted, in a temporary file.
+pub(crate) struct Spool {
+    map: Option<Mmap>,
+    /// Slot s's set is u32s `at[s]..at[s + 1]`.
+    at: Vec<u64>,
+}
+
+impl Spool {
+    pub fn set(&self, slot: u32) -> ShingleSet {
+        let (start, end) = (
+            self.at[slot as usize] as usize,
+            self.at[slot as usize + 1] as usize,
+        );
+        let bytes = self
+            .map
+            .as_ref()
+            .map_or(&[][..], |m| &m[start * 4..end * 4]);
+        ShingleSet::from_sorted(
+            bytes
+                .chunks_exact(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
+    }
+
+    /// The raw sorted hashes of slot `slot`.
+    pub fn hashes(&self, slot: u32) -> Vec<u32> {
+        self.set(slot).hashes().to_vec()
+    }
+}
+
+/// Runs a query of `corpus` against `index` with `config` (the index's
+/// settings, checked by the caller).
+pub(crate) fn query(
+    index: &Index,
+    corpus: &dyn Corpus,
+    config: &Config,
+    resources: &Resources,
+    progress: &dyn Progress,
+) -> Result<Queried> {
+    let started = Instant::now();
+    // Whole documents only: the passage grain has no index (yet).
+    let config = &Config {
+        level: Level::Document,
+        ..config.clone()
+    };
+    let banding = config.banding();
+    let bands = banding.bands;
+    let hasher = MinHasher::new(config.num_perm, config.seed);
+    let mut summary = MatchSummary {
+        indexed: index.documents(),
+        ..MatchSummary::default()
+    };
+
+    // Pass 1: sketches in memory, sets to the spool.
+    let parent = resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let spool_file = tempfile::tempfile_in(&parent).map_err(|e| Error::io(&parent, e))?;
+    let mut spool_out = BufWriter::with_capacity(1 << 20, spool_file);
+    let mut ids = Ids::default();
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut origins: Vec<Origin> = Vec::new();
+    let mut docs: Vec<DocId> = Vec::new();
+    let mut exact: Vec<u128> = Vec::new();
+    let mut keys: Vec<BandKey> = Vec::new();
+    let mut at: Vec<u64> = vec![0];
+    progress.begin(Stage::Sketch, None);
+    let keep_sets = || true;
+    sketch_corpus(
+        corpus,
+        config,
+        &hasher,
+        banding,
+        progress,
+        &keep_sets,
+        |sketched| {
+            match sketched {
+                Sketched::Skipped(skip) => {
+                    summary.skipped += 1;
+                    *summary
+                        .skipped_by_reason
+                        .entry(skip.reason.kind())
+                        .or_default() += 1;
+                }
+                Sketched::Batch(batch, mut sketches) => {
+                    sketches.par_iter_mut().for_each(|s| {
+                        if let Some(set) = &mut s.set {
+                            set.sort_unstable();
+                            set.dedup();
+                        }
+                    });
+                    let mut buf = Vec::new();
+                    for (doc, sketch) in batch.iter().zip(sketches) {
+                        let id =
+                            DocId(u32::try_from(ids.len()).map_err(|_| Error::TooManyDocuments)?);
+                        ids.push(&doc.id);
+                        push_lean(&mut sizes, doc.text.len() as u64);
+                        push_lean(&mut origins, doc.origin);
+                        summary.bytes += doc.text.len() as u64;
+                        let (Some(hash), Some(set)) = (sketch.exact, sketch.set) else {
+                            continue;
+                        };
+                        push_lean(&mut docs, id);
+                        push_lean(&mut exact, hash);
+                        keys.extend_from_slice(&sketch.keys);
+                        for h in &set {
+                            buf.extend_from_slice(&h.to_le_bytes());
+                        }
+                        let end = at[at.len() - 1] + set.len() as u64;
+                        push_lean(&mut at, end);
+                    }
+                    spool_out
+                        .write_all(&buf)
+                        .map_err(|e| Error::io(&parent, e))?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    progress.end();
+    for note in corpus.notes() {
+        progress.note(&note);
+    }
+    let spool_file = spool_out
+        .into_inner()
+        .map_err(|e| Error::io(&parent, e.into_error()))?;
+    let spool = Spool {
+        map: if at[at.len() - 1] == 0 {
+            None
+        } else {
+            // SAFETY: an unnamed temporary file of this process, written
+            // to the end before it is mapped and never written again.
+            Some(unsafe { Mmap::map(&spool_file) }.map_err(|e| Error::io(&parent, e))?)
+        },
+        at,
+    };
+    summary.documents = ids.len() as u64;
+    let slots = docs.len();
+
+    // Exact copies: in the index first, then among the new documents.
+    check(progress)?;
+    let in_index: Vec<Option<IndexDoc>> = exact
+        .par_iter()
+        .map(|&hash| index.exact(hash))
+        .collect::<Result<_>>()?;
+    let mut by_hash: Vec<(u128, u32)> = exact
+        .iter()
+        .enumerate()
+        .map(|(slot, &h)| (h, number(slot)))
+        .collect();
+    by_hash.par_sort_unstable();
+    let mut first: Vec<Option<u32>> = (0..number(slots)).map(Some).collect();
+    for run in by_hash.chunk_by(|a, b| a.0 == b.0) {
+        for &(_, slot) in run {
+            first[slot as usize] = Some(run[0].1);
+        }
+    }
+    for (slot, found) in in_index.iter().enumerate() {
+        if found.is_some() {
+            first[slot] = None;
+        }
+    }
+    drop(by_hash);
+
+    // Candidates, band by band.
+    progress.begin(Stage::Candidates, Some(bands as u64));
+    let per_band: Vec<BandFound> = (0..bands)
+        .into_par_iter()
+        .map(|band| {
+            check(progress)?;
+            let found = band_candidates(index, band, bands, &keys, &first);
+            progress.advance(1);
+            found
+        })
+        .collect::<Result<_>>()?;
+    progress.end();
+    let mut new_pairs: Vec<CandidatePair<u32>> = Vec::new();
+    let mut indexed_pairs: Vec<(IndexDoc, u32)> = Vec::new();
+    for (a, b) in per_band {
+        new_pairs.extend(a);
+        indexed_pairs.extend(b);
+    }
+    new_pairs.par_sort_unstable();
+    new_pairs.dedup();
+    indexed_pairs.par_sort_unstable();
+    indexed_pairs.dedup();
+    summary.candidate_pairs = (new_pairs.len() + indexed_pairs.len()) as u64;
+
+    // Verify.
+    progress.begin(Stage::Verify, Some(summary.candidate_pairs));
+    let threshold = config.threshold;
+    let similar_new: Vec<(u32, u32)> = new_pairs
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| {
+            progress.advance(chunk.len() as u64);
+            chunk.iter().filter_map(|p| {
+                let s = spool.set(p.first).jaccard(&spool.set(p.second));
+                (s >= threshold).then_some((p.first, p.second))
+            })
+        })
+        .collect();
+    let similar_indexed: Vec<(IndexDoc, u32)> = indexed_pairs
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .map(|group| -> Result<Vec<(IndexDoc, u32)>> {
+            check(progress)?;
+            let stored = index.doc_set(group[0].0)?;
+            progress.advance(group.len() as u64);
+            Ok(group
+                .iter()
+                .filter(|&&(_, slot)| spool.set(slot).jaccard(&stored) >= threshold)
+                .copied()
+                .collect())
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    progress.end();
+    drop(new_pairs);
+    drop(indexed_pairs);
+
+    // Clusters: new documents are nodes 0..slots, indexed ones follow.
+    let mut met: Vec<IndexDoc> = similar_indexed
+        .iter()
+        .map(|&(d, _)| d)
+        .chain(in_index.iter().flatten().copied())
+        .collect();
+    met.par_sort_unstable();
+    met.dedup();
+    let node = |d: IndexDoc| number(slots + met.binary_search(&d).unwrap_or(0));
+    let mut edges: Vec<(DocId, DocId)> = Vec::new();
+    for (slot, f) in first.iter().enumerate() {
+        match (f, in_index[slot]) {
+            (_, Some(d)) => edges.push((DocId(number(slot)), DocId(node(d)))),
+            (Some(f), None) if *f as usize != slot => edges.push((DocId(number(slot)), DocId(*f))),
+            _ => {}
+        }
+    }
+    edges.extend(similar_new.iter().map(|&(a, b)| (DocId(a), DocId(b))));
+    edges.extend(
+        similar_indexed
+            .iter()
+            .map(|&(d, s)| (DocId(s), DocId(node(d)))),
+    );
+    let groups = components(slots + met.len(), edges);
+
+    let mut removed = vec![false; slots];
+    let mut matches: Vec<Match> = Vec::new();
+    for group in groups {
+        let (new, old): (Vec<DocId>, Vec<DocId>) =
+            group.into_iter().partition(|d| d.index() < slots);
+        if old.is_empty() {
+            let kept = config.keep.choose(&new, |d| sizes[docs[d.index()].index()]);
+            let kept_set = spool.set(kept.0);
+            for &d in new.iter().filter(|&&d| d != kept) {
+                removed[d.index()] = true;
+                summary.removed_within += 1;
+                matches.push(Match {
+                    doc: docs[d.index()],
+                    kept: Kept::Input(docs[kept.index()]),
+                    similarity: spool.set(d.0).jaccard(&kept_set),
+                });
+            }
+        } else {
+            let old: Vec<IndexDoc> = old.iter().map(|d| met[d.index() - slots]).collect();
+            let kept = choose_indexed(index, config.keep, &old)?;
+            let stored = index.doc(kept)?;
+            let kept_set = ShingleSet::from_sorted(stored.set);
+            for &d in &new {
+                removed[d.index()] = true;
+                summary.removed_by_index += 1;
+                matches.push(Match {
+                    doc: docs[d.index()],
+                    kept: Kept::Indexed(stored.id.to_string()),
+                    similarity: spool.set(d.0).jaccard(&kept_set),
+                });
+            }
+        }
+    }
+    matches.sort_by_key(|m| m.doc);
+    summary.kept = summary.documents - matches.len() as u64;
+    summary.elapsed = started.elapsed();
+    Ok(Queried {
+        matches: Matches {
+            ids,
+            bytes: sizes,
+            origins,
+            matches,
+            summary,
+        },
+        docs,
+        exact,
+        keys,
+        spool,
+        first,
+        removed,
+    })
+}
+
+/// The indexed document `keep` keeps among `docs` (ascending): the first,
+/// or the longest or shortest text, ties to the first.
+fn choose_indexed(index: &Index, keep: Keep, docs: &[IndexDoc]) -> Result<IndexDoc> {
+    if keep == Keep::First || docs.len() == 1 {
+        return Ok(docs[0]);
+    }
+    let sizes: Vec<u64> = docs
+        .iter()
+        .map(|&d| Ok(index.doc(d)?.bytes))
+        .collect::<Result<_>>()?;
+    let ids: Vec<DocId> = (0..number(docs.len())).map(DocId).collect();
+    let chosen = keep.choose(&ids, |d| sizes[d.index()]);
+    Ok(docs[chosen.index()])
+}
+
+/// One band's candidates: pairs of new documents (by slot), and pairs of
+/// an indexed document and a new one.
+type BandFound = (Vec<CandidatePair<u32>>, Vec<(IndexDoc, u32)>);
+
+/// The candidate pairs band `band` gives: among new documents, and
+/// between indexed and new ones. Each bucket is paired as
+/// [`bucket_pairs`] pairs the bucket of a one-shot run in which the
+/// indexed members come first: a new member at position p of the joint
+/// bucket meets every earlier member while p < [`BUCKET_ALL_PAIRS`], and
+/// past that the joint bucket's first members and its neighbour.
+fn band_candidates(
+    index: &Index,
+    band: usize,
+    bands: usize,
+    keys: &[BandKey],
+    first: &[Option<u32>],
+) -> Result<BandFound> {
+    let mut table: Vec<(BandKey, u32)> = first
+        .iter()
+        .enumerate()
+        .filter(|&(slot, f)| *f == Some(number(slot)))
+        .map(|(slot, _)| (keys[slot * bands + band], number(slot)))
+        .collect();
+    table.sort_unstable();
+    let mut new_pairs = Vec::new();
+    let mut indexed_pairs = Vec::new();
+    let mut members: Vec<u32> = Vec::new();
+    for run in table.chunk_by(|a, b| a.0 == b.0) {
+        members.clear();
+        members.extend(run.iter().map(|&(_, slot)| slot));
+        let bucket = index.bucket(band, run[0].0)?;
+        let n = bucket.len();
+        if n == 0 {
+            bucket_pairs(&members, &mut new_pairs);
+            continue;
+        }
+        let heads = bucket.heads(index, BUCKET_ALL_PAIRS.min(n))?;
+        let last = bucket.last(index)?;
+        let limit = BUCKET_ALL_PAIRS.min(n + members.len());
+        for (j, &slot) in members.iter().enumerate() {
+            let p = n + j;
+            if p < limit {
+                indexed_pairs.extend(heads.iter().map(|&d| (d, slot)));
+                new_pairs.extend(members[..j].iter().map(|&a| CandidatePair {
+                    first: a,
+                    second: slot,
+                }));
+            } else {
+                indexed_pairs.extend(heads.iter().map(|&d| (d, slot)));
+                let new_heads = limit.saturating_sub(n);
+                new_pairs.extend(members[..new_heads].iter().map(|&a| CandidatePair {
+                    first: a,
+                    second: slot,
+                }));
+                if p > limit {
+                    if j == 0 {
+                        indexed_pairs.push((last, slot));
+                    } else {
+                        new_pairs.push(CandidatePair {
+                            first: members[j - 1],
+                            second: slot,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok((new_pairs, indexed_pairs))
+}
+
+/// The indexed members of one bucket: a range of each segment's table.
+pub(crate) struct Bucket {
+    band: usize,
+    ranges: Vec<(u32, Range<usize>)>,
+}
+
+impl Bucket {
+    pub fn new(band: usize, ranges: Vec<(u32, Range<usize>)>) -> Bucket {
+        Bucket { band, ranges }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ranges.iter().map(|(_, r)| r.len()).sum()
+    }
+
+    /// The first `k` members, in index order.
+    fn heads(&self, index: &Index, k: usize) -> Result<Vec<IndexDoc>> {
+        let mut out = Vec::with_capacity(k);
+        for (segment, range) in &self.ranges {
+            let seg: &Segment = index.segment(*segment);
+            for i in range.clone() {
+                if out.len() == k {
+                    return Ok(out);
+                }
+                out.push(IndexDoc {
+                    segment: *segment,
+                    local: seg.band_doc(self.band, i)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last member.
+    fn last(&self, index: &Index) -> Result<IndexDoc> {
+        let (segment, range) = self
+            .ranges
+            .iter()
+            .rev()
+            .find(|(_, r)| !r.is_empty())
+            .cloned()
+            .unwrap_or((0, 0..0));
+        let seg = index.segment(segment);
+        Ok(IndexDoc {
+            segment,
+            local: seg.band_doc(self.band, range.end.saturating_sub(1))?,
+        })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct MatchOut<'a> {
+    version: u32,
+    level: &'static str,
+    id: &'a str,
+    kept: &'a str,
+    kept_in: &'static str,
+    similarity: f64,
+}
+
+/// Writes every match as one JSON line,
+/// `{"version", "level": "document", "id", "kept", "kept_in", "similarity"}`,
+/// where `kept_in` is `index` when the kept document is an indexed one and
+/// `input` when it is a new one: what `scan --against` prints and the
+/// removed list of `dedup --against` holds.
+pub fn write_matches(matches: &Matches, out: &mut dyn Write) -> std::io::Result<()> {
+    for m in &matches.matches {
+        let (kept, kept_in) = match &m.kept {
+            Kept::Indexed(id) => (id.as_str(), "index"),
+            Kept::Input(doc) => (matches.id(*doc), "input"),
+        };
+        serde_json::to_writer(
+            &mut *out,
+            &MatchOut {
+                version: crate::report::FORMAT_VERSION,
+                level: "document",
+                id: matches.id(m.doc),
+                kept,
+                kept_in,
+                similarity: crate::report::round(m.similarity),
+            },
+        )?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
