@@ -11,7 +11,8 @@
 //! 5. `progress`, `config`, `synth`: what a run reports, its settings; benchmark corpora;
 //! 6. `stagefile`, `report`: files between stages, results and their formats;
 //! 7. `pipeline`, `write`, `eval`: the run, the cleaned corpus, scores;
-//! 8. `output`, `staged`, `bench`: facades that choose the public API.
+//! 8. `index`: what earlier runs saw, on disk, and runs against it;
+//! 9. `output`, `staged`, `bench`: facades that choose the public API.
 //!
 //! The binary (`cli`) sits on top.
 

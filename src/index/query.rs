@@ -515,36 +515,56 @@ fn band_candidates(
         }
         let heads = bucket.heads(index, BUCKET_ALL_PAIRS.min(n))?;
         let last = bucket.last(index)?;
-        let limit = BUCKET_ALL_PAIRS.min(n + members.len());
-        for (j, &slot) in members.iter().enumerate() {
-            let p = n + j;
-            if p < limit {
-                indexed_pairs.extend(heads.iter().map(|&d| (d, slot)));
-                new_pairs.extend(members[..j].iter().map(|&a| CandidatePair {
-                    first: a,
-                    second: slot,
-                }));
+        pair_joint_bucket(
+            n,
+            &heads,
+            last,
+            &members,
+            &mut new_pairs,
+            &mut indexed_pairs,
+        );
+    }
+    Ok((new_pairs, indexed_pairs))
+}
+
+/// Pairs one joint bucket: `n` indexed members, whose first
+/// min(n, [`BUCKET_ALL_PAIRS`]) are `heads` and whose last is `last`,
+/// followed by the new `members` (ascending). Gives exactly the pairs
+/// [`bucket_pairs`] gives on the joint bucket that have a new member,
+/// without reading the indexed members between the heads and the last.
+fn pair_joint_bucket<I: Copy>(
+    n: usize,
+    heads: &[I],
+    last: I,
+    members: &[u32],
+    new_pairs: &mut Vec<CandidatePair<u32>>,
+    indexed_pairs: &mut Vec<(I, u32)>,
+) {
+    debug_assert_eq!(heads.len(), BUCKET_ALL_PAIRS.min(n));
+    let limit = BUCKET_ALL_PAIRS.min(n + members.len());
+    // New members among the joint bucket's heads.
+    let new_heads = limit.saturating_sub(n);
+    for (j, &slot) in members.iter().enumerate() {
+        let p = n + j;
+        // Every indexed head: below the limit, all indexed members are heads.
+        indexed_pairs.extend(heads.iter().map(|&d| (d, slot)));
+        let earlier_new = if p < limit { j } else { new_heads };
+        new_pairs.extend(members[..earlier_new].iter().map(|&a| CandidatePair {
+            first: a,
+            second: slot,
+        }));
+        if p > limit {
+            // The neighbour, which is past the heads.
+            if j == 0 {
+                indexed_pairs.push((last, slot));
             } else {
-                indexed_pairs.extend(heads.iter().map(|&d| (d, slot)));
-                let new_heads = limit.saturating_sub(n);
-                new_pairs.extend(members[..new_heads].iter().map(|&a| CandidatePair {
-                    first: a,
+                new_pairs.push(CandidatePair {
+                    first: members[j - 1],
                     second: slot,
-                }));
-                if p > limit {
-                    if j == 0 {
-                        indexed_pairs.push((last, slot));
-                    } else {
-                        new_pairs.push(CandidatePair {
-                            first: members[j - 1],
-                            second: slot,
-                        });
-                    }
-                }
+                });
             }
         }
     }
-    Ok((new_pairs, indexed_pairs))
 }
 
 /// The indexed members of one bucket: a range of each segment's table.
@@ -632,4 +652,64 @@ pub fn write_matches(matches: &Matches, out: &mut dyn Write) -> std::io::Result<
         out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `pair_joint_bucket` gives, as pairs of joint positions.
+    fn joint(n: usize, m: usize) -> Vec<(usize, usize)> {
+        let heads: Vec<usize> = (0..BUCKET_ALL_PAIRS.min(n)).collect();
+        let members: Vec<u32> = (0..m as u32).collect();
+        let (mut new_pairs, mut indexed_pairs) = (Vec::new(), Vec::new());
+        pair_joint_bucket(
+            n,
+            &heads,
+            n.saturating_sub(1),
+            &members,
+            &mut new_pairs,
+            &mut indexed_pairs,
+        );
+        let mut out: Vec<(usize, usize)> = new_pairs
+            .iter()
+            .map(|p| (n + p.first as usize, n + p.second as usize))
+            .chain(indexed_pairs.iter().map(|&(d, s)| (d, n + s as usize)))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// What a one-shot run pairs in the same bucket, new members involved.
+    fn one_shot(n: usize, m: usize) -> Vec<(usize, usize)> {
+        let bucket: Vec<usize> = (0..n + m).collect();
+        let mut pairs = Vec::new();
+        bucket_pairs(&bucket, &mut pairs);
+        let mut out: Vec<(usize, usize)> = pairs
+            .iter()
+            .filter(|p| p.second >= n)
+            .map(|p| (p.first, p.second))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn joint_buckets_pair_as_one_shot_buckets_around_the_heads() {
+        for n in [0, 1, 2, 63, 64, 65, 66, 130] {
+            for m in [0, 1, 2, 3, 62, 63, 64, 65, 66, 100] {
+                assert_eq!(joint(n, m), one_shot(n, m), "{n} indexed, {m} new");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn joint_buckets_pair_as_one_shot_buckets(n in 0usize..200, m in 0usize..200) {
+            prop_assert_eq!(joint(n, m), one_shot(n, m));
+        }
+    }
 }

@@ -581,3 +581,106 @@ fn le_u64(b: &[u8]) -> u64 {
 fn le_u128(b: &[u8]) -> u128 {
     u128::from_le_bytes(b[..16].try_into().unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SETTINGS: &str = "test settings";
+
+    /// A segment of `n` documents with 2 bands, written to `dir`.
+    fn segment(dir: &Path, n: u32) -> SegmentMeta {
+        let path = dir.join("seg.tds");
+        let mut writer = SegmentWriter::create(&path, SETTINGS, n, 2).unwrap();
+        for i in 0..n {
+            let id = format!("doc-{i}");
+            let set: Vec<u32> = (0..i % 50 + 1).map(|k| k * 7 + i).collect();
+            // Keys shared by groups of documents: band 0 by tens, band 1 by threes.
+            let keys = [u64::from(i / 10), 1000 + u64::from(i % 3)];
+            writer
+                .push(&NewDoc {
+                    id: &id,
+                    bytes: u64::from(i) * 3,
+                    set: &set,
+                    exact: u128::from(i) << 64 | 5,
+                    keys: &keys,
+                })
+                .unwrap();
+        }
+        writer.finish("seg.tds".to_string()).unwrap()
+    }
+
+    #[test]
+    fn what_is_written_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = segment(dir.path(), 2000);
+        assert_eq!(meta.documents, 2000);
+        let seg = Segment::open(dir.path(), &meta, SETTINGS, 2).unwrap();
+        let doc = seg.doc(1234).unwrap();
+        assert_eq!(doc.id, "doc-1234");
+        assert_eq!(doc.bytes, 1234 * 3);
+        assert_eq!(doc.set.len(), 1234 % 50 + 1);
+        assert_eq!(doc.set[0], 1234);
+        assert_eq!(seg.exact(u128::from(77u32) << 64 | 5).unwrap(), Some(77));
+        assert_eq!(seg.exact(6).unwrap(), None);
+        let bucket = seg.bucket(0, 42).unwrap();
+        let docs: Vec<u32> = bucket.map(|i| seg.band_doc(0, i).unwrap()).collect();
+        assert_eq!(docs, (420..430).collect::<Vec<u32>>());
+        let bucket = seg.bucket(1, 1001).unwrap();
+        assert_eq!(bucket.len(), 667);
+        assert_eq!(seg.band_doc(1, bucket.start).unwrap(), 1);
+        assert!(seg.bucket(1, 999).unwrap().is_empty());
+        assert!(seg.bucket(0, u64::MAX).unwrap().is_empty());
+        seg.check_all(&|| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn an_empty_segment_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = segment(dir.path(), 0);
+        let seg = Segment::open(dir.path(), &meta, SETTINGS, 2).unwrap();
+        assert_eq!(seg.exact(5).unwrap(), None);
+        assert!(seg.bucket(1, 1000).unwrap().is_empty());
+        assert!(seg.doc(0).is_err());
+    }
+
+    #[test]
+    fn a_damaged_byte_is_found_where_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = segment(dir.path(), 3000);
+        let path = dir.path().join("seg.tds");
+        let clean = std::fs::read(&path).unwrap();
+        // One byte in the middle of the records, then one in a band table.
+        for at in [clean.len() / 4, clean.len() * 3 / 4] {
+            let mut bytes = clean.clone();
+            bytes[at] ^= 0x40;
+            std::fs::write(&path, &bytes).unwrap();
+            let seg = Segment::open(dir.path(), &meta, SETTINGS, 2).unwrap();
+            let err = seg.check_all(&|| Ok(())).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Index {
+                        problem: IndexProblem::Damaged,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains("fails its checksum"), "{err}");
+        }
+        // Damage in the footer or checks: refused at open.
+        let mut bytes = clean.clone();
+        let at = bytes.len() - 40;
+        bytes[at] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(Segment::open(dir.path(), &meta, SETTINGS, 2).is_err());
+        // Cut short.
+        std::fs::write(&path, &clean[..clean.len() - 1]).unwrap();
+        assert!(Segment::open(dir.path(), &meta, SETTINGS, 2).is_err());
+        // Another segment's settings.
+        std::fs::write(&path, &clean).unwrap();
+        assert!(Segment::open(dir.path(), &meta, "other", 2).is_err());
+        assert!(Segment::open(dir.path(), &meta, SETTINGS, 2).is_ok());
+    }
+}

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["progress", "config", "synth"],
     &["stagefile", "report"],
     &["pipeline", "write", "eval"],
+    &["index"],
     // Facades: re-exports that choose the public API, over everything.
     &["output", "staged", "bench"],
 ];

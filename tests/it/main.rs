@@ -16,6 +16,10 @@ mod deploy;
 mod formats;
 /// The committed fuzz corpora and crash inputs, through the fuzz entry points.
 mod fuzz_replay;
+/// The persistent index: one-shot equality, adds, compaction, a killed
+/// writer, readers beside a writer, refused settings, damage.
+#[cfg(unix)]
+mod index;
 /// The library's modules import only from layers below their own.
 mod layers;
 /// `textdup synth` and `textdup eval`: benchmark corpora and scores.
