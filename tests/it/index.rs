@@ -229,6 +229,8 @@ fn waiting_writer(index: &Path, lines: &[u8]) -> Child {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the writer never took the lock");
 }
 
