@@ -175,6 +175,12 @@ pub struct IndexBuildArgs {
     #[arg(long)]
     pub all: bool,
 
+    /// Also index every N-word window of the documents, for `--level span --against`
+    /// (decontamination: 13 is the usual N). Use with --all, so that no document's windows
+    /// are left out.
+    #[arg(long, value_name = "N")]
+    pub spans: Option<usize>,
+
     #[command(flatten)]
     pub matching: MatchArgs,
 
@@ -418,7 +424,9 @@ pub struct ScanArgs {
 
     /// Report the documents an index already holds: one JSON line per new document that
     /// duplicates an indexed one (or an earlier new one), with the id it duplicates and their
-    /// similarity. Uses the index's settings; implies --level document.
+    /// similarity. Uses the index's settings; implies --level document. With --level span
+    /// (an index built with --spans N): one line per document that shares an N-word window
+    /// with an indexed one, the window's bytes and the indexed id.
     #[arg(long, value_name = "INDEX", help_heading = "Matching")]
     pub against: Option<PathBuf>,
 }
@@ -451,7 +459,9 @@ pub struct DedupArgs {
     /// Also remove every document an index already holds (or a near-duplicate of one): the
     /// old data stays as it is and is not read again. Uses the index's settings. A document
     /// is removed when its cluster, among the indexed documents and the new ones, holds an
-    /// indexed document or an earlier new one that stays.
+    /// indexed document or an earlier new one that stays. With --level span (an index built
+    /// with --spans N): remove every document that shares an N-word window with an indexed
+    /// one.
     #[arg(long, value_name = "INDEX", help_heading = "Matching")]
     pub against: Option<PathBuf>,
 }
@@ -718,6 +728,9 @@ pub enum LevelArg {
     Document,
     Passage,
     All,
+    /// With --against an index built with --spans N: documents that share an N-word window
+    /// with an indexed one (decontamination).
+    Span,
 }
 
 impl LevelArg {
@@ -726,6 +739,9 @@ impl LevelArg {
             LevelArg::Document => Level::Document,
             LevelArg::Passage => Level::Passage,
             LevelArg::All => Level::All,
+            // Only runs against an index look for span windows; the CLI
+            // refuses it elsewhere before a configuration is made.
+            LevelArg::Span => Level::Document,
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use textdup::index::{write_matches, AddOptions, Added, Index, IndexWriter, Matches};
+use textdup::index::{write_matches, AddOptions, Added, Index, IndexWriter, Matches, Settings};
 use textdup::output::Commit;
 use textdup::write::{write_corpus, Cleaning};
 use textdup::{Config, Files, Resources};
@@ -19,9 +19,9 @@ use super::{
     start, unchanged, write_stdout, Explicit, Failure,
 };
 
-pub fn run(command: &IndexCommand, explicit: &Explicit) -> Result<ExitCode, Failure> {
+pub fn run(command: &IndexCommand) -> Result<ExitCode, Failure> {
     match command {
-        IndexCommand::Build(args) => build(args, explicit),
+        IndexCommand::Build(args) => build(args),
         IndexCommand::Add(args) => add(args),
         IndexCommand::Stats(args) => stats(args),
         IndexCommand::Compact(args) => compact(args),
@@ -52,10 +52,14 @@ fn keep(arg: KeepArg) -> textdup::Keep {
     }
 }
 
-fn build(args: &IndexBuildArgs, _explicit: &Explicit) -> Result<ExitCode, Failure> {
+fn build(args: &IndexBuildArgs) -> Result<ExitCode, Failure> {
     let bars = start(&args.run)?;
     let config = args.matching.config();
     config.validate()?;
+    let settings = Settings {
+        spans: args.spans.map(|k| k as u32),
+        ..Settings::of(&config)
+    };
     let files = open_input(&args.input)?;
     let options = AddOptions {
         all: args.all,
@@ -64,7 +68,7 @@ fn build(args: &IndexBuildArgs, _explicit: &Explicit) -> Result<ExitCode, Failur
     let added = IndexWriter::build(
         &args.index,
         &files,
-        &config,
+        &settings,
         &options,
         &resources(&args.input),
         &bars,
@@ -136,6 +140,9 @@ fn stats(args: &IndexStatsArgs) -> Result<ExitCode, Failure> {
             s.seed,
             s.scheme,
         );
+        if let Some(k) = s.spans {
+            text.push_str(&format!("spans:       every {k}-word window indexed\n"));
+        }
         for seg in &stats.segments {
             text.push_str(&format!(
                 "  {}  {} documents, {} bytes\n",
@@ -216,29 +223,71 @@ fn against_config(index: &Index, common: &Common, explicit: &Explicit) -> Result
     Ok(config)
 }
 
-/// Refuses what a run against an index does not do.
-fn against_only_documents(
+/// Refuses what a run against an index does not do, and says whether it
+/// looks for span windows.
+fn span_level(
     level: LevelArg,
     explicit: &Explicit,
     common: &Common,
-) -> Result<(), Failure> {
-    if explicit.has("level") && level != LevelArg::Document {
-        return Err(Failure::Message(
-            "--against compares whole documents (--level document)".to_string(),
-        ));
-    }
+    index: &Index,
+) -> Result<bool, Failure> {
     if common.report.html.is_some() || common.report.annotate.is_some() {
         return Err(Failure::Message(
             "--against reports matches, not clusters: --html and --annotate do not apply"
                 .to_string(),
         ));
     }
+    if !explicit.has("level") {
+        return Ok(false);
+    }
+    match level {
+        LevelArg::Document => Ok(false),
+        LevelArg::Span => {
+            if explicit.has("min_span") {
+                let given = common.passages.min_span;
+                if index.settings().spans != Some(given as u32) {
+                    return Err(Failure::Message(format!(
+                        "--min-span {given}: the index holds {}; span windows are matched at the length they were indexed with",
+                        index
+                            .settings()
+                            .spans
+                            .map_or("no span windows".to_string(), |k| format!("{k}-word windows"))
+                    )));
+                }
+            }
+            Ok(true)
+        }
+        LevelArg::Passage | LevelArg::All => Err(Failure::Message(
+            "--against compares whole documents (--level document) or span windows (--level span)"
+                .to_string(),
+        )),
+    }
+}
+
+/// Refuses --level span without --against.
+pub fn refuse_span_level(level: LevelArg) -> Result<(), Failure> {
+    if level == LevelArg::Span {
+        return Err(Failure::Message(
+            "--level span looks for windows of an index: give --against INDEX (an index built with --spans N)"
+                .to_string(),
+        ));
+    }
     Ok(())
 }
 
-fn summary_text(index: &Path, matches: &Matches) -> String {
+fn summary_text(index: &Path, matches: &Matches, spans: Option<u32>) -> String {
     let s = matches.summary();
-    let mut text = format!(
+    let mut text = match spans {
+        Some(k) => format!(
+            "textdup: {} against {} ({} indexed): {} share a {k}-word window with the index, {} do not; {:.1} s\n",
+            count(s.documents, "document"),
+            index.display(),
+            s.indexed,
+            s.removed_by_index,
+            s.kept,
+            s.elapsed.as_secs_f64()
+        ),
+        None => format!(
         "textdup: {} against {} ({} indexed): {} removed ({} found in the index, {} repeating earlier documents), {} kept; {:.1} s\n",
         count(s.documents, "document"),
         index.display(),
@@ -248,7 +297,8 @@ fn summary_text(index: &Path, matches: &Matches) -> String {
         s.removed_within,
         s.kept,
         s.elapsed.as_secs_f64()
-    );
+        ),
+    };
     if s.skipped > 0 {
         let reasons: Vec<String> = s
             .skipped_by_reason
@@ -270,15 +320,19 @@ pub fn scan_against(
     explicit: &Explicit,
 ) -> Result<ExitCode, Failure> {
     let common = &args.common;
-    against_only_documents(args.level, explicit, common)?;
     let bars = start(&common.run)?;
     let index = Index::open(against)?;
+    let spans = span_level(args.level, explicit, common, &index)?;
     let config = against_config(&index, common, explicit)?;
     let existing = existing(args.force);
     let outputs: Vec<&Path> = common.report.clusters.iter().map(|p| p.as_path()).collect();
     let files = super::open_inputs(common, &config)?;
     check_outputs(&files, &outputs, existing)?;
-    let matches = index.query_with(&files, &config, &super::resources(common), &bars);
+    let matches = if spans {
+        index.spans(&files, &config, &bars)
+    } else {
+        index.query_with(&files, &config, &super::resources(common), &bars)
+    };
     bars.flush_skips();
     let matches = matches?;
     if let Some(path) = &common.report.clusters {
@@ -289,7 +343,11 @@ pub fn scan_against(
         write_stdout(|out| write_matches(&matches, out))?;
     }
     if !common.run.quiet {
-        say(&summary_text(against, &matches));
+        say(&summary_text(
+            against,
+            &matches,
+            index.settings().spans.filter(|_| spans),
+        ));
     }
     Ok(exit_code(matches.summary().skipped))
 }
@@ -300,9 +358,9 @@ pub fn dedup_against(
     explicit: &Explicit,
 ) -> Result<ExitCode, Failure> {
     let common = &args.common;
-    against_only_documents(args.level, explicit, common)?;
     let bars = start(&common.run)?;
     let index = Index::open(against)?;
+    let spans = span_level(args.level, explicit, common, &index)?;
     let config = against_config(&index, common, explicit)?;
     let existing = existing(args.force);
     let removed = removed_path(args)?;
@@ -315,7 +373,11 @@ pub fn dedup_against(
     }
     check_outputs(&files, &outputs, existing)?;
     textdup::write::check_output_name(&files, &args.output)?;
-    let matches = index.query_with(&files, &config, &super::resources(common), &bars);
+    let matches = if spans {
+        index.spans(&files, &config, &bars)
+    } else {
+        index.query_with(&files, &config, &super::resources(common), &bars)
+    };
     bars.flush_skips();
     let matches = matches?;
     let report = matches.report();
@@ -336,7 +398,11 @@ pub fn dedup_against(
         ));
     }
     if !common.run.quiet {
-        say(&summary_text(against, &matches));
+        say(&summary_text(
+            against,
+            &matches,
+            index.settings().spans.filter(|_| spans),
+        ));
         say(&format!(
             "  wrote:      {} ({}, {} removed); removed list {}\n",
             args.output.display(),

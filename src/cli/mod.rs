@@ -194,7 +194,7 @@ fn run(cli: Cli, explicit: &Explicit) -> Result<ExitCode, Failure> {
             Some(against) => index::dedup_against(args, against, explicit),
             None => dedup(args),
         },
-        Command::Index(args) => index::run(&args.command, explicit),
+        Command::Index(args) => index::run(&args.command),
         Command::Eval(args) => eval(args),
         Command::Synth(args) => synth(args),
         Command::Sketch(args) => staged::sketch(args),
@@ -239,6 +239,7 @@ fn existing(force: bool) -> Existing {
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
+    index::refuse_span_level(args.level)?;
     let common = &args.common;
     let (config, bars) = prepare(common, args.level)?;
     let existing = existing(args.force);
@@ -282,6 +283,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
 }
 
 fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
+    index::refuse_span_level(args.level)?;
     let common = &args.common;
     let (config, bars) = prepare(common, args.level)?;
     let existing = existing(args.force);

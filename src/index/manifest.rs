@@ -55,10 +55,19 @@ pub struct Settings {
     pub ngram: u32,
     /// The similarity threshold matches are verified at.
     pub threshold: f64,
+    /// Words per window when the index also holds every window of its
+    /// documents (`index build --spans N`, for decontamination); `None`
+    /// when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spans: Option<u32>,
 }
 
 impl Settings {
-    /// The settings of a run with `config`.
+    /// The settings of a run with `config`, without span windows.
+    ///
+    /// An index whose runs verify exactly with `config`'s settings:
+    /// `Settings { spans: Some(13), ..Settings::of(&config) }` also holds
+    /// every 13-word window of its documents, for span queries.
     pub fn of(config: &Config) -> Settings {
         let banding = config.banding();
         Settings {
@@ -71,13 +80,15 @@ impl Settings {
             unit: config.shingling.unit.name().to_string(),
             ngram: number(config.shingling.n),
             threshold: config.threshold,
+            spans: None,
         }
     }
 
     /// One line that says them all: what each segment records.
     pub(crate) fn line(&self) -> String {
+        let spans = self.spans.map_or(String::new(), |k| format!("; spans={k}"));
         format!(
-            "scheme={}; seed={}; permutations={}; banding={}x{}; normalize={}; {} {}-grams; threshold={}",
+            "scheme={}; seed={}; permutations={}; banding={}x{}; normalize={}; {} {}-grams; threshold={}{spans}",
             self.scheme,
             self.seed,
             self.permutations,
@@ -159,6 +170,8 @@ impl Settings {
             self.threshold.to_string(),
             run.threshold.to_string(),
         );
+        let spans = |s: &Settings| s.spans.map_or("none".to_string(), |k| format!("{k} words"));
+        field("span windows", spans(self), spans(run));
         out
     }
 }

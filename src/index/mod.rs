@@ -23,14 +23,14 @@
 //! it the same way.
 //!
 //! ```
-//! use textdup::index::{Index, IndexWriter, AddOptions};
+//! use textdup::index::{AddOptions, Index, IndexWriter, Settings};
 //! use textdup::{Config, Document, NoProgress, Resources};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("archive.tdx");
 //! let text = "one two three four five six seven eight nine ten eleven twelve thirteen";
 //! let old = vec![Document::new("old-1", text)];
-//! let mut writer = IndexWriter::create(&path, &Config::default())?;
+//! let mut writer = IndexWriter::create(&path, &Settings::of(&Config::default()))?;
 //! writer.add(&old, &AddOptions::default(), &Resources::default(), &NoProgress)?;
 //! drop(writer);
 //!
@@ -48,6 +48,7 @@
 mod manifest;
 mod query;
 mod segment;
+mod spans;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ use crate::verify::Verification;
 
 pub use manifest::Settings;
 use manifest::{mismatch_error, sync_dir, Manifest, WriterLock, MANIFEST};
-pub use query::{write_matches, Kept, Match, MatchSummary, Matches};
+pub use query::{write_matches, Kept, Match, MatchSummary, Matches, SpanMatch};
 use segment::{NewDoc, Segment, SegmentMeta, SegmentWriter, StoredDoc};
 
 /// An indexed document: its segment (in manifest order) and its place in
@@ -139,7 +140,11 @@ impl Index {
                 "holds shingle sets for exact verification; a run against it verifies exactly (leave out --verify estimate)",
             ));
         }
-        let differences = self.settings().differences(&Settings::of(config));
+        let run = Settings {
+            spans: self.settings().spans,
+            ..Settings::of(config)
+        };
+        let differences = self.settings().differences(&run);
         if differences.is_empty() {
             return Ok(());
         }
@@ -212,7 +217,30 @@ impl Index {
     ) -> Result<Matches> {
         self.check(config)?;
         resources.validate()?;
-        Ok(query::query(self, corpus, config, resources, progress)?.matches)
+        Ok(query::query(self, corpus, config, resources, false, progress)?.matches)
+    }
+
+    /// The documents of `corpus` that share a window of the index's span
+    /// length (`--spans N` at build) with an indexed document: with an
+    /// index of evaluation data, the contaminated training documents.
+    /// `config` must have the index's settings ([`Index::check`]).
+    ///
+    /// # Errors
+    /// [`Error::Index`] when the index holds no span windows.
+    pub fn spans(
+        &self,
+        corpus: &dyn Corpus,
+        config: &Config,
+        progress: &dyn Progress,
+    ) -> Result<Matches> {
+        self.check(config)?;
+        let Some(k) = self.settings().spans else {
+            return Err(mismatch_error(
+                &self.dir,
+                "holds no span windows: build it with --spans N (the window length in words, 13 for the usual decontamination)",
+            ));
+        };
+        spans::span_query(self, corpus, config, k as usize, progress)
     }
 
     /// Checks every block of every segment against its checksum.
@@ -379,16 +407,19 @@ pub struct IndexWriter {
 }
 
 impl IndexWriter {
-    /// Makes a new, empty index at `path` with `config`'s settings and
-    /// opens it for writing. `path` must not exist, or be an empty folder.
-    pub fn create(path: impl AsRef<Path>, config: &Config) -> Result<IndexWriter> {
+    /// Makes a new, empty index at `path` with `settings` (see
+    /// [`Settings::of`]) and opens it for writing. `path` must not exist,
+    /// or be an empty folder.
+    pub fn create(path: impl AsRef<Path>, settings: &Settings) -> Result<IndexWriter> {
         let dir = path.as_ref();
-        config.validate()?;
-        if config.verification != Verification::Exact {
-            return Err(mismatch_error(
-                dir,
-                "cannot be made for estimated verification: an index keeps shingle sets and verifies exactly",
-            ));
+        settings.apply(&Config::default())?.validate()?;
+        if let Some(k) = settings.spans {
+            if !(2..=10_000).contains(&k) {
+                return Err(Error::Config {
+                    setting: crate::error::Setting::MinSpan,
+                    problem: format!("span windows must be 2..=10000 words, got {k}"),
+                });
+            }
         }
         let exists = |message: &str| Error::Index {
             path: dir.to_path_buf(),
@@ -411,7 +442,7 @@ impl IndexWriter {
             Err(e) => return Err(Error::io(dir, e)),
         }
         let lock = WriterLock::take(dir)?;
-        Manifest::new(Settings::of(config)).publish(dir)?;
+        Manifest::new(settings.clone()).publish(dir)?;
         let index = Index::open(dir)?;
         Ok(IndexWriter { index, _lock: lock })
     }
@@ -423,7 +454,7 @@ impl IndexWriter {
     pub fn build(
         path: impl AsRef<Path>,
         corpus: &dyn Corpus,
-        config: &Config,
+        settings: &Settings,
         options: &AddOptions,
         resources: &Resources,
         progress: &dyn Progress,
@@ -435,7 +466,7 @@ impl IndexWriter {
             });
         }
         crate::fsutil::write_folder_atomically(path, crate::fsutil::Existing::Refuse, |tmp| {
-            let mut writer = IndexWriter::create(tmp, config)?;
+            let mut writer = IndexWriter::create(tmp, settings)?;
             writer.add(corpus, options, resources, progress)
         })
     }
@@ -475,7 +506,7 @@ impl IndexWriter {
             keep: options.keep,
             ..self.index.config(&Config::default())?
         };
-        let queried = query::query(&self.index, corpus, &config, resources, progress)?;
+        let queried = query::query(&self.index, corpus, &config, resources, true, progress)?;
         let started = Instant::now();
         let chosen: Vec<u32> = (0..queried.docs.len() as u32)
             .filter(|&slot| {
@@ -512,12 +543,17 @@ impl IndexWriter {
                 let s = slot as usize;
                 let doc = queried.docs[s];
                 let set = queried.spool.hashes(slot);
+                let windows = queried
+                    .windows
+                    .as_ref()
+                    .map_or(Vec::new(), |w| w.u64s(slot));
                 writer.push(&NewDoc {
                     id: queried.matches.id(doc),
                     bytes: queried.matches.bytes[doc.index()],
                     set: &set,
                     exact: queried.exact[s],
                     keys: &queried.keys[s * bands..(s + 1) * bands],
+                    windows: &windows,
                 })?;
             }
             Ok(())
@@ -554,6 +590,7 @@ impl IndexWriter {
         progress.begin(Stage::Write, Some(documents));
         let meta = self.write_segment(&name, docs, bands, progress, |writer| {
             // Each segment's keys by document, gathered from its tables.
+            let mut base = 0u32;
             for segment in &index.segments {
                 check(progress)?;
                 segment.check_all(&|| check(progress))?;
@@ -581,8 +618,16 @@ impl IndexWriter {
                         set: &doc.set,
                         exact: exact[l],
                         keys: &keys[l * bands..(l + 1) * bands],
+                        windows: &[],
                     })?;
                 }
+                writer.add_windows(
+                    segment
+                        .window_entries()?
+                        .into_iter()
+                        .map(|(hash, local)| (hash, base + local)),
+                );
+                base += segment.documents();
                 progress.advance(n as u64);
             }
             Ok(())

@@ -34,12 +34,13 @@ use rayon::prelude::*;
 
 use crate::cluster::{components, Keep};
 use crate::config::{Config, Level, Resources};
-use crate::core::{number, push_lean, DocId, Ids};
+use crate::core::{number, push_lean, DocId, Ids, Span};
 use crate::error::{Error, Result};
 use crate::index::segment::Segment;
 use crate::index::{Index, IndexDoc};
 use crate::lsh::{bucket_pairs, BandKey, CandidatePair, BUCKET_ALL_PAIRS};
 use crate::minhash::MinHasher;
+use crate::passage::spans::windows;
 use crate::pipeline::{sketch_corpus, Sketched};
 use crate::progress::{check, Progress, Stage};
 use crate::read::{Corpus, Origin};
@@ -65,6 +66,19 @@ pub struct Match {
     pub kept: Kept,
     /// Exact Jaccard similarity of its shingles to the kept document's.
     pub similarity: f64,
+}
+
+/// A new document that shares a span window with an indexed document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpanMatch {
+    /// The new document.
+    pub doc: DocId,
+    /// Its first window found in the index, as bytes of its original text.
+    pub span: Span,
+    /// That window's original text.
+    pub text: String,
+    /// The id of the first indexed document that holds the window.
+    pub indexed: String,
 }
 
 /// Counts of a query.
@@ -98,13 +112,21 @@ pub struct Matches {
     pub(crate) bytes: Vec<u64>,
     pub(crate) origins: Vec<Origin>,
     pub(crate) matches: Vec<Match>,
+    pub(crate) spans: Vec<SpanMatch>,
     pub(crate) summary: MatchSummary,
 }
 
 impl Matches {
-    /// Every removed new document, in input order.
+    /// Every new document removed as a duplicate, in input order (a
+    /// document-level query).
     pub fn matches(&self) -> &[Match] {
         &self.matches
+    }
+
+    /// Every new document that shares a span window with the index, in
+    /// input order (a span query).
+    pub fn spans(&self) -> &[SpanMatch] {
+        &self.spans
     }
 
     /// Counts.
@@ -135,7 +157,15 @@ impl Matches {
 
     /// The removed documents, sorted: what cleaning takes out.
     pub fn removed(&self) -> Vec<DocId> {
-        self.matches.iter().map(|m| m.doc).collect()
+        let mut docs: Vec<DocId> = self
+            .matches
+            .iter()
+            .map(|m| m.doc)
+            .chain(self.spans.iter().map(|s| s.doc))
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
     }
 
     /// A report of the new documents, without clusters: what
@@ -157,6 +187,8 @@ pub(crate) struct Queried {
     /// `bands` keys per slot.
     pub keys: Vec<BandKey>,
     pub spool: Spool,
+    /// Per slot: its span windows, when the index holds them.
+    pub windows: Option<Spool>,
     /// Per slot: the slot of its first exact copy among the new documents
     /// (itself if none), or `None` when the index holds a copy.
     pub first: Vec<Option<u32>>,
@@ -164,35 +196,103 @@ pub(crate) struct Queried {
     pub removed: Vec<bool>,
 }
 
-/// Shingle sets of the new documents, sorted, in a temporary file.
+/// Per-slot records of the new documents (shingle sets, span windows) in
+/// an unnamed temporary file, mapped once written: memory holds only
+/// their offsets.
 pub(crate) struct Spool {
     map: Option<Mmap>,
-    /// Slot s's set is u32s `at[s]..at[s + 1]`.
+    /// Slot s's record is bytes `at[s]..at[s + 1]`.
     at: Vec<u64>,
 }
 
 impl Spool {
-    pub fn set(&self, slot: u32) -> ShingleSet {
+    fn bytes(&self, slot: u32) -> &[u8] {
         let (start, end) = (
             self.at[slot as usize] as usize,
             self.at[slot as usize + 1] as usize,
         );
-        let bytes = self
-            .map
-            .as_ref()
-            .map_or(&[][..], |m| &m[start * 4..end * 4]);
-        ShingleSet::from_sorted(
-            bytes
-                .chunks_exact(4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-        )
+        self.map.as_ref().map_or(&[][..], |m| &m[start..end])
     }
 
-    /// The raw sorted hashes of slot `slot`.
-    pub fn hashes(&self, slot: u32) -> Vec<u32> {
-        self.set(slot).hashes().to_vec()
+    /// Slot `slot`'s shingle set.
+    pub fn set(&self, slot: u32) -> ShingleSet {
+        ShingleSet::from_sorted(self.hashes(slot))
     }
+
+    /// Slot `slot`'s record as u32s: its sorted shingle hashes.
+    pub fn hashes(&self, slot: u32) -> Vec<u32> {
+        self.bytes(slot)
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+
+    /// Slot `slot`'s record as u64s: its span windows' hashes.
+    pub fn u64s(&self, slot: u32) -> Vec<u64> {
+        self.bytes(slot)
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// Writes a [`Spool`], record by record, in slot order.
+struct SpoolWriter {
+    out: BufWriter<std::fs::File>,
+    at: Vec<u64>,
+    dir: std::path::PathBuf,
+}
+
+impl SpoolWriter {
+    fn new(dir: &std::path::Path) -> Result<SpoolWriter> {
+        let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(SpoolWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            at: vec![0],
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Appends the next slot's record.
+    fn push(&mut self, record: &[u8]) -> Result<()> {
+        self.out
+            .write_all(record)
+            .map_err(|e| Error::io(&self.dir, e))?;
+        let end = self.at[self.at.len() - 1] + record.len() as u64;
+        push_lean(&mut self.at, end);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Spool> {
+        let dir = self.dir;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io(&dir, e.into_error()))?;
+        let written = self.at[self.at.len() - 1];
+        Ok(Spool {
+            map: if written == 0 {
+                None
+            } else {
+                // SAFETY: an unnamed temporary file of this process,
+                // written to the end before it is mapped and never again.
+                Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?)
+            },
+            at: self.at,
+        })
+    }
+}
+
+/// The hashes of every `k`-word window of `text` once normalized, sorted,
+/// without repeats, as little-endian bytes: what a span index holds.
+fn window_record(text: &str, config: &Config, k: usize) -> Vec<u8> {
+    let (mut normalized, mut words) = (String::new(), Vec::new());
+    crate::normalize::words(text, &config.normalization, &mut normalized, &mut words);
+    let mut hashes = Vec::new();
+    windows(&normalized, &words, k, config.seed, |_, h| hashes.push(h));
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
 }
 
 /// Runs a query of `corpus` against `index` with `config` (the index's
@@ -202,6 +302,7 @@ pub(crate) fn query(
     corpus: &dyn Corpus,
     config: &Config,
     resources: &Resources,
+    windows_too: bool,
     progress: &dyn Progress,
 ) -> Result<Queried> {
     let started = Instant::now();
@@ -218,17 +319,21 @@ pub(crate) fn query(
         ..MatchSummary::default()
     };
 
-    // Pass 1: sketches in memory, sets to the spool.
+    // Pass 1: sketches in memory, sets (and windows) to spools.
     let parent = resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let spool_file = tempfile::tempfile_in(&parent).map_err(|e| Error::io(&parent, e))?;
-    let mut spool_out = BufWriter::with_capacity(1 << 20, spool_file);
+    let mut spool = SpoolWriter::new(&parent)?;
+    let span = index
+        .settings()
+        .spans
+        .map(|k| k as usize)
+        .filter(|_| windows_too);
+    let mut window_spool = span.map(|_| SpoolWriter::new(&parent)).transpose()?;
     let mut ids = Ids::default();
     let mut sizes: Vec<u64> = Vec::new();
     let mut origins: Vec<Origin> = Vec::new();
     let mut docs: Vec<DocId> = Vec::new();
     let mut exact: Vec<u128> = Vec::new();
     let mut keys: Vec<BandKey> = Vec::new();
-    let mut at: Vec<u64> = vec![0];
     progress.begin(Stage::Sketch, None);
     let keep_sets = || true;
     sketch_corpus(
@@ -254,8 +359,19 @@ pub(crate) fn query(
                             set.dedup();
                         }
                     });
-                    let mut buf = Vec::new();
-                    for (doc, sketch) in batch.iter().zip(sketches) {
+                    let windows: Vec<Vec<u8>> = match span {
+                        Some(k) => batch
+                            .par_iter()
+                            .zip(&sketches)
+                            .map(|(doc, sketch)| match sketch.exact {
+                                Some(_) => window_record(&doc.text, config, k),
+                                None => Vec::new(),
+                            })
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let mut record = Vec::new();
+                    for (i, (doc, sketch)) in batch.iter().zip(sketches).enumerate() {
                         let id =
                             DocId(u32::try_from(ids.len()).map_err(|_| Error::TooManyDocuments)?);
                         ids.push(&doc.id);
@@ -268,15 +384,13 @@ pub(crate) fn query(
                         push_lean(&mut docs, id);
                         push_lean(&mut exact, hash);
                         keys.extend_from_slice(&sketch.keys);
-                        for h in &set {
-                            buf.extend_from_slice(&h.to_le_bytes());
+                        record.clear();
+                        record.extend(set.iter().flat_map(|h| h.to_le_bytes()));
+                        spool.push(&record)?;
+                        if let Some(w) = &mut window_spool {
+                            w.push(&windows[i])?;
                         }
-                        let end = at[at.len() - 1] + set.len() as u64;
-                        push_lean(&mut at, end);
                     }
-                    spool_out
-                        .write_all(&buf)
-                        .map_err(|e| Error::io(&parent, e))?;
                 }
             }
             Ok(())
@@ -286,19 +400,8 @@ pub(crate) fn query(
     for note in corpus.notes() {
         progress.note(&note);
     }
-    let spool_file = spool_out
-        .into_inner()
-        .map_err(|e| Error::io(&parent, e.into_error()))?;
-    let spool = Spool {
-        map: if at[at.len() - 1] == 0 {
-            None
-        } else {
-            // SAFETY: an unnamed temporary file of this process, written
-            // to the end before it is mapped and never written again.
-            Some(unsafe { Mmap::map(&spool_file) }.map_err(|e| Error::io(&parent, e))?)
-        },
-        at,
-    };
+    let spool = spool.finish()?;
+    let window_spool = window_spool.map(SpoolWriter::finish).transpose()?;
     summary.documents = ids.len() as u64;
     let slots = docs.len();
 
@@ -451,12 +554,14 @@ pub(crate) fn query(
             bytes: sizes,
             origins,
             matches,
+            spans: Vec::new(),
             summary,
         },
         docs,
         exact,
         keys,
         spool,
+        windows: window_spool,
         first,
         removed,
     })
@@ -627,12 +732,41 @@ struct MatchOut<'a> {
     similarity: f64,
 }
 
-/// Writes every match as one JSON line,
+#[derive(serde::Serialize)]
+struct SpanOut<'a> {
+    version: u32,
+    level: &'static str,
+    id: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    indexed: &'a str,
+}
+
+/// Writes every match as one JSON line: what `scan --against` prints and
+/// the removed list of `dedup --against` holds. A document match is
 /// `{"version", "level": "document", "id", "kept", "kept_in", "similarity"}`,
 /// where `kept_in` is `index` when the kept document is an indexed one and
-/// `input` when it is a new one: what `scan --against` prints and the
-/// removed list of `dedup --against` holds.
+/// `input` when it is a new one; a span match is
+/// `{"version", "level": "span", "id", "start", "end", "text", "indexed"}`,
+/// the first shared window's bytes in the new document and the indexed
+/// document that holds it.
 pub fn write_matches(matches: &Matches, out: &mut dyn Write) -> std::io::Result<()> {
+    for m in &matches.spans {
+        serde_json::to_writer(
+            &mut *out,
+            &SpanOut {
+                version: crate::report::FORMAT_VERSION,
+                level: "span",
+                id: matches.id(m.doc),
+                start: m.span.start,
+                end: m.span.end,
+                text: &m.text,
+                indexed: &m.indexed,
+            },
+        )?;
+        out.write_all(b"\n")?;
+    }
     for m in &matches.matches {
         let (kept, kept_in) = match &m.kept {
             Kept::Indexed(id) => (id.as_str(), "index"),

@@ -19,8 +19,10 @@
 //! offsets   (docs + 1) × u64: where each record starts, and the records' end
 //! exact     sorted (exact-text XXH3-128 u128, doc u32), one per document
 //! band b    sorted (band key u64, doc u32), one per document, for each band
+//! windows   sorted (window hash u64, doc u32), the first document of each
+//!           hash; empty unless the index holds span windows
 //! checks    XXH3-64 of every 4 KiB block of the file before the checks
-//! footer    records, offsets, exact and each band table as (offset u64, length u64);
+//! footer    records, offsets, exact, each band table and windows as (offset u64, length u64);
 //!           checks (offset u64, blocks u64); XXH3-64 of the checks;
 //!           XXH3-64 of the footer so far; footer length u32; magic
 //! ```
@@ -63,6 +65,8 @@ pub(crate) struct NewDoc<'a> {
     pub exact: u128,
     /// One key per band.
     pub keys: &'a [BandKey],
+    /// Hashes of its span windows (empty unless the index holds them).
+    pub windows: &'a [u64],
 }
 
 /// What the manifest records of a segment, to find it and know it whole.
@@ -87,6 +91,7 @@ pub(crate) struct SegmentWriter {
     offsets: Vec<u64>,
     exact: Vec<(u128, u32)>,
     keys: Vec<Vec<(BandKey, u32)>>,
+    windows: Vec<(u64, u32)>,
     text_bytes: u64,
 }
 
@@ -114,6 +119,7 @@ impl SegmentWriter {
             keys: (0..bands)
                 .map(|_| Vec::with_capacity(docs as usize))
                 .collect(),
+            windows: Vec::new(),
             text_bytes: 0,
         })
     }
@@ -128,6 +134,7 @@ impl SegmentWriter {
         for (table, &key) in self.keys.iter_mut().zip(doc.keys) {
             table.push((key, local));
         }
+        self.windows.extend(doc.windows.iter().map(|&w| (w, local)));
         self.text_bytes += doc.bytes;
         let out = &mut self.out;
         let written = (|| {
@@ -140,6 +147,12 @@ impl SegmentWriter {
             out.write_all(&buf)
         })();
         written.map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Adds window entries of documents pushed already, by their place in
+    /// this segment (compaction carries windows over this way).
+    pub fn add_windows(&mut self, entries: impl Iterator<Item = (u64, u32)>) {
+        self.windows.extend(entries);
     }
 
     /// Writes the tables, checks and footer, and syncs the file. The
@@ -183,6 +196,19 @@ impl SegmentWriter {
             directory.push((start, self.out.position - start));
             *table = Vec::new();
         }
+
+        // One entry per window hash: its first document.
+        self.windows.sort_unstable();
+        self.windows.dedup_by_key(|w| w.0);
+        let start = self.out.position;
+        buf.clear();
+        for (hash, doc) in &self.windows {
+            buf.extend_from_slice(&hash.to_le_bytes());
+            buf.extend_from_slice(&doc.to_le_bytes());
+        }
+        self.out.write_all(&buf).map_err(io)?;
+        directory.push((start, self.out.position - start));
+        self.windows = Vec::new();
 
         let checks_offset = self.out.position;
         let (mut inner, checks) = self.out.finish();
@@ -283,6 +309,7 @@ pub(crate) struct Segment {
     offsets: usize,
     exact: Range<usize>,
     bands: Vec<Range<usize>>,
+    windows: Range<usize>,
     checks: usize,
     blocks: usize,
     /// One bit per block: checked already.
@@ -325,7 +352,7 @@ impl Segment {
             .checked_sub(footer_len)
             .ok_or_else(|| damaged("has a footer longer than itself"))?;
         let footer = &map[footer_start..map.len() - TRAILER];
-        let expected_len = (3 + bands) * 16 + 8 * 4;
+        let expected_len = (4 + bands) * 16 + 8 * 4;
         if footer_len != expected_len {
             return Err(damaged("has a footer of the wrong size"));
         }
@@ -349,6 +376,7 @@ impl Segment {
         let band_ranges = (0..bands)
             .map(|_| range(&mut fields))
             .collect::<Result<Vec<_>>>()?;
+        let windows = range(&mut fields)?;
         let checks = fields.next().unwrap_or(0) as usize;
         let blocks = fields.next().unwrap_or(0) as usize;
         let checks_hash = fields.next().unwrap_or(0);
@@ -370,6 +398,7 @@ impl Segment {
             offsets: offsets.start,
             exact,
             bands: band_ranges,
+            windows,
             checks,
             blocks,
             verified: (0..blocks.div_ceil(64))
@@ -402,6 +431,7 @@ impl Segment {
         let docs = meta.documents as usize;
         if segment.exact.len() != docs * EXACT_ENTRY
             || segment.bands.iter().any(|b| b.len() != docs * BAND_ENTRY)
+            || segment.windows.len() % BAND_ENTRY != 0
             || offsets.len() != (docs + 1) * 8
         {
             return Err(damaged("has tables of the wrong size"));
@@ -537,6 +567,38 @@ impl Segment {
             .collect())
     }
 
+    /// The document of the first window with hash `hash`, if any.
+    pub fn window(&self, hash: u64) -> Result<Option<u32>> {
+        let entries = self.windows.len() / BAND_ENTRY;
+        let entry = |i: usize| -> Result<(u64, u32)> {
+            let at = self.windows.start + i * BAND_ENTRY;
+            let e = self.bytes(at..at + BAND_ENTRY)?;
+            Ok((le_u64(&e[..8]), le_u32(&e[8..])))
+        };
+        let found = partition_point(entries, |i| Ok(entry(i)?.0 < hash))?;
+        if found < entries {
+            let (h, doc) = entry(found)?;
+            if h == hash {
+                return Ok(Some(doc));
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many window hashes the segment holds.
+    pub fn window_count(&self) -> usize {
+        self.windows.len() / BAND_ENTRY
+    }
+
+    /// Every window entry, in order: for compaction and in-memory lookup.
+    pub fn window_entries(&self) -> Result<Vec<(u64, u32)>> {
+        let table = self.bytes(self.windows.clone())?;
+        Ok(table
+            .chunks_exact(BAND_ENTRY)
+            .map(|e| (le_u64(&e[..8]), le_u32(&e[8..])))
+            .collect())
+    }
+
     /// Every entry of the exact table, in order: for compaction.
     pub fn exact_entries(&self) -> Result<Vec<(u128, u32)>> {
         let table = self.bytes(self.exact.clone())?;
@@ -604,6 +666,7 @@ mod tests {
                     set: &set,
                     exact: u128::from(i) << 64 | 5,
                     keys: &keys,
+                    windows: &[u64::from(i % 100), 7],
                 })
                 .unwrap();
         }
@@ -631,6 +694,14 @@ mod tests {
         assert_eq!(seg.band_doc(1, bucket.start).unwrap(), 1);
         assert!(seg.bucket(1, 999).unwrap().is_empty());
         assert!(seg.bucket(0, u64::MAX).unwrap().is_empty());
+        assert_eq!(seg.window(42).unwrap(), Some(42));
+        assert_eq!(
+            seg.window(7).unwrap(),
+            Some(0),
+            "the first document with the window"
+        );
+        assert_eq!(seg.window(100).unwrap(), None);
+        assert_eq!(seg.window_count(), 100);
         seg.check_all(&|| Ok(())).unwrap();
     }
 

@@ -456,3 +456,115 @@ fn damage_is_reported_never_answered() {
         fails(&[&"scan", &"--against", &index, b]).contains("cannot be read as an index manifest")
     );
 }
+
+/// The decontamination recipe: an index of evaluation items built with
+/// `--spans 13`, and training documents that quote 13 words of an item
+/// (in other case and punctuation) flagged and removed; 12 words are not
+/// enough. Compaction keeps the windows.
+#[test]
+fn thirteen_word_decontamination() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let words = |text: &str| -> Vec<String> { text.split(' ').map(str::to_string).collect() };
+    let items = planted_corpus(31, 40, 0, 0.0);
+    let (first, second) = items.split_at(20);
+    let (eval_a, eval_b) = (root.join("eval-a.jsonl"), root.join("eval-b.jsonl"));
+    write_jsonl(&eval_a, first);
+    write_jsonl(&eval_b, second);
+
+    let mut train = planted_corpus(32, 200, 0, 0.0);
+    let mut planted = BTreeSet::new();
+    for (i, (eval_id, text)) in items.iter().enumerate().step_by(4) {
+        let w = words(text);
+        let take = if i % 8 == 0 { 13 } else { 12 };
+        let quote = w[5..5 + take].join(" ").to_uppercase().replace(' ', ", ");
+        let id = format!("quotes-{take}-{eval_id}");
+        let host = &train[i].1;
+        train.push((
+            id.clone(),
+            format!("{host} As the exam put it: {quote}. {host}"),
+        ));
+        if take == 13 {
+            planted.insert((id, eval_id.clone()));
+        }
+    }
+    assert!(planted.len() >= 4);
+    let train_path = root.join("train.jsonl");
+    write_jsonl(&train_path, &train);
+
+    let index = root.join("bench.tdx");
+    ok(&[
+        &"index", &"build", &index, &eval_a, &"--all", &"--spans", &"13", &"-q",
+    ]);
+    ok(&[&"index", &"add", &index, &eval_b, &"--all", &"-q"]);
+    let flagged = |index: &Path| -> BTreeSet<(String, String)> {
+        json_lines(&ok(&[
+            &"scan",
+            &"--level",
+            &"span",
+            &"--against",
+            &index,
+            &train_path,
+            &"-q",
+        ]))
+        .iter()
+        .map(|v| {
+            assert_eq!(v["level"], "span");
+            let text = v["text"].as_str().unwrap();
+            assert_eq!(
+                text.split(", ").count(),
+                13,
+                "the window's own words: {text}"
+            );
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["indexed"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+    };
+    assert_eq!(flagged(&index), planted);
+
+    let clean = root.join("clean.jsonl");
+    ok(&[
+        &"dedup",
+        &"--level",
+        &"span",
+        &"--against",
+        &index,
+        &train_path,
+        &"-o",
+        &clean,
+        &"-q",
+    ]);
+    let kept = ids(&clean);
+    assert_eq!(kept.len(), train.len() - planted.len());
+    assert!(planted.iter().all(|(id, _)| !kept.contains(id)));
+
+    ok(&[&"index", &"compact", &index, &"-q"]);
+    assert_eq!(flagged(&index), planted);
+
+    // Windows of another length cannot be matched; a document-level index has none.
+    let err = fails(&[
+        &"scan",
+        &"--level",
+        &"span",
+        &"--min-span",
+        &"10",
+        &"--against",
+        &index,
+        &train_path,
+    ]);
+    assert!(err.contains("13-word windows"), "{err}");
+    let plain = root.join("plain.tdx");
+    ok(&[&"index", &"build", &plain, &eval_a, &"-q"]);
+    let err = fails(&[
+        &"scan",
+        &"--level",
+        &"span",
+        &"--against",
+        &plain,
+        &train_path,
+    ]);
+    assert!(err.contains("holds no span windows"), "{err}");
+}
