@@ -8,6 +8,7 @@
 //! the progress callback) keep running.
 
 mod arrow;
+mod index;
 mod progress;
 
 use std::path::PathBuf;
@@ -17,16 +18,18 @@ use arrow_array::builder::{
     StringBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, BooleanArray};
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError,
+};
 use pyo3::prelude::*;
 
 use textdup::output::{check_distinct, check_output, Commit, Existing};
 use textdup::report::{write_clusters, write_summary};
 use textdup::write::{check_output_name, write_corpus, write_removed, Cleaning};
 use textdup::{
-    parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, Keep, Level, Normalization,
-    PassageUnit, ReadOptions, Report, Resources, ShingleSet, Shingling, Sketcher, Unit,
-    Verification,
+    parse_size, run_with, Banding, Config, Corpus, DocId, Error, Files, IndexProblem, Keep, Level,
+    Normalization, PassageUnit, ReadOptions, Report, Resources, ShingleSet, Shingling, Sketcher,
+    Unit, Verification,
 };
 
 use arrow::{batch, column, import_array, ArrowBatch, ArrowCorpus, Strings};
@@ -41,6 +44,14 @@ fn py_error(e: Error) -> PyErr {
             PyOSError::new_err(e.to_string())
         }
         Error::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
+        Error::Index {
+            problem: IndexProblem::Missing,
+            ..
+        } => PyFileNotFoundError::new_err(e.to_string()),
+        Error::Index {
+            problem: IndexProblem::Settings | IndexProblem::Exists,
+            ..
+        } => PyValueError::new_err(e.to_string()),
         _ => PyRuntimeError::new_err(e.to_string()),
     }
 }
@@ -904,6 +915,8 @@ fn _textdup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Deduper>()?;
     m.add_class::<Scan>()?;
     m.add_class::<ArrowBatch>()?;
+    m.add_class::<index::PyIndex>()?;
+    m.add_class::<index::IndexQuery>()?;
     m.add_function(wrap_pyfunction!(banding, m)?)?;
     m.add_function(wrap_pyfunction!(jaccard_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(components_arrow, m)?)?;

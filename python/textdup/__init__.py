@@ -28,6 +28,8 @@ from ._textdup import HASH_SCHEME, __version__
 __all__ = [
     "Deduper",
     "Result",
+    "Index",
+    "Matches",
     "sketch",
     "shingles",
     "similarity",
@@ -355,6 +357,7 @@ class Deduper:
         progress: Progress = None,
         output: Union[str, "os.PathLike[str]", None] = None,
         force: bool = False,
+        against: Optional["Index"] = None,
     ) -> Any:
         """`data` without its near-duplicates (the first of each cluster, by
         default, stays), in the type it came in, every column kept.
@@ -363,7 +366,14 @@ class Deduper:
         does: give `output` (a file for one input file, else a folder); the
         removed list goes beside it as `OUTPUT.removed.jsonl`. An existing
         output is replaced only with `force=True`. Returns the output path.
+
+        With `against=` an :class:`Index`, also without every document the
+        index holds (or a near-duplicate of one), as the CLI's
+        ``dedup --against`` does; this deduper's settings must be the
+        index's.
         """
+        if against is not None:
+            return against._dedup(self, data, text, id, progress, output, force)
         source = _Input(data, text, id)
         if source.paths is not None:
             if output is None:
@@ -403,6 +413,155 @@ class Deduper:
             .column("similarity")
             .combine_chunks()
         )
+
+
+class Matches:
+    """What a query of an :class:`Index` found. ``matches`` has one row per
+    matched document (id, row, kept, kept_in, similarity, and for span
+    windows start, end, text); ``keep`` is a boolean mask aligned with the
+    input rows; ``summary`` holds the counts."""
+
+    def __init__(self, query: Any, source: _Input) -> None:
+        self._query = query
+        self._source = source
+        self.matches: pa.Table = _table(query.matches())
+        self.keep: pa.BooleanArray = _table(query.keep()).column("keep").combine_chunks()
+        self.summary: dict = json.loads(query.summary_json())
+
+    def lines(self) -> str:
+        """The JSON Lines the CLI's ``scan --against`` prints."""
+        return str(self._query.lines())
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"<textdup.Matches: {s['documents']} documents, {s['removed']} matched"
+            f" ({s['removed_by_index']} by the index), {s['kept']} kept>"
+        )
+
+
+class Index:
+    """A persistent index on disk: what earlier data held, to deduplicate
+    new data against without reading the old again.
+
+    ``Index(path)`` opens the index at `path`; when nothing is there, it
+    makes an empty one with `deduper`'s settings (default: the defaults)
+    and, with `spans=N`, every N-word window of its documents for span
+    queries (decontamination). The settings are the index's for good:
+    queries use them.
+
+        >>> import tempfile, os, textdup
+        >>> path = os.path.join(tempfile.mkdtemp(), "archive.tdx")
+        >>> index = textdup.Index(path)
+        >>> index.add(["a b c d e f g h i j", "k l m n o p q r s t"])["indexed"]
+        2
+        >>> index.query(["a b c d e f g h i j", "something new"]).keep.to_pylist()
+        [False, True]
+    """
+
+    def __init__(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        deduper: Optional[Deduper] = None,
+        spans: Optional[int] = None,
+        tmp_dir: Optional[str] = None,
+        threads: Optional[int] = None,
+    ) -> None:
+        self._native = _textdup.Index(
+            os.fspath(path),
+            deduper=deduper._native if deduper is not None else None,
+            spans=spans,
+            tmp_dir=tmp_dir,
+            threads=threads,
+        )
+
+    @property
+    def path(self) -> str:
+        """The index's folder."""
+        return os.fspath(self._native.path)
+
+    def add(
+        self,
+        data: Any,
+        text: str = "text",
+        id: Optional[str] = "id",
+        all: bool = False,
+        keep: str = "first",
+        progress: Progress = None,
+    ) -> dict:
+        """Adds `data`'s documents: each is matched against the index and
+        the documents before it, and the ones that stay (with ``all=True``,
+        all but exact copies) are written as a new segment. Returns the
+        counts: read, indexed, duplicates_of_index, duplicates_within,
+        documents (in the index after), segment, seconds."""
+        source = _Input(data, text, id)
+        return dict(json.loads(self._native.add(
+            source, text_field=text, id_field=id or "id", all=all, keep=keep,
+            progress=_progress(progress),
+        )))
+
+    def query(
+        self, data: Any, text: str = "text", id: Optional[str] = "id", progress: Progress = None
+    ) -> Matches:
+        """The documents of `data` that the index (or an earlier document
+        of `data`) makes duplicates, with the index's settings."""
+        source = _Input(data, text, id)
+        return Matches(self._native.query(
+            source, text_field=text, id_field=id or "id", progress=_progress(progress)
+        ), source)
+
+    def spans(
+        self, data: Any, text: str = "text", id: Optional[str] = "id", progress: Progress = None
+    ) -> Matches:
+        """The documents of `data` that share a span window with an indexed
+        document (an index made with ``spans=N``): with an index of
+        evaluation data, the contaminated training documents."""
+        source = _Input(data, text, id)
+        return Matches(self._native.query(
+            source, text_field=text, id_field=id or "id", spans=True,
+            progress=_progress(progress),
+        ), source)
+
+    def _dedup(
+        self,
+        deduper: Deduper,
+        data: Any,
+        text: str,
+        id: Optional[str],
+        progress: Progress,
+        output: Union[str, "os.PathLike[str]", None],
+        force: bool,
+    ) -> Any:
+        source = _Input(data, text, id)
+        if source.paths is not None and output is None:
+            raise TypeError("dedup of files writes files: give output= (a file or folder to write)")
+        query = self._native.query(
+            source, text_field=text, id_field=id or "id", deduper=deduper._native,
+            output=os.fspath(output) if output is not None else None, force=force,
+            progress=_progress(progress),
+        )
+        if source.paths is not None:
+            return os.fspath(output)  # type: ignore[arg-type]
+        return source.filtered(_table(query.keep()).column("keep").combine_chunks())
+
+    def stats(self) -> dict:
+        """Documents, text and disk bytes, segments and settings, as
+        ``textdup index stats --json`` prints them."""
+        return dict(json.loads(self._native.stats_json()))
+
+    def compact(self) -> dict:
+        """Merges the segments into one (queries give the same answers)."""
+        return dict(json.loads(self._native.compact()))
+
+    def verify(self) -> dict:
+        """Checks every byte against its checksum; raises on damage."""
+        return dict(json.loads(self._native.verify()))
+
+    def __len__(self) -> int:
+        return int(self.stats()["documents"])
+
+    def __repr__(self) -> str:
+        return f"<textdup.Index {self.path!r}: {len(self)} documents>"
 
 
 def _texts(texts: Any) -> list:

@@ -83,6 +83,7 @@ class Deduper:
         progress: Progress = None,
         output: Optional[Path] = None,
         force: bool = False,
+        against: Optional[Index] = None,
     ) -> Any: ...
     def passages(
         self,
@@ -94,6 +95,56 @@ class Deduper:
     def sketch(self, texts: Texts) -> pa.Table: ...
     def shingles(self, texts: Texts) -> pa.Array: ...
     def similarity(self, a: Texts, b: Texts) -> pa.Array: ...
+
+class Matches:
+    matches: pa.Table
+    """id, row, kept, kept_in ("index" or "input"), similarity, and for span
+    windows start, end, text: one row per matched document."""
+    keep: pa.BooleanArray
+    """True for every input row to keep."""
+    summary: dict[str, Any]
+    """read, documents, skipped, removed, removed_by_index, removed_within,
+    kept, indexed, candidate_pairs, seconds."""
+    def lines(self) -> str: ...
+
+class Index:
+    def __init__(
+        self,
+        path: Path,
+        deduper: Optional[Deduper] = None,
+        spans: Optional[int] = None,
+        tmp_dir: Optional[str] = None,
+        threads: Optional[int] = None,
+    ) -> None: ...
+    @property
+    def path(self) -> str: ...
+    def add(
+        self,
+        data: Data,
+        text: str = "text",
+        id: Optional[str] = "id",
+        all: bool = False,
+        keep: str = "first",
+        progress: Progress = None,
+    ) -> dict[str, Any]: ...
+    def query(
+        self,
+        data: Data,
+        text: str = "text",
+        id: Optional[str] = "id",
+        progress: Progress = None,
+    ) -> Matches: ...
+    def spans(
+        self,
+        data: Data,
+        text: str = "text",
+        id: Optional[str] = "id",
+        progress: Progress = None,
+    ) -> Matches: ...
+    def stats(self) -> dict[str, Any]: ...
+    def compact(self) -> dict[str, Any]: ...
+    def verify(self) -> dict[str, Any]: ...
+    def __len__(self) -> int: ...
 
 def sketch(texts: Texts, **settings: Any) -> pa.Table: ...
 def shingles(texts: Texts, **settings: Any) -> pa.Array: ...
