@@ -54,6 +54,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+
 use crate::cluster::Keep;
 use crate::config::{Config, Resources};
 use crate::error::{Error, IndexProblem, Result};
@@ -272,24 +274,50 @@ impl Index {
         &self.segments[i as usize]
     }
 
-    /// The earliest indexed document whose normalized text hashes to `exact`.
-    pub(crate) fn exact(&self, exact: u128) -> Result<Option<IndexDoc>> {
-        for (i, segment) in self.segments.iter().enumerate() {
-            if let Some(local) = segment.exact(exact)? {
-                return Ok(Some(IndexDoc {
-                    segment: i as u32,
-                    local,
-                }));
-            }
-        }
-        Ok(None)
+    /// For each of `hashes` (ascending), the earliest indexed document
+    /// whose normalized text has that hash. Each segment is walked once
+    /// per chunk of hashes, galloping from one hash to the next.
+    pub(crate) fn exact_sorted(&self, hashes: &[u128]) -> Result<Vec<Option<IndexDoc>>> {
+        const CHUNK: usize = 1 << 14;
+        let found: Vec<Vec<Option<IndexDoc>>> = hashes
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut cursors = vec![0usize; self.segments.len()];
+                chunk
+                    .iter()
+                    .map(|&hash| {
+                        for (i, segment) in self.segments.iter().enumerate() {
+                            let (at, doc) = segment.exact_from(hash, cursors[i])?;
+                            cursors[i] = at;
+                            if let Some(local) = doc {
+                                return Ok(Some(IndexDoc {
+                                    segment: i as u32,
+                                    local,
+                                }));
+                            }
+                        }
+                        Ok(None)
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<_>>()?;
+        Ok(found.into_iter().flatten().collect())
     }
 
-    /// The indexed members of the bucket of `key` in band `band`.
-    pub(crate) fn bucket(&self, band: usize, key: BandKey) -> Result<query::Bucket> {
+    /// The indexed members of the bucket of `key` in band `band`, each
+    /// segment searched from its entry of `cursors`, which is moved to the
+    /// bucket's end: keys looked up in ascending order walk each table
+    /// once.
+    pub(crate) fn bucket(
+        &self,
+        band: usize,
+        key: BandKey,
+        cursors: &mut [usize],
+    ) -> Result<query::Bucket> {
         let mut ranges = Vec::new();
         for (i, segment) in self.segments.iter().enumerate() {
-            let range = segment.bucket(band, key)?;
+            let range = segment.bucket_from(band, key, cursors[i])?;
+            cursors[i] = range.end;
             if !range.is_empty() {
                 ranges.push((i as u32, range));
             }

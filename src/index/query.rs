@@ -407,25 +407,27 @@ pub(crate) fn query(
 
     // Exact copies: in the index first, then among the new documents.
     check(progress)?;
-    let in_index: Vec<Option<IndexDoc>> = exact
-        .par_iter()
-        .map(|&hash| index.exact(hash))
-        .collect::<Result<_>>()?;
     let mut by_hash: Vec<(u128, u32)> = exact
         .iter()
         .enumerate()
         .map(|(slot, &h)| (h, number(slot)))
         .collect();
     by_hash.par_sort_unstable();
+    let distinct: Vec<u128> = by_hash
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|run| run[0].0)
+        .collect();
+    let found = index.exact_sorted(&distinct)?;
+    let mut in_index: Vec<Option<IndexDoc>> = vec![None; slots];
     let mut first: Vec<Option<u32>> = (0..number(slots)).map(Some).collect();
-    for run in by_hash.chunk_by(|a, b| a.0 == b.0) {
+    for (run, found) in by_hash.chunk_by(|a, b| a.0 == b.0).zip(found) {
         for &(_, slot) in run {
-            first[slot as usize] = Some(run[0].1);
-        }
-    }
-    for (slot, found) in in_index.iter().enumerate() {
-        if found.is_some() {
-            first[slot] = None;
+            first[slot as usize] = if found.is_some() {
+                None
+            } else {
+                Some(run[0].1)
+            };
+            in_index[slot as usize] = found;
         }
     }
     drop(by_hash);
@@ -609,10 +611,11 @@ fn band_candidates(
     let mut new_pairs = Vec::new();
     let mut indexed_pairs = Vec::new();
     let mut members: Vec<u32> = Vec::new();
+    let mut cursors = vec![0usize; index.segments.len()];
     for run in table.chunk_by(|a, b| a.0 == b.0) {
         members.clear();
         members.extend(run.iter().map(|&(_, slot)| slot));
-        let bucket = index.bucket(band, run[0].0)?;
+        let bucket = index.bucket(band, run[0].0, &mut cursors)?;
         let n = bucket.len();
         if n == 0 {
             bucket_pairs(&members, &mut new_pairs);

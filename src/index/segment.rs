@@ -516,35 +516,55 @@ impl Segment {
         Ok(StoredDoc { id, bytes, set })
     }
 
-    /// The document whose normalized text has the hash `exact`, if any.
-    pub fn exact(&self, exact: u128) -> Result<Option<u32>> {
+    /// The document whose normalized text has the hash `exact`, if any,
+    /// looked for from position `from` of the exact table on (a position
+    /// no later than the hash's), and the position where the search
+    /// ended: where to start the next, larger hash.
+    pub fn exact_from(&self, exact: u128, from: usize) -> Result<(usize, Option<u32>)> {
         let entries = self.exact.len() / EXACT_ENTRY;
         let entry = |i: usize| -> Result<(u128, u32)> {
             let at = self.exact.start + i * EXACT_ENTRY;
             let e = self.bytes(at..at + EXACT_ENTRY)?;
             Ok((le_u128(&e[..16]), le_u32(&e[16..])))
         };
-        let found = partition_point(entries, |i| Ok(entry(i)?.0 < exact))?;
+        let found = gallop(from.min(entries), entries, |i| Ok(entry(i)?.0 < exact))?;
         if found < entries {
             let (hash, doc) = entry(found)?;
             if hash == exact {
-                return Ok(Some(doc));
+                return Ok((found, Some(doc)));
             }
         }
-        Ok(None)
+        Ok((found, None))
     }
 
     /// The positions of band `band`'s table that hold `key`: its bucket,
-    /// documents in ascending order.
-    pub fn bucket(&self, band: usize, key: BandKey) -> Result<Range<usize>> {
+    /// documents in ascending order. The search starts at `from`, a
+    /// position no later than the bucket's: a query that looks keys up in
+    /// ascending order passes the end of the last bucket, and each search
+    /// then costs the logarithm of the distance walked, not of the table.
+    pub fn bucket_from(&self, band: usize, key: BandKey, from: usize) -> Result<Range<usize>> {
         let entries = self.bands[band].len() / BAND_ENTRY;
-        let lo = partition_point(entries, |i| Ok(self.band_entry(band, i)?.0 < key))?;
-        let hi = lo
-            + partition_point(
-                entries - lo,
-                |i| Ok(self.band_entry(band, lo + i)?.0 <= key),
-            )?;
+        let lo = gallop(from.min(entries), entries, |i| {
+            Ok(self.band_entry(band, i)?.0 < key)
+        })?;
+        // Most keys of a query are in no bucket: one probe says so.
+        if lo == entries || self.band_entry(band, lo)?.0 != key {
+            return Ok(lo..lo);
+        }
+        let hi = gallop(lo + 1, entries, |i| Ok(self.band_entry(band, i)?.0 <= key))?;
         Ok(lo..hi)
+    }
+
+    /// [`Segment::bucket_from`] the start of the table.
+    #[cfg(test)]
+    pub fn bucket(&self, band: usize, key: BandKey) -> Result<Range<usize>> {
+        self.bucket_from(band, key, 0)
+    }
+
+    /// [`Segment::exact_from`] the start of the table.
+    #[cfg(test)]
+    pub fn exact(&self, exact: u128) -> Result<Option<u32>> {
+        Ok(self.exact_from(exact, 0)?.1)
     }
 
     /// The document at position `i` of band `band`'s table.
@@ -606,6 +626,23 @@ impl Segment {
             .chunks_exact(EXACT_ENTRY)
             .map(|e| (le_u128(&e[..16]), le_u32(&e[16..])))
             .collect())
+    }
+}
+
+/// The first index in `from..n` for which `below` is false (`below` true
+/// then false along the range), probing `from`, then positions further in
+/// steps that double, then searching the last step: about 2·log₂ of the
+/// distance to the answer.
+fn gallop(from: usize, n: usize, below: impl Fn(usize) -> Result<bool>) -> Result<usize> {
+    let (mut lo, mut step) = (from, 1);
+    loop {
+        let probe = lo + step - 1;
+        if probe >= n || !below(probe)? {
+            let hi = probe.min(n);
+            return Ok(lo + partition_point(hi - lo, |i| below(lo + i))?);
+        }
+        lo = probe + 1;
+        step *= 2;
     }
 }
 
@@ -703,6 +740,20 @@ mod tests {
         assert_eq!(seg.window(100).unwrap(), None);
         assert_eq!(seg.window_count(), 100);
         seg.check_all(&|| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn galloping_finds_what_binary_search_finds() {
+        let values: Vec<u32> = (0..1000).map(|i| i / 7 * 3).collect();
+        for target in [0, 1, 3, 200, 427, 428, 1500] {
+            let want = values.partition_point(|&v| v < target);
+            // `from` is never past the answer: keys come in ascending order.
+            for from in [0, 1, want / 2, want.saturating_sub(1), want].map(|f| f.min(want)) {
+                let got = gallop(from, values.len(), |i| Ok(values[i] < target)).unwrap();
+                assert_eq!(got, want, "target {target} from {from}");
+            }
+        }
+        assert_eq!(gallop(0, 0, |_| Ok(true)).unwrap(), 0);
     }
 
     #[test]
