@@ -1,7 +1,7 @@
 """Runs a command and prints its wall time and peak memory as one JSON line:
 resident (all), anonymous (the heap: what the process holds) and
 file-backed (pages of memory-mapped files, which the kernel can drop and
-read again), each the peak of samples every 50 ms.
+read again), each the peak of samples every 10 ms.
 
     python3 peak.py LABEL -- COMMAND...
 """
@@ -33,7 +33,7 @@ def main() -> None:
     while child.poll() is None:
         for key, value in sample(child.pid).items():
             peak[key] = max(peak[key], value)
-        time.sleep(0.05)
+        time.sleep(0.01)
     seconds = time.monotonic() - started
     if child.returncode != 0:
         sys.exit(f"{label}: exit status {child.returncode}")

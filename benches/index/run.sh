@@ -26,7 +26,8 @@
 # 6. Measures the storage choice: sorted tables in a memory map against
 #    redb (benches/index/store).
 #
-# Every timed command runs under peak.py: wall time and peak resident
+# Queries run twice, from a cold page cache (dropped first, when the user
+# may) and warm. Every timed command runs under peak.py: wall time and peak resident
 # memory, split into the heap (anon) and mapped files (file). Results go to
 # DIR/results.md. DIR defaults to target/index-bench (-smoke); it needs about
 # 2 GB + K × 0.55 GB free (twice the last at compaction). --smoke: 20,000
@@ -53,6 +54,16 @@ T="$here/target/release/textdup"
 mkdir -p "$dir" && cd "$dir"
 rm -rf index.tdx out* scan.jsonl
 peak() { python3 "$here/benches/index/peak.py" "$@" | tee -a runs.jsonl; }
+# A query, twice: with the page cache dropped first (when this user may:
+# the index and the new corpus come from disk), then again (warm).
+query() { # label output
+    if sync && (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
+        peak "$1-cold" -- "$T" dedup --against index.tdx q/corpus.jsonl -o "$2.jsonl" \
+            --removed "$2.removed.jsonl" -q --force
+    fi
+    peak "$1" -- "$T" dedup --against index.tdx q/corpus.jsonl -o "$2.jsonl" \
+        --removed "$2.removed.jsonl" -q --force
+}
 synth() { # seed docs folder prose...
     seed=$1 n=$2 out=$3
     shift 3
@@ -66,7 +77,7 @@ synth 2000 "$query" q "$p/python" "$p/perl" "$p/django" "$p/sqlalchemy"
 peak scan -- "$T" scan --level document -q c0/corpus.jsonl --clusters scan.jsonl --force
 peak build -- "$T" index build index.tdx c0/corpus.jsonl --all -q
 size1=$("$T" index stats index.tdx --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['bytes'], s['documents'])")
-peak query-1 -- "$T" dedup --against index.tdx q/corpus.jsonl -o out1.jsonl --removed out1.removed.jsonl -q --force
+query query-1 out1
 i=1
 while [ "$i" -lt "$chunks" ]; do
     synth $((1000 + i)) "$docs" "c$i" "$p/linux"
@@ -74,10 +85,10 @@ while [ "$i" -lt "$chunks" ]; do
     rm -rf "c$i"
     i=$((i + 1))
 done
-peak "query-$chunks-segments" -- "$T" dedup --against index.tdx q/corpus.jsonl -o outs.jsonl --removed outs.removed.jsonl -q --force
+query "query-$chunks-segments" outs
 peak compact -- "$T" index compact index.tdx -q
 sizek=$("$T" index stats index.tdx --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['bytes'], s['documents'])")
-peak "query-$chunks" -- "$T" dedup --against index.tdx q/corpus.jsonl -o outk.jsonl --removed outk.removed.jsonl -q --force
+query "query-$chunks" outk
 peak verify -- "$T" index verify index.tdx -q
 synth $((1000 + chunks)) "$docs" last "$p/linux"
 peak add-to-compacted -- "$T" index add index.tdx last/corpus.jsonl --all -q
@@ -110,7 +121,11 @@ lines += [
     f"- query of {query:,}: {query / runs['query-1']['seconds']:,.0f} docs/s against {size1[1]:,} indexed,"
     f" {query / runs[f'query-{chunks}']['seconds']:,.0f} against {sizek[1]:,}"
     f" ({runs[f'query-{chunks}']['seconds'] / runs['query-1']['seconds']:.2f}× the time;"
-    f" {runs[f'query-{chunks}-segments']['seconds']} s before compaction);"
+    f" {runs[f'query-{chunks}-segments']['seconds']} s before compaction)"
+    + (f"; from a cold page cache {runs['query-1-cold']['seconds']} s and"
+       f" {runs[f'query-{chunks}-cold']['seconds']} s"
+       f" ({runs[f'query-{chunks}-cold']['seconds'] / runs['query-1-cold']['seconds']:.2f}×)"
+       if 'query-1-cold' in runs else "") + ";"
     f" removed {len(one):,} and {len(many):,}",
     f"- adds of {docs:,} documents: into {size1[1]:,} indexed {adds[0]} s;"
     f" into {sizek[1]:,} in {chunks} segments {adds[-1]} s; into {sizek[1]:,} compacted"
