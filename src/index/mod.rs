@@ -253,7 +253,7 @@ impl Index {
             // Every record must also decode: ids UTF-8, sets in order.
             for local in 0..segment.documents() {
                 let doc = segment.doc(local)?;
-                if !doc.set.windows(2).all(|w| w[0] < w[1]) {
+                if !doc.set().windows(2).all(|w| w[0] < w[1]) {
                     return Err(segment::damaged(
                         segment.path(),
                         "has a shingle set out of order",
@@ -333,7 +333,7 @@ impl Index {
     }
 
     pub(crate) fn doc_set(&self, doc: IndexDoc) -> Result<ShingleSet> {
-        Ok(ShingleSet::from_sorted(self.doc(doc)?.set))
+        Ok(ShingleSet::from_sorted(self.doc(doc)?.set()))
     }
 }
 
@@ -570,7 +570,6 @@ impl IndexWriter {
                 }
                 let s = slot as usize;
                 let doc = queried.docs[s];
-                let set = queried.spool.hashes(slot);
                 let windows = queried
                     .windows
                     .as_ref()
@@ -578,7 +577,7 @@ impl IndexWriter {
                 writer.push(&NewDoc {
                     id: queried.matches.id(doc),
                     bytes: queried.matches.bytes[doc.index()],
-                    set: &set,
+                    set: queried.spool.raw(slot),
                     exact: queried.exact[s],
                     keys: &queried.keys[s * bands..(s + 1) * bands],
                     windows: &windows,
@@ -643,7 +642,7 @@ impl IndexWriter {
                     writer.push(&NewDoc {
                         id: doc.id,
                         bytes: doc.bytes,
-                        set: &doc.set,
+                        set: doc.set_bytes,
                         exact: exact[l],
                         keys: &keys[l * bands..(l + 1) * bands],
                         windows: &[],

@@ -196,12 +196,14 @@ pub(crate) struct Queried {
     pub removed: Vec<bool>,
 }
 
-/// Per-slot records of the new documents (shingle sets, span windows) in
-/// an unnamed temporary file, mapped once written: memory holds only
-/// their offsets.
+/// Per-slot records of the new documents (shingle sets, span windows):
+/// the first ones in memory, up to a budget, the rest in an unnamed
+/// temporary file, mapped once written. A corpus whose sets fit is never
+/// written out; a larger one costs memory for their offsets only.
 pub(crate) struct Spool {
-    map: Option<Mmap>,
-    /// Slot s's record is bytes `at[s]..at[s + 1]`.
+    head: Vec<u8>,
+    tail: Option<Mmap>,
+    /// Slot s's record is bytes `at[s]..at[s + 1]` of head then tail.
     at: Vec<u64>,
 }
 
@@ -211,7 +213,20 @@ impl Spool {
             self.at[slot as usize] as usize,
             self.at[slot as usize + 1] as usize,
         );
-        self.map.as_ref().map_or(&[][..], |m| &m[start..end])
+        let split = self.head.len();
+        if end <= split {
+            &self.head[start..end]
+        } else {
+            self.tail
+                .as_ref()
+                .map_or(&[][..], |m| &m[start - split..end - split])
+        }
+    }
+
+    /// Slot `slot`'s record as stored: for a shingle set, sorted
+    /// little-endian u32s.
+    pub fn raw(&self, slot: u32) -> &[u8] {
+        self.bytes(slot)
     }
 
     /// Slot `slot`'s shingle set.
@@ -238,26 +253,40 @@ impl Spool {
 
 /// Writes a [`Spool`], record by record, in slot order.
 struct SpoolWriter {
-    out: BufWriter<std::fs::File>,
+    head: Vec<u8>,
+    budget: usize,
+    /// Made at the first record past the budget; every later one goes there.
+    out: Option<BufWriter<std::fs::File>>,
     at: Vec<u64>,
     dir: std::path::PathBuf,
 }
 
 impl SpoolWriter {
-    fn new(dir: &std::path::Path) -> Result<SpoolWriter> {
-        let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-        Ok(SpoolWriter {
-            out: BufWriter::with_capacity(1 << 20, file),
+    /// A spool that keeps `budget` bytes of records in memory and writes
+    /// the rest to a temporary file in `dir`.
+    fn new(dir: &std::path::Path, budget: usize) -> SpoolWriter {
+        SpoolWriter {
+            head: Vec::new(),
+            budget,
+            out: None,
             at: vec![0],
             dir: dir.to_path_buf(),
-        })
+        }
     }
 
     /// Appends the next slot's record.
     fn push(&mut self, record: &[u8]) -> Result<()> {
-        self.out
-            .write_all(record)
-            .map_err(|e| Error::io(&self.dir, e))?;
+        if self.out.is_none() && self.head.len() + record.len() <= self.budget {
+            self.head.extend_from_slice(record);
+        } else {
+            if self.out.is_none() {
+                let file = tempfile::tempfile_in(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+                self.out = Some(BufWriter::with_capacity(1 << 20, file));
+            }
+            if let Some(out) = &mut self.out {
+                out.write_all(record).map_err(|e| Error::io(&self.dir, e))?;
+            }
+        }
         let end = self.at[self.at.len() - 1] + record.len() as u64;
         push_lean(&mut self.at, end);
         Ok(())
@@ -265,23 +294,29 @@ impl SpoolWriter {
 
     fn finish(self) -> Result<Spool> {
         let dir = self.dir;
-        let file = self
-            .out
-            .into_inner()
-            .map_err(|e| Error::io(&dir, e.into_error()))?;
-        let written = self.at[self.at.len() - 1];
-        Ok(Spool {
-            map: if written == 0 {
-                None
-            } else {
+        let tail = match self.out {
+            None => None,
+            Some(out) => {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| Error::io(&dir, e.into_error()))?;
                 // SAFETY: an unnamed temporary file of this process,
                 // written to the end before it is mapped and never again.
                 Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?)
-            },
+            }
+        };
+        Ok(Spool {
+            head: self.head,
+            tail,
             at: self.at,
         })
     }
 }
+
+/// Bytes of records a query keeps in memory before it spools them to
+/// disk, unless `Resources::set_cache` says otherwise: what a run's set
+/// cache holds.
+const SPOOL_IN_MEMORY: usize = 256 << 20;
 
 /// The hashes of every `k`-word window of `text` once normalized, sorted,
 /// without repeats, as little-endian bytes: what a span index holds.
@@ -321,13 +356,14 @@ pub(crate) fn query(
 
     // Pass 1: sketches in memory, sets (and windows) to spools.
     let parent = resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let mut spool = SpoolWriter::new(&parent)?;
+    let budget = resources.set_cache.unwrap_or(SPOOL_IN_MEMORY);
+    let mut spool = SpoolWriter::new(&parent, budget);
     let span = index
         .settings()
         .spans
         .map(|k| k as usize)
         .filter(|_| windows_too);
-    let mut window_spool = span.map(|_| SpoolWriter::new(&parent)).transpose()?;
+    let mut window_spool = span.map(|_| SpoolWriter::new(&parent, budget));
     let mut ids = Ids::default();
     let mut sizes: Vec<u64> = Vec::new();
     let mut origins: Vec<Origin> = Vec::new();
@@ -535,7 +571,7 @@ pub(crate) fn query(
             let old: Vec<IndexDoc> = old.iter().map(|d| met[d.index() - slots]).collect();
             let kept = choose_indexed(index, config.keep, &old)?;
             let stored = index.doc(kept)?;
-            let kept_set = ShingleSet::from_sorted(stored.set);
+            let kept_set = ShingleSet::from_sorted(stored.set());
             for &d in &new {
                 removed[d.index()] = true;
                 summary.removed_by_index += 1;

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::Mmap;
+use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::error::{Error, IndexProblem, Result};
@@ -60,8 +61,9 @@ pub(crate) struct NewDoc<'a> {
     pub id: &'a str,
     /// The original text's length in bytes.
     pub bytes: u64,
-    /// The shingle set, sorted, without repeats.
-    pub set: &'a [u32],
+    /// The shingle set, sorted, without repeats, as little-endian u32s:
+    /// the bytes a record holds, copied as they are.
+    pub set: &'a [u8],
     pub exact: u128,
     /// One key per band.
     pub keys: &'a [BandKey],
@@ -127,7 +129,7 @@ impl SegmentWriter {
     /// Appends the next document.
     pub fn push(&mut self, doc: &NewDoc<'_>) -> Result<()> {
         debug_assert_eq!(doc.keys.len(), self.bands);
-        debug_assert!(doc.set.windows(2).all(|w| w[0] < w[1]));
+        debug_assert!(doc.set.len() % 4 == 0);
         let local = self.offsets.len() as u32;
         self.offsets.push(self.out.position);
         self.exact.push((doc.exact, local));
@@ -140,11 +142,7 @@ impl SegmentWriter {
         let written = (|| {
             out.write_all(&doc.bytes.to_le_bytes())?;
             put_str(out, doc.id)?;
-            let mut buf = Vec::with_capacity(doc.set.len() * 4);
-            for h in doc.set {
-                buf.extend_from_slice(&h.to_le_bytes());
-            }
-            out.write_all(&buf)
+            out.write_all(doc.set)
         })();
         written.map_err(|e| Error::io(&self.path, e))
     }
@@ -174,7 +172,14 @@ impl SegmentWriter {
         self.out.write_all(&buf).map_err(io)?;
         directory.push((start, self.out.position - start));
 
-        self.exact.sort_unstable();
+        // Every table sorted at once, one per core.
+        {
+            let (exact, keys, windows) = (&mut self.exact, &mut self.keys, &mut self.windows);
+            rayon::join(
+                || keys.par_iter_mut().for_each(|t| t.sort_unstable()),
+                || rayon::join(|| exact.sort_unstable(), || windows.sort_unstable()),
+            );
+        }
         let start = self.out.position;
         buf.clear();
         for (hash, doc) in &self.exact {
@@ -185,7 +190,6 @@ impl SegmentWriter {
         directory.push((start, self.out.position - start));
 
         for table in &mut self.keys {
-            table.sort_unstable();
             let start = self.out.position;
             buf.clear();
             for (key, doc) in table.iter() {
@@ -198,7 +202,6 @@ impl SegmentWriter {
         }
 
         // One entry per window hash: its first document.
-        self.windows.sort_unstable();
         self.windows.dedup_by_key(|w| w.0);
         let start = self.out.position;
         buf.clear();
@@ -320,8 +323,15 @@ pub(crate) struct Segment {
 pub(crate) struct StoredDoc<'a> {
     pub id: &'a str,
     pub bytes: u64,
-    /// Sorted shingle hashes.
-    pub set: Vec<u32>,
+    /// Its shingle set as stored: sorted little-endian u32s.
+    pub set_bytes: &'a [u8],
+}
+
+impl StoredDoc<'_> {
+    /// Its shingle set's hashes, ascending.
+    pub fn set(&self) -> Vec<u32> {
+        self.set_bytes.chunks_exact(4).map(le_u32).collect()
+    }
 }
 
 impl Segment {
@@ -512,8 +522,11 @@ impl Segment {
         }
         let id = std::str::from_utf8(&rest[..id_len])
             .map_err(|_| damaged(&self.path, "has an id that is not UTF-8"))?;
-        let set = rest[id_len..].chunks_exact(4).map(le_u32).collect();
-        Ok(StoredDoc { id, bytes, set })
+        Ok(StoredDoc {
+            id,
+            bytes,
+            set_bytes: &rest[id_len..],
+        })
     }
 
     /// The document whose normalized text has the hash `exact`, if any,
@@ -693,7 +706,9 @@ mod tests {
         let mut writer = SegmentWriter::create(&path, SETTINGS, n, 2).unwrap();
         for i in 0..n {
             let id = format!("doc-{i}");
-            let set: Vec<u32> = (0..i % 50 + 1).map(|k| k * 7 + i).collect();
+            let set: Vec<u8> = (0..i % 50 + 1)
+                .flat_map(|k| (k * 7 + i).to_le_bytes())
+                .collect();
             // Keys shared by groups of documents: band 0 by tens, band 1 by threes.
             let keys = [u64::from(i / 10), 1000 + u64::from(i % 3)];
             writer
@@ -719,8 +734,8 @@ mod tests {
         let doc = seg.doc(1234).unwrap();
         assert_eq!(doc.id, "doc-1234");
         assert_eq!(doc.bytes, 1234 * 3);
-        assert_eq!(doc.set.len(), 1234 % 50 + 1);
-        assert_eq!(doc.set[0], 1234);
+        assert_eq!(doc.set().len(), 1234 % 50 + 1);
+        assert_eq!(doc.set()[0], 1234);
         assert_eq!(seg.exact(u128::from(77u32) << 64 | 5).unwrap(), Some(77));
         assert_eq!(seg.exact(6).unwrap(), None);
         let bucket = seg.bucket(0, 42).unwrap();
