@@ -189,6 +189,17 @@ fn fixtures(dir: &Path) {
     fs::create_dir(dir.join("data")).unwrap();
     fs::write(dir.join("data/a.jsonl"), jsonl(first)).unwrap();
     fs::write(dir.join("data/b.jsonl"), jsonl(second)).unwrap();
+    // The index's examples: two months of a crawl, new data, benchmarks
+    // and training data.
+    for (folder, part) in [("crawl-2025", first), ("crawl-2026-01", second)] {
+        fs::create_dir(dir.join(folder)).unwrap();
+        fs::write(dir.join(folder).join("part.jsonl"), jsonl(part)).unwrap();
+    }
+    fs::write(dir.join("new.jsonl"), jsonl(&lines)).unwrap();
+    fs::write(dir.join("mmlu.jsonl"), jsonl(&first[..3])).unwrap();
+    fs::write(dir.join("gsm8k.jsonl"), jsonl(&second[..3])).unwrap();
+    fs::create_dir(dir.join("train")).unwrap();
+    fs::write(dir.join("train/part.jsonl"), jsonl(&lines)).unwrap();
     // A Hugging Face dataset's Parquet shards, and a Common Crawl WET file.
     fs::create_dir_all(dir.join("hf/data")).unwrap();
     for (i, part) in [first, second].iter().enumerate() {
