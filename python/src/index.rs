@@ -13,11 +13,11 @@ use pyo3::prelude::*;
 use textdup::index::{write_matches, AddOptions, Index, IndexWriter, Kept, Matches, Settings};
 use textdup::output::{check_distinct, check_output, Commit, Existing};
 use textdup::write::{check_output_name, write_corpus, Cleaning};
-use textdup::{Config, Corpus, DocId, Files, Keep, ReadOptions, Resources};
+use textdup::{Config, Corpus, DocId, Files, Resources};
 
 use crate::arrow::{batch, column, from_items, ArrowBatch, ArrowCorpus};
 use crate::progress::PyProgress;
-use crate::{choose, py_error, strings, Deduper};
+use crate::{detached, keep_of, open_files, py_error, strings, thread_pool, Deduper};
 
 /// An index on disk.
 #[pyclass(module = "textdup._textdup", name = "Index", frozen)]
@@ -61,10 +61,7 @@ impl Source {
 
 impl PyIndex {
     fn detached<T: Send>(&self, py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
-        py.detach(|| match &self.pool {
-            Some(pool) => pool.install(work),
-            None => work(),
-        })
+        detached(py, &self.pool, work)
     }
 
     fn open(&self, py: Python<'_>) -> PyResult<Index> {
@@ -81,15 +78,8 @@ impl PyIndex {
     ) -> PyResult<Source> {
         let paths: Option<Vec<PathBuf>> = source.getattr("paths")?.extract()?;
         if let Some(paths) = paths {
-            let options = ReadOptions {
-                text_field: text_field.to_string(),
-                id_field: id_field.to_string(),
-                ..ReadOptions::default()
-            };
             let tmp = self.resources.tmp_dir.as_deref();
-            let files = py
-                .detach(|| Files::open(&paths, options, tmp))
-                .map_err(py_error)?;
+            let files = open_files(py, &paths, text_field, id_field, tmp)?;
             return Ok(Source::Files(files));
         }
         let items = source.getattr("items")?;
@@ -137,14 +127,7 @@ impl PyIndex {
         tmp_dir: Option<PathBuf>,
         threads: Option<usize>,
     ) -> PyResult<PyIndex> {
-        let pool = threads
-            .map(|n| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| PyRuntimeError::new_err(format!("cannot start {n} threads: {e}")))
-            })
-            .transpose()?;
+        let pool = thread_pool(threads)?;
         let config = deduper
             .as_ref()
             .map_or_else(Config::default, |d| d.config.clone());
@@ -209,15 +192,7 @@ impl PyIndex {
         keep: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<String> {
-        let keep = choose(
-            "keep policy",
-            keep,
-            &[
-                ("first", Keep::First),
-                ("longest", Keep::Longest),
-                ("shortest", Keep::Shortest),
-            ],
-        )?;
+        let keep = keep_of(keep)?;
         let source = self.source(py, source, text_field, id_field)?;
         let progress = PyProgress::new(progress);
         let options = AddOptions { all, keep };

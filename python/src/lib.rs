@@ -79,17 +79,69 @@ struct Deduper {
     pool: Option<rayon::ThreadPool>,
 }
 
+/// Runs `work` with the GIL released, on `pool` when there is one (else
+/// on the global pool).
+fn detached<T: Send>(
+    py: Python<'_>,
+    pool: &Option<rayon::ThreadPool>,
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    py.detach(|| match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    })
+}
+
+/// A pool of `threads` threads, or `None` for the global pool.
+fn thread_pool(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
+    threads
+        .map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PyRuntimeError::new_err(format!("cannot start {n} threads: {e}")))
+        })
+        .transpose()
+}
+
+/// The keep policy named `keep`.
+fn keep_of(keep: &str) -> PyResult<Keep> {
+    choose(
+        "keep policy",
+        keep,
+        &[
+            ("first", Keep::First),
+            ("longest", Keep::Longest),
+            ("shortest", Keep::Shortest),
+        ],
+    )
+}
+
+/// The corpus of files and folders `paths`, listed as the CLI lists them
+/// (standard input copied to `tmp`).
+fn open_files(
+    py: Python<'_>,
+    paths: &[PathBuf],
+    text_field: &str,
+    id_field: &str,
+    tmp: Option<&std::path::Path>,
+) -> PyResult<Files> {
+    let options = ReadOptions {
+        text_field: text_field.to_string(),
+        id_field: id_field.to_string(),
+        ..ReadOptions::default()
+    };
+    py.detach(|| Files::open(paths, options, tmp))
+        .map_err(py_error)
+}
+
 impl Deduper {
     /// Runs `work` with the GIL released, on this deduper's thread pool.
     fn detached<T: Send>(&self, py: Python<'_>, work: impl FnOnce() -> T + Send) -> T {
-        py.detach(|| match &self.pool {
-            Some(pool) => pool.install(work),
-            None => work(),
-        })
+        detached(py, &self.pool, work)
     }
 
-    /// The corpus of files and folders `paths`, listed as the CLI lists
-    /// them (standard input copied to the temporary folder).
+    /// The corpus of files and folders `paths`, as the CLI reads them.
     fn open_files(
         &self,
         py: Python<'_>,
@@ -97,14 +149,8 @@ impl Deduper {
         text_field: &str,
         id_field: &str,
     ) -> PyResult<Files> {
-        let options = ReadOptions {
-            text_field: text_field.to_string(),
-            id_field: id_field.to_string(),
-            ..ReadOptions::default()
-        };
         let tmp = self.resources.tmp_dir.as_deref();
-        py.detach(|| Files::open(paths, options, tmp))
-            .map_err(py_error)
+        open_files(py, paths, text_field, id_field, tmp)
     }
 
     /// A run of `level` over `corpus`.
@@ -211,15 +257,7 @@ impl Deduper {
                     ("estimate", Verification::Estimate),
                 ],
             )?,
-            keep: choose(
-                "keep policy",
-                keep,
-                &[
-                    ("first", Keep::First),
-                    ("longest", Keep::Longest),
-                    ("shortest", Keep::Shortest),
-                ],
-            )?,
+            keep: keep_of(keep)?,
             level: Level::Document,
             passage: textdup::PassageConfig {
                 unit: choose(
@@ -252,17 +290,7 @@ impl Deduper {
             ..Resources::default()
         };
         resources.validate().map_err(py_error)?;
-        let pool = match threads {
-            None => None,
-            Some(n) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| {
-                        PyRuntimeError::new_err(format!("cannot start {n} threads: {e}"))
-                    })?,
-            ),
-        };
+        let pool = thread_pool(threads)?;
         Ok(Deduper {
             config,
             resources,

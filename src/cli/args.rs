@@ -772,6 +772,17 @@ pub enum KeepArg {
     Shortest,
 }
 
+impl KeepArg {
+    /// The library's policy.
+    pub fn keep(self) -> Keep {
+        match self {
+            KeepArg::First => Keep::First,
+            KeepArg::Longest => Keep::Longest,
+            KeepArg::Shortest => Keep::Shortest,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Jsonl,
@@ -842,11 +853,7 @@ impl MatchArgs {
                 VerifyArg::Exact => Verification::Exact,
                 VerifyArg::Estimate => Verification::Estimate,
             },
-            keep: match self.keep {
-                KeepArg::First => Keep::First,
-                KeepArg::Longest => Keep::Longest,
-                KeepArg::Shortest => Keep::Shortest,
-            },
+            keep: self.keep.keep(),
             ..Config::default()
         }
     }

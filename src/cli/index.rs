@@ -12,8 +12,9 @@ use textdup::{Config, Files, Resources};
 
 use super::args::{
     Common, DedupArgs, IndexAddArgs, IndexBuildArgs, IndexCommand, IndexPathArgs, IndexStatsArgs,
-    InputArgs, KeepArg, LevelArg, ScanArgs,
+    InputArgs, LevelArg, ScanArgs,
 };
+use super::progress::Bars;
 use super::{
     check_outputs, count, existing, exit_code, finish_interrupted, removed_path, run_label, say,
     start, unchanged, write_stdout, Explicit, Failure,
@@ -41,14 +42,6 @@ fn resources(input: &InputArgs) -> Resources {
     Resources {
         tmp_dir: input.tmp_dir.clone(),
         ..Resources::default()
-    }
-}
-
-fn keep(arg: KeepArg) -> textdup::Keep {
-    match arg {
-        KeepArg::First => textdup::Keep::First,
-        KeepArg::Longest => textdup::Keep::Longest,
-        KeepArg::Shortest => textdup::Keep::Shortest,
     }
 }
 
@@ -87,7 +80,7 @@ fn add(args: &IndexAddArgs) -> Result<ExitCode, Failure> {
     let files = open_input(&args.input)?;
     let options = AddOptions {
         all: args.all,
-        keep: keep(args.keep),
+        keep: args.keep.keep(),
     };
     let added = writer.add(&files, &options, &resources(&args.input), &bars);
     bars.flush_skips();
@@ -314,40 +307,79 @@ fn summary_text(index: &Path, matches: &Matches, spans: Option<u32>) -> String {
     text
 }
 
+/// What `scan` and `dedup` against an index share: the progress bars,
+/// the index, whether it is asked for span windows, the run's settings.
+struct Against {
+    bars: Bars,
+    index: Index,
+    spans: bool,
+    config: Config,
+}
+
+impl Against {
+    fn open(
+        common: &Common,
+        level: LevelArg,
+        against: &Path,
+        explicit: &Explicit,
+    ) -> Result<Against, Failure> {
+        let bars = start(&common.run)?;
+        let index = Index::open(against)?;
+        let spans = span_level(level, explicit, common, &index)?;
+        let config = against_config(&index, common, explicit)?;
+        Ok(Against {
+            bars,
+            index,
+            spans,
+            config,
+        })
+    }
+
+    /// The matches of `files` against the index.
+    fn matches(&self, common: &Common, files: &Files) -> Result<Matches, Failure> {
+        let matches = if self.spans {
+            self.index.spans(files, &self.config, &self.bars)
+        } else {
+            let resources = super::resources(common);
+            self.index
+                .query_with(files, &self.config, &resources, &self.bars)
+        };
+        self.bars.flush_skips();
+        Ok(matches?)
+    }
+
+    /// The summary line, for `matches` of this run against `path`.
+    fn summary(&self, path: &Path, matches: &Matches) -> String {
+        summary_text(
+            path,
+            matches,
+            self.index.settings().spans.filter(|_| self.spans),
+        )
+    }
+}
+
 pub fn scan_against(
     args: &ScanArgs,
     against: &Path,
     explicit: &Explicit,
 ) -> Result<ExitCode, Failure> {
     let common = &args.common;
-    let bars = start(&common.run)?;
-    let index = Index::open(against)?;
-    let spans = span_level(args.level, explicit, common, &index)?;
-    let config = against_config(&index, common, explicit)?;
+    let run = Against::open(common, args.level, against, explicit)?;
+    let (bars, config) = (&run.bars, &run.config);
     let existing = existing(args.force);
     let outputs: Vec<&Path> = common.report.clusters.iter().map(|p| p.as_path()).collect();
-    let files = super::open_inputs(common, &config)?;
+    let files = super::open_inputs(common, config)?;
     check_outputs(&files, &outputs, existing)?;
-    let matches = if spans {
-        index.spans(&files, &config, &bars)
-    } else {
-        index.query_with(&files, &config, &super::resources(common), &bars)
-    };
-    bars.flush_skips();
-    let matches = matches?;
+    let matches = run.matches(common, &files)?;
     if let Some(path) = &common.report.clusters {
         let mut commit = Commit::new(existing).label(&run_label(&files));
         commit.write(path, |out| write_matches(&matches, out))?;
-        drop(commit.commit(|| unchanged(&files, &bars))?);
+        drop(commit.commit(|| unchanged(&files, bars))?);
     } else {
         write_stdout(|out| write_matches(&matches, out))?;
     }
     if !common.run.quiet {
-        say(&summary_text(
-            against,
-            &matches,
-            index.settings().spans.filter(|_| spans),
-        ));
+        say(&run.summary(against, &matches));
     }
     Ok(exit_code(matches.summary().skipped))
 }
@@ -358,51 +390,39 @@ pub fn dedup_against(
     explicit: &Explicit,
 ) -> Result<ExitCode, Failure> {
     let common = &args.common;
-    let bars = start(&common.run)?;
-    let index = Index::open(against)?;
-    let spans = span_level(args.level, explicit, common, &index)?;
-    let config = against_config(&index, common, explicit)?;
+    let run = Against::open(common, args.level, against, explicit)?;
+    let (bars, config) = (&run.bars, &run.config);
     let existing = existing(args.force);
     let removed = removed_path(args)?;
     let mut outputs = vec![args.output.as_path(), removed.as_path()];
     outputs.extend(common.report.clusters.as_deref());
-    let files = super::open_inputs(common, &config)?;
+    let files = super::open_inputs(common, config)?;
     let label = run_label(&files);
     if let Some(code) = finish_interrupted(&outputs, &label)? {
         return Ok(code);
     }
     check_outputs(&files, &outputs, existing)?;
     textdup::write::check_output_name(&files, &args.output)?;
-    let matches = if spans {
-        index.spans(&files, &config, &bars)
-    } else {
-        index.query_with(&files, &config, &super::resources(common), &bars)
-    };
-    bars.flush_skips();
-    let matches = matches?;
+    let matches = run.matches(common, &files)?;
     let report = matches.report();
     let cleaning = Cleaning {
         documents: matches.removed(),
         ..Cleaning::default()
     };
     let mut commit = Commit::new(existing).label(&label);
-    let written = write_corpus(&files, &report, &cleaning, &args.output, &mut commit, &bars)?;
+    let written = write_corpus(&files, &report, &cleaning, &args.output, &mut commit, bars)?;
     commit.write(&removed, |out| write_matches(&matches, out))?;
     if let Some(path) = &common.report.clusters {
         commit.write(path, |out| write_matches(&matches, out))?;
     }
-    let receipt = commit.commit(|| unchanged(&files, &bars))?;
+    let receipt = commit.commit(|| unchanged(&files, bars))?;
     for problem in &written.problems {
         say(&format!(
             "textdup: warning: {problem} (not fully copied to the output)\n"
         ));
     }
     if !common.run.quiet {
-        say(&summary_text(
-            against,
-            &matches,
-            index.settings().spans.filter(|_| spans),
-        ));
+        say(&run.summary(against, &matches));
         say(&format!(
             "  wrote:      {} ({}, {} removed); removed list {}\n",
             args.output.display(),

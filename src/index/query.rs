@@ -106,6 +106,14 @@ pub struct MatchSummary {
     pub elapsed: Duration,
 }
 
+impl MatchSummary {
+    /// Counts a skipped input of kind `kind`.
+    pub(crate) fn skip(&mut self, kind: &'static str) {
+        self.skipped += 1;
+        *self.skipped_by_reason.entry(kind).or_default() += 1;
+    }
+}
+
 /// The result of matching a corpus against an index.
 pub struct Matches {
     pub(crate) ids: Ids,
@@ -381,13 +389,7 @@ pub(crate) fn query(
         &keep_sets,
         |sketched| {
             match sketched {
-                Sketched::Skipped(skip) => {
-                    summary.skipped += 1;
-                    *summary
-                        .skipped_by_reason
-                        .entry(skip.reason.kind())
-                        .or_default() += 1;
-                }
+                Sketched::Skipped(skip) => summary.skip(skip.reason.kind()),
                 Sketched::Batch(batch, mut sketches) => {
                     sketches.par_iter_mut().for_each(|s| {
                         if let Some(set) = &mut s.set {

@@ -104,11 +104,7 @@ pub(crate) fn span_query(
                 Ok(doc) => docs.push(doc),
                 Err(skip) => {
                     progress.skipped(&skip);
-                    summary.skipped += 1;
-                    *summary
-                        .skipped_by_reason
-                        .entry(skip.reason.kind())
-                        .or_default() += 1;
+                    summary.skip(skip.reason.kind());
                 }
             }
         }
