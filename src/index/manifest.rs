@@ -242,6 +242,18 @@ impl Manifest {
                 ),
             });
         }
+        // Segment names are joined to the folder, and compaction unlinks
+        // the old ones: a damaged manifest must not reach outside it.
+        if let Some(bad) = manifest.segments.iter().find(|m| !is_segment_name(&m.file)) {
+            return Err(Error::Index {
+                path,
+                problem: IndexProblem::Damaged,
+                message: format!(
+                    "names {:?}, which is not a segment of this folder",
+                    bad.file
+                ),
+            });
+        }
         Ok(manifest)
     }
 
@@ -263,6 +275,14 @@ impl Manifest {
             Error::io(&path, e)
         })
     }
+}
+
+/// Whether `name` is a plain segment file name: `seg-NNNNNN.tds`, no
+/// folder in it.
+pub(crate) fn is_segment_name(name: &str) -> bool {
+    name.strip_prefix("seg-")
+        .and_then(|rest| rest.strip_suffix(".tds"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Makes a rename inside `dir` durable.
@@ -374,5 +394,50 @@ pub(crate) fn mismatch_error(path: &Path, message: &str) -> Error {
         path: path.to_path_buf(),
         problem: IndexProblem::Settings,
         message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_segment_names_are_segments() {
+        assert!(is_segment_name("seg-000001.tds"));
+        for bad in [
+            "seg-.tds",
+            "seg-1.tds.tmp-7",
+            "../seg-1.tds",
+            "seg-1/../../x.tds",
+            "manifest.json",
+            "seg-a.tds",
+        ] {
+            assert!(!is_segment_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_manifest_naming_a_file_outside_the_index_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut manifest = Manifest::new(Settings::of(&Config::default()));
+        manifest.segments.push(SegmentMeta {
+            file: "seg-1/../../victim.txt".to_string(),
+            documents: 0,
+            text_bytes: 0,
+            size: 0,
+            checks: String::new(),
+        });
+        manifest.publish(dir.path()).unwrap();
+        let err = Manifest::read(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Index {
+                    problem: IndexProblem::Damaged,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }
