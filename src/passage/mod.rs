@@ -235,6 +235,24 @@ pub const EDIT_SIMILARITY_WORDS: usize = 40;
 /// finds too.
 pub const CONTAINED_WORDS: usize = 10;
 
+/// Whether a passage of `words` words can match another passage only as
+/// an exact copy under [`compare`] at `threshold`, when its shingles are
+/// word `ngram`s: then LSH need not propose it at all (exact copies are
+/// joined by their hash), and on documentation its candidate pairs were a
+/// ninth of all, none of them verified.
+///
+/// A passage of fewer than `ngram` words is one shingle, its whole text,
+/// which no other text shares (a longer passage's shingles are all
+/// `ngram` words long); so its Jaccard and containment with any other text
+/// are 0, and only edit similarity is left. Against a different text of
+/// `w'` words, at least one word is edited, and `|w − w'|` are, so that is
+/// at most `words / (words + 1)` (one word added): 2/3 for two words.
+pub(crate) fn passage_matches_only_exactly(words: usize, ngram: usize, threshold: f64) -> bool {
+    // The margin keeps a bound exactly at the threshold (2/3 against
+    // 0.666…) on the side of proposing the pair.
+    words < ngram && (words as f64 / (words + 1) as f64) + 1e-9 < threshold
+}
+
 /// How similar two passages are, and how, if that reaches `threshold`.
 ///
 /// - Equal normalized text: [`MatchKind::Exact`], 1.0.
@@ -460,6 +478,54 @@ mod tests {
                 );
             }
         }
+
+        /// A passage the bound leaves out of LSH matches nothing but its
+        /// exact copies, whatever the other passage: words drawn from a
+        /// vocabulary of three, so that shared words, insertions and
+        /// containments are common.
+        #[test]
+        fn a_passage_left_out_of_lsh_matches_only_its_exact_copies(
+            a in proptest::collection::vec(0usize..3, 1..6),
+            b in proptest::collection::vec(0usize..3, 1..9),
+            ngram in 1usize..5,
+            threshold in 0.3f64..0.99,
+        ) {
+            let text = |w: &[usize]| {
+                w.iter().map(|&i| ["alpha", "beta", "gamma"][i]).collect::<Vec<_>>().join(" ")
+            };
+            let shingling = Shingling { n: ngram, ..Shingling::default() };
+            let (x, y) = (PassageText::new(&text(&a), &shingling, 7), PassageText::new(&text(&b), &shingling, 7));
+            if passage_matches_only_exactly(a.len(), ngram, threshold) {
+                for (p, q) in [(&x, &y), (&y, &x)] {
+                    let found = compare(p, q, threshold);
+                    proptest::prop_assert!(
+                        found.is_none() || found == Some((MatchKind::Exact, 1.0)),
+                        "{:?} vs {:?}: {:?}", text(&a), text(&b), found
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_exact_only_bound_is_tight() {
+        // Two words in three ("a b" in "a b c") are 2/3 alike by edit
+        // similarity: left out only above that.
+        assert!(passage_matches_only_exactly(2, 3, 0.8));
+        assert!(passage_matches_only_exactly(2, 3, 0.67));
+        assert!(!passage_matches_only_exactly(2, 3, 2.0 / 3.0));
+        let shingling = Shingling {
+            n: 3,
+            ..Shingling::default()
+        };
+        let (x, y) = (
+            PassageText::new("a b", &shingling, 7),
+            PassageText::new("a b c", &shingling, 7),
+        );
+        assert!(compare(&x, &y, 2.0 / 3.0).is_some());
+        // A passage of n words or more is one trigram or more, which
+        // longer passages contain.
+        assert!(!passage_matches_only_exactly(3, 3, 0.95));
     }
 
     #[test]

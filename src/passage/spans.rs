@@ -34,12 +34,24 @@ use crate::passage::Span;
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
 /// Safe to fill from many threads; the result does not depend on order.
+///
+/// The bitmaps are far larger than the caches and every window lands on a
+/// random word of them, so a lookup is a cache miss: the two bitmaps are
+/// interleaved word by word (a hash's "once" and "twice" bits share a cache
+/// line), and [`SeenTwice::insert_all`] and
+/// [`SeenTwice::maybe_repeated_all`] prefetch the words of hashes a few
+/// places ahead, so that the misses overlap rather than follow one another.
 #[derive(Debug)]
 pub struct SeenTwice {
-    once: Vec<AtomicU64>,
-    twice: Vec<AtomicU64>,
+    /// Word `2i` of "seen", then word `2i + 1` of "seen twice".
+    words: Vec<AtomicU64>,
     mask: u64,
 }
+
+/// How many hashes ahead the batch operations prefetch: enough misses in
+/// flight to cover memory latency, few enough that lines are not evicted
+/// before use.
+const PREFETCH_AHEAD: usize = 16;
 
 impl SeenTwice {
     /// Bitmaps of at least `bits` bits each (rounded up to a power of two,
@@ -47,29 +59,59 @@ impl SeenTwice {
     /// answers rare.
     pub fn with_bits(bits: u64) -> Self {
         let bits = bits.max(1 << 16).next_power_of_two();
-        let words = (bits / 64) as usize;
+        let words = 2 * (bits / 64) as usize;
         SeenTwice {
-            once: (0..words).map(|_| AtomicU64::new(0)).collect(),
-            twice: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            words: (0..words).map(|_| AtomicU64::new(0)).collect(),
             mask: bits - 1,
         }
     }
 
     /// Bytes held by the two bitmaps.
     pub fn memory(&self) -> usize {
-        (self.once.len() + self.twice.len()) * size_of::<AtomicU64>()
+        self.words.len() * size_of::<AtomicU64>()
     }
 
+    /// The index of `hash`'s "seen" word (its "seen twice" word follows),
+    /// and its bit in them.
     fn slot(&self, hash: u64) -> (usize, u64) {
         let bit = hash & self.mask;
-        ((bit / 64) as usize, 1u64 << (bit % 64))
+        (2 * (bit / 64) as usize, 1u64 << (bit % 64))
+    }
+
+    /// Asks the processor to bring `hash`'s words into the cache.
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let (word, _) = self.slot(hash);
+            let at: *const AtomicU64 = &self.words[word];
+            // SAFETY: a prefetch is a hint that never faults or changes
+            // memory, and `at` points into `self.words`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    at.cast::<i8>(),
+                )
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = hash;
     }
 
     /// Records one occurrence of `hash`.
     pub fn insert(&self, hash: u64) {
         let (word, bit) = self.slot(hash);
-        if self.once[word].fetch_or(bit, Ordering::Relaxed) & bit != 0 {
-            self.twice[word].fetch_or(bit, Ordering::Relaxed);
+        if self.words[word].fetch_or(bit, Ordering::Relaxed) & bit != 0 {
+            self.words[word + 1].fetch_or(bit, Ordering::Relaxed);
+        }
+    }
+
+    /// Records one occurrence of each of `hashes`.
+    pub fn insert_all(&self, hashes: &[u64]) {
+        for (i, &hash) in hashes.iter().enumerate() {
+            if let Some(&ahead) = hashes.get(i + PREFETCH_AHEAD) {
+                self.prefetch(ahead);
+            }
+            self.insert(hash);
         }
     }
 
@@ -77,12 +119,20 @@ impl SeenTwice {
     /// inserted twice or more (or, rarely, shares its bit with others).
     pub fn maybe_repeated(&self, hash: u64) -> bool {
         let (word, bit) = self.slot(hash);
-        self.twice[word].load(Ordering::Relaxed) & bit != 0
+        self.words[word + 1].load(Ordering::Relaxed) & bit != 0
     }
 
-    /// Memory the bitmaps take, in bytes.
-    pub fn bytes(&self) -> usize {
-        (self.once.len() + self.twice.len()) * 8
+    /// Calls `found(i, hash)` for each of `hashes` that
+    /// [`SeenTwice::maybe_repeated`] says may repeat, in order.
+    pub fn maybe_repeated_all(&self, hashes: &[u64], mut found: impl FnMut(usize, u64)) {
+        for (i, &hash) in hashes.iter().enumerate() {
+            if let Some(&ahead) = hashes.get(i + PREFETCH_AHEAD) {
+                self.prefetch(ahead);
+            }
+            if self.maybe_repeated(hash) {
+                found(i, hash);
+            }
+        }
     }
 }
 
@@ -372,7 +422,7 @@ mod tests {
     #[test]
     fn the_bitmap_tells_once_from_twice() {
         let seen = SeenTwice::with_bits(1 << 16);
-        assert_eq!(seen.bytes(), 2 * (1 << 16) / 8);
+        assert_eq!(seen.memory(), 2 * (1 << 16) / 8);
         seen.insert(42);
         assert!(!seen.maybe_repeated(42));
         seen.insert(42);

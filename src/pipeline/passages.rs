@@ -35,8 +35,8 @@ use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
 use crate::passage::{
-    compare, split, word_edit_similarity, MatchKind, PassageCluster, PassageMember, PassageText,
-    PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
+    compare, passage_matches_only_exactly, split, word_edit_similarity, MatchKind, PassageCluster,
+    PassageMember, PassageText, PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
 };
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
@@ -125,6 +125,7 @@ struct WordRange {
 struct SketchedPassage {
     span: Span,
     exact: u128,
+    /// Its band keys; none when it can match only its exact copies.
     keys: Vec<BandKey>,
     /// For a passage of [`ANCHOR_WORDS`] words up to `--min-span`: its
     /// anchor (see [`Anchors`]) and word count.
@@ -344,14 +345,24 @@ impl<'a> Grain<'a> {
             let sketched: Vec<(Vec<SketchedPassage>, u64)> = batch
                 .par_iter()
                 .map_init(
-                    || (Scratch::new(&self.hasher), String::new(), Vec::new()),
-                    |(scratch, normalized, found), (_, doc)| {
+                    || {
+                        let windows: Vec<u64> = Vec::new();
+                        (
+                            Scratch::new(&self.hasher),
+                            String::new(),
+                            Vec::new(),
+                            windows,
+                        )
+                    },
+                    |(scratch, normalized, found, windows), (_, doc)| {
                         words(&doc.text, &config.normalization, normalized, found);
                         let passages = self.sketch_passages(&doc.text, normalized, found, scratch);
                         let min_span = config.passage.min_span;
+                        windows.clear();
                         spans::windows(normalized, found, min_span, config.seed, |_, h| {
-                            seen.insert(h)
+                            windows.push(h)
                         });
+                        seen.insert_all(windows);
                         (passages, found.len() as u64)
                     },
                 )
@@ -366,9 +377,11 @@ impl<'a> Grain<'a> {
                     table.span.push(passage.span);
                     let first = *first_copies.entry(passage.exact).or_insert(id);
                     table.first_copy.push(first);
-                    if first == id {
+                    if first == id && !passage.keys.is_empty() {
                         table.lsh_ids.push(id);
                         table.lsh_keys.extend_from_slice(&passage.keys);
+                    }
+                    if first == id {
                         if let Some((hash, words)) = passage.anchor {
                             anchors.by_hash.entry(hash).or_default().push((
                                 id,
@@ -432,9 +445,15 @@ impl<'a> Grain<'a> {
                 } else {
                     &self.shingling
                 };
-                scratch.sketch(unit, config.seed, &self.hasher);
-                let mut keys = Vec::with_capacity(self.banding.bands);
-                self.banding.keys(&scratch.slots, &mut keys);
+                // No band keys for a passage that can match only its
+                // exact copies: it stays out of LSH.
+                let mut keys = Vec::new();
+                let p = &config.passage;
+                if !passage_matches_only_exactly(words, p.ngram, p.threshold) {
+                    scratch.sketch(unit, config.seed, &self.hasher);
+                    keys.reserve_exact(self.banding.bands);
+                    self.banding.keys(&scratch.slots, &mut keys);
+                }
                 let anchor = (ANCHOR_WORDS..config.passage.min_span)
                     .contains(&words)
                     .then(|| {
@@ -506,8 +525,8 @@ impl<'a> Grain<'a> {
             let loaded: Vec<Loaded> = batch
                 .par_iter()
                 .map_init(
-                    || (String::new(), Vec::<Word>::new(), String::new()),
-                    |(normalized, found, passage), (doc, document)| {
+                    || (String::new(), Vec::<Word>::new(), String::new(), Vec::new()),
+                    |(normalized, found, passage, windows), (doc, document)| {
                         let text = &document.text;
                         words(text, &config.normalization, normalized, found);
                         let passages = passages_of
@@ -524,14 +543,16 @@ impl<'a> Grain<'a> {
                             .collect();
                         let mut occurrences = Vec::new();
                         let min_span = config.passage.min_span;
-                        spans::windows(normalized, found, min_span, config.seed, |i, hash| {
-                            if seen.maybe_repeated(hash) {
-                                occurrences.push(Occurrence {
-                                    hash,
-                                    doc: *doc,
-                                    word: number(i),
-                                });
-                            }
+                        windows.clear();
+                        spans::windows(normalized, found, min_span, config.seed, |_, hash| {
+                            windows.push(hash)
+                        });
+                        seen.maybe_repeated_all(windows, |i, hash| {
+                            occurrences.push(Occurrence {
+                                hash,
+                                doc: *doc,
+                                word: number(i),
+                            });
                         });
                         let ranges = if occurrences.is_empty() && anchors.by_hash.is_empty() {
                             Vec::new()
