@@ -247,7 +247,6 @@ pub fn cluster(
 /// Keeps only the occurrences of hashes seen twice or more (the bitmaps let
 /// some singles by), compacting in place; sorts them by hash on the way.
 fn keep_repeated(occurrences: &mut Vec<Occurrence>) {
-    // Pass B's span joins leave them sorted, which the sort sees at once.
     occurrences.par_sort_unstable();
     let mut kept = 0;
     let mut start = 0;

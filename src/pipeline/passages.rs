@@ -90,15 +90,14 @@ impl PassageTable {
     }
 }
 
-/// What pass B loads of one document: its candidate passages' texts, its
-/// windows that may repeat, (when it has such windows) its passages' word
-/// ranges, and the short passages its passages contain.
-type Loaded = (
-    Vec<(PassageId, PassageText)>,
-    Vec<Occurrence>,
-    Vec<WordRange>,
-    Vec<SpanJoin>,
-);
+/// What pass B loads of one document (see [`Loads`]).
+struct Loaded {
+    passages: Vec<(PassageId, PassageText)>,
+    occurrences: Vec<Occurrence>,
+    windows: Vec<PassageWindow>,
+    lengths: Vec<(PassageId, u32)>,
+    inside: Vec<SpanJoin>,
+}
 
 /// What pass B gathers over the corpus.
 struct Loads {
@@ -106,8 +105,10 @@ struct Loads {
     texts: Texts,
     /// Windows that may repeat.
     occurrences: Vec<Occurrence>,
-    /// The word ranges of the passages of documents with such windows.
-    ranges: Vec<WordRange>,
+    /// Those of them wholly inside a first-copy passage, by passage.
+    windows: Vec<PassageWindow>,
+    /// The words of each passage in `windows`.
+    lengths: Vec<(PassageId, u32)>,
     /// Short passages found inside longer ones.
     contained: Vec<SpanJoin>,
 }
@@ -120,6 +121,18 @@ struct WordRange {
     first: u32,
     end: u32,
     id: PassageId,
+}
+
+/// A window that may repeat, wholly inside a first-copy passage: its hash,
+/// the passage, and the window's first word within it. What span joins
+/// are made of, found in pass B while the document's passages are at
+/// hand: looked up later from the hash-sorted occurrences, every window
+/// was a cache miss, half the passage grain's time on 100k documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct PassageWindow {
+    hash: u64,
+    passage: PassageId,
+    start: u32,
 }
 
 struct SketchedPassage {
@@ -222,23 +235,18 @@ pub(crate) fn run(
     let (table, pairs, anchors) = grain.sketch(&seen)?;
     let Loads {
         texts,
-        mut occurrences,
-        ranges,
+        occurrences,
+        mut windows,
+        lengths,
         contained,
     } = grain.load(&table, &pairs, &seen, &anchors)?;
     drop((seen, anchors));
     let p = &config.passage;
-    let mut joined = span_joins(
-        &mut occurrences,
-        &ranges,
-        &table.first_copy,
-        p.min_span,
-        p.threshold,
-    );
+    let mut joined = span_joins(&mut windows, &lengths, p.min_span, p.threshold);
     joined.extend(widely_contained_left_out(contained));
     joined.sort_unstable_by_key(|j| (j.a, j.b));
     joined.dedup_by_key(|j| (j.a, j.b));
-    drop(ranges);
+    drop((windows, lengths));
     let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
     drop(texts);
     check(progress)?;
@@ -509,7 +517,8 @@ impl<'a> Grain<'a> {
     ) -> Result<Loads> {
         let (config, progress) = (self.config, self.progress);
         let passages_of = passages_in_pairs(table, pairs);
-        let mut ranges: Vec<WordRange> = Vec::new();
+        let mut windows: Vec<PassageWindow> = Vec::new();
+        let mut lengths: Vec<(PassageId, u32)> = Vec::new();
         let mut contained: Vec<SpanJoin> = Vec::new();
         let mut texts = Texts::default();
         let mut texts_held = 0usize;
@@ -560,21 +569,25 @@ impl<'a> Grain<'a> {
                             word_ranges(table, *doc, found)
                         };
                         let inside = probe(table, anchors, &ranges, normalized, found, config.seed);
-                        let ranges = if occurrences.is_empty() {
-                            Vec::new()
-                        } else {
-                            ranges
-                        };
-                        (passages, occurrences, ranges, inside)
+                        let (windows, lengths) =
+                            passage_windows(&occurrences, &ranges, &table.first_copy, min_span);
+                        Loaded {
+                            passages,
+                            occurrences,
+                            windows,
+                            lengths,
+                            inside,
+                        }
                     },
                 )
                 .collect();
-            for (passages, found, in_words, inside) in loaded {
-                texts_held += passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
-                texts.extend(passages);
-                occurrences.extend(found);
-                ranges.extend(in_words);
-                contained.extend(inside);
+            for one in loaded {
+                texts_held += one.passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
+                texts.extend(one.passages);
+                occurrences.extend(one.occurrences);
+                windows.extend(one.windows);
+                lengths.extend(one.lengths);
+                contained.extend(one.inside);
             }
             progress.advance(read as u64);
             done += read;
@@ -582,14 +595,16 @@ impl<'a> Grain<'a> {
                 + texts_held
                 + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
                 + occurrences.capacity() * size_of::<Occurrence>()
-                + ranges.capacity() * size_of::<WordRange>();
+                + windows.capacity() * size_of::<PassageWindow>()
+                + lengths.capacity() * size_of::<(PassageId, u32)>();
             self.budget.check(held, done)
         })?;
         progress.end();
         Ok(Loads {
             texts,
             occurrences,
-            ranges,
+            windows,
+            lengths,
             contained,
         })
     }
@@ -1013,51 +1028,21 @@ fn span_cover(threshold: f64) -> f64 {
 /// (windows wholly inside both) reach [`span_cover`] of both (a `span`
 /// match), or `threshold` of the shorter one's (`containment`).
 ///
-/// Exact copies are already joined, so only first copies (`first_copy`,
-/// by passage) take part: a paragraph printed on a thousand pages counts
-/// once, and the pairs of a window stay few.
+/// Exact copies are already joined, so only first copies take part (see
+/// [`passage_windows`]): a paragraph printed on a thousand pages counts
+/// once, and the pairs of a window stay few. `lengths` gives the words of
+/// each passage in `windows`.
 ///
-/// Sorts `occurrences` by hash (as [`spans::cluster`] would anyway).
+/// Sorts `windows`.
 fn span_joins(
-    occurrences: &mut [Occurrence],
-    ranges: &[WordRange],
-    first_copy: &[PassageId],
+    windows: &mut [PassageWindow],
+    lengths: &[(PassageId, u32)],
     k: usize,
     threshold: f64,
 ) -> Vec<SpanJoin> {
     let k = number(k.max(1));
-    // Each range named by its passage's first copy, once for all below.
-    let mut ranges: Vec<WordRange> = ranges
-        .iter()
-        .map(|&r| WordRange {
-            id: first_copy.get(r.id.0 as usize).copied().unwrap_or(r.id),
-            ..r
-        })
-        .collect();
-    ranges.par_sort_unstable();
-    // Where each document's ranges begin in `ranges`, so that a window's
-    // passage is looked up among its document's few passages rather than
-    // among all of them (a binary search of millions misses the cache at
-    // every step).
-    let docs = ranges.last().map_or(0, |r| r.doc.index() + 1);
-    let mut begins = vec![0u32; docs + 1];
-    for r in &ranges {
-        begins[r.doc.index() + 1] += 1;
-    }
-    for i in 1..begins.len() {
-        begins[i] += begins[i - 1];
-    }
-    // The first copy of the passage (of at least k words) holding the
-    // window at `word`, with the window's start inside the passage.
-    let passage_of = |doc: DocId, word: u32| -> Option<(PassageId, u32)> {
-        let (from, to) = (*begins.get(doc.index())?, *begins.get(doc.index() + 1)?);
-        let own = &ranges[from as usize..to as usize];
-        let i = own.partition_point(|r| r.first <= word);
-        let r = *own.get(i.checked_sub(1)?)?;
-        (word + k <= r.end).then_some((r.id, word - r.first))
-    };
-    occurrences.par_sort_unstable();
-    let groups: Vec<&[Occurrence]> = occurrences
+    windows.par_sort_unstable();
+    let groups: Vec<&[PassageWindow]> = windows
         .chunk_by(|a, b| a.hash == b.hash)
         .filter(|g| g.len() >= 2)
         .collect();
@@ -1069,9 +1054,9 @@ fn span_joins(
         .fold(
             || (Vec::new(), Vec::new()),
             |(mut out, mut held): (Vec<Shared>, Vec<(PassageId, u32)>), group| {
+                // Sorted by passage and start already.
                 held.clear();
-                held.extend(group.iter().filter_map(|o| passage_of(o.doc, o.word)));
-                held.sort_unstable();
+                held.extend(group.iter().map(|w| (w.passage, w.start)));
                 held.dedup();
                 // Counted in distinct first copies: exact copies do not
                 // make a line boilerplate here, other versions of it do.
@@ -1095,12 +1080,11 @@ fn span_joins(
     drop(groups);
     shared.par_sort_unstable();
     // Words per first copy, by passage number (dense, so a table rather
-    // than a map of millions). Exact copies have the same words, so any
-    // range of a first copy gives its length.
-    let passages = ranges.iter().map(|r| r.id.0 as usize + 1).max();
+    // than a map of millions).
+    let passages = lengths.iter().map(|&(id, _)| id.0 as usize + 1).max();
     let mut length = vec![0u32; passages.unwrap_or(0)];
-    for r in &ranges {
-        length[r.id.0 as usize] = r.end - r.first;
+    for &(id, words) in lengths {
+        length[id.0 as usize] = words;
     }
     // The share of a passage of `words` words that windows starting at
     // `starts` (sorted) cover.
@@ -1147,6 +1131,45 @@ fn span_joins(
     joins
 }
 
+/// The windows of one document that [`span_joins`] works on: those of
+/// `occurrences` (the document's windows that may repeat, by first word)
+/// wholly inside one of its passages (`ranges`, the document's passages'
+/// words, in order) that is its own first copy (`first_copy`, by
+/// passage), with the words of each such passage. An exact copy's windows
+/// are left out: its first copy, in a document pass B also reads, has the
+/// same windows at the same places.
+fn passage_windows(
+    occurrences: &[Occurrence],
+    ranges: &[WordRange],
+    first_copy: &[PassageId],
+    k: usize,
+) -> (Vec<PassageWindow>, Vec<(PassageId, u32)>) {
+    let k = number(k.max(1));
+    let (mut windows, mut lengths) = (Vec::new(), Vec::new());
+    let mut at = 0;
+    for o in occurrences {
+        // The last passage starting at or before the window.
+        while ranges.get(at + 1).is_some_and(|r| r.first <= o.word) {
+            at += 1;
+        }
+        let Some(&r) = ranges.get(at).filter(|r| r.first <= o.word) else {
+            continue;
+        };
+        if o.word + k > r.end || first_copy.get(r.id.0 as usize) != Some(&r.id) {
+            continue;
+        }
+        if lengths.last().map(|&(id, _)| id) != Some(r.id) {
+            lengths.push((r.id, r.end - r.first));
+        }
+        windows.push(PassageWindow {
+            hash: o.hash,
+            passage: r.id,
+            start: o.word - r.first,
+        });
+    }
+    (windows, lengths)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1182,6 +1205,29 @@ mod tests {
     /// Passages `0..n`, each its own first copy.
     fn identity(n: u32) -> Vec<PassageId> {
         (0..n).map(PassageId).collect()
+    }
+
+    /// [`span_joins`] over windows that pass B would find, document by
+    /// document, in `occurrences` and `ranges` (both in corpus order).
+    fn span_joins_of(
+        occurrences: &[Occurrence],
+        ranges: &[WordRange],
+        first_copy: &[PassageId],
+        k: usize,
+        threshold: f64,
+    ) -> Vec<SpanJoin> {
+        let (mut windows, mut lengths) = (Vec::new(), Vec::new());
+        for doc in occurrences.chunk_by(|a, b| a.doc == b.doc) {
+            let own: Vec<WordRange> = ranges
+                .iter()
+                .filter(|r| r.doc == doc[0].doc)
+                .copied()
+                .collect();
+            let (w, l) = passage_windows(doc, &own, first_copy, k);
+            windows.extend(w);
+            lengths.extend(l);
+        }
+        span_joins(&mut windows, &lengths, k, threshold)
     }
 
     /// The windows of `words` (word indices) in document `doc`, as pass
@@ -1231,7 +1277,7 @@ mod tests {
             range(1, 0, 5, 2),
             range(1, 5, 35, 3),
         ];
-        let joins = span_joins(&mut occurrences, &ranges, &identity(4), k, 0.8);
+        let joins = span_joins_of(&occurrences, &ranges, &identity(4), k, 0.8);
         assert_eq!(joins.len(), 1, "{joins:?}");
         assert_eq!((joins[0].a, joins[0].b), (PassageId(0), PassageId(3)));
         // Every word but the changed one is covered.
@@ -1248,14 +1294,14 @@ mod tests {
         let mut occurrences = windows(0, &source, k);
         occurrences.extend(windows(1, &half, k));
         let ranges = [range(0, 0, 30, 0), range(1, 0, 30, 1)];
-        assert!(span_joins(&mut occurrences, &ranges, &identity(4), k, 0.8).is_empty());
+        assert!(span_joins_of(&occurrences, &ranges, &identity(4), k, 0.8).is_empty());
 
         // A sentence inside a paragraph: contained, whatever the lengths;
         // the paragraph, mostly other words, is not to be cut.
         let mut occurrences = windows(0, &source, k);
         occurrences.extend(windows(1, &source[10..16], k));
         let ranges = [range(0, 0, 30, 0), range(1, 0, 6, 1)];
-        let joins = span_joins(&mut occurrences, &ranges, &identity(4), k, 0.8);
+        let joins = span_joins_of(&occurrences, &ranges, &identity(4), k, 0.8);
         assert_eq!(joins.len(), 1, "{joins:?}");
         let matches = joins[0].matches(0.8);
         assert_eq!(
