@@ -155,6 +155,13 @@ pub fn windows(
     }
 }
 
+/// The hashes of [`windows`], in order, into `out` (cleared first): what
+/// [`SeenTwice::insert_all`] and [`SeenTwice::maybe_repeated_all`] take.
+pub fn window_hashes(normalized: &str, words: &[Word], k: usize, seed: u64, out: &mut Vec<u64>) {
+    out.clear();
+    windows(normalized, words, k, seed, |_, hash| out.push(hash));
+}
+
 /// A window that may repeat: its hash and where it starts. 16 bytes, as
 /// there can be one per word of the corpus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
