@@ -278,7 +278,9 @@ fn bench_spans(c: &mut Criterion) {
                 }
             });
         }
-        spans::cluster(occurrences, k, 3).expect("few regions")
+        let mut all = spans::Occurrences::default();
+        all.extend(occurrences);
+        spans::cluster(all, k, 3).expect("few regions")
     };
     // Every planted copy shares spans with its original.
     assert!(detect().len() > 1000, "{}", detect().len());

@@ -12,6 +12,8 @@
 //! - members are in input order, clusters are ordered by their first
 //!   member, and cluster ids count up from 0 in that order.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use crate::core::{number, DocId, Numbered};
 
 /// Which member of a cluster survives `dedup`.
@@ -126,6 +128,65 @@ impl UnionFind {
     }
 }
 
+/// Disjoint sets over `0..n` that many threads may join at once. A root
+/// is linked under the smaller root by compare-and-swap, so parents only
+/// ever decrease and a failed link is retried from the new roots; finds
+/// halve paths as they go. The sets are the same whatever the order of
+/// unions; the trees are not, so callers read sets, never trees.
+#[derive(Debug)]
+pub struct SharedUnionFind {
+    parent: Vec<AtomicU32>,
+}
+
+impl SharedUnionFind {
+    /// `n` singletons.
+    pub fn new(n: usize) -> Self {
+        SharedUnionFind {
+            parent: (0..number(n)).map(AtomicU32::new).collect(),
+        }
+    }
+
+    /// The representative of `x`'s set (the smallest member of it once
+    /// all unions are done).
+    pub fn find(&self, mut x: u32) -> u32 {
+        loop {
+            let parent = self.parent[x as usize].load(Ordering::Relaxed);
+            if parent == x {
+                return x;
+            }
+            let grandparent = self.parent[parent as usize].load(Ordering::Relaxed);
+            // Losing this race to another halving is harmless: both move
+            // `x` closer to its root.
+            let _ = self.parent[x as usize].compare_exchange_weak(
+                parent,
+                grandparent,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+            x = grandparent;
+        }
+    }
+
+    /// Joins the sets of `a` and `b`.
+    pub fn union(&self, a: u32, b: u32) {
+        let (mut a, mut b) = (a, b);
+        loop {
+            (a, b) = (self.find(a), self.find(b));
+            if a == b {
+                return;
+            }
+            let (high, low) = (a.max(b), a.min(b));
+            // Succeeds only while `high` is still a root.
+            if self.parent[high as usize]
+                .compare_exchange(high, low, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+}
+
 /// The groups of two or more units (documents, passages) that `edges`
 /// connect among `n` units, each in input order, ordered by first member.
 pub fn components<U: Numbered>(n: usize, edges: impl IntoIterator<Item = (U, U)>) -> Vec<Vec<U>> {
@@ -185,6 +246,41 @@ mod tests {
             .map(|g| g.iter().map(|d| d.0).collect())
             .collect();
         assert_eq!(ids, vec![vec![0, 3, 7], vec![2, 5, 9]]);
+    }
+
+    #[test]
+    fn shared_union_find_from_many_threads_makes_the_same_sets() {
+        use rayon::prelude::*;
+        let n = 50_000u32;
+        let mut x = 99u64;
+        let edges: Vec<(u32, u32)> = (0..40_000)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((x >> 33) as u32 % n, (x >> 5) as u32 % n)
+            })
+            .collect();
+        let mut one = UnionFind::new(n as usize);
+        for &(a, b) in &edges {
+            one.union(a, b);
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let shared = SharedUnionFind::new(n as usize);
+        pool.install(|| edges.par_iter().for_each(|&(a, b)| shared.union(a, b)));
+        // Same sets: two elements share a root in one iff in the other;
+        // and a shared root is its set's smallest member.
+        let mut smallest = vec![u32::MAX; n as usize];
+        for v in 0..n {
+            let r = one.find(v) as usize;
+            smallest[r] = smallest[r].min(v);
+        }
+        for v in 0..n {
+            assert_eq!(shared.find(v), smallest[one.find(v) as usize], "{v}");
+        }
     }
 
     #[test]

@@ -66,6 +66,7 @@ mod pipeline;
 mod progress;
 mod read;
 pub mod report;
+mod runs;
 mod shingle;
 pub mod staged;
 mod stagefile;

@@ -5,7 +5,8 @@
 //! own (checked by `tests/it/layers.rs`). From the bottom up:
 //!
 //! 1. `core`, `error`: ids, spans, the error type;
-//! 2. `normalize`, `shingle`, `fsutil`: text to shingles; files that appear whole;
+//! 2. `normalize`, `shingle`, `fsutil`, `runs`: text to shingles; files that
+//!    appear whole; sorted runs on disk;
 //! 3. `minhash`, `lsh`, `cluster`: sketches, candidates, components;
 //! 4. `verify`, `passage`, `read`: pairs checked, passages, corpora read;
 //! 5. `progress`, `config`, `synth`: what a run reports, its settings; benchmark corpora;

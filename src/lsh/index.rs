@@ -23,10 +23,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::runs::{reduce_fan_in, write_run, Entry, Merge};
 use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
 use crate::core::DocId;
 use crate::error::{Error, Result};
+use crate::runs::{reduce_fan_in, write_run, Entry, Merge, Spilled};
 
 /// Band keys and exact hashes of a corpus; see the module docs.
 pub struct BandIndex {
@@ -37,15 +37,6 @@ pub struct BandIndex {
     keys: Vec<BandKey>,
     exact: Vec<Exact>,
     spill: Option<Spill>,
-}
-
-/// What spilling cost: runs written and their bytes on disk.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Spilled {
-    /// Times the index was written out.
-    pub runs: u64,
-    /// Bytes written to run files, merges included.
-    pub bytes: u64,
 }
 
 struct Spill {

@@ -39,9 +39,9 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 use crate::core::DocId;
 
 mod index;
-mod runs;
 
-pub use index::{BandIndex, Spilled};
+pub use crate::runs::Spilled;
+pub use index::BandIndex;
 
 /// The hash of one band of one signature. 64 bits: with 32, chance key
 /// collisions grow as N² × bands / 2³³ (200,000 false candidates at ten

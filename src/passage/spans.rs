@@ -9,28 +9,38 @@
 //!    record "seen" and "seen again". A window whose hash is not in the
 //!    second bitmap occurred once: it cannot be part of a repeat.
 //! 2. The windows that may repeat ([`Occurrence`]s: hash, document, word)
-//!    are collected, sorted by hash and grouped; groups of one (bitmap
-//!    collisions) are dropped.
-//! 3. [`cluster`] merges each document's overlapping repeated windows into
-//!    maximal regions and joins regions that share a window into clusters;
-//!    [`SpanMember::locate`] turns a region's words into bytes of the
-//!    original text.
+//!    are collected in [`Occurrences`] and sorted by hash; groups of one
+//!    (bitmap collisions) are passed over.
+//! 3. [`cluster`] reads the sorted windows twice. The first reading marks
+//!    where repeated windows start, one bit per word of the corpus; each
+//!    document's overlapping repeated windows are merged, in corpus order,
+//!    into maximal regions. The second reading joins regions that share a
+//!    window into clusters. [`SpanMember::locate`] turns a region's words
+//!    into bytes of the original text.
 //!
 //! Memory: the bitmaps (`2 × bits / 8` bytes; the pipeline gives each 1 to
 //! 2 bits per byte of text), then 16 bytes per window that may repeat
 //! (every truly repeated window, and the 5 to 15% of unique ones whose bits
-//! collide) and 24 per repeated region, worked on in place.
+//! collide), sorted in place, or, under a memory limit, in sorted runs on
+//! disk read back by a merge; then two bits per word of the corpus and 28
+//! bytes per repeated region.
+//!
+//! Invariant: in memory or spilled, in any thread count, the clusters are
+//! the same: regions come from the marked bits in corpus order, and
+//! clusters are the sets of a union-find, numbered by their first region.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::cluster::UnionFind;
+use crate::cluster::SharedUnionFind;
 use crate::core::{number, DocId};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::Span;
+use crate::runs::{reduce_fan_in, write_run, Entry, Merge, Spilled};
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
 /// Safe to fill from many threads; the result does not depend on order.
@@ -174,12 +184,6 @@ pub struct Occurrence {
     pub word: u32,
 }
 
-/// A window known by its hash and the region it belongs to.
-struct RegionWindow {
-    hash: u64,
-    region: u32,
-}
-
 /// A repeated region: a maximal run of repeated windows in one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SpanMember {
@@ -226,101 +230,409 @@ impl SpanCluster {
     }
 }
 
-/// Groups `occurrences` (in any order) into span clusters of two or more
-/// regions. `k` is the window length in words.
+/// Groups `occurrences` into span clusters of two or more regions. `k` is
+/// the window length in words.
 ///
-/// Works in place on the occurrences (three sorts of one vector) so that
-/// memory stays at 16 bytes per occurrence plus 24 per region.
+/// One sort by hash, then two scans of the sorted windows (from memory or
+/// merged from runs on disk): the first marks, one bit per word of the
+/// corpus, where the windows seen twice or more start (the bitmaps let
+/// some singles by); regions are read off those bits in corpus order; the
+/// second scan joins the regions of windows that share a hash.
 pub fn cluster(
-    mut occurrences: Vec<Occurrence>,
+    occurrences: Occurrences,
     k: usize,
     boilerplate_min_docs: usize,
 ) -> Result<Vec<SpanCluster>> {
-    keep_repeated(&mut occurrences);
-    let (regions, mut windows) = regions(occurrences, k)?;
-
+    let positions = Positions::new(&occurrences.extent);
+    let sorted = occurrences.into_sorted()?;
+    let repeated: Vec<AtomicU64> = (0..positions.total().div_ceil(64))
+        .map(|_| AtomicU64::new(0))
+        .collect();
+    sorted.each_group(&|group| {
+        if group.len() > 1 {
+            for o in group {
+                let at = positions.of(o);
+                repeated[(at / 64) as usize].fetch_or(1 << (at % 64), Ordering::Relaxed);
+            }
+        }
+    })?;
+    let repeated = Bits {
+        words: repeated.into_iter().map(AtomicU64::into_inner).collect(),
+    };
+    let (regions, starts) = regions(&repeated, &positions, k)?;
+    drop(repeated);
+    let starts = Rank::new(starts);
     // Regions sharing a window are one cluster.
-    let mut sets = UnionFind::new(regions.len());
-    windows.par_sort_unstable_by_key(|w| w.hash);
-    for group in windows.chunk_by(|a, b| a.hash == b.hash) {
-        for pair in group.windows(2) {
-            sets.union(pair[0].region, pair[1].region);
+    let sets = SharedUnionFind::new(regions.len());
+    sorted.each_group(&|group| {
+        if group.len() > 1 {
+            let region = |o: &Occurrence| number(starts.rank(positions.of(o)) - 1);
+            let first = region(&group[0]);
+            for o in &group[1..] {
+                sets.union(first, region(o));
+            }
         }
-    }
-    drop(windows);
-    Ok(number_clusters(regions, &mut sets, boilerplate_min_docs))
+    })?;
+    let roots = (0..number(regions.len())).map(|r| sets.find(r)).collect();
+    Ok(number_clusters(regions, roots, boilerplate_min_docs))
 }
 
-/// Keeps only the occurrences of hashes seen twice or more (the bitmaps let
-/// some singles by), compacting in place; sorts them by hash on the way.
-fn keep_repeated(occurrences: &mut Vec<Occurrence>) {
-    occurrences.par_sort_unstable();
-    let mut kept = 0;
-    let mut start = 0;
-    while start < occurrences.len() {
-        let hash = occurrences[start].hash;
-        let end = start
-            + occurrences[start..]
-                .iter()
-                .take_while(|o| o.hash == hash)
-                .count();
-        if end - start > 1 {
-            occurrences.copy_within(start..end, kept);
-            kept += end - start;
-        }
-        start = end;
-    }
-    occurrences.truncate(kept);
-    occurrences.shrink_to_fit();
+/// Where each document's window starts lie in one numbering of the
+/// corpus's words: a document takes as many positions as its last window
+/// start pushed, plus one.
+struct Positions {
+    /// Per document, its first position; then the total.
+    first: Vec<u64>,
 }
 
-/// Regions: per document, windows whose words overlap merge. Each window
-/// is then known by its hash and its region; collected in place (the two
-/// have the same size), so that this costs no second table of one entry
-/// per repeated word.
-fn regions(
-    mut occurrences: Vec<Occurrence>,
-    k: usize,
-) -> Result<(Vec<SpanMember>, Vec<RegionWindow>)> {
-    occurrences.par_sort_unstable_by_key(|o| (o.doc, o.word));
+impl Positions {
+    fn new(extent: &[u32]) -> Self {
+        let mut first = Vec::with_capacity(extent.len() + 1);
+        let mut at = 0u64;
+        first.push(0);
+        for &e in extent {
+            at += u64::from(e);
+            first.push(at);
+        }
+        Positions { first }
+    }
+
+    fn total(&self) -> u64 {
+        self.first.last().copied().unwrap_or(0)
+    }
+
+    fn of(&self, o: &Occurrence) -> u64 {
+        self.first[o.doc.index()] + u64::from(o.word)
+    }
+
+    /// Document `doc`'s positions.
+    fn range(&self, doc: usize) -> std::ops::Range<u64> {
+        self.first[doc]..self.first[doc + 1]
+    }
+
+    fn documents(&self) -> usize {
+        self.first.len() - 1
+    }
+}
+
+/// A bitmap over positions.
+struct Bits {
+    words: Vec<u64>,
+}
+
+impl Bits {
+    fn new(bits: u64) -> Self {
+        Bits {
+            words: vec![0; bits.div_ceil(64) as usize],
+        }
+    }
+
+    fn set(&mut self, at: u64) {
+        self.words[(at / 64) as usize] |= 1 << (at % 64);
+    }
+
+    /// The set bits in `range`, ascending.
+    fn ones(&self, range: std::ops::Range<u64>) -> impl Iterator<Item = u64> + '_ {
+        let (from, to) = (range.start, range.end);
+        let words = (from / 64) as usize..to.div_ceil(64) as usize;
+        words.flat_map(move |w| {
+            let mut bits = self.words[w];
+            let base = w as u64 * 64;
+            // Bits of the word outside the range are cleared first.
+            if base < from {
+                bits &= u64::MAX << (from - base);
+            }
+            if base + 64 > to {
+                bits &= u64::MAX >> (base + 64 - to);
+            }
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let at = base + u64::from(bits.trailing_zeros());
+                    bits &= bits - 1;
+                    at
+                })
+            })
+        })
+    }
+}
+
+/// A bitmap that counts its set bits up to a position in constant time:
+/// a count per 512 bits, then at most eight words' popcounts.
+struct Rank {
+    bits: Bits,
+    /// Set bits before each block of eight words.
+    blocks: Vec<u32>,
+}
+
+impl Rank {
+    fn new(bits: Bits) -> Self {
+        let mut blocks = Vec::with_capacity(bits.words.len().div_ceil(8));
+        let mut count = 0u32;
+        for block in bits.words.chunks(8) {
+            blocks.push(count);
+            count += block.iter().map(|w| w.count_ones()).sum::<u32>();
+        }
+        Rank { bits, blocks }
+    }
+
+    /// The number of set bits at positions up to `at`, inclusive.
+    fn rank(&self, at: u64) -> usize {
+        let word = (at / 64) as usize;
+        let block = word / 8;
+        let before: u32 = self.bits.words[block * 8..word]
+            .iter()
+            .map(|w| w.count_ones())
+            .sum();
+        let within = (self.bits.words[word] << (63 - at % 64)).count_ones();
+        (self.blocks[block] + before + within) as usize
+    }
+}
+
+/// Regions: per document, repeated windows whose words overlap merge.
+/// Returns them in corpus order, with a bitmap of the positions where
+/// each starts.
+fn regions(repeated: &Bits, positions: &Positions, k: usize) -> Result<(Vec<SpanMember>, Bits)> {
     // Span lengths are validated far below 2^32 (`PassageConfig::min_span`).
     let k = number(k);
-    if u32::try_from(occurrences.len()).is_err() {
+    let mut starts = Bits::new(positions.total());
+    let mut regions: Vec<SpanMember> = Vec::new();
+    for doc in 0..positions.documents() {
+        let range = positions.range(doc);
+        let first = range.start;
+        let mut current: Option<SpanMember> = None;
+        for at in repeated.ones(range) {
+            // Fits: a document's positions are window starts, u32 words.
+            let word = (at - first) as u32;
+            match &mut current {
+                Some(region) if word < region.words.1 => {
+                    region.words.1 = region.words.1.max(word.saturating_add(k));
+                }
+                _ => {
+                    regions.extend(current.take());
+                    starts.set(at);
+                    current = Some(SpanMember {
+                        doc: DocId::at(doc),
+                        words: (word, word.saturating_add(k)),
+                        span: Span { start: 0, end: 0 },
+                    });
+                }
+            }
+        }
+        regions.extend(current);
+    }
+    if u32::try_from(regions.len()).is_err() {
         return Err(Error::TooManyDocuments);
     }
-    let mut regions: Vec<SpanMember> = Vec::new();
-    let windows: Vec<RegionWindow> = occurrences
-        .into_iter()
-        .map(|o| {
-            match regions.last_mut() {
-                Some(last) if last.doc == o.doc && o.word < last.words.1 => {
-                    last.words.1 = last.words.1.max(o.word.saturating_add(k));
-                }
-                _ => regions.push(SpanMember {
-                    doc: o.doc,
-                    words: (o.word, o.word.saturating_add(k)),
-                    span: Span { start: 0, end: 0 },
-                }),
-            }
-            // At most one region per window: checked above to fit.
-            RegionWindow {
-                hash: o.hash,
-                region: number(regions.len() - 1),
-            }
-        })
-        .collect();
-    Ok((regions, windows))
+    Ok((regions, starts))
 }
 
-/// The clusters of two or more regions that `sets` joins. Regions are in
+/// The windows that may repeat, pushed in corpus order as pass B finds
+/// them: held in memory, or, when told to spill, sorted by hash and
+/// written out as runs in a temporary folder (removed when this is
+/// dropped).
+#[derive(Default)]
+pub struct Occurrences {
+    held: Vec<Occurrence>,
+    /// Per document, one past its last window start pushed.
+    extent: Vec<u32>,
+    spill: Option<Spill>,
+}
+
+struct Spill {
+    parent: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    runs: Vec<PathBuf>,
+    stats: Spilled,
+}
+
+/// Smallest buffer worth a run: below it, runs would be many and tiny.
+const MIN_RUN_BYTES: usize = 1 << 20;
+
+impl Occurrences {
+    /// Occurrences that may spill to a temporary folder under `parent`
+    /// (see [`Occurrences::make_room`]).
+    pub fn spilling(parent: &Path) -> Self {
+        Occurrences {
+            spill: Some(Spill {
+                parent: parent.to_path_buf(),
+                dir: None,
+                runs: Vec::new(),
+                stats: Spilled::default(),
+            }),
+            ..Occurrences::default()
+        }
+    }
+
+    /// Adds the next occurrences, in corpus order.
+    pub fn extend(&mut self, more: Vec<Occurrence>) {
+        for o in &more {
+            let doc = o.doc.index();
+            if self.extent.len() <= doc {
+                self.extent.resize(doc + 1, 0);
+            }
+            self.extent[doc] = self.extent[doc].max(o.word.saturating_add(1));
+        }
+        self.held.extend_from_slice(&more);
+    }
+
+    /// Bytes held, spare capacity included.
+    pub fn memory(&self) -> usize {
+        self.held.capacity() * size_of::<Occurrence>() + self.extent.capacity() * size_of::<u32>()
+    }
+
+    /// What spilling has cost so far.
+    pub fn spilled(&self) -> Spilled {
+        self.spill
+            .as_ref()
+            .map_or_else(Spilled::default, |s| s.stats)
+    }
+
+    /// Writes the held occurrences out as a run first if adding `more`
+    /// could take the buffer past `budget` bytes. Does nothing for
+    /// occurrences that do not spill, or when too few are held for a run.
+    pub fn make_room(&mut self, more: usize, budget: usize) -> Result<()> {
+        if self.spill.is_none() {
+            return Ok(());
+        }
+        let (len, cap) = (self.held.len(), self.held.capacity());
+        let need = len + more;
+        let grown = if need <= cap { cap } else { need.max(2 * cap) };
+        let held = len * size_of::<Occurrence>();
+        if grown * size_of::<Occurrence>() > budget && held >= MIN_RUN_BYTES {
+            self.spill_run()?;
+        }
+        Ok(())
+    }
+
+    fn spill_run(&mut self) -> Result<()> {
+        let spill = self
+            .spill
+            .as_mut()
+            .expect("only spilling occurrences spill");
+        if spill.dir.is_none() {
+            let dir = tempfile::Builder::new()
+                .prefix("textdup-")
+                .tempdir_in(&spill.parent)
+                .map_err(|e| Error::io(&spill.parent, e))?;
+            spill.dir = Some(dir);
+        }
+        let dir = spill.dir.as_ref().expect("just made").path();
+        let path = dir.join(format!("spans-run-{:05}", spill.runs.len()));
+        let mut held = std::mem::take(&mut self.held);
+        held.par_sort_unstable();
+        spill.stats.bytes += write_run(&path, held)?;
+        spill.stats.runs += 1;
+        spill.runs.push(path);
+        Ok(())
+    }
+
+    /// Whether any run was written (and so everything must be).
+    fn on_disk(&self) -> bool {
+        self.spill.as_ref().is_some_and(|s| !s.runs.is_empty())
+    }
+
+    /// Once every occurrence is pushed: if any spilled, writes the rest
+    /// out too and merges the runs down to as many as one merge reads, so
+    /// that [`Occurrences::spilled`] tells the whole cost. [`cluster`]
+    /// calls it; calling it first changes nothing.
+    pub fn finish(&mut self) -> Result<()> {
+        if !self.on_disk() {
+            return Ok(());
+        }
+        if !self.held.is_empty() {
+            self.spill_run()?;
+        }
+        self.held = Vec::new();
+        let spill = self.spill.as_mut().expect("on disk");
+        let dir = spill.dir.as_ref().expect("on disk").path().to_path_buf();
+        let mut merged = spill.stats.runs;
+        let (runs, bytes) = reduce_fan_in::<Occurrence>(std::mem::take(&mut spill.runs), || {
+            merged += 1;
+            dir.join(format!("spans-merged-{merged:05}"))
+        })?;
+        spill.runs = runs;
+        spill.stats.bytes += bytes;
+        Ok(())
+    }
+
+    /// Everything pushed, sorted by hash, ready to be read in groups.
+    fn into_sorted(mut self) -> Result<Sorted> {
+        if !self.on_disk() {
+            self.held.par_sort_unstable();
+            return Ok(Sorted::Memory(self.held));
+        }
+        self.finish()?;
+        let mut spill = self.spill.take().expect("on disk");
+        let dir = spill.dir.take().expect("on disk");
+        Ok(Sorted::Disk {
+            runs: std::mem::take(&mut spill.runs),
+            _dir: dir,
+        })
+    }
+}
+
+/// Occurrences sorted by hash (then document and word).
+enum Sorted {
+    Memory(Vec<Occurrence>),
+    Disk {
+        runs: Vec<PathBuf>,
+        /// Holds the runs' folder until they are read.
+        _dir: tempfile::TempDir,
+    },
+}
+
+impl Sorted {
+    /// Calls `each` with every run of occurrences of one hash, in no set
+    /// order (in parallel from memory).
+    fn each_group(&self, each: &(dyn Fn(&[Occurrence]) + Sync)) -> Result<()> {
+        match self {
+            Sorted::Memory(sorted) => {
+                sorted.par_chunk_by(|a, b| a.hash == b.hash).for_each(each);
+            }
+            Sorted::Disk { runs, .. } => {
+                let mut group: Vec<Occurrence> = Vec::new();
+                for o in Merge::<Occurrence>::open(runs)? {
+                    let o = o?;
+                    if group.first().is_some_and(|g| g.hash != o.hash) {
+                        each(&group);
+                        group.clear();
+                    }
+                    group.push(o);
+                }
+                if !group.is_empty() {
+                    each(&group);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Entry for Occurrence {
+    const SIZE: usize = 16;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.hash.to_le_bytes());
+        out[8..12].copy_from_slice(&self.doc.0.to_le_bytes());
+        out[12..16].copy_from_slice(&self.word.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        Occurrence {
+            hash: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+            doc: DocId(u32_at(8)),
+            word: u32_at(12),
+        }
+    }
+}
+
+/// The clusters of two or more regions, given each region's set (`roots`). Regions are in
 /// corpus order: walking them in order numbers clusters by their first
 /// member and keeps each cluster's members in order.
 fn number_clusters(
     regions: Vec<SpanMember>,
-    sets: &mut UnionFind,
+    roots: Vec<u32>,
     boilerplate_min_docs: usize,
 ) -> Vec<SpanCluster> {
-    let roots: Vec<u32> = (0..number(regions.len())).map(|r| sets.find(r)).collect();
     let mut sizes = vec![0u32; regions.len()];
     for &root in &roots {
         sizes[root as usize] += 1;
@@ -351,32 +663,16 @@ fn number_clusters(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::UnionFind;
     use crate::normalize::{words, Normalization};
+    use proptest::prelude::*;
+    use std::collections::HashMap;
 
     /// Runs the detector on in-memory texts, the way the pipeline does.
     fn detect(texts: &[&str], k: usize) -> Vec<Vec<(u32, String)>> {
-        let seen = SeenTwice::with_bits(1 << 16);
-        let mut prepared = Vec::new();
-        for text in texts {
-            let (mut normalized, mut found) = (String::new(), Vec::new());
-            words(text, &Normalization::ALL, &mut normalized, &mut found);
-            windows(&normalized, &found, k, 0, |_, h| seen.insert(h));
-            prepared.push((normalized, found));
-        }
-        let mut occurrences = Vec::new();
-        for (d, (normalized, found)) in prepared.iter().enumerate() {
-            windows(normalized, found, k, 0, |i, hash| {
-                if seen.maybe_repeated(hash) {
-                    occurrences.push(Occurrence {
-                        hash,
-                        doc: DocId::at(d),
-                        word: number(i),
-                    });
-                }
-            });
-        }
-        cluster(occurrences, k, 3)
-            .unwrap()
+        let prepared = prepare(texts);
+        let found = cluster(occurrences(&prepared, k, None), k, 3).unwrap();
+        found
             .into_iter()
             .map(|c| {
                 c.members
@@ -388,6 +684,134 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    fn prepare(texts: &[&str]) -> Vec<(String, Vec<Word>)> {
+        texts
+            .iter()
+            .map(|text| {
+                let (mut normalized, mut found) = (String::new(), Vec::new());
+                words(text, &Normalization::ALL, &mut normalized, &mut found);
+                (normalized, found)
+            })
+            .collect()
+    }
+
+    /// The windows the bitmaps let through, pushed document by document;
+    /// with `spill_to`, every document's are written out as a run.
+    fn occurrences(
+        prepared: &[(String, Vec<Word>)],
+        k: usize,
+        spill_to: Option<&Path>,
+    ) -> Occurrences {
+        // Small bitmaps, so that some single windows get through.
+        let seen = SeenTwice::with_bits(1 << 16);
+        for (normalized, found) in prepared {
+            windows(normalized, found, k, 0, |_, h| seen.insert(h));
+        }
+        let mut occurrences = spill_to.map_or_else(Occurrences::default, Occurrences::spilling);
+        for (d, (normalized, found)) in prepared.iter().enumerate() {
+            let mut these = Vec::new();
+            windows(normalized, found, k, 0, |i, hash| {
+                if seen.maybe_repeated(hash) {
+                    these.push(Occurrence {
+                        hash,
+                        doc: DocId::at(d),
+                        word: number(i),
+                    });
+                }
+            });
+            occurrences.extend(these);
+            if spill_to.is_some() && !occurrences.held.is_empty() {
+                occurrences.spill_run().unwrap();
+            }
+        }
+        occurrences
+    }
+
+    /// A region as (document, its words).
+    type Region = (u32, (u32, u32));
+
+    /// The detector's rule, spelled out the slow way: windows whose hash
+    /// occurs twice or more; per document, overlapping ones merged into
+    /// regions; regions sharing a hash joined; groups of two or more, in
+    /// order of their first region.
+    fn reference(prepared: &[(String, Vec<Word>)], k: usize) -> Vec<Vec<Region>> {
+        let mut all: Vec<(u64, usize, u32)> = Vec::new();
+        for (d, (normalized, found)) in prepared.iter().enumerate() {
+            windows(normalized, found, k, 0, |i, h| all.push((h, d, number(i))));
+        }
+        let mut count: HashMap<u64, usize> = HashMap::new();
+        for &(h, _, _) in &all {
+            *count.entry(h).or_default() += 1;
+        }
+        all.retain(|(h, _, _)| count[h] > 1);
+        all.sort_by_key(|&(_, d, w)| (d, w));
+        let mut regions: Vec<Region> = Vec::new();
+        let mut region_of = Vec::new();
+        for &(_, d, w) in &all {
+            match regions.last_mut() {
+                Some((doc, words)) if *doc == number(d) && w < words.1 => {
+                    words.1 = words.1.max(w + number(k))
+                }
+                _ => regions.push((number(d), (w, w + number(k)))),
+            }
+            region_of.push(regions.len() - 1);
+        }
+        let mut sets = UnionFind::new(regions.len());
+        let mut first_of: HashMap<u64, usize> = HashMap::new();
+        for (&(h, _, _), &r) in all.iter().zip(&region_of) {
+            let first = *first_of.entry(h).or_insert(r);
+            sets.union(number(first), number(r));
+        }
+        let mut groups: Vec<(u32, Vec<Region>)> = Vec::new();
+        for (r, region) in regions.iter().enumerate() {
+            let root = sets.find(number(r));
+            match groups.iter_mut().find(|(g, _)| *g == root) {
+                Some((_, members)) => members.push(*region),
+                None => groups.push((root, vec![*region])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(_, members)| members)
+            .filter(|members| members.len() > 1)
+            .collect()
+    }
+
+    fn as_regions(clusters: &[SpanCluster]) -> Vec<Vec<Region>> {
+        clusters
+            .iter()
+            .map(|c| c.members.iter().map(|m| (m.doc.0, m.words)).collect())
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// In memory or spilled to runs, the detector finds what the rule
+        /// says, whatever the bitmaps let through.
+        #[test]
+        fn clusters_follow_the_rule_in_memory_and_spilled(
+            docs in prop::collection::vec(prop::collection::vec(0u8..6, 0..40), 1..8),
+            k in 2usize..5,
+        ) {
+            let texts: Vec<String> = docs
+                .iter()
+                .map(|d| d.iter().map(|w| format!("w{w}")).collect::<Vec<_>>().join(" "))
+                .collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let prepared = prepare(&texts);
+            let expected = reference(&prepared, k);
+            let in_memory = cluster(occurrences(&prepared, k, None), k, 3).unwrap();
+            prop_assert_eq!(as_regions(&in_memory), expected.clone());
+            let dir = tempfile::tempdir().unwrap();
+            let spilled = cluster(occurrences(&prepared, k, Some(dir.path())), k, 3).unwrap();
+            prop_assert_eq!(as_regions(&spilled), expected);
+            prop_assert_eq!(spilled, in_memory);
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            prop_assert!(left.is_empty(), "runs are removed: {:?}", left);
+        }
     }
 
     #[test]

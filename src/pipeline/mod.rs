@@ -312,6 +312,7 @@ fn finish(
         passages::PassageFindings::default()
     };
     summary.passages = found.passages;
+    summary.spilled += found.spilled;
     summary.passage_clusters = found.passage_clusters.len() as u64;
     summary.span_clusters = found.span_clusters.len() as u64;
     summary.boilerplate_clusters = found
@@ -447,6 +448,7 @@ fn passage_grain(
             (None, Some(limit)) => Some((limit, RESERVED + held as u64)),
             (None, None) => None,
         },
+        tmp_dir: resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),
     };
     passages::run(corpus, config, &scope, progress)
 }

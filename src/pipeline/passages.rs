@@ -32,10 +32,10 @@ use crate::cluster::components;
 use crate::config::Config;
 use crate::core::{number, DocId, Ids, Numbered};
 use crate::error::{Error, Result};
-use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair};
+use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair, Spilled};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
-use crate::passage::spans::{self, Occurrence, SeenTwice, SpanCluster};
+use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanCluster};
 use crate::passage::{
     compare, passage_matches_only_exactly, split, word_edit_similarity, MatchKind, PassageCluster,
     PassageMember, PassageText, PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
@@ -67,6 +67,8 @@ pub(crate) struct PassageFindings {
     pub span_clusters: Vec<SpanCluster>,
     /// Original text of every cluster member, by document and span.
     pub texts: MemberTexts,
+    /// What its tables wrote to disk, under a memory limit.
+    pub spilled: Spilled,
 }
 
 /// Pass A's record of every passage.
@@ -106,7 +108,7 @@ struct Loads {
     /// The texts of passages in candidate pairs.
     texts: Texts,
     /// Windows that may repeat.
-    occurrences: Vec<Occurrence>,
+    occurrences: Occurrences,
     /// Those of them wholly inside a first-copy passage, by passage.
     windows: Vec<PassageWindow>,
     /// The words of each passage in `windows`.
@@ -192,17 +194,29 @@ pub(crate) struct Scope<'a> {
     /// The run's memory limit, if any, and the bytes the rest of the run
     /// holds meanwhile: the passage grain's tables may take the difference.
     pub memory: Option<(u64, u64)>,
+    /// Where tables that spill put their runs, under a memory limit.
+    pub tmp_dir: std::path::PathBuf,
 }
 
-/// The passage grain's memory under a limit. Its tables do not spill (yet):
-/// past the budget the run stops with [`Error::MemoryLimit`], saying how
-/// much the whole stage would need, rather than pass the limit.
+/// The passage grain's memory under a limit. The span detector's windows,
+/// its largest table, spill to runs on disk; the other tables do not
+/// (yet): past the budget the run stops with [`Error::MemoryLimit`], saying
+/// how much the whole stage would need, rather than pass the limit.
 struct Budget {
     memory: Option<(u64, u64)>,
     documents: usize,
 }
 
 impl Budget {
+    /// The bytes left to the passage grain when it holds `held`; `None`
+    /// without a limit.
+    fn left(&self, held: usize) -> Option<usize> {
+        self.memory.map(|(limit, elsewhere)| {
+            let left = limit.saturating_sub(elsewhere + held as u64);
+            usize::try_from(left).unwrap_or(usize::MAX)
+        })
+    }
+
     /// Fails if `held` bytes are past the limit, projecting from the
     /// `done` documents seen so far what the run would need in all.
     fn check(&self, held: usize, done: usize) -> Result<()> {
@@ -230,15 +244,12 @@ pub(crate) fn run(
     progress: &dyn Progress,
 ) -> Result<PassageFindings> {
     let grain = Grain::new(corpus, config, scope, progress);
-    // 1 to 2 bits per byte of text (power-of-two rounding), 5.5 to 11 per
-    // English word: unique windows pass the filter a few percent of the
-    // time, which costs less than bigger bitmaps would.
-    let seen = SeenTwice::with_bits(scope.text_bytes);
+    let seen = SeenTwice::with_bits(seen_bits(scope.text_bytes, grain.budget.left(0)));
     grain.budget.check(seen.memory(), scope.ids.len())?;
     let (table, pairs, anchors) = grain.sketch(&seen)?;
     let Loads {
         texts,
-        occurrences,
+        mut occurrences,
         mut windows,
         lengths,
         contained,
@@ -253,6 +264,8 @@ pub(crate) fn run(
     let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
     drop(texts);
     check(progress)?;
+    occurrences.finish()?;
+    let spilled = occurrences.spilled();
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
     let texts = grain.member_texts(&passage_clusters, &mut span_clusters)?;
     Ok(PassageFindings {
@@ -260,7 +273,25 @@ pub(crate) fn run(
         passage_clusters,
         span_clusters,
         texts,
+        spilled,
     })
+}
+
+/// The size of each span bitmap: 1 to 2 bits per byte of text (power-of-two
+/// rounding), 5.5 to 11 per English word, so that unique windows pass the
+/// filter a few percent of the time, which costs less than bigger bitmaps
+/// would. Under a memory limit, the two bitmaps take at most a quarter of
+/// what is `left`: more windows then pass, to be told apart by the exact
+/// count, which spills.
+fn seen_bits(text_bytes: u64, left: Option<usize>) -> u64 {
+    let mut bits = text_bytes.max(1 << 16).next_power_of_two();
+    if let Some(left) = left {
+        // Two bitmaps of `bits` bits are `bits / 4` bytes.
+        while bits > 1 << 16 && bits / 4 > left as u64 / 4 {
+            bits /= 2;
+        }
+    }
+    bits
 }
 
 /// The passage texts pass B loads for verification, by passage.
@@ -274,6 +305,7 @@ struct Grain<'a> {
     removed: &'a [bool],
     progress: &'a dyn Progress,
     budget: Budget,
+    tmp_dir: &'a std::path::Path,
     banding: Banding,
     hasher: MinHasher,
     /// Shingles of long passages: word n-grams.
@@ -288,7 +320,7 @@ impl<'a> Grain<'a> {
     fn new(
         corpus: &'a dyn Corpus,
         config: &'a Config,
-        scope: &Scope<'a>,
+        scope: &'a Scope<'a>,
         progress: &'a dyn Progress,
     ) -> Self {
         let p = &config.passage;
@@ -303,6 +335,7 @@ impl<'a> Grain<'a> {
                 memory: scope.memory,
                 documents: scope.ids.len(),
             },
+            tmp_dir: &scope.tmp_dir,
             // Passage signatures serve the bands only (verification is
             // exact), so only the slots the bands use are computed, rounded
             // up to the MinHash kernel's block: 48 of 64 at the defaults.
@@ -521,7 +554,10 @@ impl<'a> Grain<'a> {
         let mut contained: Vec<SpanJoin> = Vec::new();
         let mut texts = Texts::default();
         let mut texts_held = 0usize;
-        let mut occurrences: Vec<Occurrence> = Vec::new();
+        let mut occurrences = match self.budget.memory {
+            Some(_) => Occurrences::spilling(self.tmp_dir),
+            None => Occurrences::default(),
+        };
         let held_before =
             seen.memory() + table.memory() + size_of_val(pairs) + passages_of.capacity() * 48;
         let mut done = 0;
@@ -577,6 +613,22 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
+            let others = |texts: &Texts, texts_held, windows: &Vec<_>, lengths: &Vec<_>| {
+                held_before
+                    + texts_held
+                    + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
+                    + windows.capacity() * size_of::<PassageWindow>()
+                    + lengths.capacity() * size_of::<(PassageId, u32)>()
+            };
+            // Under a limit, the occurrences take what the other tables
+            // leave, and spill past it.
+            let incoming = loaded.iter().map(|one| one.occurrences.len()).sum();
+            if let Some(left) = self
+                .budget
+                .left(others(&texts, texts_held, &windows, &lengths))
+            {
+                occurrences.make_room(incoming, left)?;
+            }
             for one in loaded {
                 texts_held += one.passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
                 texts.extend(one.passages);
@@ -587,12 +639,7 @@ impl<'a> Grain<'a> {
             }
             progress.advance(read as u64);
             done += read;
-            let held = held_before
-                + texts_held
-                + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
-                + occurrences.capacity() * size_of::<Occurrence>()
-                + windows.capacity() * size_of::<PassageWindow>()
-                + lengths.capacity() * size_of::<(PassageId, u32)>();
+            let held = others(&texts, texts_held, &windows, &lengths) + occurrences.memory();
             self.budget.check(held, done)
         })?;
         progress.end();

@@ -181,8 +181,9 @@ fn ctrl_c_stops_and_cleans_up() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
-/// The passage grain does not spill: past what the limit leaves it, the
-/// run stops with the memory it would need instead of passing the limit.
+/// The passage grain's tables other than its span windows do not spill:
+/// past what the limit leaves them, the run stops with the memory it would
+/// need instead of passing the limit.
 /// (`--memory 256MiB` on a million short documents used to peak at
 /// 342 MiB.) A budget it fits in changes nothing.
 #[test]
@@ -209,6 +210,77 @@ fn the_passage_grain_stops_at_its_budget() {
     let fits = limited(1 << 30).unwrap();
     assert!(unlimited.summary().passages > 10_000);
     assert_eq!(clusters(&fits), clusters(&unlimited));
+}
+
+/// Documents of sentences drawn from a shared pool: most of their words
+/// are in repeated spans, while their paragraphs are all different, so
+/// that the span detector's windows are the passage grain's largest table.
+fn shared_sentences() -> Vec<Document> {
+    let mut x = 5u64;
+    let mut next = move |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    let pool: Vec<String> = (0..1500)
+        .map(|_| {
+            (0..15)
+                .map(|_| format!("w{}", next(5000)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    (0..20_000)
+        .map(|d| {
+            let text: Vec<&str> = (0..6).map(|_| pool[next(1500) as usize].as_str()).collect();
+            Document::new(format!("d{d}"), text.join(". "))
+        })
+        .collect()
+}
+
+/// Under budgets too small for its span windows, the passage grain spills
+/// them to sorted runs and finds the same clusters as in memory; its
+/// temporary folder goes at the end.
+#[test]
+fn the_passage_grain_spills_its_span_windows_with_the_same_result() {
+    let docs = shared_sentences();
+    let config = Config {
+        level: textdup::Level::All,
+        ..Config::default()
+    };
+    let unlimited = run(&docs, &config, &textdup::NoProgress).unwrap();
+    let regions: usize = unlimited
+        .span_clusters()
+        .iter()
+        .map(|c| c.members.len())
+        .sum();
+    assert!(regions > 50_000, "{regions}");
+    let dir = tempfile::tempdir().unwrap();
+    // Lowering the budget until the other tables no longer fit: the
+    // windows spill before that.
+    let (mut budget, mut spilled) = (64usize << 20, 0);
+    while budget >= 1 << 20 {
+        let resources = Resources {
+            passage_budget: Some(budget),
+            tmp_dir: Some(dir.path().to_path_buf()),
+            ..Resources::default()
+        };
+        match run_with(&docs, &config, &resources, &textdup::NoProgress) {
+            Ok(report) => {
+                assert_eq!(clusters(&report), clusters(&unlimited), "{budget}");
+                spilled = spilled.max(report.summary().spilled.runs);
+            }
+            Err(Error::MemoryLimit { .. }) => break,
+            Err(e) => panic!("{budget}: {e}"),
+        }
+        budget /= 2;
+    }
+    assert!(
+        spilled >= 2,
+        "the windows never spilled (down to {budget} bytes)"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
 /// Peak memory of the binary under `--memory`, whether the run finishes

@@ -1,9 +1,10 @@
-//! Sorted runs on disk: how the band index outgrows memory.
+//! Sorted runs on disk: how the band index and the span detector's
+//! occurrences outgrow memory.
 //!
 //! A table over its memory budget is written out in parts ("runs"), each
 //! sorted, as fixed-size little-endian records in a file of its own, and
 //! read back as one sorted stream by a k-way merge. Runs are private to a
-//! single process and live only in the index's temporary folder, so their
+//! single process and live only in their owner's temporary folder, so their
 //! format carries no header; the staged runs' sketch files are the
 //! documented, durable format.
 //!
@@ -18,6 +19,22 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+
+/// What spilling cost: runs written and their bytes on disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spilled {
+    /// Times a table was written out.
+    pub runs: u64,
+    /// Bytes written to run files, merges included.
+    pub bytes: u64,
+}
+
+impl std::ops::AddAssign for Spilled {
+    fn add_assign(&mut self, other: Spilled) {
+        self.runs += other.runs;
+        self.bytes += other.bytes;
+    }
+}
 
 /// A fixed-size record of a run.
 pub(crate) trait Entry: Copy + Ord + Send + Sync {
