@@ -279,7 +279,7 @@ fn bench_spans(c: &mut Criterion) {
             });
         }
         let mut all = spans::Occurrences::default();
-        all.extend(occurrences);
+        all.extend(&occurrences);
         spans::cluster(all, k, 3).expect("few regions")
     };
     // Every planted copy shares spans with its original.

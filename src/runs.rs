@@ -18,6 +18,8 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// What spilling cost: runs written and their bytes on disk.
@@ -158,6 +160,209 @@ pub(crate) fn reduce_fan_in<T: Entry>(
     Ok((runs, written))
 }
 
+/// Smallest table worth a run: below it, runs would be many and tiny.
+pub(crate) const MIN_RUN_BYTES: usize = 1 << 20;
+
+/// Records pushed in any order and read back sorted: held in memory, or,
+/// once told to spill, written out as sorted runs in a temporary folder
+/// (`textdup-*` under the chosen parent, removed when the table or what
+/// it sorts into is dropped).
+pub(crate) struct Sorter<T: Entry> {
+    held: Vec<T>,
+    spill: Option<Spill>,
+    /// Names its run files.
+    name: &'static str,
+}
+
+struct Spill {
+    parent: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    runs: Vec<PathBuf>,
+    stats: Spilled,
+}
+
+impl<T: Entry> Sorter<T> {
+    /// A table that stays in memory.
+    pub fn in_memory(name: &'static str) -> Self {
+        Sorter {
+            held: Vec::new(),
+            spill: None,
+            name,
+        }
+    }
+
+    /// A table that may spill under `parent` (see [`Sorter::spill`]).
+    pub fn spilling(name: &'static str, parent: &Path) -> Self {
+        Sorter {
+            spill: Some(Spill {
+                parent: parent.to_path_buf(),
+                dir: None,
+                runs: Vec::new(),
+                stats: Spilled::default(),
+            }),
+            ..Sorter::in_memory(name)
+        }
+    }
+
+    /// Adds records.
+    pub fn extend_from_slice(&mut self, more: &[T]) {
+        self.held.extend_from_slice(more);
+    }
+
+    /// Bytes held, spare capacity included.
+    pub fn memory(&self) -> usize {
+        self.held.capacity() * size_of::<T>()
+    }
+
+    /// Bytes held after `more` records are added: what growing to fit
+    /// them could take.
+    pub fn memory_with(&self, more: usize) -> usize {
+        let (len, cap) = (self.held.len(), self.held.capacity());
+        let need = len + more;
+        size_of::<T>() * if need <= cap { cap } else { need.max(2 * cap) }
+    }
+
+    /// What spilling has cost so far.
+    pub fn spilled(&self) -> Spilled {
+        self.spill
+            .as_ref()
+            .map_or_else(Spilled::default, |s| s.stats)
+    }
+
+    /// Writes the held records out as a sorted run and frees them, if this
+    /// table spills and holds enough for a run.
+    pub fn spill(&mut self) -> Result<()> {
+        if self.spill.is_some() && self.held.len() * size_of::<T>() >= MIN_RUN_BYTES {
+            self.spill_run()?;
+        }
+        Ok(())
+    }
+
+    /// Writes whatever is held out as a run: lets tests spill tables far
+    /// smaller than a run.
+    #[cfg(test)]
+    pub fn spill_now(&mut self) -> Result<()> {
+        if !self.held.is_empty() {
+            self.spill_run()?;
+        }
+        Ok(())
+    }
+
+    fn spill_run(&mut self) -> Result<()> {
+        let spill = self.spill.as_mut().expect("only a spilling table spills");
+        if spill.dir.is_none() {
+            let dir = tempfile::Builder::new()
+                .prefix("textdup-")
+                .tempdir_in(&spill.parent)
+                .map_err(|e| Error::io(&spill.parent, e))?;
+            spill.dir = Some(dir);
+        }
+        let dir = spill.dir.as_ref().expect("just made").path();
+        let path = dir.join(format!("{}-run-{:05}", self.name, spill.runs.len()));
+        let mut held = std::mem::take(&mut self.held);
+        held.par_sort_unstable();
+        spill.stats.bytes += write_run(&path, held)?;
+        spill.stats.runs += 1;
+        spill.runs.push(path);
+        Ok(())
+    }
+
+    /// Whether any run was written (and so everything must be).
+    fn on_disk(&self) -> bool {
+        self.spill.as_ref().is_some_and(|s| !s.runs.is_empty())
+    }
+
+    /// Once every record is pushed: if any spilled, writes the rest out
+    /// too and merges the runs down to as many as one merge reads, so that
+    /// [`Sorter::spilled`] tells the whole cost. [`Sorter::into_sorted`]
+    /// calls it; calling it first changes nothing.
+    pub fn finish(&mut self) -> Result<()> {
+        if !self.on_disk() {
+            return Ok(());
+        }
+        if !self.held.is_empty() {
+            self.spill_run()?;
+        }
+        self.held = Vec::new();
+        let name = self.name;
+        let spill = self.spill.as_mut().expect("on disk");
+        let dir = spill.dir.as_ref().expect("on disk").path().to_path_buf();
+        let mut merged = 0;
+        let (runs, bytes) = reduce_fan_in::<T>(std::mem::take(&mut spill.runs), || {
+            merged += 1;
+            dir.join(format!("{name}-merged-{merged:05}"))
+        })?;
+        spill.runs = runs;
+        spill.stats.bytes += bytes;
+        Ok(())
+    }
+
+    /// Everything pushed, sorted.
+    pub fn into_sorted(mut self) -> Result<Sorted<T>> {
+        if !self.on_disk() {
+            self.held.par_sort_unstable();
+            return Ok(Sorted::Memory(self.held));
+        }
+        self.finish()?;
+        let mut spill = self.spill.take().expect("on disk");
+        Ok(Sorted::Disk {
+            runs: std::mem::take(&mut spill.runs),
+            _dir: spill.dir.take().expect("on disk"),
+        })
+    }
+}
+
+/// What a [`Sorter`] sorted: in memory or in runs on disk.
+pub(crate) enum Sorted<T> {
+    /// Sorted in place.
+    Memory(Vec<T>),
+    /// Sorted runs, read back by a merge.
+    Disk {
+        /// The runs.
+        runs: Vec<PathBuf>,
+        /// Holds the runs' folder until they are read.
+        _dir: tempfile::TempDir,
+    },
+}
+
+impl<T: Entry> Sorted<T> {
+    /// Folds every group of records that `same` puts together (neighbours
+    /// in sorted order), in no set order: from memory, groups are folded
+    /// in parallel into several accumulators (`init` makes each) that
+    /// `reduce` combines; from disk, in one accumulator as the merge reads
+    /// them. Can be called any number of times.
+    pub fn fold_groups<A: Send>(
+        &self,
+        same: impl Fn(&T, &T) -> bool + Sync + Send,
+        init: impl Fn() -> A + Sync + Send,
+        fold: impl Fn(A, &[T]) -> A + Sync + Send,
+        reduce: impl Fn(A, A) -> A + Sync + Send,
+    ) -> Result<A> {
+        match self {
+            Sorted::Memory(sorted) => Ok(sorted
+                .par_chunk_by(&same)
+                .fold(&init, &fold)
+                .reduce(&init, &reduce)),
+            Sorted::Disk { runs, .. } => {
+                let mut group: Vec<T> = Vec::new();
+                let mut done = init();
+                for record in Merge::<T>::open(runs)? {
+                    let record = record?;
+                    if group.last().is_some_and(|last| !same(last, &record)) {
+                        done = fold(done, &group);
+                        group.clear();
+                    }
+                    group.push(record);
+                }
+                if !group.is_empty() {
+                    done = fold(done, &group);
+                }
+                Ok(done)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +416,47 @@ mod tests {
         let merged: Vec<Pair> = Merge::open(&runs).unwrap().map(|r| r.unwrap()).collect();
         all.sort();
         assert_eq!(merged, all);
+    }
+
+    #[test]
+    fn a_sorter_groups_the_same_in_memory_and_spilled() {
+        let dir = tempfile::tempdir().unwrap();
+        let records: Vec<Pair> = (0..5000u32)
+            .map(|i| Pair(u64::from(i.wrapping_mul(2654435761) % 97), i))
+            .collect();
+        let groups = |sorter: Sorter<Pair>| {
+            let mut found = sorter
+                .into_sorted()
+                .unwrap()
+                .fold_groups(
+                    |a, b| a.0 == b.0,
+                    Vec::new,
+                    |mut all: Vec<Vec<Pair>>, group| {
+                        all.push(group.to_vec());
+                        all
+                    },
+                    |mut a, mut b| {
+                        a.append(&mut b);
+                        a
+                    },
+                )
+                .unwrap();
+            found.sort();
+            found
+        };
+        let mut memory = Sorter::in_memory("test");
+        let mut disk = Sorter::spilling("test", dir.path());
+        for chunk in records.chunks(700) {
+            memory.extend_from_slice(chunk);
+            disk.extend_from_slice(chunk);
+            disk.spill_now().unwrap();
+        }
+        disk.finish().unwrap();
+        assert_eq!(disk.spilled().runs, 8);
+        let (in_memory, spilled) = (groups(memory), groups(disk));
+        assert_eq!(in_memory.len(), 97);
+        assert!(in_memory.iter().all(|g| g.windows(2).all(|w| w[0] < w[1])));
+        assert_eq!(in_memory, spilled);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -29,10 +29,9 @@
 //! the same: regions come from the marked bits in corpus order, and
 //! clusters are the sets of a union-find, numbered by their first region.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::SharedUnionFind;
@@ -40,7 +39,7 @@ use crate::core::{number, DocId};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::Span;
-use crate::runs::{reduce_fan_in, write_run, Entry, Merge, Spilled};
+use crate::runs::{Entry, Sorter, Spilled};
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
 /// Safe to fill from many threads; the result does not depend on order.
@@ -244,16 +243,26 @@ pub fn cluster(
     boilerplate_min_docs: usize,
 ) -> Result<Vec<SpanCluster>> {
     let positions = Positions::new(&occurrences.extent);
-    let sorted = occurrences.into_sorted()?;
+    let sorted = occurrences.table.into_sorted()?;
+    let each_repeated = |each: &(dyn Fn(&[Occurrence]) + Sync)| {
+        sorted.fold_groups(
+            |a, b| a.hash == b.hash,
+            || (),
+            |(), group| {
+                if group.len() > 1 {
+                    each(group);
+                }
+            },
+            |(), ()| (),
+        )
+    };
     let repeated: Vec<AtomicU64> = (0..positions.total().div_ceil(64))
         .map(|_| AtomicU64::new(0))
         .collect();
-    sorted.each_group(&|group| {
-        if group.len() > 1 {
-            for o in group {
-                let at = positions.of(o);
-                repeated[(at / 64) as usize].fetch_or(1 << (at % 64), Ordering::Relaxed);
-            }
+    each_repeated(&|group| {
+        for o in group {
+            let at = positions.of(o);
+            repeated[(at / 64) as usize].fetch_or(1 << (at % 64), Ordering::Relaxed);
         }
     })?;
     let repeated = Bits {
@@ -264,13 +273,11 @@ pub fn cluster(
     let starts = Rank::new(starts);
     // Regions sharing a window are one cluster.
     let sets = SharedUnionFind::new(regions.len());
-    sorted.each_group(&|group| {
-        if group.len() > 1 {
-            let region = |o: &Occurrence| number(starts.rank(positions.of(o)) - 1);
-            let first = region(&group[0]);
-            for o in &group[1..] {
-                sets.union(first, region(o));
-            }
+    each_repeated(&|group| {
+        let region = |o: &Occurrence| number(starts.rank(positions.of(o)) - 1);
+        let first = region(&group[0]);
+        for o in &group[1..] {
+            sets.union(first, region(o));
         }
     })?;
     let roots = (0..number(regions.len())).map(|r| sets.find(r)).collect();
@@ -428,183 +435,69 @@ fn regions(repeated: &Bits, positions: &Positions, k: usize) -> Result<(Vec<Span
 
 /// The windows that may repeat, pushed in corpus order as pass B finds
 /// them: held in memory, or, when told to spill, sorted by hash and
-/// written out as runs in a temporary folder (removed when this is
-/// dropped).
-#[derive(Default)]
+/// written out as runs on disk.
 pub struct Occurrences {
-    held: Vec<Occurrence>,
+    table: Sorter<Occurrence>,
     /// Per document, one past its last window start pushed.
     extent: Vec<u32>,
-    spill: Option<Spill>,
 }
 
-struct Spill {
-    parent: PathBuf,
-    dir: Option<tempfile::TempDir>,
-    runs: Vec<PathBuf>,
-    stats: Spilled,
+impl Default for Occurrences {
+    fn default() -> Self {
+        Occurrences {
+            table: Sorter::in_memory("spans"),
+            extent: Vec::new(),
+        }
+    }
 }
-
-/// Smallest buffer worth a run: below it, runs would be many and tiny.
-const MIN_RUN_BYTES: usize = 1 << 20;
 
 impl Occurrences {
     /// Occurrences that may spill to a temporary folder under `parent`
-    /// (see [`Occurrences::make_room`]).
+    /// (see [`Occurrences::spill`]).
     pub fn spilling(parent: &Path) -> Self {
         Occurrences {
-            spill: Some(Spill {
-                parent: parent.to_path_buf(),
-                dir: None,
-                runs: Vec::new(),
-                stats: Spilled::default(),
-            }),
-            ..Occurrences::default()
+            table: Sorter::spilling("spans", parent),
+            extent: Vec::new(),
         }
     }
 
     /// Adds the next occurrences, in corpus order.
-    pub fn extend(&mut self, more: Vec<Occurrence>) {
-        for o in &more {
+    pub fn extend(&mut self, more: &[Occurrence]) {
+        for o in more {
             let doc = o.doc.index();
             if self.extent.len() <= doc {
                 self.extent.resize(doc + 1, 0);
             }
             self.extent[doc] = self.extent[doc].max(o.word.saturating_add(1));
         }
-        self.held.extend_from_slice(&more);
+        self.table.extend_from_slice(more);
     }
 
     /// Bytes held, spare capacity included.
     pub fn memory(&self) -> usize {
-        self.held.capacity() * size_of::<Occurrence>() + self.extent.capacity() * size_of::<u32>()
+        self.table.memory() + self.extent.capacity() * size_of::<u32>()
+    }
+
+    /// Bytes held once `more` occurrences are added.
+    pub fn memory_with(&self, more: usize) -> usize {
+        self.table.memory_with(more) + self.extent.capacity() * size_of::<u32>()
     }
 
     /// What spilling has cost so far.
     pub fn spilled(&self) -> Spilled {
-        self.spill
-            .as_ref()
-            .map_or_else(Spilled::default, |s| s.stats)
+        self.table.spilled()
     }
 
-    /// Writes the held occurrences out as a run first if adding `more`
-    /// could take the buffer past `budget` bytes. Does nothing for
-    /// occurrences that do not spill, or when too few are held for a run.
-    pub fn make_room(&mut self, more: usize, budget: usize) -> Result<()> {
-        if self.spill.is_none() {
-            return Ok(());
-        }
-        let (len, cap) = (self.held.len(), self.held.capacity());
-        let need = len + more;
-        let grown = if need <= cap { cap } else { need.max(2 * cap) };
-        let held = len * size_of::<Occurrence>();
-        if grown * size_of::<Occurrence>() > budget && held >= MIN_RUN_BYTES {
-            self.spill_run()?;
-        }
-        Ok(())
+    /// Writes the held occurrences out as a sorted run, if they spill and
+    /// are enough for one.
+    pub fn spill(&mut self) -> Result<()> {
+        self.table.spill()
     }
 
-    fn spill_run(&mut self) -> Result<()> {
-        let spill = self
-            .spill
-            .as_mut()
-            .expect("only spilling occurrences spill");
-        if spill.dir.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix("textdup-")
-                .tempdir_in(&spill.parent)
-                .map_err(|e| Error::io(&spill.parent, e))?;
-            spill.dir = Some(dir);
-        }
-        let dir = spill.dir.as_ref().expect("just made").path();
-        let path = dir.join(format!("spans-run-{:05}", spill.runs.len()));
-        let mut held = std::mem::take(&mut self.held);
-        held.par_sort_unstable();
-        spill.stats.bytes += write_run(&path, held)?;
-        spill.stats.runs += 1;
-        spill.runs.push(path);
-        Ok(())
-    }
-
-    /// Whether any run was written (and so everything must be).
-    fn on_disk(&self) -> bool {
-        self.spill.as_ref().is_some_and(|s| !s.runs.is_empty())
-    }
-
-    /// Once every occurrence is pushed: if any spilled, writes the rest
-    /// out too and merges the runs down to as many as one merge reads, so
-    /// that [`Occurrences::spilled`] tells the whole cost. [`cluster`]
-    /// calls it; calling it first changes nothing.
+    /// Once all are pushed: if any spilled, writes the rest out and merges
+    /// the runs down, so that [`Occurrences::spilled`] tells the whole cost.
     pub fn finish(&mut self) -> Result<()> {
-        if !self.on_disk() {
-            return Ok(());
-        }
-        if !self.held.is_empty() {
-            self.spill_run()?;
-        }
-        self.held = Vec::new();
-        let spill = self.spill.as_mut().expect("on disk");
-        let dir = spill.dir.as_ref().expect("on disk").path().to_path_buf();
-        let mut merged = spill.stats.runs;
-        let (runs, bytes) = reduce_fan_in::<Occurrence>(std::mem::take(&mut spill.runs), || {
-            merged += 1;
-            dir.join(format!("spans-merged-{merged:05}"))
-        })?;
-        spill.runs = runs;
-        spill.stats.bytes += bytes;
-        Ok(())
-    }
-
-    /// Everything pushed, sorted by hash, ready to be read in groups.
-    fn into_sorted(mut self) -> Result<Sorted> {
-        if !self.on_disk() {
-            self.held.par_sort_unstable();
-            return Ok(Sorted::Memory(self.held));
-        }
-        self.finish()?;
-        let mut spill = self.spill.take().expect("on disk");
-        let dir = spill.dir.take().expect("on disk");
-        Ok(Sorted::Disk {
-            runs: std::mem::take(&mut spill.runs),
-            _dir: dir,
-        })
-    }
-}
-
-/// Occurrences sorted by hash (then document and word).
-enum Sorted {
-    Memory(Vec<Occurrence>),
-    Disk {
-        runs: Vec<PathBuf>,
-        /// Holds the runs' folder until they are read.
-        _dir: tempfile::TempDir,
-    },
-}
-
-impl Sorted {
-    /// Calls `each` with every run of occurrences of one hash, in no set
-    /// order (in parallel from memory).
-    fn each_group(&self, each: &(dyn Fn(&[Occurrence]) + Sync)) -> Result<()> {
-        match self {
-            Sorted::Memory(sorted) => {
-                sorted.par_chunk_by(|a, b| a.hash == b.hash).for_each(each);
-            }
-            Sorted::Disk { runs, .. } => {
-                let mut group: Vec<Occurrence> = Vec::new();
-                for o in Merge::<Occurrence>::open(runs)? {
-                    let o = o?;
-                    if group.first().is_some_and(|g| g.hash != o.hash) {
-                        each(&group);
-                        group.clear();
-                    }
-                    group.push(o);
-                }
-                if !group.is_empty() {
-                    each(&group);
-                }
-            }
-        }
-        Ok(())
+        self.table.finish()
     }
 }
 
@@ -721,9 +614,9 @@ mod tests {
                     });
                 }
             });
-            occurrences.extend(these);
-            if spill_to.is_some() && !occurrences.held.is_empty() {
-                occurrences.spill_run().unwrap();
+            occurrences.extend(&these);
+            if spill_to.is_some() {
+                occurrences.table.spill_now().unwrap();
             }
         }
         occurrences

@@ -19,7 +19,9 @@
 //! batch. Pass B keeps the texts of candidate passages, the windows the
 //! bitmaps cannot rule out, and of those the ones wholly inside a
 //! first-copy passage by passage (for the span joins), with those
-//! passages' lengths.
+//! passages' lengths. Under a memory limit the two tables of windows
+//! spill to sorted runs (see [`Sorter`]); the rest is checked against the
+//! limit ([`Budget`]), pass C's texts included.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +37,7 @@ use crate::error::{Error, Result};
 use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair, Spilled};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
-use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanCluster};
+use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanCluster, SpanMember};
 use crate::passage::{
     compare, passage_matches_only_exactly, split, word_edit_similarity, MatchKind, PassageCluster,
     PassageMember, PassageText, PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
@@ -44,6 +46,7 @@ use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
 use crate::read::Corpus;
 use crate::report::MemberTexts;
+use crate::runs::{Entry, Sorter};
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
@@ -110,7 +113,7 @@ struct Loads {
     /// Windows that may repeat.
     occurrences: Occurrences,
     /// Those of them wholly inside a first-copy passage, by passage.
-    windows: Vec<PassageWindow>,
+    windows: Sorter<PassageWindow>,
     /// The words of each passage in `windows`.
     lengths: Vec<(PassageId, u32)>,
     /// Short passages found inside longer ones.
@@ -138,6 +141,23 @@ struct PassageWindow {
     hash: u64,
     passage: PassageId,
     start: u32,
+}
+
+impl Entry for PassageWindow {
+    const SIZE: usize = 16;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.hash.to_le_bytes());
+        out[8..12].copy_from_slice(&self.passage.0.to_le_bytes());
+        out[12..16].copy_from_slice(&self.start.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        PassageWindow {
+            hash: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
+            passage: PassageId(u32_at(8)),
+            start: u32_at(12),
+        }
+    }
 }
 
 struct SketchedPassage {
@@ -198,10 +218,11 @@ pub(crate) struct Scope<'a> {
     pub tmp_dir: std::path::PathBuf,
 }
 
-/// The passage grain's memory under a limit. The span detector's windows,
-/// its largest table, spill to runs on disk; the other tables do not
-/// (yet): past the budget the run stops with [`Error::MemoryLimit`], saying
-/// how much the whole stage would need, rather than pass the limit.
+/// The passage grain's memory under a limit. The windows of the span
+/// detector and the span joins, its largest tables, spill to runs on disk;
+/// the other tables and the members' texts do not (yet): past the budget
+/// the run stops with [`Error::MemoryLimit`], saying how much the whole
+/// stage would need, rather than pass the limit.
 struct Budget {
     memory: Option<(u64, u64)>,
     documents: usize,
@@ -254,22 +275,25 @@ pub(crate) fn run(
         lengths,
         contained,
     } = grain.load(&table, &pairs, &seen, &anchors)?;
+    windows.finish()?;
+    let mut spilled = windows.spilled();
     drop((seen, anchors));
     let p = &config.passage;
-    let mut joined = span_joins(&mut windows, &lengths, p.min_span, p.threshold);
+    let mut joined = span_joins(windows, &lengths, p.min_span, p.threshold)?;
     joined.extend(widely_contained_left_out(contained));
     joined.sort_unstable_by_key(|j| (j.a, j.b));
     joined.dedup_by_key(|j| (j.a, j.b));
-    drop((windows, lengths));
+    drop(lengths);
     let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
-    drop(texts);
+    let passages = table.doc.len() as u64;
+    drop((texts, table, pairs, joined));
     check(progress)?;
     occurrences.finish()?;
-    let spilled = occurrences.spilled();
+    spilled += occurrences.spilled();
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
     let texts = grain.member_texts(&passage_clusters, &mut span_clusters)?;
     Ok(PassageFindings {
-        passages: table.doc.len() as u64,
+        passages,
         passage_clusters,
         span_clusters,
         texts,
@@ -549,15 +573,16 @@ impl<'a> Grain<'a> {
     ) -> Result<Loads> {
         let (config, progress) = (self.config, self.progress);
         let passages_of = passages_in_pairs(table, pairs);
-        let mut windows: Vec<PassageWindow> = Vec::new();
+        let mut windows: Sorter<PassageWindow> = Sorter::in_memory("joins");
         let mut lengths: Vec<(PassageId, u32)> = Vec::new();
         let mut contained: Vec<SpanJoin> = Vec::new();
         let mut texts = Texts::default();
         let mut texts_held = 0usize;
-        let mut occurrences = match self.budget.memory {
-            Some(_) => Occurrences::spilling(self.tmp_dir),
-            None => Occurrences::default(),
-        };
+        let mut occurrences = Occurrences::default();
+        if self.budget.memory.is_some() {
+            occurrences = Occurrences::spilling(self.tmp_dir);
+            windows = Sorter::spilling("joins", self.tmp_dir);
+        }
         let held_before =
             seen.memory() + table.memory() + size_of_val(pairs) + passages_of.capacity() * 48;
         let mut done = 0;
@@ -613,33 +638,43 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
-            let others = |texts: &Texts, texts_held, windows: &Vec<_>, lengths: &Vec<_>| {
+            let others = |texts: &Texts, texts_held, lengths: &Vec<_>| {
                 held_before
                     + texts_held
                     + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
-                    + windows.capacity() * size_of::<PassageWindow>()
                     + lengths.capacity() * size_of::<(PassageId, u32)>()
             };
-            // Under a limit, the occurrences take what the other tables
-            // leave, and spill past it.
-            let incoming = loaded.iter().map(|one| one.occurrences.len()).sum();
-            if let Some(left) = self
-                .budget
-                .left(others(&texts, texts_held, &windows, &lengths))
-            {
-                occurrences.make_room(incoming, left)?;
-            }
+            let (mut more_occurrences, mut more_windows) = (Vec::new(), Vec::new());
             for one in loaded {
                 texts_held += one.passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
                 texts.extend(one.passages);
-                occurrences.extend(one.occurrences);
-                windows.extend(one.windows);
                 lengths.extend(one.lengths);
                 contained.extend(one.inside);
+                more_occurrences.push(one.occurrences);
+                more_windows.push(one.windows);
+            }
+            // Under a limit, the span windows take what the other tables
+            // leave, and spill past it.
+            if let Some(left) = self.budget.left(others(&texts, texts_held, &lengths)) {
+                let occurrences_in = more_occurrences.iter().map(Vec::len).sum();
+                let windows_in = more_windows.iter().map(Vec::len).sum();
+                let grown =
+                    occurrences.memory_with(occurrences_in) + windows.memory_with(windows_in);
+                if grown > left {
+                    occurrences.spill()?;
+                    windows.spill()?;
+                }
+            }
+            for more in more_occurrences {
+                occurrences.extend(&more);
+            }
+            for more in more_windows {
+                windows.extend_from_slice(&more);
             }
             progress.advance(read as u64);
             done += read;
-            let held = others(&texts, texts_held, &windows, &lengths) + occurrences.memory();
+            let held =
+                others(&texts, texts_held, &lengths) + occurrences.memory() + windows.memory();
             self.budget.check(held, done)
         })?;
         progress.end();
@@ -729,6 +764,17 @@ impl<'a> Grain<'a> {
         for m in passage_clusters.iter().flat_map(|c| &c.members) {
             passage_spans.entry(m.doc).or_default().push(m.span);
         }
+        // What this pass holds besides the texts: the clusters and the
+        // tables above (an entry and a map's share per member).
+        let clusters_held = passage_clusters
+            .iter()
+            .map(|c| c.members.capacity() * (size_of::<PassageMember>() + 24))
+            .sum::<usize>()
+            + span_clusters
+                .iter()
+                .map(|c| c.members.capacity() * (size_of::<SpanMember>() + 24))
+                .sum::<usize>();
+        let (mut text_bytes, mut done) = (0usize, 0usize);
         let mut member_texts = MemberTexts::default();
         if members_of.is_empty() && passage_spans.is_empty() {
             return Ok(member_texts);
@@ -772,16 +818,25 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
+            done += batch.len();
             for ((doc, document), (at, spans)) in batch.iter().zip(found) {
                 located.extend(at);
                 for (span, hash) in spans {
-                    let text = shared
-                        .entry(hash)
-                        .or_insert_with(|| Arc::from(span.of(&document.text)));
+                    let text = shared.entry(hash).or_insert_with(|| {
+                        // An Arc's text and its two counts.
+                        text_bytes += span.len() + 16;
+                        Arc::from(span.of(&document.text))
+                    });
                     member_texts.push(*doc, span, Arc::clone(text));
                 }
             }
-            Ok(())
+            // Each text once: its hash, the Arc, and the map's slack.
+            let held = clusters_held
+                + member_texts.memory()
+                + text_bytes
+                + shared.capacity() * 40
+                + located.capacity() * size_of::<Located>();
+            self.budget.check(held, done)
         })?;
         for (c, m, span) in located {
             span_clusters[c].members[m].span = span;
@@ -1076,51 +1131,45 @@ fn span_cover(threshold: f64) -> f64 {
 /// once, and the pairs of a window stay few. `lengths` gives the words of
 /// each passage in `windows`.
 ///
-/// Sorts `windows`.
 fn span_joins(
-    windows: &mut [PassageWindow],
+    windows: Sorter<PassageWindow>,
     lengths: &[(PassageId, u32)],
     k: usize,
     threshold: f64,
-) -> Vec<SpanJoin> {
+) -> Result<Vec<SpanJoin>> {
     let k = number(k.max(1));
-    windows.par_sort_unstable();
-    let groups: Vec<&[PassageWindow]> = windows
-        .chunk_by(|a, b| a.hash == b.hash)
-        .filter(|g| g.len() >= 2)
-        .collect();
     // Per pair of first copies, the window starts each shares with the
     // other: `(a, b, start in a, start in b)` with `a < b`.
     type Shared = (PassageId, PassageId, u32, u32);
-    let mut shared: Vec<Shared> = groups
-        .par_iter()
-        .fold(
-            || (Vec::new(), Vec::new()),
-            |(mut out, mut held): (Vec<Shared>, Vec<(PassageId, u32)>), group| {
-                // Sorted by passage and start already.
-                held.clear();
-                held.extend(group.iter().map(|w| (w.passage, w.start)));
-                held.dedup();
-                // Counted in distinct first copies: exact copies do not
-                // make a line boilerplate here, other versions of it do.
-                if held.chunk_by(|a, b| a.0 == b.0).count() <= MAX_JOIN_COPIES {
-                    for (i, &(a, wa)) in held.iter().enumerate() {
-                        for &(b, wb) in &held[i + 1..] {
-                            if a != b {
-                                out.push((a, b, wa, wb));
-                            }
+    let (mut shared, _) = windows.into_sorted()?.fold_groups(
+        |a, b| a.hash == b.hash,
+        || (Vec::new(), Vec::new()),
+        |(mut out, mut held): (Vec<Shared>, Vec<(PassageId, u32)>), group| {
+            if group.len() < 2 {
+                return (out, held);
+            }
+            // Sorted by passage and start already.
+            held.clear();
+            held.extend(group.iter().map(|w| (w.passage, w.start)));
+            held.dedup();
+            // Counted in distinct first copies: exact copies do not
+            // make a line boilerplate here, other versions of it do.
+            if held.chunk_by(|a, b| a.0 == b.0).count() <= MAX_JOIN_COPIES {
+                for (i, &(a, wa)) in held.iter().enumerate() {
+                    for &(b, wb) in &held[i + 1..] {
+                        if a != b {
+                            out.push((a, b, wa, wb));
                         }
                     }
                 }
-                (out, held)
-            },
-        )
-        .map(|(out, _)| out)
-        .reduce(Vec::new, |mut a, mut b| {
+            }
+            (out, held)
+        },
+        |(mut a, held), (mut b, _)| {
             a.append(&mut b);
-            a
-        });
-    drop(groups);
+            (a, held)
+        },
+    )?;
     shared.par_sort_unstable();
     // Words per first copy, by passage number (dense, so a table rather
     // than a map of millions).
@@ -1171,7 +1220,7 @@ fn span_joins(
         })
         .collect();
     joins.sort_unstable_by_key(|j| (j.a, j.b));
-    joins
+    Ok(joins)
 }
 
 /// The windows of one document that [`span_joins`] works on: those of
@@ -1259,7 +1308,7 @@ mod tests {
         k: usize,
         threshold: f64,
     ) -> Vec<SpanJoin> {
-        let (mut windows, mut lengths) = (Vec::new(), Vec::new());
+        let (mut windows, mut lengths) = (Sorter::in_memory("joins"), Vec::new());
         for doc in occurrences.chunk_by(|a, b| a.doc == b.doc) {
             let own: Vec<WordRange> = ranges
                 .iter()
@@ -1267,10 +1316,10 @@ mod tests {
                 .copied()
                 .collect();
             let (w, l) = passage_windows(doc, &own, first_copy, k);
-            windows.extend(w);
+            windows.extend_from_slice(&w);
             lengths.extend(l);
         }
-        span_joins(&mut windows, &lengths, k, threshold)
+        span_joins(windows, &lengths, k, threshold).unwrap()
     }
 
     /// The windows of `words` (word indices) in document `doc`, as pass

@@ -63,6 +63,12 @@ impl MemberTexts {
         self.sorted.push((doc, span, text));
     }
 
+    /// Bytes of the entries, the texts they share not included.
+    pub(crate) fn memory(&self) -> usize {
+        self.sorted.capacity() * size_of::<(DocId, Span, std::sync::Arc<str>)>()
+            + self.begins.capacity() * size_of::<u32>()
+    }
+
     /// The text of `span` of `doc`, if it is a member's.
     pub(crate) fn get(&self, doc: DocId, span: Span) -> Option<&str> {
         let from = *self.begins.get(doc.index())? as usize;
