@@ -146,10 +146,10 @@ pub struct Resources {
     /// Peak memory to aim for, in bytes; `None` (the default) for no
     /// limit. Past it, the band index spills to sorted runs on disk, and
     /// no shingle sets are kept from the first pass. The passage grain
-    /// spills its span windows and sizes its span bitmaps to the limit;
-    /// when its other tables or its report's texts would take the run
-    /// past the limit, the run stops with [`Error::MemoryLimit`] and the
-    /// memory it would need. What a run needs
+    /// spills its span windows, sizes its span bitmaps to the limit and
+    /// writes its members' texts to a temporary file; when its other
+    /// tables would take the run past the limit, the run stops with
+    /// [`Error::MemoryLimit`] and the memory it would need. What a run needs
     /// regardless (each document's id, origin and length, first copy, and
     /// the verification and clustering tables: about 80 bytes per document
     /// and 50 per candidate pair) is not spilled, so a limit below that is

@@ -684,7 +684,7 @@ pub struct MemoryArgs {
     /// Peak memory to aim for (like 4GiB, 500M): past it the band index spills to sorted runs
     /// in --tmp-dir and is merged back, with the same result. A run needs about 80 bytes per
     /// document and 50 per candidate pair regardless (0.8 GB for ten million documents).
-    /// The passage grain spills its span windows; if its other tables or its report's texts
+    /// The passage grain spills its span windows and members' texts; if its other tables
     /// would pass the limit, the run stops and says how much it needs. Documents larger than --max-doc-size are skipped [default: no
     /// limit].
     #[arg(long, value_name = "SIZE", value_parser = textdup::parse_size, help_heading = "Input")]

@@ -20,11 +20,11 @@
 //! bitmaps cannot rule out, and of those the ones wholly inside a
 //! first-copy passage by passage (for the span joins), with those
 //! passages' lengths. Under a memory limit the two tables of windows
-//! spill to sorted runs (see [`Sorter`]); the rest is checked against the
-//! limit ([`Budget`]), pass C's texts included.
+//! spill to sorted runs (see [`Sorter`]) and pass C's texts to a file
+//! (see [`MemberTextsBuilder`]); the rest is checked against the limit
+//! ([`Budget`]).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
@@ -45,7 +45,7 @@ use crate::passage::{
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents;
 use crate::read::Corpus;
-use crate::report::MemberTexts;
+use crate::report::{MemberTexts, MemberTextsBuilder};
 use crate::runs::{Entry, Sorter};
 use crate::shingle::Shingling;
 
@@ -219,10 +219,10 @@ pub(crate) struct Scope<'a> {
 }
 
 /// The passage grain's memory under a limit. The windows of the span
-/// detector and the span joins, its largest tables, spill to runs on disk;
-/// the other tables and the members' texts do not (yet): past the budget
-/// the run stops with [`Error::MemoryLimit`], saying how much the whole
-/// stage would need, rather than pass the limit.
+/// detector and the span joins, its largest tables, spill to runs on disk,
+/// and the members' texts to a file; the other tables do not (yet): past
+/// the budget the run stops with [`Error::MemoryLimit`], saying how much
+/// the whole stage would need, rather than pass the limit.
 struct Budget {
     memory: Option<(u64, u64)>,
     documents: usize,
@@ -774,13 +774,16 @@ impl<'a> Grain<'a> {
                 .iter()
                 .map(|c| c.members.capacity() * (size_of::<SpanMember>() + 24))
                 .sum::<usize>();
-        let (mut text_bytes, mut done) = (0usize, 0usize);
-        let mut member_texts = MemberTexts::default();
+        let mut done = 0usize;
+        let mut member_texts = MemberTextsBuilder::default();
         if members_of.is_empty() && passage_spans.is_empty() {
-            return Ok(member_texts);
+            return member_texts.finish();
         }
-        // Each text once, by its hash.
-        let mut shared: HashMap<u128, Arc<str>, ahash::RandomState> = HashMap::default();
+        // Under a limit the texts go to a file, which the report reads
+        // through the page cache.
+        if self.budget.memory.is_some() {
+            member_texts.spill(self.tmp_dir)?;
+        }
         let clusters: &[SpanCluster] = span_clusters;
         // A span region's new byte span: (cluster, member, span).
         type Located = (usize, usize, Span);
@@ -822,26 +825,17 @@ impl<'a> Grain<'a> {
             for ((doc, document), (at, spans)) in batch.iter().zip(found) {
                 located.extend(at);
                 for (span, hash) in spans {
-                    let text = shared.entry(hash).or_insert_with(|| {
-                        // An Arc's text and its two counts.
-                        text_bytes += span.len() + 16;
-                        Arc::from(span.of(&document.text))
-                    });
-                    member_texts.push(*doc, span, Arc::clone(text));
+                    member_texts.push(*doc, span, span.of(&document.text), hash)?;
                 }
             }
-            // Each text once: its hash, the Arc, and the map's slack.
-            let held = clusters_held
-                + member_texts.memory()
-                + text_bytes
-                + shared.capacity() * 40
-                + located.capacity() * size_of::<Located>();
+            let held =
+                clusters_held + member_texts.memory() + located.capacity() * size_of::<Located>();
             self.budget.check(held, done)
         })?;
         for (c, m, span) in located {
             span_clusters[c].members[m].span = span;
         }
-        Ok(member_texts)
+        member_texts.finish()
     }
 }
 

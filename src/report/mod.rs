@@ -14,8 +14,10 @@
 
 pub mod html;
 
-use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -23,6 +25,7 @@ use serde::Serialize;
 use crate::cluster::{Cluster, ClusterId, Keep};
 use crate::config::{Config, Level, PassageConfig};
 use crate::core::{DocId, Ids};
+use crate::error::{Error, Result};
 use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
 use crate::passage::spans::SpanCluster;
@@ -32,43 +35,49 @@ use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
 
 /// The original text of every passage and span cluster member, by
-/// document and span. Texts are shared: a boilerplate line in ten
-/// thousand documents is held once.
+/// document and span. Texts are stored once each, end to end (a
+/// boilerplate line in ten thousand documents is held once): in memory,
+/// or, when pass C is told to spill them (see [`MemberTextsBuilder`]), in
+/// a temporary file mapped once it is written, so that under a memory
+/// limit the texts the report quotes are in the page cache rather than
+/// the heap.
 ///
-/// Kept sorted by document and span, as pass C finds them, so that
-/// building it hashes nothing but the texts (a hash map of millions of
-/// members cost most of pass C) and a lookup is a binary search among
-/// its document's entries.
+/// Kept sorted by document and span, as pass C finds them, so that a
+/// lookup is a binary search among its document's entries.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MemberTexts {
-    sorted: Vec<(DocId, Span, std::sync::Arc<str>)>,
+    sorted: Vec<TextEntry>,
     /// Where each document's entries begin in `sorted`, by [`DocId`], up to
     /// the last document pushed: a report looks up every member's text, and
     /// a binary search over millions of entries missed the cache at nearly
     /// every step, where a document's own entries are a few.
     begins: Vec<u32>,
+    store: TextStore,
+}
+
+/// A member: its span, and where its text is in the store.
+#[derive(Clone, Copy, Debug)]
+struct TextEntry {
+    span: Span,
+    at: u64,
+    len: u32,
+}
+
+/// The texts, end to end.
+#[derive(Clone, Debug)]
+enum TextStore {
+    Memory(String),
+    /// An unnamed temporary file, mapped.
+    Mapped(std::sync::Arc<memmap2::Mmap>),
+}
+
+impl Default for TextStore {
+    fn default() -> Self {
+        TextStore::Memory(String::new())
+    }
 }
 
 impl MemberTexts {
-    /// Adds the text of `span` of `doc`, which must come after every
-    /// member already in (by document, then span).
-    pub(crate) fn push(&mut self, doc: DocId, span: Span, text: std::sync::Arc<str>) {
-        debug_assert!(self
-            .sorted
-            .last()
-            .map_or(true, |&(d, s, _)| (d, s) < (doc, span)));
-        while self.begins.len() <= doc.index() {
-            self.begins.push(crate::core::number(self.sorted.len()));
-        }
-        self.sorted.push((doc, span, text));
-    }
-
-    /// Bytes of the entries, the texts they share not included.
-    pub(crate) fn memory(&self) -> usize {
-        self.sorted.capacity() * size_of::<(DocId, Span, std::sync::Arc<str>)>()
-            + self.begins.capacity() * size_of::<u32>()
-    }
-
     /// The text of `span` of `doc`, if it is a member's.
     pub(crate) fn get(&self, doc: DocId, span: Span) -> Option<&str> {
         let from = *self.begins.get(doc.index())? as usize;
@@ -77,8 +86,106 @@ impl MemberTexts {
             .get(doc.index() + 1)
             .map_or(self.sorted.len(), |&b| b as usize);
         let own = &self.sorted[from..to];
-        let at = own.binary_search_by(|&(_, s, _)| s.cmp(&span)).ok()?;
-        Some(&own[at].2)
+        let entry = own[own.binary_search_by(|e| e.span.cmp(&span)).ok()?];
+        let range = entry.at as usize..entry.at as usize + entry.len as usize;
+        match &self.store {
+            TextStore::Memory(all) => all.get(range),
+            TextStore::Mapped(map) => std::str::from_utf8(map.get(range)?).ok(),
+        }
+    }
+}
+
+/// Builds [`MemberTexts`] as pass C reads the members, each distinct text
+/// stored once (found by its hash).
+#[derive(Default)]
+pub(crate) struct MemberTextsBuilder {
+    texts: MemberTexts,
+    /// Each text's place in the store, by its hash.
+    placed: HashMap<u128, (u64, u32), ahash::RandomState>,
+    /// Once spilled: the file texts go to, its folder, and its length.
+    file: Option<(BufWriter<File>, PathBuf, u64)>,
+}
+
+impl MemberTextsBuilder {
+    /// Adds the text of `span` of `doc` (`text`, hashed as `hash`), which
+    /// must come after every member already in (by document, then span).
+    pub(crate) fn push(&mut self, doc: DocId, span: Span, text: &str, hash: u128) -> Result<()> {
+        let texts = &mut self.texts;
+        debug_assert!(
+            texts.begins.len() <= doc.index()
+                || (texts.begins.len() == doc.index() + 1
+                    && texts.sorted.last().map_or(true, |e| e.span < span))
+        );
+        while texts.begins.len() <= doc.index() {
+            texts.begins.push(crate::core::number(texts.sorted.len()));
+        }
+        let (at, len) = match self.placed.get(&hash) {
+            Some(&place) => place,
+            None => {
+                let len = u32::try_from(text.len()).map_err(|_| Error::TooManyDocuments)?;
+                let at = match (&mut self.file, &mut texts.store) {
+                    (Some((out, dir, written)), _) => {
+                        out.write_all(text.as_bytes())
+                            .map_err(|e| Error::io(dir.as_path(), e))?;
+                        *written += u64::from(len);
+                        *written - u64::from(len)
+                    }
+                    (None, TextStore::Memory(all)) => {
+                        all.push_str(text);
+                        (all.len() - text.len()) as u64
+                    }
+                    (None, TextStore::Mapped(_)) => unreachable!("mapped only when built"),
+                };
+                self.placed.insert(hash, (at, len));
+                (at, len)
+            }
+        };
+        texts.sorted.push(TextEntry { span, at, len });
+        Ok(())
+    }
+
+    /// Bytes held: the entries, the map of texts, and the texts unless
+    /// they went to disk.
+    pub(crate) fn memory(&self) -> usize {
+        let texts = match (&self.file, &self.texts.store) {
+            (None, TextStore::Memory(all)) => all.capacity(),
+            _ => 0,
+        };
+        self.texts.sorted.capacity() * size_of::<TextEntry>()
+            + self.texts.begins.capacity() * size_of::<u32>()
+            + self.placed.capacity() * 40
+            + texts
+    }
+
+    /// Moves the texts to an unnamed temporary file in `dir`, and those
+    /// added from now on. Does nothing if they are there already.
+    pub(crate) fn spill(&mut self, dir: &Path) -> Result<()> {
+        if self.file.is_some() {
+            return Ok(());
+        }
+        let TextStore::Memory(all) = std::mem::take(&mut self.texts.store) else {
+            return Ok(());
+        };
+        let fail = |e| Error::io(dir, e);
+        let mut out = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(dir).map_err(fail)?);
+        out.write_all(all.as_bytes()).map_err(fail)?;
+        self.file = Some((out, dir.to_path_buf(), all.len() as u64));
+        Ok(())
+    }
+
+    /// The texts, mapped if they went to disk.
+    pub(crate) fn finish(self) -> Result<MemberTexts> {
+        let mut texts = self.texts;
+        if let Some((out, dir, _)) = self.file {
+            let file = out
+                .into_inner()
+                .map_err(|e| Error::io(&dir, e.into_error()))?;
+            // SAFETY: the file is unnamed and private to this process:
+            // nothing else can change it while it is mapped.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
+            texts.store = TextStore::Mapped(std::sync::Arc::new(map));
+        }
+        Ok(texts)
     }
 }
 
@@ -752,27 +859,68 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
 
 /// Writes one JSON line per cluster: documents, then passages, then spans.
 pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_lines(&report.clusters, out, |c| cluster_out(report, c))?;
-    write_lines(&report.passage_clusters, out, |c| {
-        report.passage_cluster_out(c)
-    })?;
-    write_lines(&report.span_clusters, out, |c| report.span_cluster_out(c))
+    write_lines(
+        &report.clusters,
+        out,
+        |c| c.members.len(),
+        |c| cluster_out(report, c),
+    )?;
+    write_lines(
+        &report.passage_clusters,
+        out,
+        |c| c.members.len(),
+        |c| report.passage_cluster_out(c),
+    )?;
+    write_lines(
+        &report.span_clusters,
+        out,
+        |c| c.members.len(),
+        |c| report.span_cluster_out(c),
+    )
 }
 
 /// Writes `items` as JSON lines, in order. Lines are made in parallel a
 /// block at a time: a passage-grain report can run to gigabytes (every
 /// member carries its text), and one thread escaping JSON was a fifth
-/// of a run's time.
+/// of a run's time. A block holds at most [`BLOCK_MEMBERS`] members
+/// (`members` of each item), so that the lines in flight stay a few
+/// megabytes even where clusters are boilerplate with thousands of
+/// members each.
 fn write_lines<T: Sync, S: Serialize>(
     items: &[T],
     out: &mut dyn Write,
+    members: impl Fn(&T) -> usize,
     line: impl Fn(&T) -> S + Sync,
 ) -> io::Result<()> {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
-    for block in items.chunks(BLOCK * rayon::current_num_threads().max(1)) {
+    let threads = rayon::current_num_threads().max(1);
+    let mut rest = items;
+    while !rest.is_empty() {
+        // At least one item, then as many as the limits allow.
+        let mut weight = 0;
+        let end = rest
+            .iter()
+            .take(BLOCK * threads)
+            .position(|item| {
+                weight += members(item);
+                weight > BLOCK_MEMBERS
+            })
+            .map_or(rest.len().min(BLOCK * threads), |at| at.max(1));
+        let (block, after) = rest.split_at(end);
+        rest = after;
+        // One cluster bigger than a block (a chain of boilerplate across
+        // the corpus can hold millions of members): straight to `out`,
+        // never whole in memory.
+        if let [one] = block {
+            if members(one) > BLOCK_MEMBERS {
+                serde_json::to_writer(&mut *out, &line(one))?;
+                out.write_all(b"\n")?;
+                continue;
+            }
+        }
         let bytes: Vec<Vec<u8>> = block
-            .par_chunks(BLOCK)
+            .par_chunks(block.len().div_ceil(threads).min(BLOCK))
             .map(|chunk| {
                 let mut bytes = Vec::new();
                 for item in chunk {
@@ -788,6 +936,9 @@ fn write_lines<T: Sync, S: Serialize>(
     }
     Ok(())
 }
+
+/// Most cluster members whose lines are made at once (see [`write_lines`]).
+const BLOCK_MEMBERS: usize = 1 << 16;
 
 /// Writes one JSON line per document with passage or span findings:
 /// `{"version", "id", "spans": [{"start", "end", "cluster", "level", "kind"}]}`,
@@ -876,6 +1027,72 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 pub(crate) mod tests {
     use super::*;
     use crate::cluster::Member;
+
+    /// Texts kept in memory and texts spilled to a mapped file read the
+    /// same, each distinct text stored once.
+    #[test]
+    fn member_texts_read_the_same_in_memory_and_spilled() {
+        let text = "alpha beta\ngamma\nalpha beta\ndelta";
+        let lines: Vec<Span> = [(0, 10), (11, 16), (17, 27), (28, 33)]
+            .map(|(start, end)| Span { start, end })
+            .to_vec();
+        let dir = tempfile::tempdir().unwrap();
+        let build = |spill_after: Option<usize>| {
+            let mut builder = MemberTextsBuilder::default();
+            for doc in 0..3u32 {
+                for (i, &span) in lines.iter().enumerate() {
+                    if spill_after == Some(doc as usize * lines.len() + i) {
+                        builder.spill(dir.path()).unwrap();
+                    }
+                    let hash = xxhash_rust::xxh3::xxh3_128(span.of(text).as_bytes());
+                    builder.push(DocId(doc), span, span.of(text), hash).unwrap();
+                }
+            }
+            builder.finish().unwrap()
+        };
+        let memory = build(None);
+        // "alpha beta" twice in each of three documents, stored once.
+        let TextStore::Memory(all) = &memory.store else {
+            panic!("in memory")
+        };
+        assert_eq!(all, "alpha betagammadelta");
+        for spill_after in [0, 5, 11] {
+            let spilled = build(Some(spill_after));
+            assert!(matches!(spilled.store, TextStore::Mapped(_)));
+            for doc in 0..3 {
+                for &span in &lines {
+                    let got = spilled.get(DocId(doc), span);
+                    assert_eq!(got, Some(span.of(text)));
+                    assert_eq!(got, memory.get(DocId(doc), span));
+                }
+            }
+            assert_eq!(spilled.get(DocId(3), lines[0]), None);
+            assert_eq!(spilled.get(DocId(0), Span { start: 1, end: 2 }), None);
+        }
+        // The file is unnamed: nothing is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// Lines made in blocks, a cluster bigger than a block on its own,
+    /// are the lines made one by one.
+    #[test]
+    fn lines_in_blocks_are_the_lines_one_by_one() {
+        let sizes: Vec<usize> = (0..5000)
+            .map(|i| match i % 997 {
+                0 => BLOCK_MEMBERS + 5,
+                n => n % 40,
+            })
+            .collect();
+        let line = |n: &usize| vec![*n; n % 7];
+        let mut blocks = Vec::new();
+        write_lines(&sizes, &mut blocks, |n| *n, line).unwrap();
+        let mut one_by_one = Vec::new();
+        for n in &sizes {
+            serde_json::to_writer(&mut one_by_one, &line(n)).unwrap();
+            one_by_one.push(b'\n');
+        }
+        assert_eq!(blocks, one_by_one);
+    }
 
     pub(crate) fn sample() -> Report {
         let member = |doc: u32, similarity: f64, kept: bool| Member {
