@@ -160,6 +160,15 @@ pub(crate) fn reduce_fan_in<T: Entry>(
     Ok((runs, written))
 }
 
+/// A new `textdup-*` folder under `parent` for a table's runs, removed
+/// with everything in it when dropped (on success, error or Ctrl-C).
+pub(crate) fn temp_folder(parent: &Path) -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("textdup-")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io(parent, e))
+}
+
 /// Smallest table worth a run: below it, runs would be many and tiny.
 pub(crate) const MIN_RUN_BYTES: usize = 1 << 20;
 
@@ -251,11 +260,7 @@ impl<T: Entry> Sorter<T> {
     fn spill_run(&mut self) -> Result<()> {
         let spill = self.spill.as_mut().expect("only a spilling table spills");
         if spill.dir.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix("textdup-")
-                .tempdir_in(&spill.parent)
-                .map_err(|e| Error::io(&spill.parent, e))?;
-            spill.dir = Some(dir);
+            spill.dir = Some(temp_folder(&spill.parent)?);
         }
         let dir = spill.dir.as_ref().expect("just made").path();
         let path = dir.join(format!("{}-run-{:05}", self.name, spill.runs.len()));

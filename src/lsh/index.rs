@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
 use crate::core::DocId;
 use crate::error::{Error, Result};
-use crate::runs::{reduce_fan_in, write_run, Entry, Merge, Spilled};
+use crate::runs::{reduce_fan_in, temp_folder, write_run, Entry, Merge, Spilled};
 
 /// Band keys and exact hashes of a corpus; see the module docs.
 pub struct BandIndex {
@@ -179,11 +179,7 @@ impl BandIndex {
     fn spill_run(&mut self) -> Result<()> {
         let spill = self.spill.as_mut().expect("only a spilling index spills");
         if spill.dir.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix("textdup-")
-                .tempdir_in(&spill.parent)
-                .map_err(|e| Error::io(&spill.parent, e))?;
-            spill.dir = Some(dir);
+            spill.dir = Some(temp_folder(&spill.parent)?);
         }
         let dir = spill.dir.as_ref().expect("just made").path();
         let run = spill.runs[0].len();
