@@ -1,10 +1,12 @@
-//! The band index: every document's band keys and exact-text hash, held in
-//! memory or, past a memory budget, spilled to sorted runs on disk.
+//! The band index: every document's (or, for the passage grain, every
+//! passage's) band keys and exact-text hash, held in memory or, past a
+//! memory budget, spilled to sorted runs on disk.
 //!
-//! Pass 1 pushes each comparable document's exact-text hash and band keys
-//! in document order. Then [`BandIndex::first_copies`] names each
-//! document's first exact copy, and [`BandIndex::candidates`] pairs the
-//! first copies that share a band key.
+//! Pass 1 pushes each comparable unit's exact-text hash and band keys in
+//! input order (no keys for a unit that can match only its exact copies).
+//! Then [`BandIndex::first_copies`] names each unit's first exact copy,
+//! and [`BandIndex::candidates`] pairs the first copies that share a band
+//! key.
 //!
 //! Invariant: spilled or not, the answers are the same. Each band is read
 //! as (key, document) records in ascending order, from a sorted table in
@@ -24,20 +26,26 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
-use crate::core::DocId;
+use crate::core::{DocId, Numbered};
 use crate::error::{Error, Result};
 use crate::runs::{reduce_fan_in, temp_folder, write_run, Entry, Merge, Spilled};
 
-/// Band keys and exact hashes of a corpus; see the module docs.
-pub struct BandIndex {
+/// Band keys and exact hashes of a corpus's units (documents, or the
+/// passage grain's passages); see the module docs.
+pub struct BandIndex<I: Unit = DocId> {
     bands: usize,
-    /// Documents pushed since the last spill, in order.
-    docs: Vec<DocId>,
+    /// Units pushed with band keys since the last spill, in order.
+    docs: Vec<I>,
     /// Their band keys, `bands` per document.
     keys: Vec<BandKey>,
-    exact: Vec<Exact>,
+    exact: Vec<Exact<I>>,
     spill: Option<Spill>,
 }
+
+/// What a [`BandIndex`] can index: a unit numbered in input order.
+pub trait Unit: Numbered + Ord + Send + Sync {}
+
+impl<I: Numbered + Ord + Send + Sync> Unit for I {}
 
 struct Spill {
     budget: usize,
@@ -50,47 +58,47 @@ struct Spill {
 
 /// A band key with its document: a band table's record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Keyed {
+struct Keyed<I> {
     key: BandKey,
-    doc: DocId,
+    doc: I,
 }
 
 /// An exact-text hash (high half first, so arrays order as the u128)
 /// with its document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Exact {
+struct Exact<I> {
     hash: [u64; 2],
-    doc: DocId,
+    doc: I,
 }
 
-impl Entry for Keyed {
+impl<I: Unit> Entry for Keyed<I> {
     const SIZE: usize = 12;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.key.to_le_bytes());
-        out[8..12].copy_from_slice(&self.doc.0.to_le_bytes());
+        out[8..12].copy_from_slice(&self.doc.number().to_le_bytes());
     }
     fn get(bytes: &[u8]) -> Self {
         Keyed {
             key: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
-            doc: DocId(u32::from_le_bytes(
+            doc: I::from_number(u32::from_le_bytes(
                 bytes[8..12].try_into().expect("4 bytes"),
             )),
         }
     }
 }
 
-impl Entry for Exact {
+impl<I: Unit> Entry for Exact<I> {
     const SIZE: usize = 20;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.hash[0].to_le_bytes());
         out[8..16].copy_from_slice(&self.hash[1].to_le_bytes());
-        out[16..20].copy_from_slice(&self.doc.0.to_le_bytes());
+        out[16..20].copy_from_slice(&self.doc.number().to_le_bytes());
     }
     fn get(bytes: &[u8]) -> Self {
         let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
         Exact {
             hash: [word(0), word(8)],
-            doc: DocId(u32::from_le_bytes(
+            doc: I::from_number(u32::from_le_bytes(
                 bytes[16..20].try_into().expect("4 bytes"),
             )),
         }
@@ -100,7 +108,7 @@ impl Entry for Exact {
 /// Smallest index worth a spill: below it, runs would be many and tiny.
 const MIN_RUN_BYTES: usize = 1 << 20;
 
-impl BandIndex {
+impl<I: Unit> BandIndex<I> {
     /// An index that stays in memory.
     pub fn in_memory(bands: usize) -> Self {
         BandIndex {
@@ -127,11 +135,15 @@ impl BandIndex {
         }
     }
 
-    /// Adds the next document: its exact-text hash and its `bands` keys.
-    pub fn push(&mut self, doc: DocId, exact: u128, keys: &[BandKey]) {
-        debug_assert_eq!(keys.len(), self.bands);
-        self.docs.push(doc);
-        self.keys.extend_from_slice(keys);
+    /// Adds the next unit: its exact-text hash and its `bands` keys, or no
+    /// keys for a unit that can match only its exact copies (it is then
+    /// never a candidate, but still has a first copy).
+    pub fn push(&mut self, doc: I, exact: u128, keys: &[BandKey]) {
+        debug_assert!(keys.is_empty() || keys.len() == self.bands);
+        if !keys.is_empty() {
+            self.docs.push(doc);
+            self.keys.extend_from_slice(keys);
+        }
         self.exact.push(Exact {
             hash: [(exact >> 64) as u64, exact as u64],
             doc,
@@ -140,9 +152,9 @@ impl BandIndex {
 
     /// Bytes the index holds now, spare capacity included.
     pub fn memory(&self) -> usize {
-        self.docs.capacity() * size_of::<DocId>()
+        self.docs.capacity() * size_of::<I>()
             + self.keys.capacity() * size_of::<BandKey>()
-            + self.exact.capacity() * size_of::<Exact>()
+            + self.exact.capacity() * size_of::<Exact<I>>()
     }
 
     /// What spilling has cost so far.
@@ -168,7 +180,7 @@ impl BandIndex {
             + grown(self.keys.len(), self.keys.capacity(), docs * self.bands, 8)
             + grown(self.exact.len(), self.exact.capacity(), docs, 24);
         // A spill sorts one band table per thread beside the index.
-        let sorting = rayon::current_num_threads() * n * size_of::<Keyed>();
+        let sorting = rayon::current_num_threads() * n * size_of::<Keyed<I>>();
         if other + index + sorting > spill.budget && self.memory() >= MIN_RUN_BYTES {
             self.spill_run()?;
         }
@@ -233,30 +245,27 @@ impl BandIndex {
         Ok(runs)
     }
 
-    /// Each of `docs` documents' first exact copy: the earliest document
-    /// with the same exact-text hash (itself if none). Documents never
-    /// pushed are their own first copy.
+    /// Each of `docs` units' first exact copy: the earliest unit with the
+    /// same exact-text hash (itself if none). Units never pushed are their
+    /// own first copy.
     ///
     /// `check` is called every million merged entries, so that a caller can
     /// stop a long merge (its error is returned).
-    pub fn first_copies(
-        &mut self,
-        docs: usize,
-        check: &dyn Fn() -> Result<()>,
-    ) -> Result<Vec<DocId>> {
-        let mut first: Vec<DocId> = (0..docs).map(DocId::at).collect();
-        let mut link = |group: &[Exact]| {
+    pub fn first_copies(&mut self, docs: usize, check: &dyn Fn() -> Result<()>) -> Result<Vec<I>> {
+        // Fits: units are numbered in u32 (`Numbered`).
+        let mut first: Vec<I> = (0..docs).map(|n| I::from_number(n as u32)).collect();
+        let mut link = |group: &[Exact<I>]| {
             for e in &group[1..] {
-                first[e.doc.index()] = group[0].doc;
+                first[e.doc.number() as usize] = group[0].doc;
             }
         };
         if self.on_disk() {
-            if !self.docs.is_empty() {
+            if !self.docs.is_empty() || !self.exact.is_empty() {
                 self.spill_run()?;
             }
-            let runs = self.runs_of::<Exact>(self.bands)?;
-            let mut group: Vec<Exact> = Vec::new();
-            for (n, entry) in Merge::<Exact>::open(&runs)?.enumerate() {
+            let runs = self.runs_of::<Exact<I>>(self.bands)?;
+            let mut group: Vec<Exact<I>> = Vec::new();
+            for (n, entry) in Merge::<Exact<I>>::open(&runs)?.enumerate() {
                 let entry = entry?;
                 if n % (1 << 20) == 0 {
                     check()?;
@@ -285,11 +294,11 @@ impl BandIndex {
     /// called as each begins and may stop the work with an error.
     pub fn candidates(
         &mut self,
-        first_copy: &[DocId],
+        first_copy: &[I],
         each_band: &(dyn Fn() -> Result<()> + Sync),
         stop: &(dyn Fn() -> bool + Sync),
-    ) -> Result<Vec<CandidatePair>> {
-        let is_first = |doc: DocId| first_copy[doc.index()] == doc;
+    ) -> Result<Vec<CandidatePair<I>>> {
+        let is_first = |doc: I| first_copy[doc.number() as usize] == doc;
         if !self.on_disk() {
             let (docs, keys, bands) = (&self.docs, &self.keys, self.bands);
             let pairs = (0..bands)
@@ -313,15 +322,15 @@ impl BandIndex {
             return Ok(pairs);
         }
         let runs: Vec<Vec<PathBuf>> = (0..self.bands)
-            .map(|band| self.runs_of::<Keyed>(band))
+            .map(|band| self.runs_of::<Keyed<I>>(band))
             .collect::<Result<_>>()?;
         runs.par_iter()
             .map(|runs| {
                 each_band()?;
                 bucket_pairs_sorted(|emit| {
-                    let mut bucket: Vec<DocId> = Vec::new();
+                    let mut bucket: Vec<I> = Vec::new();
                     let mut key = None;
-                    for (n, entry) in Merge::<Keyed>::open(runs)?.enumerate() {
+                    for (n, entry) in Merge::<Keyed<I>>::open(runs)?.enumerate() {
                         let entry = entry?;
                         // Bands take seconds each at ten million documents:
                         // a stop request is also seen inside one.
@@ -347,9 +356,9 @@ impl BandIndex {
 
 /// The pairs of the buckets that `buckets` hands to its argument, sorted,
 /// without repeats.
-fn bucket_pairs_sorted(
-    buckets: impl FnOnce(&mut dyn FnMut(&[DocId])) -> Result<()>,
-) -> Result<Vec<CandidatePair>> {
+fn bucket_pairs_sorted<I: Unit>(
+    buckets: impl FnOnce(&mut dyn FnMut(&[I])) -> Result<()>,
+) -> Result<Vec<CandidatePair<I>>> {
     let mut pairs = Vec::new();
     buckets(&mut |bucket| bucket_pairs(bucket, &mut pairs))?;
     pairs.sort_unstable();
@@ -359,14 +368,14 @@ fn bucket_pairs_sorted(
 
 /// Band `band`'s (key, document) records of the documents `keep` accepts,
 /// sorted.
-fn band_table(
-    docs: &[DocId],
+fn band_table<I: Unit>(
+    docs: &[I],
     keys: &[BandKey],
     bands: usize,
     band: usize,
-    keep: impl Fn(DocId) -> bool,
-) -> Vec<Keyed> {
-    let mut table: Vec<Keyed> = docs
+    keep: impl Fn(I) -> bool,
+) -> Vec<Keyed<I>> {
+    let mut table: Vec<Keyed<I>> = docs
         .iter()
         .enumerate()
         .filter(|&(_, &doc)| keep(doc))
@@ -404,7 +413,9 @@ mod tests {
             } else {
                 u128::from(doc) << 70
             };
-            index.push(DocId(doc), exact, &keys);
+            // Every seventh unit can match only its exact copies: no keys.
+            let keys = if doc % 7 == 5 { &[][..] } else { &keys[..] };
+            index.push(DocId(doc), exact, keys);
         }
     }
 
@@ -423,6 +434,7 @@ mod tests {
         assert_eq!(first, disk.first_copies(n as usize, &|| Ok(())).unwrap());
         assert_eq!(first[13], DocId(3), "doc 13 copies doc 3");
         assert_eq!(first[14], DocId(14));
+        assert_eq!(first[33], DocId(3), "a unit without keys has a first copy");
 
         let ok = || Ok(());
         let pairs = memory.candidates(&first, &ok, &|| false).unwrap();
@@ -431,6 +443,12 @@ mod tests {
         assert!(
             !pairs.iter().any(|p| p.second == DocId(13)),
             "copies pair no one"
+        );
+        assert!(
+            !pairs
+                .iter()
+                .any(|p| p.first.0 % 7 == 5 || p.second.0 % 7 == 5),
+            "units without keys pair no one"
         );
         assert_eq!(pairs, disk.candidates(&first, &ok, &|| false).unwrap());
 
@@ -446,6 +464,28 @@ mod tests {
         assert!(folder.exists());
         drop(disk);
         assert!(!folder.exists(), "runs are removed with the index");
+    }
+
+    #[test]
+    fn units_without_keys_pushed_after_a_spill_still_get_their_first_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut index = BandIndex::spilling(4, MIN_RUN_BYTES, dir.path());
+        index.push(DocId(0), 7, &[1, 2, 3, 4]);
+        index.push(DocId(1), 8, &[1, 2, 3, 4]);
+        index.spill_run().unwrap();
+        // Only exact hashes are held now: they must reach the runs too.
+        index.push(DocId(2), 7, &[]);
+        index.push(DocId(3), 9, &[]);
+        let first = index.first_copies(4, &|| Ok(())).unwrap();
+        assert_eq!(first, [DocId(0), DocId(1), DocId(0), DocId(3)]);
+        let pairs = index.candidates(&first, &|| Ok(()), &|| false).unwrap();
+        assert_eq!(
+            pairs,
+            [CandidatePair {
+                first: DocId(0),
+                second: DocId(1)
+            }]
+        );
     }
 
     #[test]

@@ -14,15 +14,15 @@
 //! pass C  documents in any cluster: the original text of every member
 //! ```
 //!
-//! Memory: pass A keeps per passage its document, span, exact hash and band
-//! keys, and per short passage its anchor; texts are dropped batch by
-//! batch. Pass B keeps the texts of candidate passages, the windows the
-//! bitmaps cannot rule out, and of those the ones wholly inside a
-//! first-copy passage by passage (for the span joins), with those
-//! passages' lengths. Under a memory limit the two tables of windows
-//! spill to sorted runs (see [`Sorter`]) and pass C's texts to a file
-//! (see [`MemberTextsBuilder`]); the rest is checked against the limit
-//! ([`Budget`]).
+//! Memory: pass A keeps per passage its document and span, its exact hash
+//! and band keys in a [`BandIndex`], and per short passage its anchor;
+//! texts are dropped batch by batch. Pass B keeps the texts of candidate
+//! passages, the windows the bitmaps cannot rule out, and of those the
+//! ones wholly inside a first-copy passage by passage (for the span
+//! joins), with those passages' lengths. Under a memory limit the band
+//! index and the two tables of windows spill to sorted runs (see
+//! [`Sorter`]) and pass C's texts to a file (see [`MemberTextsBuilder`]);
+//! the rest is checked against the limit ([`Budget`]).
 
 use std::collections::HashMap;
 
@@ -34,7 +34,7 @@ use crate::cluster::components;
 use crate::config::Config;
 use crate::core::{number, DocId, Ids, Numbered};
 use crate::error::{Error, Result};
-use crate::lsh::{band_pairs, BandKey, Banding, CandidatePair, Spilled};
+use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair, Spilled};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
 use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanCluster, SpanMember};
@@ -79,9 +79,8 @@ pub(crate) struct PassageFindings {
 struct PassageTable {
     doc: Vec<DocId>,
     span: Vec<Span>,
+    /// Each passage's first exact copy (filled once pass A is done).
     first_copy: Vec<PassageId>,
-    lsh_ids: Vec<PassageId>,
-    lsh_keys: Vec<BandKey>,
     /// Number of words per document, to size the span bitmaps.
     words: u64,
 }
@@ -92,8 +91,6 @@ impl PassageTable {
         self.doc.capacity() * size_of::<DocId>()
             + self.span.capacity() * size_of::<Span>()
             + self.first_copy.capacity() * size_of::<PassageId>()
-            + self.lsh_ids.capacity() * size_of::<PassageId>()
-            + self.lsh_keys.capacity() * size_of::<BandKey>()
     }
 }
 
@@ -160,6 +157,16 @@ impl Entry for PassageWindow {
     }
 }
 
+/// What pass A gives.
+struct Sketched {
+    table: PassageTable,
+    /// Candidate pairs among first copies, sorted, without repeats.
+    pairs: Vec<CandidatePair<PassageId>>,
+    anchors: Anchors,
+    /// What the band index wrote to disk.
+    spilled: Spilled,
+}
+
 struct SketchedPassage {
     span: Span,
     exact: u128,
@@ -218,9 +225,10 @@ pub(crate) struct Scope<'a> {
     pub tmp_dir: std::path::PathBuf,
 }
 
-/// The passage grain's memory under a limit. The windows of the span
-/// detector and the span joins, its largest tables, spill to runs on disk,
-/// and the members' texts to a file; the other tables do not (yet): past
+/// The passage grain's memory under a limit. The band index and the
+/// windows of the span detector and the span joins, its largest tables,
+/// spill to runs on disk, and the members' texts to a file; the other
+/// tables do not (yet): past
 /// the budget the run stops with [`Error::MemoryLimit`], saying how much
 /// the whole stage would need, rather than pass the limit.
 struct Budget {
@@ -267,7 +275,12 @@ pub(crate) fn run(
     let grain = Grain::new(corpus, config, scope, progress);
     let seen = SeenTwice::with_bits(seen_bits(scope.text_bytes, grain.budget.left(0)));
     grain.budget.check(seen.memory(), scope.ids.len())?;
-    let (table, pairs, anchors) = grain.sketch(&seen)?;
+    let Sketched {
+        table,
+        pairs,
+        anchors,
+        spilled: index_spilled,
+    } = grain.sketch(&seen)?;
     let Loads {
         texts,
         mut occurrences,
@@ -276,7 +289,8 @@ pub(crate) fn run(
         contained,
     } = grain.load(&table, &pairs, &seen, &anchors)?;
     windows.finish()?;
-    let mut spilled = windows.spilled();
+    let mut spilled = index_spilled;
+    spilled += windows.spilled();
     drop((seen, anchors));
     let p = &config.passage;
     let mut joined = span_joins(windows, &lengths, p.min_span, p.threshold)?;
@@ -395,15 +409,18 @@ impl<'a> Grain<'a> {
 
     /// Pass A: every passage's document, span and first exact copy, and
     /// the candidate pairs LSH proposes among first copies; every window of
-    /// words goes into `seen`.
-    fn sketch(
-        &self,
-        seen: &SeenTwice,
-    ) -> Result<(PassageTable, Vec<CandidatePair<PassageId>>, Anchors)> {
+    /// words goes into `seen`. Exact hashes and band keys go to a
+    /// [`BandIndex`], which spills under a memory limit as the document
+    /// grain's does.
+    fn sketch(&self, seen: &SeenTwice) -> Result<Sketched> {
         let (config, progress) = (self.config, self.progress);
         progress.begin(Stage::Passages, Some(self.ids.len() as u64));
+        let bands = self.banding.bands;
+        let mut index = match self.budget.left(0) {
+            None => BandIndex::in_memory(bands),
+            Some(left) => BandIndex::spilling(bands, left, self.tmp_dir),
+        };
         let mut table = PassageTable::default();
-        let mut first_copies: HashMap<u128, PassageId, ahash::RandomState> = HashMap::default();
         let mut anchors = Anchors::default();
         let mut done = 0;
         documents(self.corpus, self.ids, |mut batch| {
@@ -431,6 +448,9 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
+            let count = sketched.iter().map(|(p, _)| p.len()).sum();
+            let held = seen.memory() + table.memory() + anchors.memory();
+            index.make_room(count, held)?;
             for ((doc, _), (passages, word_count)) in batch.iter().zip(sketched) {
                 table.words += word_count;
                 for passage in passages {
@@ -439,43 +459,40 @@ impl<'a> Grain<'a> {
                     );
                     table.doc.push(*doc);
                     table.span.push(passage.span);
-                    let first = *first_copies.entry(passage.exact).or_insert(id);
-                    table.first_copy.push(first);
-                    if first == id {
-                        if !passage.keys.is_empty() {
-                            table.lsh_ids.push(id);
-                            table.lsh_keys.extend_from_slice(&passage.keys);
-                        }
-                        if let Some((hash, words)) = passage.anchor {
-                            anchors.by_hash.entry(hash).or_default().push((
-                                id,
-                                words,
-                                passage.exact,
-                            ));
-                        }
+                    index.push(id, passage.exact, &passage.keys);
+                    // Kept for every short passage until the first copies
+                    // are known, then for first copies only.
+                    if let Some((hash, words)) = passage.anchor {
+                        anchors
+                            .by_hash
+                            .entry(hash)
+                            .or_default()
+                            .push((id, words, passage.exact));
                     }
                 }
             }
             progress.advance(read as u64);
             done += read;
-            // A hash map entry: the u128 key, the id, and the table's slack.
-            let held =
-                seen.memory() + table.memory() + first_copies.capacity() * 32 + anchors.memory();
+            let held = seen.memory() + table.memory() + anchors.memory() + index.memory();
             self.budget.check(held, done)
         })?;
         progress.end();
-        drop(first_copies);
 
-        let bands = self.banding.bands;
-        let mut pairs: Vec<CandidatePair<PassageId>> = (0..bands)
-            .into_par_iter()
-            .flat_map_iter(|band| band_pairs(&table.lsh_ids, &table.lsh_keys, bands, band))
-            .collect();
-        check(progress)?;
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        table.lsh_keys = Vec::new();
-        Ok((table, pairs, anchors))
+        table.first_copy = index.first_copies(table.doc.len(), &|| check(progress))?;
+        let is_first = |id: PassageId| table.first_copy[id.0 as usize] == id;
+        anchors.by_hash.retain(|_, short| {
+            short.retain(|&(id, _, _)| is_first(id));
+            !short.is_empty()
+        });
+        let pairs = index.candidates(&table.first_copy, &|| check(progress), &|| {
+            progress.cancelled()
+        })?;
+        Ok(Sketched {
+            spilled: index.spilled(),
+            table,
+            pairs,
+            anchors,
+        })
     }
 
     /// The passages of one document's `text`, each with its exact hash

@@ -243,7 +243,7 @@ fn shared_sentences() -> Vec<Document> {
 /// them to sorted runs and finds the same clusters as in memory; its
 /// temporary folder goes at the end.
 #[test]
-fn the_passage_grain_spills_its_span_windows_with_the_same_result() {
+fn the_passage_grain_spills_its_tables_with_the_same_result() {
     let docs = shared_sentences();
     let config = Config {
         level: textdup::Level::All,
