@@ -74,10 +74,13 @@ pub(crate) struct PassageFindings {
     pub spilled: Spilled,
 }
 
-/// Pass A's record of every passage.
+/// Pass A's record of every passage. Passages are numbered in corpus
+/// order, so a document's are a run: its first passage is kept per
+/// document rather than the document per passage.
 #[derive(Default)]
 struct PassageTable {
-    doc: Vec<DocId>,
+    /// Per document pushed, its first passage; then the passage count.
+    starts: Vec<PassageId>,
     span: Vec<Span>,
     /// Each passage's first exact copy (filled once pass A is done).
     first_copy: Vec<PassageId>,
@@ -86,9 +89,41 @@ struct PassageTable {
 }
 
 impl PassageTable {
+    /// The number of passages.
+    fn len(&self) -> usize {
+        self.span.len()
+    }
+
+    /// Starts the passages of `doc`, which follows every document pushed
+    /// so far.
+    fn push_document(&mut self, doc: DocId) {
+        let next = PassageId(number(self.len()));
+        self.starts.resize(doc.index() + 1, next);
+    }
+
+    /// Adds a passage of the last document pushed.
+    fn push(&mut self, span: Span) -> Result<PassageId> {
+        let id = PassageId(u32::try_from(self.len()).map_err(|_| Error::TooManyDocuments)?);
+        self.span.push(span);
+        Ok(id)
+    }
+
+    /// The passages of `doc`.
+    fn passages_of(&self, doc: DocId) -> std::ops::Range<usize> {
+        let at = |d: usize| self.starts.get(d).map_or(self.len(), |s| s.0 as usize);
+        at(doc.index())..at(doc.index() + 1)
+    }
+
+    /// The document of passage `id`.
+    fn doc(&self, id: PassageId) -> DocId {
+        // The last document whose first passage is at or before `id`:
+        // documents without passages share their successor's start.
+        DocId::at(self.starts.partition_point(|&s| s <= id) - 1)
+    }
+
     /// Bytes held, spare capacity included.
     fn memory(&self) -> usize {
-        self.doc.capacity() * size_of::<DocId>()
+        self.starts.capacity() * size_of::<PassageId>()
             + self.span.capacity() * size_of::<Span>()
             + self.first_copy.capacity() * size_of::<PassageId>()
     }
@@ -344,7 +379,7 @@ pub(crate) fn run(
     joined.dedup_by_key(|j| (j.a, j.b));
     drop(lengths);
     let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
-    let passages = table.doc.len() as u64;
+    let passages = table.len() as u64;
     drop((texts, table, pairs, joined));
     check(progress)?;
     occurrences.finish()?;
@@ -499,12 +534,9 @@ impl<'a> Grain<'a> {
             index.make_room(count, held)?;
             for ((doc, _), (passages, word_count)) in batch.iter().zip(sketched) {
                 table.words += word_count;
+                table.push_document(*doc);
                 for passage in passages {
-                    let id = PassageId(
-                        u32::try_from(table.doc.len()).map_err(|_| Error::TooManyDocuments)?,
-                    );
-                    table.doc.push(*doc);
-                    table.span.push(passage.span);
+                    let id = table.push(passage.span)?;
                     // A copy is never a candidate: its keys would only
                     // fill the index.
                     let keys = if copies.seen_before(passage.exact, &passage.keys) {
@@ -535,7 +567,7 @@ impl<'a> Grain<'a> {
         })?;
         progress.end();
 
-        table.first_copy = index.first_copies(table.doc.len(), &|| check(progress))?;
+        table.first_copy = index.first_copies(table.len(), &|| check(progress))?;
         let is_first = |id: PassageId| table.first_copy[id.0 as usize] == id;
         anchors.by_hash.retain(|_, short| {
             short.retain(|&(id, _, _)| is_first(id));
@@ -786,7 +818,7 @@ impl<'a> Grain<'a> {
             .filter(|&(i, first)| first.0 as usize != i)
             .map(|(i, &first)| (PassageId(number(i)), first));
         let spanned = joined.iter().map(|j| (j.a, j.b));
-        let groups = components(table.doc.len(), exact_edges.chain(verified).chain(spanned));
+        let groups = components(table.len(), exact_edges.chain(verified).chain(spanned));
         // How each passage joined by shared spans matches: its best join.
         let mut spanned: Spanned = HashMap::default();
         for j in joined {
@@ -918,7 +950,7 @@ fn passages_in_pairs(
     table: &PassageTable,
     pairs: &[CandidatePair<PassageId>],
 ) -> HashMap<DocId, Vec<PassageId>, ahash::RandomState> {
-    let mut wanted = vec![false; table.doc.len()];
+    let mut wanted = vec![false; table.len()];
     for pair in pairs {
         wanted[pair.first.0 as usize] = true;
         wanted[pair.second.0 as usize] = true;
@@ -927,7 +959,7 @@ fn passages_in_pairs(
     for (i, &w) in wanted.iter().enumerate() {
         if w {
             passages_of
-                .entry(table.doc[i])
+                .entry(table.doc(PassageId(number(i))))
                 .or_default()
                 .push(PassageId(number(i)));
         }
@@ -968,7 +1000,7 @@ fn member(
         }
     };
     PassageMember {
-        doc: table.doc[id.0 as usize],
+        doc: table.doc(id),
         span: table.span[id.0 as usize],
         similarity,
         kind,
@@ -1018,10 +1050,8 @@ fn word_bounds(span: Span, found: &[Word]) -> (usize, usize) {
 
 /// The word ranges of the passages of `doc`, from the document's words.
 fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRange> {
-    // Passages are numbered in corpus order, so a document's are a run.
-    let lo = table.doc.partition_point(|&d| d < doc);
-    let hi = table.doc.partition_point(|&d| d <= doc);
-    (lo..hi)
+    table
+        .passages_of(doc)
         .map(|i| {
             let (first, end) = word_bounds(table.span[i], found);
             WordRange {
