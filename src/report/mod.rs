@@ -78,6 +78,23 @@ impl Default for TextStore {
 }
 
 impl MemberTexts {
+    /// Lets go of the pages of mapped texts that this process has read: a
+    /// report made block by block then holds one block's texts resident,
+    /// not every text it has written (hundreds of megabytes, counted in
+    /// its resident size though the kernel could drop them). Pages read
+    /// again come back from the page cache or the file. Texts in memory
+    /// stay.
+    pub(crate) fn release(&self) {
+        if let TextStore::Mapped(map) = &self.store {
+            // SAFETY: a shared, read-only mapping of a file that nothing
+            // writes any more: MADV_DONTNEED only drops this process's page
+            // table entries, and the next access maps the same bytes from
+            // the file again, so `&str`s borrowed from the map stay valid
+            // and unchanged. Failing, it changes nothing.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+
     /// The text of `span` of `doc`, if it is a member's.
     pub(crate) fn get(&self, doc: DocId, span: Span) -> Option<&str> {
         let from = *self.begins.get(doc.index())? as usize;
@@ -859,23 +876,27 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
 
 /// Writes one JSON line per cluster: documents, then passages, then spans.
 pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let release = || report.member_texts.release();
     write_lines(
         &report.clusters,
         out,
         |c| c.members.len(),
         |c| cluster_out(report, c),
+        &release,
     )?;
     write_lines(
         &report.passage_clusters,
         out,
         |c| c.members.len(),
         |c| report.passage_cluster_out(c),
+        &release,
     )?;
     write_lines(
         &report.span_clusters,
         out,
         |c| c.members.len(),
         |c| report.span_cluster_out(c),
+        &release,
     )
 }
 
@@ -891,6 +912,7 @@ fn write_lines<T: Sync, S: Serialize>(
     out: &mut dyn Write,
     members: impl Fn(&T) -> usize,
     line: impl Fn(&T) -> S + Sync,
+    after_block: &dyn Fn(),
 ) -> io::Result<()> {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
@@ -916,6 +938,7 @@ fn write_lines<T: Sync, S: Serialize>(
             if members(one) > BLOCK_MEMBERS {
                 serde_json::to_writer(&mut *out, &line(one))?;
                 out.write_all(b"\n")?;
+                after_block();
                 continue;
             }
         }
@@ -933,6 +956,7 @@ fn write_lines<T: Sync, S: Serialize>(
         for b in bytes {
             out.write_all(&b)?;
         }
+        after_block();
     }
     Ok(())
 }
@@ -1059,13 +1083,19 @@ pub(crate) mod tests {
         for spill_after in [0, 5, 11] {
             let spilled = build(Some(spill_after));
             assert!(matches!(spilled.store, TextStore::Mapped(_)));
-            for doc in 0..3 {
-                for &span in &lines {
-                    let got = spilled.get(DocId(doc), span);
-                    assert_eq!(got, Some(span.of(text)));
-                    assert_eq!(got, memory.get(DocId(doc), span));
+            let first = spilled.get(DocId(0), lines[0]).unwrap();
+            // Released pages are read again, the same.
+            for _ in 0..2 {
+                for doc in 0..3 {
+                    for &span in &lines {
+                        let got = spilled.get(DocId(doc), span);
+                        assert_eq!(got, Some(span.of(text)));
+                        assert_eq!(got, memory.get(DocId(doc), span));
+                    }
                 }
+                spilled.release();
             }
+            assert_eq!(first, "alpha beta", "borrowed before the release");
             assert_eq!(spilled.get(DocId(3), lines[0]), None);
             assert_eq!(spilled.get(DocId(0), Span { start: 1, end: 2 }), None);
         }
@@ -1085,7 +1115,12 @@ pub(crate) mod tests {
             .collect();
         let line = |n: &usize| vec![*n; n % 7];
         let mut blocks = Vec::new();
-        write_lines(&sizes, &mut blocks, |n| *n, line).unwrap();
+        let after = std::cell::Cell::new(0);
+        write_lines(&sizes, &mut blocks, |n| *n, line, &|| {
+            after.set(after.get() + 1)
+        })
+        .unwrap();
+        assert!(after.get() > 5, "{}", after.get());
         let mut one_by_one = Vec::new();
         for n in &sizes {
             serde_json::to_writer(&mut one_by_one, &line(n)).unwrap();
