@@ -571,8 +571,11 @@ impl<'a> Grain<'a> {
         let is_first = |id: PassageId| table.first_copy[id.0 as usize] == id;
         anchors.by_hash.retain(|_, short| {
             short.retain(|&(id, _, _)| is_first(id));
+            short.shrink_to_fit();
             !short.is_empty()
         });
+        // Held through pass B: without the copies' room.
+        anchors.by_hash.shrink_to_fit();
         let pairs = index.candidates(&table.first_copy, &|| check(progress), &|| {
             progress.cancelled()
         })?;
