@@ -124,6 +124,18 @@ pub enum Error {
         needed: u64,
     },
 
+    /// A document too large for the passage grain, whose tables hold
+    /// byte offsets within a document in 32 bits.
+    #[error(
+        "document {id}: {bytes} bytes of text; the passage grain takes documents of at most 4 GiB (leave larger ones out with --max-doc-size, or use --level document)"
+    )]
+    DocumentTooLarge {
+        /// The document's id.
+        id: String,
+        /// Its size in bytes.
+        bytes: u64,
+    },
+
     /// Another textdup run is committing its outputs to this path now.
     #[error("{}: another textdup run is writing this output now", .0.display())]
     Busy(PathBuf),

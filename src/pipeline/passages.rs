@@ -81,7 +81,7 @@ pub(crate) struct PassageFindings {
 struct PassageTable {
     /// Per document pushed, its first passage; then the passage count.
     starts: Vec<PassageId>,
-    span: Vec<Span>,
+    span: Vec<PassageSpan>,
     /// Each passage's first exact copy (filled once pass A is done).
     first_copy: Vec<PassageId>,
     /// Number of words per document, to size the span bitmaps.
@@ -101,11 +101,20 @@ impl PassageTable {
         self.starts.resize(doc.index() + 1, next);
     }
 
-    /// Adds a passage of the last document pushed.
-    fn push(&mut self, span: Span) -> Result<PassageId> {
+    /// Adds a passage of the last document pushed; `None` if the span
+    /// does not fit a [`PassageSpan`].
+    fn push(&mut self, span: Span) -> Result<Option<PassageId>> {
         let id = PassageId(u32::try_from(self.len()).map_err(|_| Error::TooManyDocuments)?);
+        let Some(span) = PassageSpan::new(span) else {
+            return Ok(None);
+        };
         self.span.push(span);
-        Ok(id)
+        Ok(Some(id))
+    }
+
+    /// The byte span of passage `id` in its document.
+    fn span(&self, id: PassageId) -> Span {
+        self.span[id.0 as usize].into()
     }
 
     /// The passages of `doc`.
@@ -124,8 +133,35 @@ impl PassageTable {
     /// Bytes held, spare capacity included.
     fn memory(&self) -> usize {
         self.starts.capacity() * size_of::<PassageId>()
-            + self.span.capacity() * size_of::<Span>()
+            + self.span.capacity() * size_of::<PassageSpan>()
             + self.first_copy.capacity() * size_of::<PassageId>()
+    }
+}
+
+/// A passage's bytes in its document, in half the room of a [`Span`]:
+/// there is one per passage of the corpus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PassageSpan {
+    start: u32,
+    end: u32,
+}
+
+impl PassageSpan {
+    /// `span`, if its offsets fit 32 bits (documents under 4 GiB).
+    fn new(span: Span) -> Option<Self> {
+        Some(PassageSpan {
+            start: u32::try_from(span.start).ok()?,
+            end: u32::try_from(span.end).ok()?,
+        })
+    }
+}
+
+impl From<PassageSpan> for Span {
+    fn from(span: PassageSpan) -> Span {
+        Span {
+            start: span.start as usize,
+            end: span.end as usize,
+        }
     }
 }
 
@@ -536,7 +572,12 @@ impl<'a> Grain<'a> {
                 table.words += word_count;
                 table.push_document(*doc);
                 for passage in passages {
-                    let id = table.push(passage.span)?;
+                    let Some(id) = table.push(passage.span)? else {
+                        return Err(Error::DocumentTooLarge {
+                            id: self.ids.get(*doc).to_string(),
+                            bytes: passage.span.end as u64,
+                        });
+                    };
                     // A copy is never a candidate: its keys would only
                     // fill the index.
                     let keys = if copies.seen_before(passage.exact, &passage.keys) {
@@ -566,6 +607,8 @@ impl<'a> Grain<'a> {
             self.budget.check(held, done)
         })?;
         progress.end();
+        // Its work is done: its room goes to the sorting ahead.
+        drop(copies);
 
         table.first_copy = index.first_copies(table.len(), &|| check(progress))?;
         let is_first = |id: PassageId| table.first_copy[id.0 as usize] == id;
@@ -692,8 +735,9 @@ impl<'a> Grain<'a> {
             occurrences = Occurrences::spilling(self.tmp_dir);
             windows = Sorter::spilling("joins", self.tmp_dir);
         }
-        let held_before =
-            seen.memory() + table.memory() + size_of_val(pairs) + passages_of.capacity() * 48;
+        let held_before = seen.memory() + table.memory() + anchors.memory() + size_of_val(pairs)
+                // An entry and its vector of one or two passages.
+                + passages_of.capacity() * 48 + passages_of.len() * 32;
         let mut done = 0;
         progress.begin(Stage::Spans, Some(self.ids.len() as u64));
         documents(self.corpus, self.ids, |mut batch| {
@@ -712,7 +756,7 @@ impl<'a> Grain<'a> {
                             .into_iter()
                             .flatten()
                             .map(|&id| {
-                                let span = table.span[id.0 as usize];
+                                let span = table.span(id);
                                 self.normalize_passage(text, span, normalized, found, passage);
                                 let compared =
                                     PassageText::new(passage, &self.shingling, config.seed);
@@ -767,8 +811,12 @@ impl<'a> Grain<'a> {
             if let Some(left) = self.budget.left(others(&texts, texts_held, &lengths)) {
                 let occurrences_in = more_occurrences.iter().map(Vec::len).sum();
                 let windows_in = more_windows.iter().map(Vec::len).sum();
-                let grown =
-                    occurrences.memory_with(occurrences_in) + windows.memory_with(windows_in);
+                // The batch's own vectors live until they are copied in.
+                let batch = occurrences_in * size_of::<Occurrence>()
+                    + windows_in * size_of::<PassageWindow>();
+                let grown = occurrences.memory_with(occurrences_in)
+                    + windows.memory_with(windows_in)
+                    + batch;
                 if grown > left {
                     occurrences.spill()?;
                     windows.spill()?;
@@ -1004,7 +1052,7 @@ fn member(
     };
     PassageMember {
         doc: table.doc(id),
-        span: table.span[id.0 as usize],
+        span: table.span(id),
         similarity,
         kind,
         removable,
@@ -1056,7 +1104,7 @@ fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRang
     table
         .passages_of(doc)
         .map(|i| {
-            let (first, end) = word_bounds(table.span[i], found);
+            let (first, end) = word_bounds(table.span(PassageId(number(i))), found);
             WordRange {
                 doc,
                 first: number(first),
@@ -1435,6 +1483,26 @@ mod tests {
                 word: number(i),
             })
             .collect()
+    }
+
+    #[test]
+    fn passage_spans_hold_offsets_below_4_gib_and_refuse_larger_ones() {
+        let span = Span {
+            start: 7,
+            end: u32::MAX as usize,
+        };
+        assert_eq!(Span::from(PassageSpan::new(span).unwrap()), span);
+        let past = Span {
+            start: 7,
+            end: u32::MAX as usize + 1,
+        };
+        assert_eq!(PassageSpan::new(past), None);
+        let mut table = PassageTable::default();
+        table.push_document(DocId(0));
+        assert_eq!(table.push(span).unwrap(), Some(PassageId(0)));
+        assert_eq!(table.push(past).unwrap(), None);
+        assert_eq!(table.len(), 1);
+        assert_eq!(table.span(PassageId(0)), span);
     }
 
     #[test]
