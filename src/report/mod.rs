@@ -912,7 +912,7 @@ fn write_lines<T: Sync, S: Serialize>(
     out: &mut dyn Write,
     members: impl Fn(&T) -> usize,
     line: impl Fn(&T) -> S + Sync,
-    after_block: &dyn Fn(),
+    after_chunk: &(dyn Fn() + Sync),
 ) -> io::Result<()> {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
@@ -936,9 +936,14 @@ fn write_lines<T: Sync, S: Serialize>(
         // never whole in memory.
         if let [one] = block {
             if members(one) > BLOCK_MEMBERS {
-                serde_json::to_writer(&mut *out, &line(one))?;
+                let mut out = Releasing {
+                    out: &mut *out,
+                    written: 0,
+                    release: after_chunk,
+                };
+                serde_json::to_writer(&mut out, &line(one))?;
                 out.write_all(b"\n")?;
-                after_block();
+                after_chunk();
                 continue;
             }
         }
@@ -950,15 +955,42 @@ fn write_lines<T: Sync, S: Serialize>(
                     serde_json::to_writer(&mut bytes, &line(item))?;
                     bytes.push(b'\n');
                 }
+                after_chunk();
                 Ok(bytes)
             })
             .collect::<io::Result<_>>()?;
         for b in bytes {
             out.write_all(&b)?;
         }
-        after_block();
     }
     Ok(())
+}
+
+/// A writer that calls `release` every [`RELEASE_BYTES`] written: the
+/// line of one huge cluster reads most member texts as it is written.
+struct Releasing<'a> {
+    out: &'a mut dyn Write,
+    written: usize,
+    release: &'a (dyn Fn() + Sync),
+}
+
+/// Bytes of a streamed line between releases of the member texts.
+const RELEASE_BYTES: usize = 16 << 20;
+
+impl Write for Releasing<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.written += n;
+        if self.written >= RELEASE_BYTES {
+            (self.release)();
+            self.written = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Most cluster members whose lines are made at once (see [`write_lines`]).
@@ -1115,12 +1147,12 @@ pub(crate) mod tests {
             .collect();
         let line = |n: &usize| vec![*n; n % 7];
         let mut blocks = Vec::new();
-        let after = std::cell::Cell::new(0);
+        let after = std::sync::atomic::AtomicUsize::new(0);
         write_lines(&sizes, &mut blocks, |n| *n, line, &|| {
-            after.set(after.get() + 1)
+            after.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         })
         .unwrap();
-        assert!(after.get() > 5, "{}", after.get());
+        assert!(after.into_inner() > 5);
         let mut one_by_one = Vec::new();
         for n in &sizes {
             serde_json::to_writer(&mut one_by_one, &line(n)).unwrap();
