@@ -344,9 +344,9 @@ pub(crate) struct Scope<'a> {
 /// The passage grain's memory under a limit. The band index and the
 /// windows of the span detector and the span joins, its largest tables,
 /// spill to runs on disk, and the members' texts to a file; the other
-/// tables do not (yet): past
-/// the budget the run stops with [`Error::MemoryLimit`], saying how much
-/// the whole stage would need, rather than pass the limit.
+/// tables do not (yet): past the budget the run stops with
+/// [`Error::MemoryLimit`], saying how much the whole stage would need,
+/// rather than pass the limit.
 struct Budget {
     memory: Option<(u64, u64)>,
     documents: usize,
@@ -568,14 +568,14 @@ impl<'a> Grain<'a> {
             let count = sketched.iter().map(|(p, _)| p.len()).sum();
             let held = seen.memory() + table.memory() + anchors.memory() + copies.memory();
             index.make_room(count, held)?;
-            for ((doc, _), (passages, word_count)) in batch.iter().zip(sketched) {
+            for ((doc, document), (passages, word_count)) in batch.iter().zip(sketched) {
                 table.words += word_count;
                 table.push_document(*doc);
                 for passage in passages {
                     let Some(id) = table.push(passage.span)? else {
                         return Err(Error::DocumentTooLarge {
                             id: self.ids.get(*doc).to_string(),
-                            bytes: passage.span.end as u64,
+                            bytes: document.text.len() as u64,
                         });
                     };
                     // A copy is never a candidate: its keys would only

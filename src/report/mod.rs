@@ -78,12 +78,12 @@ impl Default for TextStore {
 }
 
 impl MemberTexts {
-    /// Lets go of the pages of mapped texts that this process has read: a
-    /// report made block by block then holds one block's texts resident,
-    /// not every text it has written (hundreds of megabytes, counted in
-    /// its resident size though the kernel could drop them). Pages read
-    /// again come back from the page cache or the file. Texts in memory
-    /// stay.
+    /// Lets go of the pages of mapped texts that this process has read,
+    /// which count in its resident size though the kernel could drop them.
+    /// Pages read again come back from the page cache or the file. It
+    /// bounds less than one would hope: the kernel maps a few pages around
+    /// each one read, so a block of lines that reads texts all over the
+    /// file maps most of it again. Texts in memory stay.
     pub(crate) fn release(&self) {
         if let TextStore::Mapped(map) = &self.store {
             // SAFETY: a shared, read-only mapping of a file that nothing
@@ -906,7 +906,8 @@ pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// of a run's time. A block holds at most [`BLOCK_MEMBERS`] members
 /// (`members` of each item), so that the lines in flight stay a few
 /// megabytes even where clusters are boilerplate with thousands of
-/// members each.
+/// members each. `after_chunk` is called as each thread's share of a
+/// block is made, and every few megabytes of a line too big for a block.
 fn write_lines<T: Sync, S: Serialize>(
     items: &[T],
     out: &mut dyn Write,
