@@ -155,6 +155,12 @@ impl SharedUnionFind {
                 return x;
             }
             let grandparent = self.parent[parent as usize].load(Ordering::Relaxed);
+            // A child of the root is as close as it gets: a compare-and-swap
+            // would only write its line, which under many threads' finds
+            // of one big set bounced it between cores.
+            if grandparent == parent {
+                return parent;
+            }
             // Losing this race to another halving is harmless: both move
             // `x` closer to its root.
             let _ = self.parent[x as usize].compare_exchange_weak(
@@ -165,6 +171,13 @@ impl SharedUnionFind {
             );
             x = grandparent;
         }
+    }
+
+    /// Asks the processor to bring `x`'s parent into the cache, ahead of
+    /// a [`SharedUnionFind::union`] or [`SharedUnionFind::find`] of it.
+    #[inline]
+    pub fn prefetch(&self, x: u32) {
+        crate::core::prefetch(&self.parent[x as usize]);
     }
 
     /// Joins the sets of `a` and `b`.

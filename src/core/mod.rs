@@ -121,6 +121,22 @@ pub(crate) use ids::{number, push_lean};
 pub use ids::{DocId, Ids, Numbered};
 pub use span::Span;
 
+/// Asks the processor to bring `at`'s cache line in, so that a miss on
+/// it overlaps with other work rather than stalls.
+#[inline]
+pub(crate) fn prefetch<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults or changes memory,
+    // and `at` is a live reference.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            std::ptr::from_ref(at).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::SharedUnionFind;
-use crate::core::{number, DocId};
+use crate::core::{number, prefetch, DocId};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::Span;
@@ -90,20 +90,8 @@ impl SeenTwice {
     /// Asks the processor to bring `hash`'s words into the cache.
     #[inline]
     fn prefetch(&self, hash: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let (word, _) = self.slot(hash);
-            let at: *const AtomicU64 = &self.words[word];
-            // SAFETY: a prefetch is a hint that never faults or changes
-            // memory, and `at` points into `self.words`.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    at.cast::<i8>(),
-                )
-            };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = hash;
+        let (word, _) = self.slot(hash);
+        prefetch(&self.words[word]);
     }
 
     /// Records one occurrence of `hash`.
@@ -262,7 +250,12 @@ pub fn cluster(
     each_repeated(&|group| {
         for o in group {
             let at = positions.of(o);
-            repeated[(at / 64) as usize].fetch_or(1 << (at % 64), Ordering::Relaxed);
+            let (word, bit) = (&repeated[(at / 64) as usize], 1 << (at % 64));
+            // Most bits are set by a window's earlier copies: reading first
+            // spares the write, and the other thread's copy of the line.
+            if word.load(Ordering::Relaxed) & bit == 0 {
+                word.fetch_or(bit, Ordering::Relaxed);
+            }
         }
     })?;
     let repeated = Bits {
@@ -271,17 +264,71 @@ pub fn cluster(
     let (regions, starts) = regions(&repeated, &positions, k)?;
     drop(repeated);
     let starts = Rank::new(starts);
-    // Regions sharing a window are one cluster.
+    // Regions sharing a window are one cluster. Each window's region is a
+    // rank in a bitmap and its set a root in a table, both far from the
+    // last window's: the joins are gathered in blocks, and each block's
+    // lines are fetched ahead of its reads so that the misses overlap.
     let sets = SharedUnionFind::new(regions.len());
-    each_repeated(&|group| {
-        let region = |o: &Occurrence| number(starts.rank(positions.of(o)) - 1);
-        let first = region(&group[0]);
-        for o in &group[1..] {
-            sets.union(first, region(o));
+    let join_all = |pending: &mut Joins| {
+        for &(a, b) in &pending.positions {
+            starts.prefetch(a);
+            starts.prefetch(b);
         }
-    })?;
+        pending.regions.clear();
+        pending
+            .regions
+            .extend(pending.positions.iter().map(|&(a, b)| {
+                let (a, b) = (starts.rank(a) - 1, starts.rank(b) - 1);
+                (number(a), number(b))
+            }));
+        for &(a, b) in &pending.regions {
+            sets.prefetch(a);
+            sets.prefetch(b);
+        }
+        for &(a, b) in &pending.regions {
+            sets.union(a, b);
+        }
+        pending.positions.clear();
+    };
+    let mut left = sorted.fold_groups(
+        |a, b| a.hash == b.hash,
+        Joins::default,
+        |mut pending, group| {
+            if group.len() > 1 {
+                let first = positions.of(&group[0]);
+                for o in &group[1..] {
+                    pending.positions.push((first, positions.of(o)));
+                }
+                if pending.positions.len() >= JOIN_BLOCK {
+                    join_all(&mut pending);
+                }
+            }
+            pending
+        },
+        |mut a, mut b| {
+            join_all(&mut b);
+            if a.positions.len() >= JOIN_BLOCK {
+                join_all(&mut a);
+            }
+            a
+        },
+    )?;
+    join_all(&mut left);
     let roots = (0..number(regions.len())).map(|r| sets.find(r)).collect();
     Ok(number_clusters(regions, roots, boilerplate_min_docs))
+}
+
+/// How many joins [`cluster`] gathers before it makes them: enough to
+/// keep many misses in flight, few enough that the lines it fetched are
+/// still cached when read.
+const JOIN_BLOCK: usize = 256;
+
+/// Joins waiting in [`cluster`]: pairs of window positions, then the
+/// pairs of their regions.
+#[derive(Default)]
+struct Joins {
+    positions: Vec<(u64, u64)>,
+    regions: Vec<(u32, u32)>,
 }
 
 /// Where each document's window starts lie in one numbering of the
@@ -380,6 +427,14 @@ impl Rank {
             count += block.iter().map(|w| w.count_ones()).sum::<u32>();
         }
         Rank { bits, blocks }
+    }
+
+    /// Asks for the lines [`Rank::rank`] of `at` reads.
+    #[inline]
+    fn prefetch(&self, at: u64) {
+        let word = (at / 64) as usize;
+        prefetch(&self.bits.words[word]);
+        prefetch(&self.blocks[word / 8]);
     }
 
     /// The number of set bits at positions up to `at`, inclusive.
