@@ -43,8 +43,8 @@ use crate::passage::{
     PassageMember, PassageText, PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
 };
 use crate::progress::{check, Progress, Stage};
-use crate::read::stream::documents;
-use crate::read::Corpus;
+use crate::read::stream::documents_overlapped;
+use crate::read::{Corpus, Document};
 use crate::report::{MemberTexts, MemberTextsBuilder};
 use crate::runs::{Entry, Sorter};
 use crate::shingle::Shingling;
@@ -448,6 +448,9 @@ fn seen_bits(text_bytes: u64, left: Option<usize>) -> u64 {
     bits
 }
 
+/// Per document of a batch, its passages sketched and its word count.
+type Sketches = Vec<(Vec<SketchedPassage>, u64)>;
+
 /// The passage texts pass B loads for verification, by passage.
 type Texts = HashMap<PassageId, PassageText, ahash::RandomState>;
 
@@ -540,11 +543,11 @@ impl<'a> Grain<'a> {
         let mut anchors = Anchors::default();
         let mut copies = Copies::within(self.budget.left(0).map(|left| left / 8));
         let mut done = 0;
-        documents(self.corpus, self.ids, |mut batch| {
+        let sketch_batch = |batch: &mut Vec<(DocId, Document)>| {
             check(progress)?;
             let read = batch.len();
             batch.retain(|(doc, _)| !self.gone(*doc));
-            let sketched: Vec<(Vec<SketchedPassage>, u64)> = batch
+            let sketched: Sketches = batch
                 .par_iter()
                 .map_init(
                     || {
@@ -565,6 +568,9 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
+            Ok((read, sketched))
+        };
+        let add_batch = |batch: Vec<(DocId, Document)>, (read, sketched): (usize, Sketches)| {
             let count = sketched.iter().map(|(p, _)| p.len()).sum();
             let held = seen.memory() + table.memory() + anchors.memory() + copies.memory();
             index.make_room(count, held)?;
@@ -605,7 +611,8 @@ impl<'a> Grain<'a> {
                 + copies.memory()
                 + index.memory();
             self.budget.check(held, done)
-        })?;
+        };
+        documents_overlapped(self.corpus, self.ids, sketch_batch, add_batch)?;
         progress.end();
         // Its work is done: its room goes to the sorting ahead.
         drop(copies);
@@ -740,7 +747,7 @@ impl<'a> Grain<'a> {
                 + passages_of.capacity() * 48 + passages_of.len() * 32;
         let mut done = 0;
         progress.begin(Stage::Spans, Some(self.ids.len() as u64));
-        documents(self.corpus, self.ids, |mut batch| {
+        let load_batch = |batch: &mut Vec<(DocId, Document)>| {
             check(progress)?;
             let read = batch.len();
             batch.retain(|(doc, _)| !self.gone(*doc));
@@ -791,6 +798,9 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
+            Ok((read, loaded))
+        };
+        let add_batch = |_, (read, loaded): (usize, Vec<Loaded>)| {
             let others = |texts: &Texts, texts_held, lengths: &Vec<_>| {
                 held_before
                     + texts_held
@@ -833,7 +843,8 @@ impl<'a> Grain<'a> {
             let held =
                 others(&texts, texts_held, &lengths) + occurrences.memory() + windows.memory();
             self.budget.check(held, done)
-        })?;
+        };
+        documents_overlapped(self.corpus, self.ids, load_batch, add_batch)?;
         progress.end();
         Ok(Loads {
             texts,
@@ -945,11 +956,11 @@ impl<'a> Grain<'a> {
         // A span region's new byte span: (cluster, member, span).
         type Located = (usize, usize, Span);
         let mut located: Vec<Located> = Vec::new();
-        documents(self.corpus, self.ids, |batch| {
+        // Per document: its span regions located, and its members' spans
+        // (ascending, each once) with their texts' hashes.
+        type Found = (Vec<Located>, Vec<(Span, u128)>);
+        let locate_batch = |batch: &mut Vec<(DocId, Document)>| {
             check(self.progress)?;
-            // Per document: its span regions located, and its members'
-            // spans (ascending, each once) with their texts' hashes.
-            type Found = (Vec<Located>, Vec<(Span, u128)>);
             let found: Vec<Found> = batch
                 .par_iter()
                 .map_init(
@@ -978,6 +989,9 @@ impl<'a> Grain<'a> {
                     },
                 )
                 .collect();
+            Ok(found)
+        };
+        let add_batch = |batch: Vec<(DocId, Document)>, found: Vec<Found>| {
             done += batch.len();
             for ((doc, document), (at, spans)) in batch.iter().zip(found) {
                 located.extend(at);
@@ -988,7 +1002,8 @@ impl<'a> Grain<'a> {
             let held =
                 clusters_held + member_texts.memory() + located.capacity() * size_of::<Located>();
             self.budget.check(held, done)
-        })?;
+        };
+        documents_overlapped(self.corpus, self.ids, locate_batch, add_batch)?;
         for (c, m, span) in located {
             span_clusters[c].members[m].span = span;
         }

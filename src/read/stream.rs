@@ -79,6 +79,35 @@ pub(crate) fn wanted_documents(
     Ok(())
 }
 
+/// [`documents`], with each batch's work in two parts: `map`, which has
+/// the thread pool to itself, and `fold`, which takes the batches in
+/// order with what `map` made of them. One batch's fold runs alongside
+/// the next one's map, so that the pool is not left idle while a serial
+/// fold runs: the passage grain's folds were a fifth of its passes.
+/// The folds see the batches in order, so what they build does not
+/// depend on timing; one batch more is held (its text, and what `map`
+/// made of it).
+pub(crate) fn documents_overlapped<R: Send>(
+    corpus: &dyn Corpus,
+    ids: &Ids,
+    map: impl Fn(&mut Vec<(DocId, Document)>) -> Result<R> + Sync,
+    mut fold: impl FnMut(Vec<(DocId, Document)>, R) -> Result<()> + Send,
+) -> Result<()> {
+    let mut pending: Option<(Vec<(DocId, Document)>, R)> = None;
+    documents(corpus, ids, |mut batch| {
+        let before = pending.take();
+        let fold = &mut fold;
+        let (folded, mapped) = rayon::join(
+            move || before.map_or(Ok(()), |(batch, made)| fold(batch, made)),
+            || map(&mut batch),
+        );
+        folded?;
+        pending = Some((batch, mapped?));
+        Ok(())
+    })?;
+    pending.map_or(Ok(()), |(batch, made)| fold(batch, made))
+}
+
 /// Streams `corpus` in batches to `each`, reading the next batch on a
 /// thread of its own while `each` works on the current one: parsing and
 /// decompressing overlap sketching instead of leaving the other cores idle.
@@ -173,4 +202,79 @@ pub(crate) fn documents(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(n: usize) -> (Vec<Document>, Ids) {
+        let docs: Vec<Document> = (0..n)
+            .map(|i| Document::new(format!("d{i}"), format!("text {i}")))
+            .collect();
+        let mut ids = Ids::default();
+        for doc in &docs {
+            ids.push(&doc.id);
+        }
+        (docs, ids)
+    }
+
+    /// Many batches, so that folds and maps overlap: the folds still see
+    /// every document once, in order, with what the map made of it.
+    #[test]
+    fn overlapped_folds_take_the_batches_in_order() {
+        let (docs, ids) = corpus(3 * BATCH_DOCS + 17);
+        let mut seen = Vec::new();
+        documents_overlapped(
+            &docs,
+            &ids,
+            |batch| Ok(batch.iter().map(|(_, d)| d.text.len()).collect::<Vec<_>>()),
+            |batch, lengths| {
+                for ((doc, document), length) in batch.iter().zip(lengths) {
+                    assert_eq!(document.text.len(), length);
+                    seen.push(*doc);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..docs.len()).map(DocId::at).collect::<Vec<_>>());
+    }
+
+    /// An error from either part ends the stream with that error.
+    #[test]
+    fn overlapped_errors_stop_the_stream() {
+        let (docs, ids) = corpus(2 * BATCH_DOCS);
+        let failing = |at: usize| Error::InputChanged {
+            expected: format!("batch {at}"),
+            found: None,
+        };
+        let mut folded = 0;
+        let result = documents_overlapped(
+            &docs,
+            &ids,
+            |_| Ok(()),
+            |batch, ()| {
+                folded += 1;
+                if folded == 2 {
+                    return Err(failing(batch.len()));
+                }
+                Ok(())
+            },
+        );
+        assert!(matches!(result, Err(Error::InputChanged { .. })));
+        assert_eq!(folded, 2, "no fold after the failing one");
+        let result = documents_overlapped(
+            &docs,
+            &ids,
+            |batch| {
+                if batch[0].0.index() > 0 {
+                    return Err(failing(0));
+                }
+                Ok(())
+            },
+            |_, ()| Ok(()),
+        );
+        assert!(matches!(result, Err(Error::InputChanged { .. })));
+    }
 }
