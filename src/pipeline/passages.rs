@@ -306,9 +306,41 @@ struct Anchors {
     /// Anchor hash → (passage, word count, exact hash of its normalized
     /// text).
     by_hash: HashMap<u64, Vec<(PassageId, u32, u128)>, ahash::RandomState>,
+    /// The most words of a short passage held: a passage twice as long
+    /// or more cannot be more than half short passage, so [`probe`]
+    /// passes over it (most paragraphs) without hashing its windows.
+    longest: u32,
 }
 
 impl Anchors {
+    /// Holds short passage `id`, of `words` words, first words hashed to
+    /// `anchor` and whole text to `exact`.
+    fn push(&mut self, anchor: u64, id: PassageId, words: u32, exact: u128) {
+        self.by_hash
+            .entry(anchor)
+            .or_default()
+            .push((id, words, exact));
+        self.longest = self.longest.max(words);
+    }
+
+    /// Keeps the passages `keep` says to, and lets go of the room the
+    /// others took.
+    fn retain(&mut self, keep: impl Fn(PassageId) -> bool) {
+        self.by_hash.retain(|_, short| {
+            short.retain(|&(id, _, _)| keep(id));
+            short.shrink_to_fit();
+            !short.is_empty()
+        });
+        self.by_hash.shrink_to_fit();
+        self.longest = self
+            .by_hash
+            .values()
+            .flatten()
+            .map(|&(_, words, _)| words)
+            .max()
+            .unwrap_or(0);
+    }
+
     fn memory(&self) -> usize {
         self.by_hash.capacity() * 40
             + self
@@ -595,11 +627,7 @@ impl<'a> Grain<'a> {
                     // Kept for every short passage until the first copies
                     // are known, then for first copies only.
                     if let Some((hash, words)) = passage.anchor {
-                        anchors
-                            .by_hash
-                            .entry(hash)
-                            .or_default()
-                            .push((id, words, passage.exact));
+                        anchors.push(hash, id, words, passage.exact);
                     }
                 }
             }
@@ -618,14 +646,8 @@ impl<'a> Grain<'a> {
         drop(copies);
 
         table.first_copy = index.first_copies(table.len(), &|| check(progress))?;
-        let is_first = |id: PassageId| table.first_copy[id.0 as usize] == id;
-        anchors.by_hash.retain(|_, short| {
-            short.retain(|&(id, _, _)| is_first(id));
-            short.shrink_to_fit();
-            !short.is_empty()
-        });
-        // Held through pass B: without the copies' room.
-        anchors.by_hash.shrink_to_fit();
+        // Held through pass B: first copies only, without the copies' room.
+        anchors.retain(|id| table.first_copy[id.0 as usize] == id);
         let pairs = index.candidates(&table.first_copy, &|| check(progress), &|| {
             progress.cancelled()
         })?;
@@ -1178,7 +1200,7 @@ fn probe(
         }
         let (first, end) = (range.first as usize, (range.end as usize).min(found.len()));
         let length = end.saturating_sub(first);
-        if length <= ANCHOR_WORDS {
+        if length <= ANCHOR_WORDS || length >= 2 * anchors.longest as usize {
             continue;
         }
         for at in first..=end - ANCHOR_WORDS {
