@@ -29,6 +29,13 @@ pub enum Stage {
     Verify,
     /// Writing the cleaned corpus.
     Write,
+    /// Joining passages and spans into clusters, after the passage
+    /// grain's second pass.
+    Grouping,
+    /// Reading the original text of every cluster member.
+    Texts,
+    /// Writing the clusters.
+    Report,
 }
 
 impl Stage {
@@ -43,6 +50,9 @@ impl Stage {
             Stage::Load => "loading candidates",
             Stage::Verify => "verifying",
             Stage::Write => "writing",
+            Stage::Grouping => "grouping passages",
+            Stage::Texts => "collecting texts",
+            Stage::Report => "writing clusters",
         }
     }
 }

@@ -19,11 +19,11 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use textdup::eval::{evaluate, Clustering};
 use textdup::output::{check_distinct, check_output, recover, Commit, Existing};
 use textdup::report::html::{self, CapNames, HtmlOptions};
-use textdup::report::{write_annotations, write_clusters, write_json};
+use textdup::report::{write_annotations, write_clusters_with, write_json};
 use textdup::synth::SynthOptions;
 use textdup::write::{check_output_name, write_corpus, write_removed, Cleaning};
 use textdup::{
-    Error, Files, OutputProblem, ReadOptions, Report, Resources, Setting, StagedProblem,
+    Error, Files, OutputProblem, Progress, ReadOptions, Report, Resources, Setting, StagedProblem,
 };
 
 use args::{
@@ -260,7 +260,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     let report = run_pipeline(common, &files, &config, &bars)?;
     let mut commit = Commit::new(existing).label(&label);
     if let Some(path) = &report_files.clusters {
-        commit.write(path, |out| write_report(common, &report, out))?;
+        commit.write(path, |out| write_report(common, &report, out, &bars))?;
     }
     if let Some(path) = &report_files.annotate {
         commit.write(path, |out| write_annotations(&report, out))?;
@@ -268,7 +268,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     write_html(common, &files, &report, &mut commit, &bars)?;
     let receipt = commit.commit(|| unchanged(&files, &bars))?;
     if report_files.clusters.is_none() {
-        match write_stdout(|out| write_report(common, &report, out)) {
+        match write_stdout(|out| write_report(common, &report, out, &bars)) {
             // Whoever read the clusters has gone (`textdup scan … | head`):
             // not an error, and the summary is still worth printing.
             Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {}
@@ -308,7 +308,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         write_removed(&report, &cleaning, &written.cuts, out)
     })?;
     if let Some(path) = &common.report.clusters {
-        commit.write(path, |out| write_report(common, &report, out))?;
+        commit.write(path, |out| write_report(common, &report, out, &bars))?;
     }
     if let Some(path) = &common.report.annotate {
         commit.write(path, |out| write_annotations(&report, out))?;
@@ -596,9 +596,14 @@ fn synth_passages(args: &SynthArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Writes the clusters in the chosen format.
-fn write_report(common: &Common, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write_report(
+    common: &Common,
+    report: &Report,
+    out: &mut dyn Write,
+    progress: &dyn Progress,
+) -> io::Result<()> {
     match common.report.format {
-        OutputFormat::Jsonl => write_clusters(report, out),
+        OutputFormat::Jsonl => write_clusters_with(report, out, progress),
         OutputFormat::Json => write_json(report, out),
     }
 }

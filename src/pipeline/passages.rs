@@ -441,18 +441,24 @@ pub(crate) fn run(
     spilled += windows.spilled();
     drop((seen, anchors));
     let p = &config.passage;
+    // Steps with no count of their own: joins, passage clusters, spans.
+    progress.begin(Stage::Grouping, Some(3));
     let mut joined = span_joins(windows, &lengths, p.min_span, p.threshold)?;
     joined.extend(widely_contained_left_out(contained));
     joined.sort_unstable_by_key(|j| (j.a, j.b));
     joined.dedup_by_key(|j| (j.a, j.b));
     drop(lengths);
+    progress.advance(1);
     let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
+    progress.advance(1);
     let passages = table.len() as u64;
     drop((texts, table, pairs, joined));
     check(progress)?;
     occurrences.finish()?;
     spilled += occurrences.spilled();
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
+    progress.advance(1);
+    progress.end();
     let texts = grain.member_texts(&passage_clusters, &mut span_clusters)?;
     Ok(PassageFindings {
         passages,
@@ -1015,6 +1021,7 @@ impl<'a> Grain<'a> {
         };
         let add_batch = |batch: Vec<(DocId, Document)>, found: Vec<Found>| {
             done += batch.len();
+            self.progress.advance(batch.len() as u64);
             for ((doc, document), (at, spans)) in batch.iter().zip(found) {
                 located.extend(at);
                 for (span, hash) in spans {
@@ -1025,7 +1032,10 @@ impl<'a> Grain<'a> {
                 clusters_held + member_texts.memory() + located.capacity() * size_of::<Located>();
             self.budget.check(held, done)
         };
+        self.progress
+            .begin(Stage::Texts, Some(self.ids.len() as u64));
         documents_overlapped(self.corpus, self.ids, locate_batch, add_batch)?;
+        self.progress.end();
         for (c, m, span) in located {
             span_clusters[c].members[m].span = span;
         }

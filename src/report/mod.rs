@@ -30,6 +30,7 @@ use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
 use crate::passage::spans::SpanCluster;
 use crate::passage::{PassageCluster, Span};
+use crate::progress::{NoProgress, Progress, Stage};
 use crate::read::Origin;
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
@@ -876,13 +877,26 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
 
 /// Writes one JSON line per cluster: documents, then passages, then spans.
 pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_clusters_with(report, out, &NoProgress)
+}
+
+/// [`write_clusters`], telling `progress` of the clusters written: a
+/// passage-grain report can take a while (gigabytes of member texts).
+pub fn write_clusters_with(
+    report: &Report,
+    out: &mut dyn Write,
+    progress: &dyn Progress,
+) -> io::Result<()> {
     let release = || report.member_texts.release();
+    let total = report.clusters.len() + report.passage_clusters.len() + report.span_clusters.len();
+    progress.begin(Stage::Report, Some(total as u64));
     write_lines(
         &report.clusters,
         out,
         |c| c.members.len(),
         |c| cluster_out(report, c),
         &release,
+        progress,
     )?;
     write_lines(
         &report.passage_clusters,
@@ -890,6 +904,7 @@ pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         |c| c.members.len(),
         |c| report.passage_cluster_out(c),
         &release,
+        progress,
     )?;
     write_lines(
         &report.span_clusters,
@@ -897,7 +912,10 @@ pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         |c| c.members.len(),
         |c| report.span_cluster_out(c),
         &release,
-    )
+        progress,
+    )?;
+    progress.end();
+    Ok(())
 }
 
 /// Writes `items` as JSON lines, in order. Lines are made in parallel a
@@ -908,12 +926,14 @@ pub fn write_clusters(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// megabytes even where clusters are boilerplate with thousands of
 /// members each. `after_chunk` is called as each thread's share of a
 /// block is made, and every few megabytes of a line too big for a block.
+/// `progress` advances by the items of each block written.
 fn write_lines<T: Sync, S: Serialize>(
     items: &[T],
     out: &mut dyn Write,
     members: impl Fn(&T) -> usize,
     line: impl Fn(&T) -> S + Sync,
     after_chunk: &(dyn Fn() + Sync),
+    progress: &dyn Progress,
 ) -> io::Result<()> {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
@@ -945,6 +965,7 @@ fn write_lines<T: Sync, S: Serialize>(
                 serde_json::to_writer(&mut out, &line(one))?;
                 out.write_all(b"\n")?;
                 after_chunk();
+                progress.advance(1);
                 continue;
             }
         }
@@ -963,6 +984,7 @@ fn write_lines<T: Sync, S: Serialize>(
         for b in bytes {
             out.write_all(&b)?;
         }
+        progress.advance(block.len() as u64);
     }
     Ok(())
 }
@@ -1136,8 +1158,18 @@ pub(crate) mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// Counts what a run advances.
+    #[derive(Default)]
+    struct Counting(std::sync::atomic::AtomicU64);
+
+    impl Progress for Counting {
+        fn advance(&self, n: u64) {
+            self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     /// Lines made in blocks, a cluster bigger than a block on its own,
-    /// are the lines made one by one.
+    /// are the lines made one by one; progress counts every line.
     #[test]
     fn lines_in_blocks_are_the_lines_one_by_one() {
         let sizes: Vec<usize> = (0..5000)
@@ -1149,11 +1181,13 @@ pub(crate) mod tests {
         let line = |n: &usize| vec![*n; n % 7];
         let mut blocks = Vec::new();
         let after = std::sync::atomic::AtomicUsize::new(0);
-        write_lines(&sizes, &mut blocks, |n| *n, line, &|| {
+        let progress = Counting::default();
+        let release = || {
             after.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        })
-        .unwrap();
+        };
+        write_lines(&sizes, &mut blocks, |n| *n, line, &release, &progress).unwrap();
         assert!(after.into_inner() > 5);
+        assert_eq!(progress.0.into_inner(), sizes.len() as u64);
         let mut one_by_one = Vec::new();
         for n in &sizes {
             serde_json::to_writer(&mut one_by_one, &line(n)).unwrap();

@@ -194,6 +194,39 @@ fn bad_arguments_fail_with_status_1() {
     }
 }
 
+/// The passage grain's steps after its two passes (grouping, collecting
+/// member texts) and the writing of the clusters report progress too:
+/// on a large corpus they are minutes.
+#[test]
+fn progress_through_the_passage_grain_and_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = textdup()
+        .args(["scan", "--level", "all", "--progress", "always"])
+        .args(["--progress-every", "0", "--clusters"])
+        .arg(dir.path().join("clusters.jsonl"))
+        .arg(seed_corpus())
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for stage in [
+        "sketching passages",
+        "finding spans",
+        "grouping passages",
+        "collecting texts",
+        "writing clusters",
+    ] {
+        // The stage's last line says all of it is done: "N/N (".
+        let last = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("textdup: {stage}: ")))
+            .last()
+            .unwrap_or_else(|| panic!("no {stage} in {stderr}"));
+        let (done, total) = last.split(' ').next().unwrap().split_once('/').unwrap();
+        assert_eq!(done, total, "{stage}: {last}");
+        assert_ne!(done, "0", "{stage}: {last}");
+    }
+}
+
 /// `--progress always` where stderr is not a terminal (a Slurm or nohup
 /// log) prints plain progress lines, with whole rates, instead of nothing.
 #[test]
