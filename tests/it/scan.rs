@@ -218,8 +218,8 @@ fn progress_through_the_passage_grain_and_the_report() {
         // The stage's last line says all of it is done: "N/N (".
         let last = stderr
             .lines()
-            .filter_map(|l| l.strip_prefix(&format!("textdup: {stage}: ")))
-            .last()
+            .rev()
+            .find_map(|l| l.strip_prefix(&format!("textdup: {stage}: ")))
             .unwrap_or_else(|| panic!("no {stage} in {stderr}"));
         let (done, total) = last.split(' ').next().unwrap().split_once('/').unwrap();
         assert_eq!(done, total, "{stage}: {last}");
