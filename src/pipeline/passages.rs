@@ -394,21 +394,25 @@ impl Budget {
         })
     }
 
-    /// Fails if `held` bytes are past the limit, projecting from the
-    /// `done` documents seen so far what the run would need in all.
-    fn check(&self, held: usize, done: usize) -> Result<()> {
+    /// Fails if `fixed` and `growing` bytes are past the limit, projecting
+    /// from the `done` documents seen so far what the run would need in
+    /// all. Only `growing` (what grows with the documents read) is
+    /// projected: `fixed` (what the pass took before it read any) is
+    /// needed once, and scaling it from the first small batch made the
+    /// figure tens of times too large.
+    fn check(&self, fixed: usize, growing: usize, done: usize) -> Result<()> {
         let Some((limit, elsewhere)) = self.memory else {
             return Ok(());
         };
-        let held = held as u64;
-        if elsewhere + held <= limit {
+        let (fixed, growing) = (fixed as u64, growing as u64);
+        if elsewhere + fixed + growing <= limit {
             return Ok(());
         }
-        let projected = held as f64 * self.documents as f64 / done.max(1) as f64;
+        let projected = growing as f64 * self.documents as f64 / done.max(1) as f64;
         Err(Error::MemoryLimit {
             stage: "the passage grain",
             limit,
-            needed: elsewhere + (projected as u64).max(held),
+            needed: elsewhere + fixed + (projected as u64).max(growing),
         })
     }
 }
@@ -422,7 +426,7 @@ pub(crate) fn run(
 ) -> Result<PassageFindings> {
     let grain = Grain::new(corpus, config, scope, progress);
     let seen = SeenTwice::with_bits(seen_bits(scope.text_bytes, grain.budget.left(0)));
-    grain.budget.check(seen.memory(), scope.ids.len())?;
+    grain.budget.check(seen.memory(), 0, scope.ids.len())?;
     let Sketched {
         table,
         pairs,
@@ -639,12 +643,8 @@ impl<'a> Grain<'a> {
             }
             progress.advance(read as u64);
             done += read;
-            let held = seen.memory()
-                + table.memory()
-                + anchors.memory()
-                + copies.memory()
-                + index.memory();
-            self.budget.check(held, done)
+            let growing = table.memory() + anchors.memory() + copies.memory() + index.memory();
+            self.budget.check(seen.memory(), growing, done)
         };
         documents_overlapped(self.corpus, self.ids, sketch_batch, add_batch)?;
         progress.end();
@@ -870,7 +870,7 @@ impl<'a> Grain<'a> {
             done += read;
             let held =
                 others(&texts, texts_held, &lengths) + occurrences.memory() + windows.memory();
-            self.budget.check(held, done)
+            self.budget.check(held_before, held - held_before, done)
         };
         documents_overlapped(self.corpus, self.ids, load_batch, add_batch)?;
         progress.end();
@@ -1028,9 +1028,8 @@ impl<'a> Grain<'a> {
                     member_texts.push(*doc, span, span.of(&document.text), hash)?;
                 }
             }
-            let held =
-                clusters_held + member_texts.memory() + located.capacity() * size_of::<Located>();
-            self.budget.check(held, done)
+            let growing = member_texts.memory() + located.capacity() * size_of::<Located>();
+            self.budget.check(clusters_held, growing, done)
         };
         self.progress
             .begin(Stage::Texts, Some(self.ids.len() as u64));
@@ -1461,6 +1460,35 @@ fn passage_windows(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Past the limit, what was held before the pass counts once and only
+    /// what grows with the documents is projected to the whole corpus.
+    #[test]
+    fn a_budget_projects_only_what_grows() {
+        let budget = Budget {
+            memory: Some((1000, 100)),
+            documents: 100,
+        };
+        assert!(budget.check(500, 400, 10).is_ok());
+        match budget.check(800, 200, 10) {
+            Err(Error::MemoryLimit { limit, needed, .. }) => {
+                assert_eq!(limit, 1000);
+                // Elsewhere, fixed, and ten times the growing part.
+                assert_eq!(needed, 100 + 800 + 2000);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Never less than what is held now.
+        match budget.check(1000, 50, 100) {
+            Err(Error::MemoryLimit { needed, .. }) => assert_eq!(needed, 1150),
+            other => panic!("{other:?}"),
+        }
+        let unlimited = Budget {
+            memory: None,
+            documents: 100,
+        };
+        assert!(unlimited.check(usize::MAX, usize::MAX, 1).is_ok());
+    }
 
     proptest::proptest! {
         /// Pass A copies a line's or paragraph's normalized text out of
