@@ -232,32 +232,32 @@ pub fn cluster(
 ) -> Result<Vec<SpanCluster>> {
     let positions = Positions::new(&occurrences.extent);
     let sorted = occurrences.table.into_sorted()?;
-    let each_repeated = |each: &(dyn Fn(&[Occurrence]) + Sync)| {
-        sorted.fold_groups(
-            |a, b| a.hash == b.hash,
-            || (),
-            |(), group| {
-                if group.len() > 1 {
-                    each(group);
-                }
-            },
-            |(), ()| (),
-        )
-    };
+    // A group is a window's occurrences; one of one occurred once (its
+    // bits collided in the bitmaps) and is passed over.
+    let same_window = |a: &Occurrence, b: &Occurrence| a.hash == b.hash;
     let repeated: Vec<AtomicU64> = (0..positions.total().div_ceil(64))
         .map(|_| AtomicU64::new(0))
         .collect();
-    each_repeated(&|group| {
-        for o in group {
-            let at = positions.of(o);
-            let (word, bit) = (&repeated[(at / 64) as usize], 1 << (at % 64));
-            // Most bits are set by a window's earlier copies: reading first
-            // spares the write, and the other thread's copy of the line.
-            if word.load(Ordering::Relaxed) & bit == 0 {
-                word.fetch_or(bit, Ordering::Relaxed);
+    sorted.fold_groups(
+        same_window,
+        || (),
+        |(), group| {
+            if group.len() < 2 {
+                return;
             }
-        }
-    })?;
+            for o in group {
+                let at = positions.of(o);
+                let (word, bit) = (&repeated[(at / 64) as usize], 1 << (at % 64));
+                // Most bits are set by a window's earlier copies: reading
+                // first spares the write, and the other thread's copy of
+                // the line.
+                if word.load(Ordering::Relaxed) & bit == 0 {
+                    word.fetch_or(bit, Ordering::Relaxed);
+                }
+            }
+        },
+        |(), ()| (),
+    )?;
     let repeated = Bits {
         words: repeated.into_iter().map(AtomicU64::into_inner).collect(),
     };
@@ -291,7 +291,7 @@ pub fn cluster(
         pending.positions.clear();
     };
     let mut left = sorted.fold_groups(
-        |a, b| a.hash == b.hash,
+        same_window,
         Joins::default,
         |mut pending, group| {
             if group.len() > 1 {
