@@ -65,6 +65,7 @@ mod passage;
 mod pipeline;
 mod progress;
 mod read;
+mod records;
 pub mod report;
 mod runs;
 mod shingle;
@@ -88,8 +89,8 @@ pub use error::{
 pub use lsh::{bucket_pairs, BandKey, Banding, CandidatePair, Spilled, BUCKET_ALL_PAIRS};
 pub use minhash::{MinHasher, Signature, HASH_SCHEME};
 pub use normalize::{normalize, Normalization};
-pub use passage::spans::{SpanCluster, SpanMember};
-pub use passage::{MatchKind, PassageCluster, PassageMember, PassageUnit};
+pub use passage::spans::{SpanCluster, SpanClusters, SpanMember};
+pub use passage::{MatchKind, PassageCluster, PassageClusters, PassageMember, PassageUnit};
 pub use pipeline::{run, run_with, NoProgress, Progress, Sketcher, Stage, TextSketch};
 pub use read::{
     Corpus, Document, Files, Format, InputFormat, Origin, ReadOptions, Record, Skip, SkipReason,
@@ -107,6 +108,8 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<crate::Config>();
         assert_send_sync::<crate::Report>();
+        assert_send_sync::<crate::PassageClusters>();
+        assert_send_sync::<crate::SpanClusters>();
         assert_send_sync::<crate::Document>();
         assert_send_sync::<crate::Files>();
         assert_send_sync::<crate::MinHasher>();

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::core::Record;
 use crate::error::{Error, Result};
 
 /// What spilling cost: runs written and their bytes on disk.
@@ -38,15 +39,10 @@ impl std::ops::AddAssign for Spilled {
     }
 }
 
-/// A fixed-size record of a run.
-pub(crate) trait Entry: Copy + Ord + Send + Sync {
-    /// Bytes on disk; at most 32.
-    const SIZE: usize;
-    /// Writes the record to `out[..SIZE]`, little-endian.
-    fn put(&self, out: &mut [u8]);
-    /// Reads a record written by [`Entry::put`].
-    fn get(bytes: &[u8]) -> Self;
-}
+/// A record of a run: sorted, so ordered, and copied between threads.
+pub(crate) trait Entry: Record + Copy + Ord + Send + Sync {}
+
+impl<T: Record + Copy + Ord + Send + Sync> Entry for T {}
 
 /// Reading buffer per run during a merge: large enough for sequential
 /// reads, small enough that hundreds of runs cost little.
@@ -213,9 +209,22 @@ impl<T: Entry> Sorter<T> {
         }
     }
 
+    /// Makes room for `more` records, exactly, in a table that stays in
+    /// memory (one that spills would rather write them out).
+    pub fn reserve(&mut self, more: usize) {
+        if self.spill.is_none() {
+            self.held.reserve_exact(more);
+        }
+    }
+
     /// Adds records.
     pub fn extend_from_slice(&mut self, more: &[T]) {
         self.held.extend_from_slice(more);
+    }
+
+    /// Whether no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty() && !self.on_disk()
     }
 
     /// Bytes held, spare capacity included.
@@ -331,6 +340,14 @@ pub(crate) enum Sorted<T> {
 }
 
 impl<T: Entry> Sorted<T> {
+    /// Every record, in ascending order.
+    pub fn iter(&self) -> Result<Box<dyn Iterator<Item = Result<T>> + Send + '_>> {
+        Ok(match self {
+            Sorted::Memory(sorted) => Box::new(sorted.iter().copied().map(Ok)),
+            Sorted::Disk { runs, .. } => Box::new(Merge::<T>::open(runs)?),
+        })
+    }
+
     /// Folds every group of records that `same` puts together (neighbours
     /// in sorted order), in no set order: from memory, groups are folded
     /// in parallel into several accumulators (`init` makes each) that
@@ -375,7 +392,7 @@ mod tests {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
     struct Pair(u64, u32);
 
-    impl Entry for Pair {
+    impl Record for Pair {
         const SIZE: usize = 12;
         fn put(&self, out: &mut [u8]) {
             out[..8].copy_from_slice(&self.0.to_le_bytes());
@@ -463,5 +480,29 @@ mod tests {
         assert!(in_memory.iter().all(|g| g.windows(2).all(|w| w[0] < w[1])));
         assert_eq!(in_memory, spilled);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_sorter_reads_back_in_order_in_memory_and_spilled() {
+        let dir = tempfile::tempdir().unwrap();
+        let records: Vec<Pair> = (0..3000u32)
+            .map(|i| Pair(u64::from(i.wrapping_mul(2654435761) % 31), i))
+            .collect();
+        let mut memory = Sorter::in_memory("test");
+        let mut disk = Sorter::spilling("test", dir.path());
+        for chunk in records.chunks(1000) {
+            memory.extend_from_slice(chunk);
+            disk.extend_from_slice(chunk);
+            disk.spill_now().unwrap();
+        }
+        let read = |sorter: Sorter<Pair>| -> Vec<Pair> {
+            let sorted = sorter.into_sorted().unwrap();
+            let all = sorted.iter().unwrap().map(|r| r.unwrap()).collect();
+            all
+        };
+        let mut expected = records.clone();
+        expected.sort();
+        assert_eq!(read(memory), expected);
+        assert_eq!(read(disk), expected);
     }
 }

@@ -5,8 +5,8 @@
 //! own (checked by `tests/it/layers.rs`). From the bottom up:
 //!
 //! 1. `core`, `error`: ids, spans, the error type;
-//! 2. `normalize`, `shingle`, `fsutil`, `runs`: text to shingles; files that
-//!    appear whole; sorted runs on disk;
+//! 2. `normalize`, `shingle`, `fsutil`, `records`, `runs`: text to
+//!    shingles; files that appear whole; records and sorted runs on disk;
 //! 3. `minhash`, `lsh`, `cluster`: sketches, candidates, components;
 //! 4. `verify`, `passage`, `read`: pairs checked, passages, corpora read;
 //! 5. `progress`, `config`, `synth`: what a run reports, its settings; benchmark corpora;
@@ -18,6 +18,7 @@
 //! The binary (`cli`) sits on top.
 
 mod ids;
+mod record;
 mod span;
 
 /// White-space separated tokens with their byte offsets: the one
@@ -119,6 +120,7 @@ impl<'a> Iterator for Tokens<'a> {
 
 pub(crate) use ids::{number, push_lean};
 pub use ids::{DocId, Ids, Numbered};
+pub(crate) use record::{u32_at, u64_at, Record};
 pub use span::Span;
 
 /// Asks the processor to bring `at`'s cache line in, so that a miss on
@@ -135,6 +137,20 @@ pub(crate) fn prefetch<T>(at: &T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = at;
+}
+
+/// Hands the heap's free pages back to the system, between stages whose
+/// tables take hundreds of megabytes. glibc's allocator keeps what is
+/// freed for later allocations, so without this the pages of a dropped
+/// table stay in the process's resident size, next to the tables of the
+/// stage after it, past what a memory limit allowed. Elsewhere it does
+/// nothing.
+pub(crate) fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only gives back memory no allocation holds.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[cfg(test)]

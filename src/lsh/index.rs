@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
+use crate::core::Record;
 use crate::core::{DocId, Numbered};
 use crate::error::{Error, Result};
 use crate::runs::{reduce_fan_in, temp_folder, write_run, Entry, Merge, Spilled};
@@ -71,7 +72,7 @@ struct Exact<I> {
     doc: I,
 }
 
-impl<I: Unit> Entry for Keyed<I> {
+impl<I: Unit> Record for Keyed<I> {
     const SIZE: usize = 12;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.key.to_le_bytes());
@@ -87,7 +88,7 @@ impl<I: Unit> Entry for Keyed<I> {
     }
 }
 
-impl<I: Unit> Entry for Exact<I> {
+impl<I: Unit> Record for Exact<I> {
     const SIZE: usize = 20;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.hash[0].to_le_bytes());

@@ -24,8 +24,11 @@ pub mod spans;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::core::DocId;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
+
+use crate::core::{u32_at, u64_at, Record};
+use crate::core::{DocId, Numbered};
+use crate::records::{Records, RecordsWriter};
 
 use crate::shingle::{ShingleSet, Shingling};
 
@@ -436,9 +439,288 @@ impl PassageCluster {
     }
 }
 
+impl Record for PassageMember {
+    const SIZE: usize = 30;
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.doc.number().to_le_bytes());
+        out[4..12].copy_from_slice(&(self.span.start as u64).to_le_bytes());
+        out[12..20].copy_from_slice(&(self.span.end as u64).to_le_bytes());
+        out[20..28].copy_from_slice(&self.similarity.to_bits().to_le_bytes());
+        out[28] = match self.kind {
+            MatchKind::Exact => 0,
+            MatchKind::Near => 1,
+            MatchKind::Containment => 2,
+            MatchKind::Span => 3,
+        };
+        out[29] = u8::from(self.removable);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        PassageMember {
+            doc: DocId::from_number(u32_at(bytes, 0)),
+            span: Span {
+                start: u64_at(bytes, 4) as usize,
+                end: u64_at(bytes, 12) as usize,
+            },
+            similarity: f64::from_bits(u64_at(bytes, 20)),
+            kind: match bytes[28] {
+                0 => MatchKind::Exact,
+                1 => MatchKind::Near,
+                2 => MatchKind::Containment,
+                _ => MatchKind::Span,
+            },
+            removable: bytes[29] != 0,
+        }
+    }
+}
+
+/// The clusters of one kind a run found, their members end to end in
+/// [`Records`]: in memory, or under a memory limit in a mapped file, since
+/// members grow with the corpus (ten million per gigabyte of web text).
+/// Cluster `i` is number `i`.
+pub(crate) struct Clusters<M> {
+    /// Per cluster, where its members start; then where the last ends.
+    starts: Vec<u64>,
+    /// Per cluster, whether it is boilerplate.
+    pub(super) boilerplate: Vec<bool>,
+    members: Records<M>,
+}
+
+impl<M> Clone for Clusters<M> {
+    fn clone(&self) -> Self {
+        Clusters {
+            starts: self.starts.clone(),
+            boilerplate: self.boilerplate.clone(),
+            members: self.members.clone(),
+        }
+    }
+}
+
+impl<M> Default for Clusters<M> {
+    fn default() -> Self {
+        Clusters {
+            starts: vec![0],
+            boilerplate: Vec::new(),
+            members: Records::default(),
+        }
+    }
+}
+
+impl<M: Record> Clusters<M> {
+    fn len(&self) -> usize {
+        self.boilerplate.len()
+    }
+
+    /// Cluster `i`'s members and whether it is boilerplate.
+    fn get(&self, i: usize) -> (Vec<M>, bool) {
+        let range = self.starts[i] as usize..self.starts[i + 1] as usize;
+        (self.members.iter(range).collect(), self.boilerplate[i])
+    }
+
+    /// The members of cluster `i`, without reading them.
+    fn size(&self, i: usize) -> usize {
+        (self.starts[i + 1] - self.starts[i]) as usize
+    }
+
+    fn release(&self) {
+        self.members.release();
+    }
+}
+
+/// Writes [`Clusters`] one after another.
+pub(crate) struct ClustersWriter<M> {
+    starts: Vec<u64>,
+    boilerplate: Vec<bool>,
+    members: RecordsWriter<M>,
+}
+
+impl<M: Record> ClustersWriter<M> {
+    /// Members held in memory, or, given a folder, written to a file in it.
+    pub fn new(dir: Option<&std::path::Path>) -> crate::error::Result<Self> {
+        Ok(ClustersWriter {
+            starts: vec![0],
+            boilerplate: Vec::new(),
+            members: match dir {
+                None => RecordsWriter::in_memory(),
+                Some(dir) => RecordsWriter::on_disk(dir)?,
+            },
+        })
+    }
+
+    /// Makes room for `clusters` more clusters of `members` members in all.
+    pub fn reserve(&mut self, clusters: usize, members: usize) {
+        self.starts.reserve_exact(clusters);
+        self.boilerplate.reserve_exact(clusters);
+        self.members.reserve(members);
+    }
+
+    /// Adds the next cluster.
+    pub fn push<'m>(
+        &mut self,
+        members: impl IntoIterator<Item = &'m M>,
+        boilerplate: bool,
+    ) -> crate::error::Result<()>
+    where
+        M: 'm,
+    {
+        for member in members {
+            self.members.push(member)?;
+        }
+        self.starts.push(self.members.len() as u64);
+        self.boilerplate.push(boilerplate);
+        Ok(())
+    }
+
+    pub fn finish(self) -> crate::error::Result<Clusters<M>> {
+        Ok(Clusters {
+            starts: self.starts,
+            boilerplate: self.boilerplate,
+            members: self.members.finish()?,
+        })
+    }
+}
+
+/// The passage clusters of a run, in corpus order of their first members.
+/// Read one at a time: a large corpus has millions, which stay on disk
+/// under a memory limit.
+///
+/// ```
+/// use textdup::{run, Config, Document, Level, NoProgress};
+///
+/// let docs = vec![
+///     Document::new("a", "Talks resume in Vienna\nThe delegates met on Monday."),
+///     Document::new("b", "Talks resume in Vienna\nNothing else was said."),
+/// ];
+/// let config = Config { level: Level::Passage, ..Config::default() };
+/// let report = run(&docs, &config, &NoProgress)?;
+/// let clusters = report.passage_clusters();
+/// assert_eq!(clusters.len(), 1);
+/// let headline = clusters.get(0);
+/// assert_eq!(headline.members.len(), 2);
+/// assert_eq!(report.member_text(headline.members[1].doc, headline.members[1].span), "Talks resume in Vienna");
+/// # Ok::<(), textdup::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct PassageClusters(pub(crate) Clusters<PassageMember>);
+
+impl PassageClusters {
+    /// The number of clusters.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cluster `i`, read.
+    ///
+    /// # Panics
+    /// If `i` is not below [`PassageClusters::len`].
+    pub fn get(&self, i: usize) -> PassageCluster {
+        let (members, boilerplate) = self.0.get(i);
+        PassageCluster {
+            id: crate::core::number(i),
+            members,
+            boilerplate,
+        }
+    }
+
+    /// The number of members of cluster `i`, without reading them.
+    ///
+    /// # Panics
+    /// If `i` is not below [`PassageClusters::len`].
+    pub fn size(&self, i: usize) -> usize {
+        self.0.size(i)
+    }
+
+    /// Whether cluster `i` is boilerplate, without reading its members.
+    ///
+    /// # Panics
+    /// If `i` is not below [`PassageClusters::len`].
+    pub fn is_boilerplate(&self, i: usize) -> bool {
+        self.0.boilerplate[i]
+    }
+
+    /// Every cluster, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = PassageCluster> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Lets go of mapped pages read so far (see [`Records::release`]).
+    pub(crate) fn release(&self) {
+        self.0.release();
+    }
+}
+
+impl<'a> IntoIterator for &'a PassageClusters {
+    type Item = PassageCluster;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = PassageCluster> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::fmt::Debug for PassageClusters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for PassageClusters {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Clusters written to a file read back as they were pushed, members,
+    /// sizes and boilerplate flags alike; so do they from memory.
+    #[test]
+    fn passage_clusters_read_back_what_was_written() {
+        let kinds = [
+            MatchKind::Exact,
+            MatchKind::Near,
+            MatchKind::Containment,
+            MatchKind::Span,
+        ];
+        let made: Vec<PassageCluster> = (0..50u32)
+            .map(|c| PassageCluster {
+                id: c,
+                members: (0..=c % 7 + 1)
+                    .map(|m| PassageMember {
+                        doc: DocId::from_number(c * 10 + m),
+                        span: Span {
+                            start: (m as usize) << 33,
+                            end: ((m as usize) << 33) + 17,
+                        },
+                        similarity: 1.0 / f64::from(m + 1),
+                        kind: kinds[(c + m) as usize % 4],
+                        removable: (c + m) % 3 == 0,
+                    })
+                    .collect(),
+                boilerplate: c % 5 == 0,
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        for folder in [None, Some(dir.path())] {
+            let mut out = ClustersWriter::new(folder).unwrap();
+            for cluster in &made {
+                out.push(&cluster.members, cluster.boilerplate).unwrap();
+            }
+            let read = PassageClusters(out.finish().unwrap());
+            assert_eq!(read.len(), made.len());
+            for (i, cluster) in made.iter().enumerate() {
+                assert_eq!(read.size(i), cluster.members.len());
+                assert_eq!(read.is_boilerplate(i), cluster.boilerplate);
+            }
+            assert!(read.iter().eq(made.iter().cloned()));
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 
     proptest::proptest! {
         /// The bounded distance is the distance when within the bound, and

@@ -35,11 +35,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::cluster::SharedUnionFind;
-use crate::core::{number, prefetch, DocId};
+use crate::core::{number, prefetch, DocId, Numbered};
+use crate::core::{u32_at, u64_at, Record};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
-use crate::passage::Span;
-use crate::runs::{Entry, Sorter, Spilled};
+use crate::passage::{Clusters, Span};
+use crate::runs::{Sorter, Spilled};
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
 /// Safe to fill from many threads; the result does not depend on order.
@@ -214,6 +215,103 @@ impl SpanCluster {
         let mut docs: Vec<DocId> = self.members.iter().map(|m| m.doc).collect();
         docs.dedup(); // members are sorted by document
         docs.len()
+    }
+}
+
+impl Record for SpanMember {
+    const SIZE: usize = 28;
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.doc.number().to_le_bytes());
+        out[4..8].copy_from_slice(&self.words.0.to_le_bytes());
+        out[8..12].copy_from_slice(&self.words.1.to_le_bytes());
+        out[12..20].copy_from_slice(&(self.span.start as u64).to_le_bytes());
+        out[20..28].copy_from_slice(&(self.span.end as u64).to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        SpanMember {
+            doc: DocId::from_number(u32_at(bytes, 0)),
+            words: (u32_at(bytes, 4), u32_at(bytes, 8)),
+            span: Span {
+                start: u64_at(bytes, 12) as usize,
+                end: u64_at(bytes, 20) as usize,
+            },
+        }
+    }
+}
+
+/// The span clusters of a run, in corpus order of their first members,
+/// read one at a time (see [`PassageClusters`](crate::PassageClusters)).
+#[derive(Clone, Default)]
+pub struct SpanClusters(pub(crate) Clusters<SpanMember>);
+
+impl SpanClusters {
+    /// The number of clusters.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cluster `i`, read.
+    ///
+    /// # Panics
+    /// If `i` is not below [`SpanClusters::len`].
+    pub fn get(&self, i: usize) -> SpanCluster {
+        let (members, boilerplate) = self.0.get(i);
+        SpanCluster {
+            id: number(i),
+            members,
+            boilerplate,
+        }
+    }
+
+    /// The number of members of cluster `i`, without reading them.
+    ///
+    /// # Panics
+    /// If `i` is not below [`SpanClusters::len`].
+    pub fn size(&self, i: usize) -> usize {
+        self.0.size(i)
+    }
+
+    /// Whether cluster `i` is boilerplate, without reading its members.
+    ///
+    /// # Panics
+    /// If `i` is not below [`SpanClusters::len`].
+    pub fn is_boilerplate(&self, i: usize) -> bool {
+        self.0.boilerplate[i]
+    }
+
+    /// Every cluster, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = SpanCluster> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Lets go of mapped pages read so far.
+    pub(crate) fn release(&self) {
+        self.0.release();
+    }
+}
+
+impl<'a> IntoIterator for &'a SpanClusters {
+    type Item = SpanCluster;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = SpanCluster> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::fmt::Debug for SpanClusters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for SpanClusters {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -556,7 +654,7 @@ impl Occurrences {
     }
 }
 
-impl Entry for Occurrence {
+impl Record for Occurrence {
     const SIZE: usize = 16;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.hash.to_le_bytes());
@@ -614,6 +712,36 @@ mod tests {
     use crate::cluster::UnionFind;
     use crate::normalize::{words, Normalization};
     use proptest::prelude::*;
+
+    /// Span clusters written to a file read back as they were pushed.
+    #[test]
+    fn span_clusters_read_back_what_was_written() {
+        let region = |doc: u32, first: u32| SpanMember {
+            doc: DocId::from_number(doc),
+            words: (first, first + 12),
+            span: Span {
+                start: (first as usize) << 32 | 5,
+                end: ((first as usize) << 32) + 99,
+            },
+        };
+        let made: Vec<(Vec<SpanMember>, bool)> = (0..30u32)
+            .map(|c| ((0..c % 4 + 2).map(|m| region(c + m, m * 7)).collect(), c % 2 == 0))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = crate::passage::ClustersWriter::new(Some(dir.path())).unwrap();
+        for (members, boilerplate) in &made {
+            out.push(members, *boilerplate).unwrap();
+        }
+        let read = SpanClusters(out.finish().unwrap());
+        assert_eq!(read.len(), made.len());
+        for (i, (members, boilerplate)) in made.iter().enumerate() {
+            let cluster = read.get(i);
+            assert_eq!(cluster.id as usize, i);
+            assert_eq!(&cluster.members, members);
+            assert_eq!(cluster.boilerplate, *boilerplate);
+            assert_eq!(read.size(i), members.len());
+        }
+    }
     use std::collections::HashMap;
 
     /// Runs the detector on in-memory texts, the way the pipeline does.

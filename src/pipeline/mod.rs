@@ -315,12 +315,14 @@ fn finish(
     summary.spilled += found.spilled;
     summary.passage_clusters = found.passage_clusters.len() as u64;
     summary.span_clusters = found.span_clusters.len() as u64;
-    summary.boilerplate_clusters = found
-        .passage_clusters
-        .iter()
-        .filter(|c| c.boilerplate)
+    let passages = &found.passage_clusters;
+    let spans = &found.span_clusters;
+    summary.boilerplate_clusters = (0..passages.len())
+        .filter(|&i| passages.is_boilerplate(i))
         .count() as u64
-        + found.span_clusters.iter().filter(|c| c.boilerplate).count() as u64;
+        + (0..spans.len())
+            .filter(|&i| spans.is_boilerplate(i))
+            .count() as u64;
 
     let documents = table.ids.len() as u64;
     summary.removed = clusters.iter().map(|c| c.members.len() as u64 - 1).sum();
@@ -445,7 +447,10 @@ fn passage_grain(
         text_bytes,
         memory: match (resources.passage_budget, resources.memory) {
             (Some(budget), _) => Some((held as u64 + budget as u64, held as u64)),
-            (None, Some(limit)) => Some((limit, RESERVED + held as u64)),
+            // The allocator's own room (fragmentation, per-thread arenas)
+            // comes on top of the bytes the tables count: on a million
+            // documents at `--memory 1GiB`, 1 to 3% of the limit.
+            (None, Some(limit)) => Some((limit, RESERVED + limit / 32 + held as u64)),
             (None, None) => None,
         },
         tmp_dir: resources.tmp_dir.clone().unwrap_or_else(std::env::temp_dir),

@@ -32,21 +32,25 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 use super::Scratch;
 use crate::cluster::components;
 use crate::config::Config;
-use crate::core::{number, DocId, Ids, Numbered};
+use crate::core::{number, trim_heap, DocId, Ids, Numbered};
+use crate::core::{u32_at, Record};
 use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair, Spilled};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
-use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanCluster, SpanMember};
+use crate::passage::spans::{
+    self, Occurrence, Occurrences, SeenTwice, SpanCluster, SpanClusters, SpanMember,
+};
 use crate::passage::{
-    compare, passage_matches_only_exactly, split, word_edit_similarity, MatchKind, PassageCluster,
-    PassageMember, PassageText, PassageUnit, Span, MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
+    compare, passage_matches_only_exactly, split, word_edit_similarity, ClustersWriter, MatchKind,
+    PassageCluster, PassageClusters, PassageMember, PassageText, PassageUnit, Span,
+    MEDIUM_PASSAGE_WORDS, SHORT_PASSAGE_WORDS,
 };
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents_overlapped;
 use crate::read::{Corpus, Document};
 use crate::report::{MemberTexts, MemberTextsBuilder};
-use crate::runs::{Entry, Sorter};
+use crate::runs::Sorter;
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
@@ -66,8 +70,8 @@ impl Numbered for PassageId {
 #[derive(Debug, Default)]
 pub(crate) struct PassageFindings {
     pub passages: u64,
-    pub passage_clusters: Vec<PassageCluster>,
-    pub span_clusters: Vec<SpanCluster>,
+    pub passage_clusters: PassageClusters,
+    pub span_clusters: SpanClusters,
     /// Original text of every cluster member, by document and span.
     pub texts: MemberTexts,
     /// What its tables wrote to disk, under a memory limit.
@@ -211,7 +215,7 @@ struct PassageWindow {
     start: u32,
 }
 
-impl Entry for PassageWindow {
+impl Record for PassageWindow {
     const SIZE: usize = 16;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.hash.to_le_bytes());
@@ -224,6 +228,61 @@ impl Entry for PassageWindow {
             hash: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
             passage: PassageId(u32_at(8)),
             start: u32_at(12),
+        }
+    }
+}
+
+/// A cluster member whose text pass C reads, by document: a passage, its
+/// byte span known, or a span region, its bytes found from its words.
+/// Both fit 32 bits: passages' spans do (see [`PassageSpan`]), and word
+/// indices are numbered so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Wanted {
+    doc: DocId,
+    /// A passage's bytes, or a region's words, `[from, to)`.
+    from: u32,
+    to: u32,
+    /// A region's span cluster and member in it; [`Wanted::PASSAGE`] for
+    /// a passage.
+    cluster: u32,
+    member: u32,
+}
+
+impl Wanted {
+    const PASSAGE: u32 = u32::MAX;
+
+    fn passage(member: &PassageMember) -> Self {
+        Wanted {
+            doc: member.doc,
+            from: number(member.span.start),
+            to: number(member.span.end),
+            cluster: Wanted::PASSAGE,
+            member: 0,
+        }
+    }
+}
+
+impl Record for Wanted {
+    const SIZE: usize = 20;
+    fn put(&self, out: &mut [u8]) {
+        let fields = [
+            self.doc.number(),
+            self.from,
+            self.to,
+            self.cluster,
+            self.member,
+        ];
+        for (at, field) in fields.into_iter().enumerate() {
+            out[4 * at..4 * at + 4].copy_from_slice(&field.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        Wanted {
+            doc: DocId::from_number(u32_at(bytes, 0)),
+            from: u32_at(bytes, 4),
+            to: u32_at(bytes, 8),
+            cluster: u32_at(bytes, 12),
+            member: u32_at(bytes, 16),
         }
     }
 }
@@ -433,6 +492,9 @@ pub(crate) fn run(
         anchors,
         spilled: index_spilled,
     } = grain.sketch(&seen)?;
+    // Pass A's band index and copies are gone: their pages go back
+    // before pass B fills its own tables.
+    trim_heap();
     let Loads {
         texts,
         mut occurrences,
@@ -444,6 +506,7 @@ pub(crate) fn run(
     let mut spilled = index_spilled;
     spilled += windows.spilled();
     drop((seen, anchors));
+    trim_heap();
     let p = &config.passage;
     // Steps with no count of their own: joins, passage clusters, spans.
     progress.begin(Stage::Grouping, Some(3));
@@ -453,22 +516,34 @@ pub(crate) fn run(
     joined.dedup_by_key(|j| (j.a, j.b));
     drop(lengths);
     progress.advance(1);
-    let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined);
+    let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined)?;
     progress.advance(1);
     let passages = table.len() as u64;
     drop((texts, table, pairs, joined));
+    trim_heap();
     check(progress)?;
     occurrences.finish()?;
     spilled += occurrences.spilled();
     let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
     progress.advance(1);
     progress.end();
-    let texts = grain.member_texts(&passage_clusters, &mut span_clusters)?;
+    let wanted = grain.wanted(&passage_clusters, &span_clusters)?;
+    let texts = grain.member_texts(wanted, &mut span_clusters)?;
+    trim_heap();
+    spilled += texts.1;
+    let mut out = ClustersWriter::new(scope.memory.map(|_| scope.tmp_dir.as_path()))?;
+    out.reserve(
+        span_clusters.len(),
+        span_clusters.iter().map(|c| c.members.len()).sum(),
+    );
+    for cluster in span_clusters {
+        out.push(&cluster.members, cluster.boilerplate)?;
+    }
     Ok(PassageFindings {
         passages,
         passage_clusters,
-        span_clusters,
-        texts,
+        span_clusters: SpanClusters(out.finish()?),
+        texts: texts.0,
         spilled,
     })
 }
@@ -885,14 +960,15 @@ impl<'a> Grain<'a> {
 
     /// Verifies the candidate pairs and groups passages, exact copies and
     /// verified pairs alike, into clusters; each member is scored against
-    /// its cluster's first passage.
+    /// its cluster's first passage. Under a memory limit the clusters are
+    /// written to a file as they are made.
     fn cluster(
         &self,
         table: &PassageTable,
         pairs: &[CandidatePair<PassageId>],
         texts: &Texts,
         joined: &[SpanJoin],
-    ) -> Vec<PassageCluster> {
+    ) -> Result<PassageClusters> {
         let p = &self.config.passage;
         let verified: Vec<(PassageId, PassageId)> = pairs
             .par_iter()
@@ -920,93 +996,166 @@ impl<'a> Grain<'a> {
                 }
             }
         }
-        groups
-            .par_iter()
-            .enumerate()
-            .map(|(n, group)| {
-                let first_copy = table.first_copy[group[0].0 as usize];
-                let members = group
-                    .iter()
-                    .map(|&id| member(table, texts, &spanned, first_copy, id, p.threshold))
-                    .collect();
-                let mut cluster = PassageCluster {
-                    id: number(n),
-                    members,
-                    boilerplate: false,
-                };
-                cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
+        let mut out = ClustersWriter::new(self.budget.memory.map(|_| self.tmp_dir))?;
+        out.reserve(groups.len(), groups.iter().map(Vec::len).sum());
+        // A block of clusters made at a time, in parallel.
+        const BLOCK: usize = 1 << 14;
+        for block in groups.chunks(BLOCK) {
+            let made: Vec<PassageCluster> = block
+                .par_iter()
+                .map(|group| {
+                    let first_copy = table.first_copy[group[0].0 as usize];
+                    let members = group
+                        .iter()
+                        .map(|&id| member(table, texts, &spanned, first_copy, id, p.threshold))
+                        .collect();
+                    let mut cluster = PassageCluster {
+                        id: 0,
+                        members,
+                        boilerplate: false,
+                    };
+                    cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
+                    cluster
+                })
+                .collect();
+            for cluster in made {
+                out.push(&cluster.members, cluster.boilerplate)?;
+            }
+        }
+        Ok(PassageClusters(out.finish()?))
+    }
+
+    /// Every member of `passages` and `spans`, by document: what pass C
+    /// reads. Under a memory limit they spill past what it leaves.
+    fn wanted(&self, passages: &PassageClusters, spans: &[SpanCluster]) -> Result<Sorter<Wanted>> {
+        let mut wanted = match self.budget.memory {
+            None => Sorter::in_memory("members"),
+            Some(_) => Sorter::spilling("members", self.tmp_dir),
+        };
+        let regions = spans.iter().map(|c| c.members.len()).sum::<usize>();
+        let held = regions * size_of::<SpanMember>();
+        wanted.reserve((0..passages.len()).map(|i| passages.size(i)).sum::<usize>() + regions);
+        let mut more = Vec::new();
+        let add = |more: &mut Vec<Wanted>, wanted: &mut Sorter<Wanted>| -> Result<()> {
+            if let Some(left) = self.budget.left(held) {
+                if wanted.memory_with(more.len()) > left {
+                    wanted.spill()?;
+                }
+            }
+            wanted.extend_from_slice(more);
+            more.clear();
+            Ok(())
+        };
+        for cluster in passages {
+            more.extend(cluster.members.iter().map(Wanted::passage));
+            if more.len() >= 1 << 16 {
+                add(&mut more, &mut wanted)?;
+                // Read once: mapped, they need not stay resident.
+                passages.release();
+            }
+        }
+        for (c, cluster) in spans.iter().enumerate() {
+            more.extend(
                 cluster
-            })
-            .collect()
+                    .members
+                    .iter()
+                    .enumerate()
+                    .map(|(m, region)| Wanted {
+                        doc: region.doc,
+                        from: region.words.0,
+                        to: region.words.1,
+                        cluster: number(c),
+                        member: number(m),
+                    }),
+            );
+            if more.len() >= 1 << 16 {
+                add(&mut more, &mut wanted)?;
+            }
+        }
+        add(&mut more, &mut wanted)?;
+        Ok(wanted)
     }
 
     /// Pass C: the byte spans of span regions, and the original text of
-    /// every member of a passage or span cluster. Documents are read in
-    /// parallel; a text repeated across members (boilerplate, exact
-    /// copies) is held once.
+    /// every member of a passage or span cluster (`wanted`, by document).
+    /// Documents are read in parallel; a text repeated across members
+    /// (boilerplate, exact copies) is held once. Also gives what `wanted`
+    /// wrote to disk.
     fn member_texts(
         &self,
-        passage_clusters: &[PassageCluster],
+        mut wanted: Sorter<Wanted>,
         span_clusters: &mut [SpanCluster],
-    ) -> Result<MemberTexts> {
-        let mut members_of: HashMap<DocId, Vec<(usize, usize)>, ahash::RandomState> =
-            HashMap::default();
-        for (c, cluster) in span_clusters.iter().enumerate() {
-            for (m, member) in cluster.members.iter().enumerate() {
-                members_of.entry(member.doc).or_default().push((c, m));
-            }
-        }
-        let mut passage_spans: HashMap<DocId, Vec<Span>, ahash::RandomState> = HashMap::default();
-        for m in passage_clusters.iter().flat_map(|c| &c.members) {
-            passage_spans.entry(m.doc).or_default().push(m.span);
-        }
-        // What this pass holds besides the texts: the clusters and the
-        // tables above (an entry and a map's share per member).
-        let clusters_held = passage_clusters
-            .iter()
-            .map(|c| c.members.capacity() * (size_of::<PassageMember>() + 24))
-            .sum::<usize>()
-            + span_clusters
-                .iter()
-                .map(|c| c.members.capacity() * (size_of::<SpanMember>() + 24))
-                .sum::<usize>();
-        let mut done = 0usize;
+    ) -> Result<(MemberTexts, Spilled)> {
         let mut member_texts = MemberTextsBuilder::default();
-        if members_of.is_empty() && passage_spans.is_empty() {
-            return member_texts.finish();
+        if wanted.is_empty() {
+            return Ok((member_texts.finish()?, Spilled::default()));
         }
+        wanted.finish()?;
+        let spilled = wanted.spilled();
+        // What this pass holds besides the texts: the span clusters, and
+        // the members wanted, unless they are on disk.
+        let clusters_held = span_clusters
+            .iter()
+            .map(|c| c.members.capacity() * size_of::<SpanMember>() + 48)
+            .sum::<usize>()
+            + wanted.memory();
+        let wanted = wanted.into_sorted()?;
+        let stream = std::sync::Mutex::new(wanted.iter()?.peekable());
         // Under a limit the texts go to a file, which the report reads
         // through the page cache.
-        if self.budget.memory.is_some() {
-            member_texts.spill(self.tmp_dir)?;
+        if let Some(left) = self.budget.left(clusters_held) {
+            member_texts.spill(self.tmp_dir, left / 4)?;
         }
+        let mut done = 0usize;
         let clusters: &[SpanCluster] = span_clusters;
         // A span region's new byte span: (cluster, member, span).
-        type Located = (usize, usize, Span);
+        type Located = (u32, u32, Span);
         let mut located: Vec<Located> = Vec::new();
         // Per document: its span regions located, and its members' spans
         // (ascending, each once) with their texts' hashes.
         type Found = (Vec<Located>, Vec<(Span, u128)>);
         let locate_batch = |batch: &mut Vec<(DocId, Document)>| {
             check(self.progress)?;
+            // The members of this batch's documents: batches come in
+            // corpus order, as the members do.
+            let last = batch.last().map(|(doc, _)| *doc);
+            let mut mine: Vec<Wanted> = Vec::new();
+            {
+                let mut stream = stream.lock().expect("no panic while held");
+                let this_batch =
+                    |w: &Result<Wanted>| w.as_ref().map_or(true, |w| Some(w.doc) <= last);
+                while let Some(next) = stream.next_if(this_batch) {
+                    mine.push(next?);
+                }
+            }
             let found: Vec<Found> = batch
                 .par_iter()
                 .map_init(
                     || (String::new(), Vec::new()),
                     |(normalized, found), (doc, document)| {
                         let text = &document.text;
+                        let from = mine.partition_point(|w| w.doc < *doc);
+                        let to = mine.partition_point(|w| w.doc <= *doc);
+                        let members = &mine[from..to];
                         let mut spans: Vec<Span> = Vec::new();
                         let mut at = Vec::new();
-                        if let Some(members) = members_of.get(doc) {
+                        if members.iter().any(|w| w.cluster != Wanted::PASSAGE) {
                             words(text, &self.config.normalization, normalized, found);
-                            for &(c, m) in members {
-                                let mut member = clusters[c].members[m];
+                        }
+                        for w in members {
+                            if w.cluster == Wanted::PASSAGE {
+                                spans.push(Span {
+                                    start: w.from as usize,
+                                    end: w.to as usize,
+                                });
+                            } else {
+                                let mut member =
+                                    clusters[w.cluster as usize].members[w.member as usize];
                                 member.locate(found);
-                                at.push((c, m, member.span));
+                                at.push((w.cluster, w.member, member.span));
                                 spans.push(member.span);
                             }
                         }
-                        spans.extend(passage_spans.get(doc).into_iter().flatten());
                         spans.sort_unstable();
                         spans.dedup();
                         let hashed = spans
@@ -1036,9 +1185,9 @@ impl<'a> Grain<'a> {
         documents_overlapped(self.corpus, self.ids, locate_batch, add_batch)?;
         self.progress.end();
         for (c, m, span) in located {
-            span_clusters[c].members[m].span = span;
+            span_clusters[c as usize].members[m as usize].span = span;
         }
-        member_texts.finish()
+        Ok((member_texts.finish()?, spilled))
     }
 }
 

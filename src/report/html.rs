@@ -171,11 +171,11 @@ fn finding_documents(report: &Report) -> BTreeSet<DocId> {
     let passages = report
         .passage_clusters
         .iter()
-        .flat_map(|c| c.members.iter().map(|m| m.doc));
+        .flat_map(|c| c.members.into_iter().map(|m| m.doc));
     let spans = report
         .span_clusters
         .iter()
-        .flat_map(|c| c.members.iter().map(|m| m.doc));
+        .flat_map(|c| c.members.into_iter().map(|m| m.doc));
     passages.chain(spans).collect()
 }
 

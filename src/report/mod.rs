@@ -24,14 +24,16 @@ use serde::Serialize;
 
 use crate::cluster::{Cluster, ClusterId, Keep};
 use crate::config::{Config, Level, PassageConfig};
+use crate::core::{u32_at, u64_at, Record};
 use crate::core::{DocId, Ids};
 use crate::error::{Error, Result};
 use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
-use crate::passage::spans::SpanCluster;
-use crate::passage::{PassageCluster, Span};
+use crate::passage::spans::{SpanCluster, SpanClusters};
+use crate::passage::{PassageCluster, PassageClusters, Span};
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::read::Origin;
+use crate::records::{Records, RecordsWriter};
 use crate::shingle::Unit;
 use crate::verify::{SimilarPair, Verification};
 
@@ -41,18 +43,20 @@ use crate::verify::{SimilarPair, Verification};
 /// or, when pass C is told to spill them (see [`MemberTextsBuilder`]), in
 /// a temporary file mapped once it is written, so that under a memory
 /// limit the texts the report quotes are in the page cache rather than
-/// the heap.
+/// the heap. So are the entries that place them, one per member.
 ///
 /// Kept sorted by document and span, as pass C finds them, so that a
 /// lookup is a binary search among its document's entries.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MemberTexts {
-    sorted: Vec<TextEntry>,
+    sorted: Records<TextEntry>,
     /// Where each document's entries begin in `sorted`, by [`DocId`], up to
     /// the last document pushed: a report looks up every member's text, and
     /// a binary search over millions of entries missed the cache at nearly
     /// every step, where a document's own entries are a few.
     begins: Vec<u32>,
+    /// The number of entries.
+    entries: usize,
     store: TextStore,
 }
 
@@ -62,6 +66,26 @@ struct TextEntry {
     span: Span,
     at: u64,
     len: u32,
+}
+
+impl Record for TextEntry {
+    const SIZE: usize = 28;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&(self.span.start as u64).to_le_bytes());
+        out[8..16].copy_from_slice(&(self.span.end as u64).to_le_bytes());
+        out[16..24].copy_from_slice(&self.at.to_le_bytes());
+        out[24..28].copy_from_slice(&self.len.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        TextEntry {
+            span: Span {
+                start: u64_at(bytes, 0) as usize,
+                end: u64_at(bytes, 8) as usize,
+            },
+            at: u64_at(bytes, 16),
+            len: u32_at(bytes, 24),
+        }
+    }
 }
 
 /// The texts, end to end.
@@ -79,13 +103,14 @@ impl Default for TextStore {
 }
 
 impl MemberTexts {
-    /// Lets go of the pages of mapped texts that this process has read,
-    /// which count in its resident size though the kernel could drop them.
-    /// Pages read again come back from the page cache or the file. It
-    /// bounds less than one would hope: the kernel maps a few pages around
-    /// each one read, so a block of lines that reads texts all over the
-    /// file maps most of it again. Texts in memory stay.
+    /// Lets go of the pages of mapped texts and entries that this process
+    /// has read, which count in its resident size though the kernel could
+    /// drop them. Pages read again come back from the page cache or the
+    /// file. It bounds less than one would hope: the kernel maps a few
+    /// pages around each one read, so a block of lines that reads texts
+    /// all over the file maps most of it again. Texts in memory stay.
     pub(crate) fn release(&self) {
+        self.sorted.release();
         if let TextStore::Mapped(map) = &self.store {
             // SAFETY: a shared, read-only mapping of a file that nothing
             // writes any more: MADV_DONTNEED only drops this process's page
@@ -98,112 +123,153 @@ impl MemberTexts {
 
     /// The text of `span` of `doc`, if it is a member's.
     pub(crate) fn get(&self, doc: DocId, span: Span) -> Option<&str> {
-        let from = *self.begins.get(doc.index())? as usize;
-        let to = self
-            .begins
-            .get(doc.index() + 1)
-            .map_or(self.sorted.len(), |&b| b as usize);
-        let own = &self.sorted[from..to];
-        let entry = own[own.binary_search_by(|e| e.span.cmp(&span)).ok()?];
-        let range = entry.at as usize..entry.at as usize + entry.len as usize;
-        match &self.store {
-            TextStore::Memory(all) => all.get(range),
-            TextStore::Mapped(map) => std::str::from_utf8(map.get(range)?).ok(),
+        let (mut from, mut to) = (*self.begins.get(doc.index())? as usize, self.entries);
+        if let Some(&next) = self.begins.get(doc.index() + 1) {
+            to = next as usize;
         }
+        // A binary search among the document's own entries.
+        while from < to {
+            let middle = from + (to - from) / 2;
+            let entry = self.sorted.get(middle);
+            match entry.span.cmp(&span) {
+                std::cmp::Ordering::Less => from = middle + 1,
+                std::cmp::Ordering::Greater => to = middle,
+                std::cmp::Ordering::Equal => {
+                    let range = entry.at as usize..entry.at as usize + entry.len as usize;
+                    return match &self.store {
+                        TextStore::Memory(all) => all.get(range),
+                        TextStore::Mapped(map) => std::str::from_utf8(map.get(range)?).ok(),
+                    };
+                }
+            }
+        }
+        None
     }
 }
 
 /// Builds [`MemberTexts`] as pass C reads the members, each distinct text
 /// stored once (found by its hash).
-#[derive(Default)]
 pub(crate) struct MemberTextsBuilder {
-    texts: MemberTexts,
+    entries: RecordsWriter<TextEntry>,
+    begins: Vec<u32>,
+    /// The last member pushed, which the next must follow.
+    last: Option<(DocId, Span)>,
+    /// The texts, unless they went to `file`.
+    all: String,
     /// Each text's place in the store, by its hash.
     placed: HashMap<u128, (u64, u32), ahash::RandomState>,
+    /// Bytes `placed` may take; `None` for no bound. Past it, it forgets
+    /// what it placed, and a text seen again is stored again: the same
+    /// text, so the same output, for a little more disk.
+    placed_within: Option<usize>,
     /// Once spilled: the file texts go to, its folder, and its length.
     file: Option<(BufWriter<File>, PathBuf, u64)>,
 }
 
+impl Default for MemberTextsBuilder {
+    fn default() -> Self {
+        MemberTextsBuilder {
+            entries: RecordsWriter::in_memory(),
+            begins: Vec::new(),
+            last: None,
+            all: String::new(),
+            placed: HashMap::default(),
+            placed_within: None,
+            file: None,
+        }
+    }
+}
+
 impl MemberTextsBuilder {
+    /// Bytes per slot of `placed`: a hash, a place, and a control byte.
+    const SLOT: usize = 16 + 16 + 1;
+
     /// Adds the text of `span` of `doc` (`text`, hashed as `hash`), which
     /// must come after every member already in (by document, then span).
     pub(crate) fn push(&mut self, doc: DocId, span: Span, text: &str, hash: u128) -> Result<()> {
-        let texts = &mut self.texts;
-        debug_assert!(
-            texts.begins.len() <= doc.index()
-                || (texts.begins.len() == doc.index() + 1
-                    && texts.sorted.last().map_or(true, |e| e.span < span))
-        );
-        while texts.begins.len() <= doc.index() {
-            texts.begins.push(crate::core::number(texts.sorted.len()));
+        debug_assert!(self.last.map_or(true, |last| last < (doc, span)));
+        self.last = Some((doc, span));
+        while self.begins.len() <= doc.index() {
+            let entries = u32::try_from(self.entries.len()).map_err(|_| Error::TooManyDocuments)?;
+            self.begins.push(entries);
         }
         let (at, len) = match self.placed.get(&hash) {
             Some(&place) => place,
             None => {
                 let len = u32::try_from(text.len()).map_err(|_| Error::TooManyDocuments)?;
-                let at = match (&mut self.file, &mut texts.store) {
-                    (Some((out, dir, written)), _) => {
+                let at = match &mut self.file {
+                    Some((out, dir, written)) => {
                         out.write_all(text.as_bytes())
                             .map_err(|e| Error::io(dir.as_path(), e))?;
                         *written += u64::from(len);
                         *written - u64::from(len)
                     }
-                    (None, TextStore::Memory(all)) => {
-                        all.push_str(text);
-                        (all.len() - text.len()) as u64
+                    None => {
+                        self.all.push_str(text);
+                        (self.all.len() - text.len()) as u64
                     }
-                    (None, TextStore::Mapped(_)) => unreachable!("mapped only when built"),
                 };
+                if let Some(within) = self.placed_within {
+                    // Full, the map would double its slots on this insert.
+                    let full = self.placed.len() == self.placed.capacity();
+                    if full && 2 * self.placed.capacity().max(4) * Self::SLOT > within {
+                        self.placed = HashMap::default();
+                    }
+                }
                 self.placed.insert(hash, (at, len));
                 (at, len)
             }
         };
-        texts.sorted.push(TextEntry { span, at, len });
-        Ok(())
+        self.entries.push(&TextEntry { span, at, len })
     }
 
-    /// Bytes held: the entries, the map of texts, and the texts unless
-    /// they went to disk.
+    /// Bytes held: the map of texts, the documents' first entries, and the
+    /// texts and entries unless they went to disk.
     pub(crate) fn memory(&self) -> usize {
-        let texts = match (&self.file, &self.texts.store) {
-            (None, TextStore::Memory(all)) => all.capacity(),
-            _ => 0,
-        };
-        self.texts.sorted.capacity() * size_of::<TextEntry>()
-            + self.texts.begins.capacity() * size_of::<u32>()
-            + self.placed.capacity() * 40
-            + texts
+        self.entries.memory()
+            + self.begins.capacity() * size_of::<u32>()
+            + self.placed.capacity() * Self::SLOT
+            + self.all.capacity()
     }
 
-    /// Moves the texts to an unnamed temporary file in `dir`, and those
-    /// added from now on. Does nothing if they are there already.
-    pub(crate) fn spill(&mut self, dir: &Path) -> Result<()> {
+    /// Moves the texts and their entries to unnamed temporary files in
+    /// `dir`, and those added from now on; the map that finds repeated
+    /// texts forgets past `within` bytes. Does nothing if they are there
+    /// already.
+    pub(crate) fn spill(&mut self, dir: &Path, within: usize) -> Result<()> {
         if self.file.is_some() {
             return Ok(());
         }
-        let TextStore::Memory(all) = std::mem::take(&mut self.texts.store) else {
-            return Ok(());
-        };
         let fail = |e| Error::io(dir, e);
         let mut out = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(dir).map_err(fail)?);
-        out.write_all(all.as_bytes()).map_err(fail)?;
-        self.file = Some((out, dir.to_path_buf(), all.len() as u64));
+        out.write_all(self.all.as_bytes()).map_err(fail)?;
+        self.file = Some((out, dir.to_path_buf(), self.all.len() as u64));
+        self.all = String::new();
+        self.entries.spill(dir)?;
+        self.placed_within = Some(within);
         Ok(())
     }
 
     /// The texts, mapped if they went to disk.
     pub(crate) fn finish(self) -> Result<MemberTexts> {
-        let mut texts = self.texts;
-        if let Some((out, dir, _)) = self.file {
-            let file = out
-                .into_inner()
-                .map_err(|e| Error::io(&dir, e.into_error()))?;
-            // SAFETY: the file is unnamed and private to this process:
-            // nothing else can change it while it is mapped.
-            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
-            texts.store = TextStore::Mapped(std::sync::Arc::new(map));
-        }
-        Ok(texts)
+        let store = match self.file {
+            None => TextStore::Memory(self.all),
+            Some((out, dir, _)) => {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| Error::io(&dir, e.into_error()))?;
+                // SAFETY: the file is unnamed and private to this process:
+                // nothing else can change it while it is mapped.
+                let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
+                TextStore::Mapped(std::sync::Arc::new(map))
+            }
+        };
+        Ok(MemberTexts {
+            entries: self.entries.len(),
+            sorted: self.entries.finish()?,
+            begins: self.begins,
+            store,
+        })
     }
 }
 
@@ -223,8 +289,8 @@ pub struct Report {
     pub(crate) summary: Summary,
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) pairs: Vec<SimilarPair>,
-    pub(crate) passage_clusters: Vec<PassageCluster>,
-    pub(crate) span_clusters: Vec<SpanCluster>,
+    pub(crate) passage_clusters: PassageClusters,
+    pub(crate) span_clusters: SpanClusters,
     pub(crate) member_texts: MemberTexts,
     pub(crate) ids: Ids,
     pub(crate) bytes: Vec<u64>,
@@ -239,8 +305,8 @@ impl Report {
             summary: Summary::default(),
             clusters: Vec::new(),
             pairs: Vec::new(),
-            passage_clusters: Vec::new(),
-            span_clusters: Vec::new(),
+            passage_clusters: PassageClusters::default(),
+            span_clusters: SpanClusters::default(),
             member_texts: MemberTexts::default(),
             ids,
             bytes,
@@ -265,12 +331,12 @@ impl Report {
     }
 
     /// Clusters of repeated passages (passage level), in corpus order.
-    pub fn passage_clusters(&self) -> &[PassageCluster] {
+    pub fn passage_clusters(&self) -> &PassageClusters {
         &self.passage_clusters
     }
 
     /// Clusters of repeated word spans (passage level), in corpus order.
-    pub fn span_clusters(&self) -> &[SpanCluster] {
+    pub fn span_clusters(&self) -> &SpanClusters {
         &self.span_clusters
     }
 
@@ -887,30 +953,35 @@ pub fn write_clusters_with(
     out: &mut dyn Write,
     progress: &dyn Progress,
 ) -> io::Result<()> {
-    let release = || report.member_texts.release();
-    let total = report.clusters.len() + report.passage_clusters.len() + report.span_clusters.len();
+    let release = || {
+        report.member_texts.release();
+        report.passage_clusters.release();
+        report.span_clusters.release();
+    };
+    let (passages, spans) = (&report.passage_clusters, &report.span_clusters);
+    let total = report.clusters.len() + passages.len() + spans.len();
     progress.begin(Stage::Report, Some(total as u64));
     write_lines(
-        &report.clusters,
+        report.clusters.len(),
         out,
-        |c| c.members.len(),
-        |c| cluster_out(report, c),
+        |i| report.clusters[i].members.len(),
+        |i| cluster_out(report, &report.clusters[i]),
         &release,
         progress,
     )?;
     write_lines(
-        &report.passage_clusters,
+        passages.len(),
         out,
-        |c| c.members.len(),
-        |c| report.passage_cluster_out(c),
+        |i| passages.size(i),
+        |i| report.passage_cluster_out(&passages.get(i)),
         &release,
         progress,
     )?;
     write_lines(
-        &report.span_clusters,
+        spans.len(),
         out,
-        |c| c.members.len(),
-        |c| report.span_cluster_out(c),
+        |i| spans.size(i),
+        |i| report.span_cluster_out(&spans.get(i)),
         &release,
         progress,
     )?;
@@ -918,63 +989,64 @@ pub fn write_clusters_with(
     Ok(())
 }
 
-/// Writes `items` as JSON lines, in order. Lines are made in parallel a
-/// block at a time: a passage-grain report can run to gigabytes (every
-/// member carries its text), and one thread escaping JSON was a fifth
-/// of a run's time. A block holds at most [`BLOCK_MEMBERS`] members
-/// (`members` of each item), so that the lines in flight stay a few
-/// megabytes even where clusters are boilerplate with thousands of
-/// members each. `after_chunk` is called as each thread's share of a
-/// block is made, and every few megabytes of a line too big for a block.
-/// `progress` advances by the items of each block written.
-fn write_lines<T: Sync, S: Serialize>(
-    items: &[T],
+/// Writes items `0..count` as JSON lines, in order. Lines are made in
+/// parallel a block at a time: a passage-grain report can run to
+/// gigabytes (every member carries its text), and one thread escaping
+/// JSON was a fifth of a run's time. A block holds at most
+/// [`BLOCK_MEMBERS`] members (`members` of each item), so that the lines
+/// in flight stay a few megabytes even where clusters are boilerplate with
+/// thousands of members each. `after_chunk` is called as each thread's
+/// share of a block is made, and every few megabytes of a line too big
+/// for a block. `progress` advances by the items of each block written.
+fn write_lines<S: Serialize>(
+    count: usize,
     out: &mut dyn Write,
-    members: impl Fn(&T) -> usize,
-    line: impl Fn(&T) -> S + Sync,
+    members: impl Fn(usize) -> usize,
+    line: impl Fn(usize) -> S + Sync,
     after_chunk: &(dyn Fn() + Sync),
     progress: &dyn Progress,
 ) -> io::Result<()> {
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
     let threads = rayon::current_num_threads().max(1);
-    let mut rest = items;
-    while !rest.is_empty() {
+    let mut next = 0;
+    while next < count {
         // At least one item, then as many as the limits allow.
         let mut weight = 0;
-        let end = rest
-            .iter()
-            .take(BLOCK * threads)
-            .position(|item| {
-                weight += members(item);
+        let most = (count - next).min(BLOCK * threads);
+        let length = (next..next + most)
+            .position(|i| {
+                weight += members(i);
                 weight > BLOCK_MEMBERS
             })
-            .map_or(rest.len().min(BLOCK * threads), |at| at.max(1));
-        let (block, after) = rest.split_at(end);
-        rest = after;
+            .map_or(most, |at| at.max(1));
+        let block = next..next + length;
+        next = block.end;
         // One cluster bigger than a block (a chain of boilerplate across
         // the corpus can hold millions of members): straight to `out`,
         // never whole in memory.
-        if let [one] = block {
-            if members(one) > BLOCK_MEMBERS {
-                let mut out = Releasing {
-                    out: &mut *out,
-                    written: 0,
-                    release: after_chunk,
-                };
-                serde_json::to_writer(&mut out, &line(one))?;
-                out.write_all(b"\n")?;
-                after_chunk();
-                progress.advance(1);
-                continue;
-            }
+        if length == 1 && members(block.start) > BLOCK_MEMBERS {
+            let mut out = Releasing {
+                out: &mut *out,
+                written: 0,
+                release: after_chunk,
+            };
+            serde_json::to_writer(&mut out, &line(block.start))?;
+            out.write_all(b"\n")?;
+            after_chunk();
+            progress.advance(1);
+            continue;
         }
+        let chunk = length.div_ceil(threads).min(BLOCK);
         let bytes: Vec<Vec<u8>> = block
-            .par_chunks(block.len().div_ceil(threads).min(BLOCK))
-            .map(|chunk| {
+            .clone()
+            .step_by(chunk)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
                 let mut bytes = Vec::new();
-                for item in chunk {
-                    serde_json::to_writer(&mut bytes, &line(item))?;
+                for i in start..(start + chunk).min(block.end) {
+                    serde_json::to_writer(&mut bytes, &line(i))?;
                     bytes.push(b'\n');
                 }
                 after_chunk();
@@ -984,7 +1056,7 @@ fn write_lines<T: Sync, S: Serialize>(
         for b in bytes {
             out.write_all(&b)?;
         }
-        progress.advance(block.len() as u64);
+        progress.advance(length as u64);
     }
     Ok(())
 }
@@ -1090,12 +1162,12 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         passage_clusters: report
             .passage_clusters
             .iter()
-            .map(|c| report.passage_cluster_out(c))
+            .map(|c| report.passage_cluster_out(&c))
             .collect(),
         span_clusters: report
             .span_clusters
             .iter()
-            .map(|c| report.span_cluster_out(c))
+            .map(|c| report.span_cluster_out(&c))
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -1121,7 +1193,7 @@ pub(crate) mod tests {
             for doc in 0..3u32 {
                 for (i, &span) in lines.iter().enumerate() {
                     if spill_after == Some(doc as usize * lines.len() + i) {
-                        builder.spill(dir.path()).unwrap();
+                        builder.spill(dir.path(), 64).unwrap();
                     }
                     let hash = xxhash_rust::xxh3::xxh3_128(span.of(text).as_bytes());
                     builder.push(DocId(doc), span, span.of(text), hash).unwrap();
@@ -1185,7 +1257,15 @@ pub(crate) mod tests {
         let release = || {
             after.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         };
-        write_lines(&sizes, &mut blocks, |n| *n, line, &release, &progress).unwrap();
+        write_lines(
+            sizes.len(),
+            &mut blocks,
+            |i| sizes[i],
+            |i| line(&sizes[i]),
+            &release,
+            &progress,
+        )
+        .unwrap();
         assert!(after.into_inner() > 5);
         assert_eq!(progress.0.into_inner(), sizes.len() as u64);
         let mut one_by_one = Vec::new();
@@ -1218,8 +1298,8 @@ pub(crate) mod tests {
                 ],
             }],
             pairs: Vec::new(),
-            passage_clusters: Vec::new(),
-            span_clusters: Vec::new(),
+            passage_clusters: PassageClusters::default(),
+            span_clusters: SpanClusters::default(),
             member_texts: MemberTexts::default(),
             ids: ["a", "b", "c", "d"].into_iter().collect(),
             bytes: vec![1, 2, 3, 4],

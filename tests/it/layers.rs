@@ -9,7 +9,7 @@ use std::path::Path;
 /// From the bottom up. A module may use modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["core", "error"],
-    &["normalize", "shingle", "fsutil", "runs"],
+    &["normalize", "shingle", "fsutil", "records", "runs"],
     &["minhash", "lsh", "cluster"],
     &["verify", "passage", "read"],
     &["progress", "config", "synth"],

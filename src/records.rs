@@ -1,0 +1,258 @@
+//! Fixed-size records, written once in order and then read by index: how
+//! the results that grow with the corpus (cluster members) stay out of a
+//! run's memory under a limit.
+//!
+//! Without a limit the records are bytes in memory. Under one they go to
+//! an unnamed temporary file as they are written, which is mapped once
+//! they are all in: the kernel keeps the pages it has room for and reads
+//! the rest back, and the file goes away with its last mapping. The sorted
+//! runs of [`runs`](crate::runs) use the same encoding.
+//!
+//! Invariant: [`Records::get`] gives back exactly what was pushed at that
+//! index, whichever way the records are held.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::core::Record;
+use crate::error::{Error, Result};
+
+/// Records being written (see the module docs).
+pub(crate) struct RecordsWriter<T> {
+    held: Vec<u8>,
+    /// Under a limit: the file records go to, and its folder for errors.
+    file: Option<(BufWriter<File>, PathBuf)>,
+    len: usize,
+    _records: PhantomData<fn(T)>,
+}
+
+impl<T: Record> RecordsWriter<T> {
+    /// Records held in memory.
+    pub fn in_memory() -> Self {
+        RecordsWriter {
+            held: Vec::new(),
+            file: None,
+            len: 0,
+            _records: PhantomData,
+        }
+    }
+
+    /// Records written to an unnamed temporary file in `dir`.
+    pub fn on_disk(dir: &Path) -> Result<Self> {
+        let mut records = RecordsWriter::in_memory();
+        records.spill(dir)?;
+        Ok(records)
+    }
+
+    /// Moves the records pushed so far to an unnamed temporary file in
+    /// `dir`, where those pushed from now on go too. Does nothing if they
+    /// are on disk already.
+    pub fn spill(&mut self, dir: &Path) -> Result<()> {
+        if self.file.is_some() {
+            return Ok(());
+        }
+        let fail = |e| Error::io(dir, e);
+        let mut out = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(dir).map_err(fail)?);
+        out.write_all(&self.held).map_err(fail)?;
+        self.held = Vec::new();
+        self.file = Some((out, dir.to_path_buf()));
+        Ok(())
+    }
+
+    /// Bytes held in memory, spare capacity included.
+    pub fn memory(&self) -> usize {
+        self.held.capacity()
+    }
+
+    /// Adds `record` after those pushed so far.
+    pub fn push(&mut self, record: &T) -> Result<()> {
+        let mut bytes = [0u8; 32];
+        record.put(&mut bytes[..T::SIZE]);
+        match &mut self.file {
+            Some((out, dir)) => out
+                .write_all(&bytes[..T::SIZE])
+                .map_err(|e| Error::io(dir.as_path(), e))?,
+            None => self.held.extend_from_slice(&bytes[..T::SIZE]),
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The number of records pushed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Makes room for `more` records in memory, exactly: growing by
+    /// doubling could hold twice what is needed.
+    pub fn reserve(&mut self, more: usize) {
+        if self.file.is_none() {
+            self.held.reserve_exact(more * T::SIZE);
+        }
+    }
+
+    /// The records, mapped if they went to a file.
+    pub fn finish(self) -> Result<Records<T>> {
+        let bytes = match self.file {
+            None => Bytes::Memory(Arc::new(self.held)),
+            Some((out, dir)) => {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| Error::io(&dir, e.into_error()))?;
+                if self.len == 0 {
+                    // A map of nothing is an error on some systems.
+                    Bytes::Memory(Arc::default())
+                } else {
+                    // SAFETY: the file is unnamed and private to this
+                    // process: nothing else can change it while it is
+                    // mapped.
+                    let map =
+                        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
+                    Bytes::Mapped(Arc::new(map))
+                }
+            }
+        };
+        Ok(Records {
+            bytes,
+            len: self.len,
+            _records: PhantomData,
+        })
+    }
+}
+
+/// Records written by a [`RecordsWriter`], read by index. Cloning shares
+/// them.
+pub(crate) struct Records<T> {
+    bytes: Bytes,
+    len: usize,
+    _records: PhantomData<fn() -> T>,
+}
+
+#[derive(Clone)]
+enum Bytes {
+    Memory(Arc<Vec<u8>>),
+    Mapped(Arc<memmap2::Mmap>),
+}
+
+impl<T> Clone for Records<T> {
+    fn clone(&self) -> Self {
+        Records {
+            bytes: self.bytes.clone(),
+            len: self.len,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<T> Default for Records<T> {
+    fn default() -> Self {
+        Records {
+            bytes: Bytes::Memory(Arc::default()),
+            len: 0,
+            _records: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Records<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = match self.bytes {
+            Bytes::Memory(_) => "memory",
+            Bytes::Mapped(_) => "mapped",
+        };
+        write!(f, "Records({} in {held})", self.len)
+    }
+}
+
+impl<T: Record> Records<T> {
+    /// Record `i`.
+    ///
+    /// # Panics
+    /// If `i` is not below [`Records::len`].
+    pub fn get(&self, i: usize) -> T {
+        assert!(i < self.len, "record {i} of {}", self.len);
+        let bytes: &[u8] = match &self.bytes {
+            Bytes::Memory(held) => held,
+            Bytes::Mapped(map) => map,
+        };
+        T::get(&bytes[i * T::SIZE..(i + 1) * T::SIZE])
+    }
+
+    /// Records `range`, in order.
+    pub fn iter(&self, range: std::ops::Range<usize>) -> impl ExactSizeIterator<Item = T> + '_ {
+        range.map(|i| self.get(i))
+    }
+
+    /// Lets go of the mapped pages this process has read, which count in
+    /// its resident size though the kernel could drop them; the next read
+    /// maps them again from the page cache or the file. Records in memory
+    /// stay.
+    pub fn release(&self) {
+        if let Bytes::Mapped(map) = &self.bytes {
+            // SAFETY: a shared, read-only mapping of a file nothing writes
+            // any more: MADV_DONTNEED only drops this process's page table
+            // entries, and the next access maps the same bytes again.
+            // Failing, it changes nothing.
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{u32_at, u64_at};
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Pair(u32, u64);
+
+    impl Record for Pair {
+        const SIZE: usize = 12;
+        fn put(&self, out: &mut [u8]) {
+            out[..4].copy_from_slice(&self.0.to_le_bytes());
+            out[4..12].copy_from_slice(&self.1.to_le_bytes());
+        }
+        fn get(bytes: &[u8]) -> Self {
+            Pair(u32_at(bytes, 0), u64_at(bytes, 4))
+        }
+    }
+
+    fn write(mut out: RecordsWriter<Pair>, n: u32) -> Records<Pair> {
+        for i in 0..n {
+            out.push(&Pair(i, u64::from(i) << 33 | 7)).unwrap();
+        }
+        assert_eq!(out.len(), n as usize);
+        out.finish().unwrap()
+    }
+
+    #[test]
+    fn records_read_back_alike_from_memory_and_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = write(RecordsWriter::in_memory(), 1000);
+        let disk = write(RecordsWriter::on_disk(dir.path()).unwrap(), 1000);
+        assert!(format!("{disk:?}").contains("mapped"));
+        for i in [0, 1, 499, 999] {
+            assert_eq!(memory.get(i), Pair(i as u32, (i as u64) << 33 | 7));
+            assert_eq!(disk.get(i), memory.get(i));
+        }
+        disk.release();
+        assert!(disk.iter(0..1000).eq(memory.iter(0..1000)));
+        assert_eq!(disk.clone().get(999), memory.get(999));
+    }
+
+    #[test]
+    fn no_records_on_disk_read_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = write(RecordsWriter::on_disk(dir.path()).unwrap(), 0);
+        assert_eq!(none.iter(0..0).count(), 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "record 3 of 3")]
+    fn reading_past_the_end_panics() {
+        write(RecordsWriter::in_memory(), 3).get(3);
+    }
+}
