@@ -725,7 +725,12 @@ mod tests {
             },
         };
         let made: Vec<(Vec<SpanMember>, bool)> = (0..30u32)
-            .map(|c| ((0..c % 4 + 2).map(|m| region(c + m, m * 7)).collect(), c % 2 == 0))
+            .map(|c| {
+                (
+                    (0..c % 4 + 2).map(|m| region(c + m, m * 7)).collect(),
+                    c % 2 == 0,
+                )
+            })
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let mut out = crate::passage::ClustersWriter::new(Some(dir.path())).unwrap();
