@@ -19,10 +19,15 @@
 //! texts are dropped batch by batch. Pass B keeps the texts of candidate
 //! passages, the windows the bitmaps cannot rule out, and of those the
 //! ones wholly inside a first-copy passage by passage (for the span
-//! joins), with those passages' lengths. Under a memory limit the band
-//! index and the two tables of windows spill to sorted runs (see
-//! [`Sorter`]) and pass C's texts to a file (see [`MemberTextsBuilder`]);
-//! the rest is checked against the limit ([`Budget`]).
+//! joins), with those passages' lengths. Clustering writes the passage
+//! clusters' members to [`Records`](crate::records::Records), and every
+//! member, passage or span region, goes to a table sorted by document,
+//! which pass C reads beside the corpus. Under a memory limit the band
+//! index, the two tables of windows and the members wanted spill to
+//! sorted runs (see [`Sorter`]), and the clusters' members, pass C's
+//! texts and their entries go to mapped files (see
+//! [`MemberTextsBuilder`]); the rest is checked against the limit
+//! ([`Budget`]).
 
 use std::collections::HashMap;
 
