@@ -193,9 +193,10 @@ impl Table {
 }
 
 /// Memory a limited run sets aside for what the table does not count:
-/// batches in flight (four at most, of up to `BATCH_BYTES` of text) and
-/// per-thread buffers.
-const RESERVED: u64 = 4 * BATCH_BYTES as u64 + (64 << 20);
+/// batches in flight (five at most, of up to `BATCH_BYTES` of text: one
+/// being read, two queued, one being mapped and, in the passage grain's
+/// overlapped passes, one being folded) and per-thread buffers.
+const RESERVED: u64 = 5 * BATCH_BYTES as u64 + (64 << 20);
 
 /// Runs the document-level pipeline over `corpus` and returns its report.
 ///
