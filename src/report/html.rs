@@ -23,7 +23,7 @@ use crate::cluster::Cluster;
 use crate::core::DocId;
 use crate::error::Result;
 use crate::lsh::Banding;
-use crate::passage::Span;
+use crate::passage::{PassageCluster, Span};
 use crate::progress::Progress;
 use crate::read::Corpus;
 use crate::report::{count, Report};
@@ -695,16 +695,25 @@ fn highlights_of(report: &Report, docs: &[DocId]) -> HashMap<DocId, Vec<Highligh
 fn render_top_passages(h: &mut String, report: &Report) {
     if !report.passage_clusters.is_empty() {
         h.push_str("<h3>Most repeated passages</h3><table class=\"kv\"><tr><td>documents</td><td>copies</td><td>passage</td></tr>");
-        let mut top: Vec<_> = report.passage_clusters.iter().collect();
-        let most = top.iter().map(|c| c.documents()).max().unwrap_or(1).max(1);
-        top.sort_by_key(|c| {
+        // Ranked as they are read, twenty kept: a large corpus has
+        // millions of clusters, which need not be in memory at once.
+        let rank = |c: &PassageCluster| {
             (
                 std::cmp::Reverse(c.documents()),
                 std::cmp::Reverse(c.members.len()),
                 c.id,
             )
-        });
-        for c in top.into_iter().take(20) {
+        };
+        let mut top: Vec<PassageCluster> = Vec::with_capacity(21);
+        for c in &report.passage_clusters {
+            let at = top.partition_point(|t| rank(t) < rank(&c));
+            if at < 20 {
+                top.insert(at, c);
+                top.truncate(20);
+            }
+        }
+        let most = top.first().map_or(1, |c| c.documents()).max(1);
+        for c in top {
             let first = &c.members[0];
             let _ = write!(
                 h,
