@@ -481,7 +481,7 @@ pub(crate) struct Clusters<M> {
     /// Per cluster, where its members start; then where the last ends.
     starts: Vec<u64>,
     /// Per cluster, whether it is boilerplate.
-    pub(super) boilerplate: Vec<bool>,
+    boilerplate: Vec<bool>,
     members: Records<M>,
 }
 
@@ -514,6 +514,11 @@ impl<M: Record> Clusters<M> {
     fn get(&self, i: usize) -> (Vec<M>, bool) {
         let range = self.starts[i] as usize..self.starts[i + 1] as usize;
         (self.members.iter(range).collect(), self.boilerplate[i])
+    }
+
+    /// Whether cluster `i` is boilerplate, without reading its members.
+    fn is_boilerplate(&self, i: usize) -> bool {
+        self.boilerplate[i]
     }
 
     /// The members of cluster `i`, without reading them.
@@ -570,6 +575,7 @@ impl<M: Record> ClustersWriter<M> {
         Ok(())
     }
 
+    /// The clusters pushed, their members mapped if they went to a file.
     pub fn finish(self) -> crate::error::Result<Clusters<M>> {
         Ok(Clusters {
             starts: self.starts,
@@ -639,7 +645,7 @@ impl PassageClusters {
     /// # Panics
     /// If `i` is not below [`PassageClusters::len`].
     pub fn is_boilerplate(&self, i: usize) -> bool {
-        self.0.boilerplate[i]
+        self.0.is_boilerplate(i)
     }
 
     /// Every cluster, in order.

@@ -281,7 +281,7 @@ impl SpanClusters {
     /// # Panics
     /// If `i` is not below [`SpanClusters::len`].
     pub fn is_boilerplate(&self, i: usize) -> bool {
-        self.0.boilerplate[i]
+        self.0.is_boilerplate(i)
     }
 
     /// Every cluster, in order.

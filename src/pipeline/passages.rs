@@ -533,9 +533,9 @@ pub(crate) fn run(
     progress.advance(1);
     progress.end();
     let wanted = grain.wanted(&passage_clusters, &span_clusters)?;
-    let texts = grain.member_texts(wanted, &mut span_clusters)?;
+    let (texts, wanted_spilled) = grain.member_texts(wanted, &mut span_clusters)?;
     trim_heap();
-    spilled += texts.1;
+    spilled += wanted_spilled;
     let mut out = ClustersWriter::new(scope.memory.map(|_| scope.tmp_dir.as_path()))?;
     out.reserve(
         span_clusters.len(),
@@ -548,7 +548,7 @@ pub(crate) fn run(
         passages,
         passage_clusters,
         span_clusters: SpanClusters(out.finish()?),
-        texts: texts.0,
+        texts,
         spilled,
     })
 }
