@@ -98,6 +98,15 @@ pub enum Error {
         recombined: bool,
     },
 
+    /// A document read again in a later pass over the corpus has other
+    /// text than when it was first read (a source that is not stable
+    /// between reads).
+    #[error("document {id:?} changed between passes over the corpus; nothing was written")]
+    DocumentChanged {
+        /// The document's id.
+        id: String,
+    },
+
     /// An input file changed while the run was reading it (its size,
     /// modification time or identity differs from when the run began).
     /// Nothing is committed: the outputs would mix two versions of it.

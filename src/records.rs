@@ -107,11 +107,11 @@ impl<T: Record> RecordsWriter<T> {
                     Bytes::Memory(Arc::default())
                 } else {
                     // SAFETY: the file is unnamed and private to this
-                    // process: nothing else can change it while it is
-                    // mapped.
+                    // process; only `Records::update` writes it again, and
+                    // only while it holds the one reference to the map.
                     let map =
                         unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
-                    Bytes::Mapped(Arc::new(map))
+                    Bytes::Mapped(Arc::new(Mapped { map, file, dir }))
                 }
             }
         };
@@ -134,7 +134,15 @@ pub(crate) struct Records<T> {
 #[derive(Clone)]
 enum Bytes {
     Memory(Arc<Vec<u8>>),
-    Mapped(Arc<memmap2::Mmap>),
+    Mapped(Arc<Mapped>),
+}
+
+/// Records in a file, mapped; the file is kept to be written again by
+/// [`Records::update`], and its folder to name in errors.
+struct Mapped {
+    map: memmap2::Mmap,
+    file: File,
+    dir: PathBuf,
 }
 
 impl<T> Clone for Records<T> {
@@ -168,6 +176,19 @@ impl<T> std::fmt::Debug for Records<T> {
 }
 
 impl<T: Record> Records<T> {
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes held in memory: none when mapped.
+    pub fn memory(&self) -> usize {
+        match &self.bytes {
+            Bytes::Memory(held) => held.capacity(),
+            Bytes::Mapped(_) => 0,
+        }
+    }
+
     /// Record `i`.
     ///
     /// # Panics
@@ -176,7 +197,7 @@ impl<T: Record> Records<T> {
         assert!(i < self.len, "record {i} of {}", self.len);
         let bytes: &[u8] = match &self.bytes {
             Bytes::Memory(held) => held,
-            Bytes::Mapped(map) => map,
+            Bytes::Mapped(mapped) => &mapped.map,
         };
         T::get(&bytes[i * T::SIZE..(i + 1) * T::SIZE])
     }
@@ -186,17 +207,62 @@ impl<T: Record> Records<T> {
         range.map(|i| self.get(i))
     }
 
+    /// Rewrites records in place: for each `(i, change)` of `changes`,
+    /// record `i` becomes what `apply` makes of it. Changes in ascending
+    /// `i` write a mapped file front to back. On an error the records
+    /// before it are changed and the others are not.
+    ///
+    /// # Panics
+    /// If the records are shared with a clone, or an `i` is not below
+    /// [`Records::len`].
+    pub fn update<C>(
+        &mut self,
+        changes: impl IntoIterator<Item = Result<(usize, C)>>,
+        apply: impl Fn(&mut T, C),
+    ) -> Result<()> {
+        let len = self.len;
+        let write = |bytes: &mut [u8]| -> Result<()> {
+            for change in changes {
+                let (i, change) = change?;
+                assert!(i < len, "record {i} of {len}");
+                let at = &mut bytes[i * T::SIZE..(i + 1) * T::SIZE];
+                let mut record = T::get(at);
+                apply(&mut record, change);
+                record.put(at);
+            }
+            Ok(())
+        };
+        const SHARED: &str = "records are updated before they are shared";
+        match &mut self.bytes {
+            Bytes::Memory(held) => write(Arc::get_mut(held).expect(SHARED)),
+            Bytes::Mapped(mapped) => {
+                let mapped = Arc::get_mut(mapped).expect(SHARED);
+                // SAFETY: the file is unnamed and private to this process,
+                // and `&mut self` over the one reference to its read-only
+                // map means nothing reads it meanwhile. Both maps are
+                // shared, so that one sees these writes.
+                let mut map = unsafe { memmap2::MmapMut::map_mut(&mapped.file) }
+                    .map_err(|e| Error::io(&mapped.dir, e))?;
+                write(&mut map)
+            }
+        }
+    }
+
     /// Lets go of the mapped pages this process has read, which count in
     /// its resident size though the kernel could drop them; the next read
     /// maps them again from the page cache or the file. Records in memory
     /// stay.
     pub fn release(&self) {
-        if let Bytes::Mapped(map) = &self.bytes {
+        if let Bytes::Mapped(mapped) = &self.bytes {
             // SAFETY: a shared, read-only mapping of a file nothing writes
             // any more: MADV_DONTNEED only drops this process's page table
             // entries, and the next access maps the same bytes again.
             // Failing, it changes nothing.
-            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            let _ = unsafe {
+                mapped
+                    .map
+                    .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+            };
         }
     }
 }
@@ -241,6 +307,46 @@ mod tests {
         disk.release();
         assert!(disk.iter(0..1000).eq(memory.iter(0..1000)));
         assert_eq!(disk.clone().get(999), memory.get(999));
+    }
+
+    #[test]
+    fn updates_change_only_their_records_in_memory_and_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        for mut records in [
+            write(RecordsWriter::in_memory(), 100),
+            write(RecordsWriter::on_disk(dir.path()).unwrap(), 100),
+        ] {
+            // Read before the update: a mapped page already resident must
+            // show the new bytes too.
+            assert_eq!(records.get(10), Pair(10, 10 << 33 | 7));
+            let changes = [3usize, 10, 99].map(|i| Ok((i, 5u64)));
+            records.update(changes, |pair, add| pair.1 += add).unwrap();
+            for i in 0..100u32 {
+                let expected = u64::from(i) << 33 | 7;
+                let changed = [3, 10, 99].contains(&i);
+                assert_eq!(
+                    records.get(i as usize).1,
+                    expected + if changed { 5 } else { 0 }
+                );
+            }
+            assert_eq!(records.len(), 100);
+            let failing = [Ok((0, 1u64)), Err(Error::TooManyDocuments), Ok((1, 1))];
+            assert!(records.update(failing, |pair, add| pair.1 += add).is_err());
+            assert_eq!(records.get(0).1, 7 + 1, "changes before the error stay");
+            assert_eq!(
+                records.get(1).1,
+                (1 << 33 | 7),
+                "changes after it are not made"
+            );
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "updated before they are shared")]
+    fn shared_records_are_not_updated() {
+        let mut records = write(RecordsWriter::in_memory(), 3);
+        let _clone = records.clone();
+        let _ = records.update([Ok((0, 1u64))], |pair, add| pair.1 += add);
     }
 
     #[test]

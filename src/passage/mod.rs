@@ -529,6 +529,28 @@ impl<M: Record> Clusters<M> {
     fn release(&self) {
         self.members.release();
     }
+
+    /// The members of every cluster.
+    pub(crate) fn members(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Bytes held in memory, spare capacity included.
+    pub(crate) fn memory(&self) -> usize {
+        self.starts.capacity() * size_of::<u64>()
+            + self.boilerplate.capacity()
+            + self.members.memory()
+    }
+
+    /// Rewrites members in place, numbered across every cluster (see
+    /// [`Records::update`]).
+    pub(crate) fn update<C>(
+        &mut self,
+        changes: impl IntoIterator<Item = crate::error::Result<(usize, C)>>,
+        apply: impl Fn(&mut M, C),
+    ) -> crate::error::Result<()> {
+        self.members.update(changes, apply)
+    }
 }
 
 /// Writes [`Clusters`] one after another.

@@ -586,4 +586,41 @@ mod tests {
             "{result:?}"
         );
     }
+
+    /// A corpus whose documents have a line more in every other stream.
+    struct Growing(std::sync::atomic::AtomicUsize, Vec<Document>);
+
+    impl Corpus for Growing {
+        fn records(&self) -> Box<dyn Iterator<Item = crate::read::Record> + Send + '_> {
+            let later = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 2 == 1;
+            Box::new(self.1.iter().cloned().map(move |mut doc| {
+                if later {
+                    doc.text.push_str("\nA line that was not there before.");
+                }
+                Ok(doc)
+            }))
+        }
+    }
+
+    #[test]
+    fn a_document_whose_passages_change_between_passes_is_an_error() {
+        let headline = "Ministers meet in Vienna to talk about the budget";
+        let docs: Vec<Document> = ["a", "b"]
+            .map(|id| Document::new(id, format!("{headline}\nNews from {id}.")))
+            .to_vec();
+        let config = Config {
+            level: crate::config::Level::Passage,
+            ..Config::default()
+        };
+        let steady = run(&docs, &config, &NoProgress).unwrap();
+        assert_eq!(steady.passage_clusters().len(), 1);
+        let growing = Growing(Default::default(), docs);
+        let result = run_with(&growing, &config, &Resources::default(), &NoProgress);
+        match result {
+            Err(e @ Error::DocumentChanged { .. }) => {
+                assert!(e.to_string().contains("changed between passes"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

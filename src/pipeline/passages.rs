@@ -11,23 +11,26 @@
 //!         and its passages' word windows probed for short passages inside them
 //!         verify pairs (exact, containment, near); join passages by the
 //!         spans they share; cluster; group spans
-//! pass C  documents in any cluster: the original text of every member
+//! pass C  documents in any cluster: the byte span and original text of every
+//!         member
 //! ```
 //!
-//! Memory: pass A keeps per passage its document and span, its exact hash
-//! and band keys in a [`BandIndex`], and per short passage its anchor;
-//! texts are dropped batch by batch. Pass B keeps the texts of candidate
-//! passages, the windows the bitmaps cannot rule out, and of those the
-//! ones wholly inside a first-copy passage by passage (for the span
-//! joins), with those passages' lengths. Clustering writes the passage
-//! clusters' members to [`Records`](crate::records::Records), and every
-//! member, passage or span region, goes to a table sorted by document,
-//! which pass C reads beside the corpus. Under a memory limit the band
-//! index, the two tables of windows and the members wanted spill to
-//! sorted runs (see [`Sorter`]), and the clusters' members, pass C's
-//! texts and their entries go to mapped files (see
-//! [`MemberTextsBuilder`]); the rest is checked against the limit
-//! ([`Budget`]).
+//! Memory: pass A keeps per passage its first exact copy (and per
+//! document its first passage: passes B and C find spans again in the
+//! text), its exact hash and band keys in a [`BandIndex`], and per short
+//! passage its anchor; texts are dropped batch by batch. Pass B keeps the
+//! texts of candidate passages, the windows the bitmaps cannot rule out,
+//! and of those the ones wholly inside a first-copy passage by passage
+//! (for the span joins), with those passages' lengths. Clustering writes
+//! the clusters' members to [`Records`](crate::records::Records), and
+//! every member, passage or span region, goes to a table sorted by
+//! document, which pass C reads beside the corpus to find each member's
+//! span and text; the spans, sorted by member, are then written over the
+//! members' records. Under a memory limit the band index, the two tables
+//! of windows, the members wanted and the spans found spill to sorted
+//! runs (see [`Sorter`]), and the clusters' members, pass C's texts and
+//! their entries go to mapped files (see [`MemberTextsBuilder`]); the rest
+//! is checked against the limit ([`Budget`]).
 
 use std::collections::HashMap;
 
@@ -55,7 +58,7 @@ use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents_overlapped;
 use crate::read::{Corpus, Document};
 use crate::report::{MemberTexts, MemberTextsBuilder};
-use crate::runs::Sorter;
+use crate::runs::{Sorted, Sorter};
 use crate::shingle::Shingling;
 
 /// The index of a passage among all passages of a run, in corpus order.
@@ -85,12 +88,15 @@ pub(crate) struct PassageFindings {
 
 /// Pass A's record of every passage. Passages are numbered in corpus
 /// order, so a document's are a run: its first passage is kept per
-/// document rather than the document per passage.
+/// document rather than the document per passage. Their spans are not
+/// kept: passes B and C find them again in the text (see
+/// [`Grain::passage_spans`]), as they read it anyway.
 #[derive(Default)]
 struct PassageTable {
     /// Per document pushed, its first passage; then the passage count.
     starts: Vec<PassageId>,
-    span: Vec<PassageSpan>,
+    /// The number of passages.
+    passages: usize,
     /// Each passage's first exact copy (filled once pass A is done).
     first_copy: Vec<PassageId>,
     /// Number of words per document, to size the span bitmaps.
@@ -100,7 +106,7 @@ struct PassageTable {
 impl PassageTable {
     /// The number of passages.
     fn len(&self) -> usize {
-        self.span.len()
+        self.passages
     }
 
     /// Starts the passages of `doc`, which follows every document pushed
@@ -110,20 +116,16 @@ impl PassageTable {
         self.starts.resize(doc.index() + 1, next);
     }
 
-    /// Adds a passage of the last document pushed; `None` if the span
-    /// does not fit a [`PassageSpan`].
+    /// Adds a passage of the last document pushed; `None` if its offsets
+    /// do not fit 32 bits (a document over 4 GiB), as the members that
+    /// pass C locates must.
     fn push(&mut self, span: Span) -> Result<Option<PassageId>> {
         let id = PassageId(u32::try_from(self.len()).map_err(|_| Error::TooManyDocuments)?);
-        let Some(span) = PassageSpan::new(span) else {
+        if u32::try_from(span.end).is_err() {
             return Ok(None);
-        };
-        self.span.push(span);
+        }
+        self.passages += 1;
         Ok(Some(id))
-    }
-
-    /// The byte span of passage `id` in its document.
-    fn span(&self, id: PassageId) -> Span {
-        self.span[id.0 as usize].into()
     }
 
     /// The passages of `doc`.
@@ -139,38 +141,17 @@ impl PassageTable {
         DocId::at(self.starts.partition_point(|&s| s <= id) - 1)
     }
 
+    /// The document of passage `id`, and the passage's index among its
+    /// document's.
+    fn place(&self, id: PassageId) -> (DocId, u32) {
+        let doc = self.doc(id);
+        (doc, id.0 - self.starts[doc.index()].0)
+    }
+
     /// Bytes held, spare capacity included.
     fn memory(&self) -> usize {
         self.starts.capacity() * size_of::<PassageId>()
-            + self.span.capacity() * size_of::<PassageSpan>()
             + self.first_copy.capacity() * size_of::<PassageId>()
-    }
-}
-
-/// A passage's bytes in its document, in half the room of a [`Span`]:
-/// there is one per passage of the corpus.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PassageSpan {
-    start: u32,
-    end: u32,
-}
-
-impl PassageSpan {
-    /// `span`, if its offsets fit 32 bits (documents under 4 GiB).
-    fn new(span: Span) -> Option<Self> {
-        Some(PassageSpan {
-            start: u32::try_from(span.start).ok()?,
-            end: u32::try_from(span.end).ok()?,
-        })
-    }
-}
-
-impl From<PassageSpan> for Span {
-    fn from(span: PassageSpan) -> Span {
-        Span {
-            start: span.start as usize,
-            end: span.end as usize,
-        }
     }
 }
 
@@ -237,57 +218,86 @@ impl Record for PassageWindow {
     }
 }
 
-/// A cluster member whose text pass C reads, by document: a passage, its
-/// byte span known, or a span region, its bytes found from its words.
-/// Both fit 32 bits: passages' spans do (see [`PassageSpan`]), and word
-/// indices are numbered so.
+/// A cluster member that pass C locates and reads, by document: a
+/// passage, by its index among its document's passages, or a span
+/// region, by its words. Both fit 32 bits: passages are numbered so, and
+/// word indices too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Wanted {
     doc: DocId,
-    /// A passage's bytes, or a region's words, `[from, to)`.
+    /// A passage's index among its document's (`to` the same), or a
+    /// region's words `[from, to)`.
     from: u32,
     to: u32,
-    /// A region's span cluster and member in it; [`Wanted::PASSAGE`] for
-    /// a passage.
-    cluster: u32,
+    /// Whether it is a span region rather than a passage.
+    region: bool,
+    /// Its index among the members of every passage cluster, or of every
+    /// span cluster: where its byte span goes once found.
     member: u32,
 }
 
-impl Wanted {
-    const PASSAGE: u32 = u32::MAX;
-
-    fn passage(member: &PassageMember) -> Self {
-        Wanted {
-            doc: member.doc,
-            from: number(member.span.start),
-            to: number(member.span.end),
-            cluster: Wanted::PASSAGE,
-            member: 0,
-        }
-    }
-}
-
 impl Record for Wanted {
-    const SIZE: usize = 20;
+    const SIZE: usize = 17;
     fn put(&self, out: &mut [u8]) {
-        let fields = [
-            self.doc.number(),
-            self.from,
-            self.to,
-            self.cluster,
-            self.member,
-        ];
+        let fields = [self.doc.number(), self.from, self.to, self.member];
         for (at, field) in fields.into_iter().enumerate() {
             out[4 * at..4 * at + 4].copy_from_slice(&field.to_le_bytes());
         }
+        out[16] = u8::from(self.region);
     }
     fn get(bytes: &[u8]) -> Self {
         Wanted {
             doc: DocId::from_number(u32_at(bytes, 0)),
             from: u32_at(bytes, 4),
             to: u32_at(bytes, 8),
-            cluster: u32_at(bytes, 12),
-            member: u32_at(bytes, 16),
+            member: u32_at(bytes, 12),
+            region: bytes[16] != 0,
+        }
+    }
+}
+
+/// A member's byte span, found in pass C: what is written over its
+/// record in the clusters (see [`Records::update`]). Sorted by member, so
+/// that the clusters' file is written front to back.
+///
+/// [`Records::update`]: crate::records::Records::update
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Located {
+    member: u32,
+    start: u32,
+    end: u32,
+}
+
+impl Located {
+    fn new(member: u32, span: Span) -> Self {
+        // Spans fit 32 bits: pass A refuses documents whose do not.
+        Located {
+            member,
+            start: number(span.start),
+            end: number(span.end),
+        }
+    }
+
+    fn span(self) -> Span {
+        Span {
+            start: self.start as usize,
+            end: self.end as usize,
+        }
+    }
+}
+
+impl Record for Located {
+    const SIZE: usize = 12;
+    fn put(&self, out: &mut [u8]) {
+        for (at, field) in [self.member, self.start, self.end].into_iter().enumerate() {
+            out[4 * at..4 * at + 4].copy_from_slice(&field.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        Located {
+            member: u32_at(bytes, 0),
+            start: u32_at(bytes, 4),
+            end: u32_at(bytes, 8),
         }
     }
 }
@@ -529,28 +539,50 @@ pub(crate) fn run(
     check(progress)?;
     occurrences.finish()?;
     spilled += occurrences.spilled();
-    let mut span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
+    let span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
+    let mut span_clusters = span_store(span_clusters, grain.budget.memory.map(|_| grain.tmp_dir))?;
     progress.advance(1);
     progress.end();
+    let mut passage_clusters = passage_clusters;
     let wanted = grain.wanted(&passage_clusters, &span_clusters)?;
-    let (texts, wanted_spilled) = grain.member_texts(wanted, &mut span_clusters)?;
+    let held = passage_clusters.0.memory() + span_clusters.0.memory();
+    let read = grain.member_texts(wanted, held)?;
+    spilled += read.spilled;
+    // Every member's span, found: written over its placeholder.
+    passage_clusters
+        .0
+        .update(by_member(&read.passages)?, |m, span| m.span = span)?;
+    span_clusters
+        .0
+        .update(by_member(&read.regions)?, |m, span| m.span = span)?;
     trim_heap();
-    spilled += wanted_spilled;
-    let mut out = ClustersWriter::new(scope.memory.map(|_| scope.tmp_dir.as_path()))?;
-    out.reserve(
-        span_clusters.len(),
-        span_clusters.iter().map(|c| c.members.len()).sum(),
-    );
-    for cluster in span_clusters {
-        out.push(&cluster.members, cluster.boilerplate)?;
-    }
     Ok(PassageFindings {
         passages,
         passage_clusters,
-        span_clusters: SpanClusters(out.finish()?),
-        texts,
+        span_clusters,
+        texts: read.texts,
         spilled,
     })
+}
+
+/// The spans pass C found, by member.
+fn by_member(sorted: &Sorted<Located>) -> Result<impl Iterator<Item = Result<(usize, Span)>> + '_> {
+    Ok(sorted
+        .iter()?
+        .map(|l| l.map(|l| (l.member as usize, l.span()))))
+}
+
+/// `clusters`, their members written to a file in `dir` if given.
+fn span_store(clusters: Vec<SpanCluster>, dir: Option<&std::path::Path>) -> Result<SpanClusters> {
+    let mut out = ClustersWriter::new(dir)?;
+    out.reserve(
+        clusters.len(),
+        clusters.iter().map(|c| c.members.len()).sum(),
+    );
+    for cluster in clusters {
+        out.push(&cluster.members, cluster.boilerplate)?;
+    }
+    Ok(SpanClusters(out.finish()?))
 }
 
 /// The size of each span bitmap: 1 to 2 bits per byte of text (power-of-two
@@ -745,9 +777,55 @@ impl<'a> Grain<'a> {
         })
     }
 
+    /// The spans of `text`'s passages that are not blank, in order: the
+    /// passages pass A numbers (by the same rule as
+    /// [`Grain::sketch_passages`]), found again by passes B and C, which
+    /// keep no span per passage. `normalized` and `found` are the
+    /// document's words (see [`words`]); `scratch` is room for a passage's
+    /// normalized text.
+    fn passage_spans(
+        &self,
+        text: &str,
+        normalized: &str,
+        found: &[Word],
+        scratch: &mut String,
+    ) -> Vec<Span> {
+        let mut spans = split(text, self.config.passage.unit);
+        spans.retain(|&span| {
+            self.normalize_passage(text, span, normalized, found, scratch);
+            !scratch.is_empty()
+        });
+        spans
+    }
+
+    /// [`Grain::passage_spans`] of document `doc`, which must be the
+    /// passages pass A numbered there.
+    fn spans_of(
+        &self,
+        table: &PassageTable,
+        doc: DocId,
+        text: &str,
+        (normalized, found): (&str, &[Word]),
+        scratch: &mut String,
+    ) -> Result<Vec<Span>> {
+        let spans = self.passage_spans(text, normalized, found, scratch);
+        if spans.len() != table.passages_of(doc).len() {
+            return Err(self.changed(doc));
+        }
+        Ok(spans)
+    }
+
+    /// The error for document `doc` read again with other text.
+    fn changed(&self, doc: DocId) -> Error {
+        Error::DocumentChanged {
+            id: self.ids.get(doc).to_string(),
+        }
+    }
+
     /// The passages of one document's `text`, each with its exact hash
-    /// and band keys; blank ones are left out. `normalized` and `found`
-    /// are the document's words (see [`words`]).
+    /// and band keys; blank ones (whose normalized text is empty) are left
+    /// out. `normalized` and `found` are the document's words (see
+    /// [`words`]).
     fn sketch_passages(
         &self,
         text: &str,
@@ -866,18 +944,6 @@ impl<'a> Grain<'a> {
                     |(normalized, found, passage, windows), (doc, document)| {
                         let text = &document.text;
                         words(text, &config.normalization, normalized, found);
-                        let passages = passages_of
-                            .get(doc)
-                            .into_iter()
-                            .flatten()
-                            .map(|&id| {
-                                let span = table.span(id);
-                                self.normalize_passage(text, span, normalized, found, passage);
-                                let compared =
-                                    PassageText::new(passage, &self.shingling, config.seed);
-                                (id, compared)
-                            })
-                            .collect();
                         let mut occurrences = Vec::new();
                         let min_span = config.passage.min_span;
                         spans::window_hashes(normalized, found, min_span, config.seed, windows);
@@ -888,24 +954,44 @@ impl<'a> Grain<'a> {
                                 word: number(i),
                             });
                         });
-                        let ranges = if occurrences.is_empty() && anchors.by_hash.is_empty() {
-                            Vec::new()
+                        let in_pairs = passages_of.get(doc);
+                        let probed = !(occurrences.is_empty() && anchors.by_hash.is_empty());
+                        let spans = if in_pairs.is_some() || probed {
+                            let words = (normalized.as_str(), found.as_slice());
+                            self.spans_of(table, *doc, text, words, passage)?
                         } else {
-                            word_ranges(table, *doc, found)
+                            Vec::new()
+                        };
+                        let first = table.passages_of(*doc).start;
+                        let passages = in_pairs
+                            .into_iter()
+                            .flatten()
+                            .map(|&id| {
+                                let span = spans[id.0 as usize - first];
+                                self.normalize_passage(text, span, normalized, found, passage);
+                                let compared =
+                                    PassageText::new(passage, &self.shingling, config.seed);
+                                (id, compared)
+                            })
+                            .collect();
+                        let ranges = if probed {
+                            word_ranges(first, *doc, &spans, found)
+                        } else {
+                            Vec::new()
                         };
                         let inside = probe(table, anchors, &ranges, normalized, found, config.seed);
                         let (windows, lengths) =
                             passage_windows(&occurrences, &ranges, &table.first_copy, min_span);
-                        Loaded {
+                        Ok(Loaded {
                             passages,
                             occurrences,
                             windows,
                             lengths,
                             inside,
-                        }
+                        })
                     },
                 )
-                .collect();
+                .collect::<Result<_>>()?;
             Ok((read, loaded))
         };
         let add_batch = |_, (read, loaded): (usize, Vec<Loaded>)| {
@@ -1031,15 +1117,15 @@ impl<'a> Grain<'a> {
     }
 
     /// Every member of `passages` and `spans`, by document: what pass C
-    /// reads. Under a memory limit they spill past what it leaves.
-    fn wanted(&self, passages: &PassageClusters, spans: &[SpanCluster]) -> Result<Sorter<Wanted>> {
+    /// locates and reads. Under a memory limit they spill past what it
+    /// leaves.
+    fn wanted(&self, passages: &PassageClusters, spans: &SpanClusters) -> Result<Sorter<Wanted>> {
         let mut wanted = match self.budget.memory {
             None => Sorter::in_memory("members"),
             Some(_) => Sorter::spilling("members", self.tmp_dir),
         };
-        let regions = spans.iter().map(|c| c.members.len()).sum::<usize>();
-        let held = regions * size_of::<SpanMember>();
-        wanted.reserve((0..passages.len()).map(|i| passages.size(i)).sum::<usize>() + regions);
+        let held = passages.0.memory() + spans.0.memory();
+        wanted.reserve(passages.0.members() + spans.0.members());
         let mut more = Vec::new();
         let add = |more: &mut Vec<Wanted>, wanted: &mut Sorter<Wanted>| -> Result<()> {
             if let Some(left) = self.budget.left(held) {
@@ -1051,74 +1137,81 @@ impl<'a> Grain<'a> {
             more.clear();
             Ok(())
         };
+        let mut member = 0;
         for cluster in passages {
-            more.extend(cluster.members.iter().map(Wanted::passage));
+            for passage in &cluster.members {
+                // Until pass C, a passage's span is its index (see `member`).
+                let ordinal = number(passage.span.start);
+                more.push(Wanted {
+                    doc: passage.doc,
+                    from: ordinal,
+                    to: ordinal,
+                    region: false,
+                    member: number(member),
+                });
+                member += 1;
+            }
             if more.len() >= 1 << 16 {
                 add(&mut more, &mut wanted)?;
                 // Read once: mapped, they need not stay resident.
                 passages.release();
             }
         }
-        for (c, cluster) in spans.iter().enumerate() {
-            more.extend(
-                cluster
-                    .members
-                    .iter()
-                    .enumerate()
-                    .map(|(m, region)| Wanted {
-                        doc: region.doc,
-                        from: region.words.0,
-                        to: region.words.1,
-                        cluster: number(c),
-                        member: number(m),
-                    }),
-            );
+        let mut member = 0;
+        for cluster in spans {
+            for region in &cluster.members {
+                more.push(Wanted {
+                    doc: region.doc,
+                    from: region.words.0,
+                    to: region.words.1,
+                    region: true,
+                    member: number(member),
+                });
+                member += 1;
+            }
             if more.len() >= 1 << 16 {
                 add(&mut more, &mut wanted)?;
+                spans.release();
             }
         }
         add(&mut more, &mut wanted)?;
         Ok(wanted)
     }
 
-    /// Pass C: the byte spans of span regions, and the original text of
-    /// every member of a passage or span cluster (`wanted`, by document).
-    /// Documents are read in parallel; a text repeated across members
-    /// (boilerplate, exact copies) is held once. Also gives what `wanted`
-    /// wrote to disk.
-    fn member_texts(
-        &self,
-        mut wanted: Sorter<Wanted>,
-        span_clusters: &mut [SpanCluster],
-    ) -> Result<(MemberTexts, Spilled)> {
+    /// Pass C: the byte span and the original text of every member of a
+    /// passage or span cluster (`wanted`, by document). Passages are found
+    /// again by their index, span regions by their words. Documents are
+    /// read in parallel; a text repeated across members (boilerplate,
+    /// exact copies) is held once. `held` is what the clusters hold in
+    /// memory meanwhile.
+    fn member_texts(&self, mut wanted: Sorter<Wanted>, held: usize) -> Result<Read> {
         let mut member_texts = MemberTextsBuilder::default();
+        let sorter = |name| match self.budget.memory {
+            None => Sorter::<Located>::in_memory(name),
+            Some(_) => Sorter::spilling(name, self.tmp_dir),
+        };
+        let (mut passages, mut regions) = (sorter("passage-spans"), sorter("region-spans"));
         if wanted.is_empty() {
-            return Ok((member_texts.finish()?, Spilled::default()));
+            return Ok(Read {
+                texts: member_texts.finish()?,
+                passages: passages.into_sorted()?,
+                regions: regions.into_sorted()?,
+                spilled: Spilled::default(),
+            });
         }
         wanted.finish()?;
-        let spilled = wanted.spilled();
-        // What this pass holds besides the texts: the span clusters, and
-        // the members wanted, unless they are on disk.
-        let clusters_held = span_clusters
-            .iter()
-            .map(|c| c.members.capacity() * size_of::<SpanMember>() + 48)
-            .sum::<usize>()
-            + wanted.memory();
+        let mut spilled = wanted.spilled();
+        // What this pass holds besides the texts and the spans found: the
+        // members wanted, unless they are on disk.
+        let held = held + wanted.memory();
         let wanted = wanted.into_sorted()?;
         let stream = std::sync::Mutex::new(wanted.iter()?.peekable());
         // Under a limit the texts go to a file, which the report reads
         // through the page cache.
-        if let Some(left) = self.budget.left(clusters_held) {
+        if let Some(left) = self.budget.left(held) {
             member_texts.spill(self.tmp_dir, left / 4)?;
         }
         let mut done = 0usize;
-        let clusters: &[SpanCluster] = span_clusters;
-        // A span region's new byte span: (cluster, member, span).
-        type Located = (u32, u32, Span);
-        let mut located: Vec<Located> = Vec::new();
-        // Per document: its span regions located, and its members' spans
-        // (ascending, each once) with their texts' hashes.
-        type Found = (Vec<Located>, Vec<(Span, u128)>);
         let locate_batch = |batch: &mut Vec<(DocId, Document)>| {
             check(self.progress)?;
             // The members of this batch's documents: batches come in
@@ -1136,64 +1229,134 @@ impl<'a> Grain<'a> {
             let found: Vec<Found> = batch
                 .par_iter()
                 .map_init(
-                    || (String::new(), Vec::new()),
-                    |(normalized, found), (doc, document)| {
-                        let text = &document.text;
+                    || (String::new(), Vec::new(), String::new()),
+                    |(normalized, found, scratch), (doc, document)| {
                         let from = mine.partition_point(|w| w.doc < *doc);
                         let to = mine.partition_point(|w| w.doc <= *doc);
-                        let members = &mine[from..to];
-                        let mut spans: Vec<Span> = Vec::new();
-                        let mut at = Vec::new();
-                        if members.iter().any(|w| w.cluster != Wanted::PASSAGE) {
-                            words(text, &self.config.normalization, normalized, found);
-                        }
-                        for w in members {
-                            if w.cluster == Wanted::PASSAGE {
-                                spans.push(Span {
-                                    start: w.from as usize,
-                                    end: w.to as usize,
-                                });
-                            } else {
-                                let mut member =
-                                    clusters[w.cluster as usize].members[w.member as usize];
-                                member.locate(found);
-                                at.push((w.cluster, w.member, member.span));
-                                spans.push(member.span);
-                            }
-                        }
-                        spans.sort_unstable();
-                        spans.dedup();
-                        let hashed = spans
-                            .into_iter()
-                            .map(|span| (span, xxh3_128_with_seed(span.of(text).as_bytes(), 0)))
-                            .collect();
-                        (at, hashed)
+                        self.locate(
+                            *doc,
+                            &document.text,
+                            &mine[from..to],
+                            (normalized, found),
+                            scratch,
+                        )
                     },
                 )
-                .collect();
+                .collect::<Result<_>>()?;
             Ok(found)
         };
         let add_batch = |batch: Vec<(DocId, Document)>, found: Vec<Found>| {
             done += batch.len();
             self.progress.advance(batch.len() as u64);
-            for ((doc, document), (at, spans)) in batch.iter().zip(found) {
-                located.extend(at);
-                for (span, hash) in spans {
+            let (mut more_passages, mut more_regions) = (0, 0);
+            for found in &found {
+                more_passages += found.passages.len();
+                more_regions += found.regions.len();
+            }
+            let growing = |texts: &MemberTextsBuilder, p: &Sorter<Located>, r: &Sorter<Located>| {
+                texts.memory() + p.memory() + r.memory()
+            };
+            if let Some(left) = self.budget.left(held + member_texts.memory()) {
+                if passages.memory_with(more_passages) + regions.memory_with(more_regions)
+                    > left / 2
+                {
+                    passages.spill()?;
+                    regions.spill()?;
+                }
+            }
+            for ((doc, document), found) in batch.iter().zip(found) {
+                passages.extend_from_slice(&found.passages);
+                regions.extend_from_slice(&found.regions);
+                for (span, hash) in found.texts {
                     member_texts.push(*doc, span, span.of(&document.text), hash)?;
                 }
             }
-            let growing = member_texts.memory() + located.capacity() * size_of::<Located>();
-            self.budget.check(clusters_held, growing, done)
+            self.budget
+                .check(held, growing(&member_texts, &passages, &regions), done)
         };
         self.progress
             .begin(Stage::Texts, Some(self.ids.len() as u64));
         documents_overlapped(self.corpus, self.ids, locate_batch, add_batch)?;
         self.progress.end();
-        for (c, m, span) in located {
-            span_clusters[c as usize].members[m as usize].span = span;
-        }
-        Ok((member_texts.finish()?, spilled))
+        drop(stream);
+        drop(wanted);
+        passages.finish()?;
+        regions.finish()?;
+        spilled += passages.spilled();
+        spilled += regions.spilled();
+        Ok(Read {
+            texts: member_texts.finish()?,
+            passages: passages.into_sorted()?,
+            regions: regions.into_sorted()?,
+            spilled,
+        })
     }
+
+    /// The byte spans of the members of document `doc` (`members`, of
+    /// `text`), and its members' spans, ascending, each once, with their
+    /// texts' hashes.
+    fn locate(
+        &self,
+        doc: DocId,
+        text: &str,
+        members: &[Wanted],
+        (normalized, found): (&mut String, &mut Vec<Word>),
+        scratch: &mut String,
+    ) -> Result<Found> {
+        let mut out = Found::default();
+        if members.is_empty() {
+            return Ok(out);
+        }
+        words(text, &self.config.normalization, normalized, found);
+        let passages = if members.iter().any(|w| !w.region) {
+            self.passage_spans(text, normalized, found, scratch)
+        } else {
+            Vec::new()
+        };
+        let mut spans = Vec::with_capacity(members.len());
+        for w in members {
+            let span = if w.region {
+                let mut region = SpanMember {
+                    doc,
+                    words: (w.from, w.to),
+                    span: Span { start: 0, end: 0 },
+                };
+                region.locate(found);
+                out.regions.push(Located::new(w.member, region.span));
+                region.span
+            } else {
+                let span = *passages
+                    .get(w.from as usize)
+                    .ok_or_else(|| self.changed(doc))?;
+                out.passages.push(Located::new(w.member, span));
+                span
+            };
+            spans.push(span);
+        }
+        spans.sort_unstable();
+        spans.dedup();
+        out.texts = spans
+            .into_iter()
+            .map(|span| (span, xxh3_128_with_seed(span.of(text).as_bytes(), 0)))
+            .collect();
+        Ok(out)
+    }
+}
+
+/// What pass C finds in one document (see [`Grain::locate`]).
+#[derive(Default)]
+struct Found {
+    passages: Vec<Located>,
+    regions: Vec<Located>,
+    texts: Vec<(Span, u128)>,
+}
+
+/// What pass C gives: the members' texts, and their spans by member.
+struct Read {
+    texts: MemberTexts,
+    passages: Sorted<Located>,
+    regions: Sorted<Located>,
+    spilled: Spilled,
 }
 
 /// The passages in candidate pairs, by document.
@@ -1250,9 +1413,15 @@ fn member(
             _ => spanned.unwrap_or((MatchKind::Near, 0.0, false)),
         }
     };
+    let (doc, ordinal) = table.place(id);
     PassageMember {
-        doc: table.doc(id),
-        span: table.span(id),
+        doc,
+        // Pass C finds the span: until then, the passage's index among
+        // its document's (see [`Wanted`]).
+        span: Span {
+            start: ordinal as usize,
+            end: ordinal as usize,
+        },
         similarity,
         kind,
         removable,
@@ -1299,17 +1468,19 @@ fn word_bounds(span: Span, found: &[Word]) -> (usize, usize) {
     )
 }
 
-/// The word ranges of the passages of `doc`, from the document's words.
-fn word_ranges(table: &PassageTable, doc: DocId, found: &[Word]) -> Vec<WordRange> {
-    table
-        .passages_of(doc)
-        .map(|i| {
-            let (first, end) = word_bounds(table.span(PassageId(number(i))), found);
+/// The word ranges of the passages of `doc`, from its passages' `spans`
+/// (the first numbered `first`) and its words.
+fn word_ranges(first: usize, doc: DocId, spans: &[Span], found: &[Word]) -> Vec<WordRange> {
+    spans
+        .iter()
+        .enumerate()
+        .map(|(i, &span)| {
+            let (start, end) = word_bounds(span, found);
             WordRange {
                 doc,
-                first: number(first),
+                first: number(start),
                 end: number(end),
-                id: PassageId(number(i)),
+                id: PassageId(number(first + i)),
             }
         })
         .collect()
@@ -1715,23 +1886,30 @@ mod tests {
     }
 
     #[test]
-    fn passage_spans_hold_offsets_below_4_gib_and_refuse_larger_ones() {
-        let span = Span {
+    fn passages_past_4_gib_are_refused_and_others_are_placed_in_their_document() {
+        let below = Span {
             start: 7,
             end: u32::MAX as usize,
         };
-        assert_eq!(Span::from(PassageSpan::new(span).unwrap()), span);
         let past = Span {
             start: 7,
             end: u32::MAX as usize + 1,
         };
-        assert_eq!(PassageSpan::new(past), None);
         let mut table = PassageTable::default();
         table.push_document(DocId(0));
-        assert_eq!(table.push(span).unwrap(), Some(PassageId(0)));
+        assert_eq!(table.push(below).unwrap(), Some(PassageId(0)));
         assert_eq!(table.push(past).unwrap(), None);
-        assert_eq!(table.len(), 1);
-        assert_eq!(table.span(PassageId(0)), span);
+        table.push_document(DocId(1));
+        // Document 2 has no passages; 3 has two.
+        table.push_document(DocId(3));
+        assert_eq!(table.push(below).unwrap(), Some(PassageId(1)));
+        assert_eq!(table.push(below).unwrap(), Some(PassageId(2)));
+        assert_eq!(table.len(), 3);
+        assert_eq!(table.place(PassageId(0)), (DocId(0), 0));
+        assert_eq!(table.place(PassageId(1)), (DocId(3), 0));
+        assert_eq!(table.place(PassageId(2)), (DocId(3), 1));
+        assert_eq!(table.passages_of(DocId(2)), 1..1);
+        assert_eq!(table.passages_of(DocId(3)), 1..3);
     }
 
     #[test]
