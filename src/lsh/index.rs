@@ -255,11 +255,33 @@ impl<I: Unit> BandIndex<I> {
     pub fn first_copies(&mut self, docs: usize, check: &dyn Fn() -> Result<()>) -> Result<Vec<I>> {
         // Fits: units are numbered in u32 (`Numbered`).
         let mut first: Vec<I> = (0..docs).map(|n| I::from_number(n as u32)).collect();
-        let mut link = |group: &[Exact<I>]| {
-            for e in &group[1..] {
-                first[e.doc.number() as usize] = group[0].doc;
+        self.exact_copies(check, &mut |copies| {
+            for &copy in &copies[1..] {
+                first[copy.number() as usize] = copies[0];
             }
+            Ok(())
+        })?;
+        Ok(first)
+    }
+
+    /// Calls `copies` with each set of two or more units that share an
+    /// exact-text hash, ascending (the first is their first copy), sets in
+    /// the order of their hashes; its error stops the walk. Lets go of the
+    /// hashes. `check` is as for [`BandIndex::first_copies`].
+    pub fn exact_copies(
+        &mut self,
+        check: &dyn Fn() -> Result<()>,
+        copies: &mut dyn FnMut(&[I]) -> Result<()>,
+    ) -> Result<()> {
+        let mut some = |group: &[Exact<I>], units: &mut Vec<I>| -> Result<()> {
+            if group.len() < 2 {
+                return Ok(());
+            }
+            units.clear();
+            units.extend(group.iter().map(|e| e.doc));
+            copies(units)
         };
+        let mut units = Vec::new();
         if self.on_disk() {
             if !self.docs.is_empty() || !self.exact.is_empty() {
                 self.spill_run()?;
@@ -272,34 +294,31 @@ impl<I: Unit> BandIndex<I> {
                     check()?;
                 }
                 if group.first().is_some_and(|g| g.hash != entry.hash) {
-                    link(&group);
+                    some(&group, &mut units)?;
                     group.clear();
                 }
                 group.push(entry);
             }
-            if !group.is_empty() {
-                link(&group);
-            }
+            some(&group, &mut units)?;
         } else {
             self.exact.par_sort_unstable();
             for group in self.exact.chunk_by(|a, b| a.hash == b.hash) {
-                link(group);
+                some(group, &mut units)?;
             }
             self.exact = Vec::new();
         }
-        Ok(first)
+        Ok(())
     }
 
-    /// The candidate pairs among first copies (`first_copy[d] == d`),
+    /// The candidate pairs among first copies (units `is_first` accepts),
     /// sorted, without repeats. Bands run in parallel; `each_band` is
     /// called as each begins and may stop the work with an error.
     pub fn candidates(
         &mut self,
-        first_copy: &[I],
+        is_first: &(dyn Fn(I) -> bool + Sync),
         each_band: &(dyn Fn() -> Result<()> + Sync),
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<CandidatePair<I>>> {
-        let is_first = |doc: I| first_copy[doc.number() as usize] == doc;
         if !self.on_disk() {
             let (docs, keys, bands) = (&self.docs, &self.keys, self.bands);
             let pairs = (0..bands)
@@ -438,7 +457,9 @@ mod tests {
         assert_eq!(first[33], DocId(3), "a unit without keys has a first copy");
 
         let ok = || Ok(());
-        let pairs = memory.candidates(&first, &ok, &|| false).unwrap();
+        let pairs = memory
+            .candidates(&|d| first[d.index()] == d, &ok, &|| false)
+            .unwrap();
         assert!(pairs.len() > 1000, "{}", pairs.len());
         assert!(pairs.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
         assert!(
@@ -451,7 +472,11 @@ mod tests {
                 .any(|p| p.first.0 % 7 == 5 || p.second.0 % 7 == 5),
             "units without keys pair no one"
         );
-        assert_eq!(pairs, disk.candidates(&first, &ok, &|| false).unwrap());
+        assert_eq!(
+            pairs,
+            disk.candidates(&|d| first[d.index()] == d, &ok, &|| false)
+                .unwrap()
+        );
 
         let folder = disk
             .spill
@@ -468,6 +493,39 @@ mod tests {
     }
 
     #[test]
+    fn exact_copies_come_in_sets_of_two_or_more_ascending_alike_from_memory_and_disk() {
+        let n = 50_000;
+        let dir = tempfile::tempdir().unwrap();
+        let mut memory = BandIndex::in_memory(16);
+        fill(&mut memory, n, false);
+        let mut disk = BandIndex::spilling(16, MIN_RUN_BYTES, dir.path());
+        fill(&mut disk, n, true);
+        assert!(disk.spilled().runs >= 2, "{:?}", disk.spilled());
+        let sets = |index: &mut BandIndex| {
+            let mut sets: Vec<Vec<DocId>> = Vec::new();
+            index
+                .exact_copies(&|| Ok(()), &mut |same| {
+                    sets.push(same.to_vec());
+                    Ok(())
+                })
+                .unwrap();
+            sets
+        };
+        let found = sets(&mut memory);
+        assert_eq!(found, sets(&mut disk));
+        // `fill` gives every tenth unit from the fourth on one hash.
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].len(), n as usize / 10);
+        assert!(found[0].windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(found[0][0], DocId(3));
+
+        let mut again = BandIndex::in_memory(16);
+        fill(&mut again, n, false);
+        let stopped = again.exact_copies(&|| Ok(()), &mut |_| Err(Error::Interrupted));
+        assert!(matches!(stopped, Err(Error::Interrupted)));
+    }
+
+    #[test]
     fn units_without_keys_pushed_after_a_spill_still_get_their_first_copy() {
         let dir = tempfile::tempdir().unwrap();
         let mut index = BandIndex::spilling(4, MIN_RUN_BYTES, dir.path());
@@ -479,7 +537,9 @@ mod tests {
         index.push(DocId(3), 9, &[]);
         let first = index.first_copies(4, &|| Ok(())).unwrap();
         assert_eq!(first, [DocId(0), DocId(1), DocId(0), DocId(3)]);
-        let pairs = index.candidates(&first, &|| Ok(()), &|| false).unwrap();
+        let pairs = index
+            .candidates(&|d| first[d.index()] == d, &|| Ok(()), &|| false)
+            .unwrap();
         assert_eq!(
             pairs,
             [CandidatePair {
@@ -496,7 +556,7 @@ mod tests {
         let first = index.first_copies(100, &|| Ok(())).unwrap();
         let stop = || Err(Error::Interrupted);
         assert!(matches!(
-            index.candidates(&first, &stop, &|| false),
+            index.candidates(&|d| first[d.index()] == d, &stop, &|| false),
             Err(Error::Interrupted)
         ));
     }

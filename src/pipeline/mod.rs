@@ -365,8 +365,9 @@ fn candidates(
         .count() as u64;
 
     progress.begin(Stage::Candidates, Some(banding.bands as u64));
+    let first_copy = &table.first_copy;
     let pairs = table.index.candidates(
-        &table.first_copy,
+        &|doc| first_copy[doc.index()] == doc,
         &|| {
             check(progress)?;
             progress.advance(1);

@@ -15,22 +15,25 @@
 //!         member
 //! ```
 //!
-//! Memory: pass A keeps per passage its first exact copy (and per
-//! document its first passage: passes B and C find spans again in the
-//! text), its exact hash and band keys in a [`BandIndex`], and per short
+//! Memory: pass A keeps a bit per passage (whether it is its own first
+//! exact copy; which first copy a copy has goes to a sorted table) and per
+//! document its first passage (passes B and C find spans again in the
+//! text), its exact hashes and band keys in a [`BandIndex`], and per short
 //! passage its anchor; texts are dropped batch by batch. Pass B keeps the
 //! texts of candidate passages, the windows the bitmaps cannot rule out,
 //! and of those the ones wholly inside a first-copy passage by passage
-//! (for the span joins), with those passages' lengths. Clustering writes
-//! the clusters' members to [`Records`](crate::records::Records), and
-//! every member, passage or span region, goes to a table sorted by
-//! document, which pass C reads beside the corpus to find each member's
-//! span and text; the spans, sorted by member, are then written over the
-//! members' records. Under a memory limit the band index, the two tables
-//! of windows, the members wanted and the spans found spill to sorted
-//! runs (see [`Sorter`]), and the clusters' members, pass C's texts and
-//! their entries go to mapped files (see [`MemberTextsBuilder`]); the rest
-//! is checked against the limit ([`Budget`]).
+//! (for the span joins), with those passages' lengths. Clustering runs a
+//! union-find over the first copies that pairs and joins touch only, and
+//! sorts every member by cluster; it writes the clusters' members to
+//! [`Records`](crate::records::Records), and every member, passage or span
+//! region, goes to a table sorted by document, which pass C reads beside
+//! the corpus to find each member's span and text; the spans, sorted by
+//! member, are then written over the members' records. Under a memory
+//! limit the band index, the copies, the two tables of windows, the
+//! members by cluster, the members wanted and the spans found spill to
+//! sorted runs (see [`Sorter`]), and the clusters' members, pass C's texts
+//! and their entries go to mapped files (see [`MemberTextsBuilder`]); the
+//! rest is checked against the limit ([`Budget`]).
 
 use std::collections::HashMap;
 
@@ -97,8 +100,6 @@ struct PassageTable {
     starts: Vec<PassageId>,
     /// The number of passages.
     passages: usize,
-    /// Each passage's first exact copy (filled once pass A is done).
-    first_copy: Vec<PassageId>,
     /// Number of words per document, to size the span bitmaps.
     words: u64,
 }
@@ -151,7 +152,84 @@ impl PassageTable {
     /// Bytes held, spare capacity included.
     fn memory(&self) -> usize {
         self.starts.capacity() * size_of::<PassageId>()
-            + self.first_copy.capacity() * size_of::<PassageId>()
+    }
+}
+
+/// Which passages are their own first exact copy (the earliest with the
+/// same normalized text): a bit each, which is all that passes A and B
+/// ask. Which first copy a copy has only clustering needs; it reads that
+/// from [`Copied`] records sorted by first copy.
+struct FirstCopies {
+    /// A bit per passage, set for a copy.
+    copy: Vec<u64>,
+}
+
+impl FirstCopies {
+    /// `passages` passages, none a copy yet.
+    fn none(passages: usize) -> Self {
+        FirstCopies {
+            copy: vec![0; passages.div_ceil(64)],
+        }
+    }
+
+    fn mark_copy(&mut self, id: PassageId) {
+        self.copy[id.0 as usize / 64] |= 1 << (id.0 % 64);
+    }
+
+    fn is_first(&self, id: PassageId) -> bool {
+        self.copy[id.0 as usize / 64] & 1 << (id.0 % 64) == 0
+    }
+
+    fn memory(&self) -> usize {
+        self.copy.capacity() * size_of::<u64>()
+    }
+}
+
+/// An exact copy and its first copy. Sorted by first copy, they are the
+/// sets of exact copies, one after another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Copied {
+    first: PassageId,
+    copy: PassageId,
+}
+
+impl Record for Copied {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.first.0.to_le_bytes());
+        out[4..8].copy_from_slice(&self.copy.0.to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        Copied {
+            first: PassageId(u32_at(bytes, 0)),
+            copy: PassageId(u32_at(bytes, 4)),
+        }
+    }
+}
+
+/// A passage in a cluster, found while clustering: the cluster's first
+/// passage, the passage, and its first exact copy. Sorted, the clusters
+/// in corpus order of their first passages, each member in corpus order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct InCluster {
+    root: PassageId,
+    id: PassageId,
+    first: PassageId,
+}
+
+impl Record for InCluster {
+    const SIZE: usize = 12;
+    fn put(&self, out: &mut [u8]) {
+        for (at, field) in [self.root, self.id, self.first].into_iter().enumerate() {
+            out[4 * at..4 * at + 4].copy_from_slice(&field.0.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        InCluster {
+            root: PassageId(u32_at(bytes, 0)),
+            id: PassageId(u32_at(bytes, 4)),
+            first: PassageId(u32_at(bytes, 8)),
+        }
     }
 }
 
@@ -305,6 +383,9 @@ impl Record for Located {
 /// What pass A gives.
 struct Sketched {
     table: PassageTable,
+    firsts: FirstCopies,
+    /// Every exact copy with its first copy.
+    copies: Sorter<Copied>,
     /// Candidate pairs among first copies, sorted, without repeats.
     pairs: Vec<CandidatePair<PassageId>>,
     anchors: Anchors,
@@ -503,6 +584,8 @@ pub(crate) fn run(
     grain.budget.check(seen.memory(), 0, scope.ids.len())?;
     let Sketched {
         table,
+        firsts,
+        copies,
         pairs,
         anchors,
         spilled: index_spilled,
@@ -516,7 +599,7 @@ pub(crate) fn run(
         mut windows,
         lengths,
         contained,
-    } = grain.load(&table, &pairs, &seen, &anchors)?;
+    } = grain.load(&table, &firsts, &pairs, &seen, &anchors, copies.memory())?;
     windows.finish()?;
     let mut spilled = index_spilled;
     spilled += windows.spilled();
@@ -531,7 +614,10 @@ pub(crate) fn run(
     joined.dedup_by_key(|j| (j.a, j.b));
     drop(lengths);
     progress.advance(1);
-    let passage_clusters = grain.cluster(&table, &pairs, &texts, &joined)?;
+    drop(firsts);
+    let (passage_clusters, cluster_spilled) =
+        grain.cluster(&table, copies, &pairs, &texts, &joined)?;
+    spilled += cluster_spilled;
     progress.advance(1);
     let passages = table.len() as u64;
     drop((texts, table, pairs, joined));
@@ -763,18 +849,63 @@ impl<'a> Grain<'a> {
         // Its work is done: its room goes to the sorting ahead.
         drop(copies);
 
-        table.first_copy = index.first_copies(table.len(), &|| check(progress))?;
+        let (firsts, copied) = self.first_copies(&mut index, &table, seen, &anchors)?;
         // Held through pass B: first copies only, without the copies' room.
-        anchors.retain(|id| table.first_copy[id.0 as usize] == id);
-        let pairs = index.candidates(&table.first_copy, &|| check(progress), &|| {
-            progress.cancelled()
-        })?;
+        anchors.retain(|id| firsts.is_first(id));
+        let is_first = |id| firsts.is_first(id);
+        let pairs = index.candidates(&is_first, &|| check(progress), &|| progress.cancelled())?;
         Ok(Sketched {
             spilled: index.spilled(),
             table,
+            firsts,
+            copies: copied,
             pairs,
             anchors,
         })
+    }
+
+    /// Which passages are first copies, and every exact copy with its
+    /// first copy, from the exact hashes in `index`; under a memory limit
+    /// the copies spill past what the tables held meanwhile leave.
+    fn first_copies(
+        &self,
+        index: &mut BandIndex<PassageId>,
+        table: &PassageTable,
+        seen: &SeenTwice,
+        anchors: &Anchors,
+    ) -> Result<(FirstCopies, Sorter<Copied>)> {
+        let mut firsts = FirstCopies::none(table.len());
+        let mut copied = match self.budget.memory {
+            None => Sorter::in_memory("copies"),
+            Some(_) => Sorter::spilling("copies", self.tmp_dir),
+        };
+        let held = seen.memory() + table.memory() + anchors.memory() + index.memory();
+        let mut more: Vec<Copied> = Vec::new();
+        let add = |more: &mut Vec<Copied>, copied: &mut Sorter<Copied>, firsts: &FirstCopies| {
+            if let Some(left) = self.budget.left(held + firsts.memory()) {
+                if copied.memory_with(more.len()) > left {
+                    copied.spill()?;
+                }
+            }
+            copied.extend_from_slice(more);
+            more.clear();
+            Ok::<_, Error>(())
+        };
+        index.exact_copies(&|| check(self.progress), &mut |same| {
+            for &copy in &same[1..] {
+                firsts.mark_copy(copy);
+                more.push(Copied {
+                    first: same[0],
+                    copy,
+                });
+            }
+            if more.len() >= 1 << 16 {
+                add(&mut more, &mut copied, &firsts)?;
+            }
+            Ok(())
+        })?;
+        add(&mut more, &mut copied, &firsts)?;
+        Ok((firsts, copied))
     }
 
     /// The spans of `text`'s passages that are not blank, in order: the
@@ -908,13 +1039,16 @@ impl<'a> Grain<'a> {
     }
 
     /// Pass B: the texts of every passage in a candidate pair, and every
-    /// window of words that `seen` cannot rule out as repeated.
+    /// window of words that `seen` cannot rule out as repeated. `waiting`
+    /// is what tables kept for later passes (the copies) hold meanwhile.
     fn load(
         &self,
         table: &PassageTable,
+        firsts: &FirstCopies,
         pairs: &[CandidatePair<PassageId>],
         seen: &SeenTwice,
         anchors: &Anchors,
+        waiting: usize,
     ) -> Result<Loads> {
         let (config, progress) = (self.config, self.progress);
         let passages_of = passages_in_pairs(table, pairs);
@@ -928,7 +1062,9 @@ impl<'a> Grain<'a> {
             occurrences = Occurrences::spilling(self.tmp_dir);
             windows = Sorter::spilling("joins", self.tmp_dir);
         }
-        let held_before = seen.memory() + table.memory() + anchors.memory() + size_of_val(pairs)
+        let held_before = seen.memory() + table.memory() + firsts.memory() + anchors.memory()
+                + size_of_val(pairs)
+                + waiting
                 // An entry and its vector of one or two passages.
                 + passages_of.capacity() * 48 + passages_of.len() * 32;
         let mut done = 0;
@@ -979,9 +1115,14 @@ impl<'a> Grain<'a> {
                         } else {
                             Vec::new()
                         };
-                        let inside = probe(table, anchors, &ranges, normalized, found, config.seed);
-                        let (windows, lengths) =
-                            passage_windows(&occurrences, &ranges, &table.first_copy, min_span);
+                        let inside =
+                            probe(firsts, anchors, &ranges, normalized, found, config.seed);
+                        let (windows, lengths) = passage_windows(
+                            &occurrences,
+                            &ranges,
+                            |id| firsts.is_first(id),
+                            min_span,
+                        );
                         Ok(Loaded {
                             passages,
                             occurrences,
@@ -1015,12 +1156,13 @@ impl<'a> Grain<'a> {
             if let Some(left) = self.budget.left(others(&texts, texts_held, &lengths)) {
                 let occurrences_in = more_occurrences.iter().map(Vec::len).sum();
                 let windows_in = more_windows.iter().map(Vec::len).sum();
-                // The batch's own vectors live until they are copied in.
+                // The batch's own vectors live until they are copied in,
+                // and meanwhile the workers make the next batch's.
                 let batch = occurrences_in * size_of::<Occurrence>()
                     + windows_in * size_of::<PassageWindow>();
                 let grown = occurrences.memory_with(occurrences_in)
                     + windows.memory_with(windows_in)
-                    + batch;
+                    + 2 * batch;
                 if grown > left {
                     occurrences.spill()?;
                     windows.spill()?;
@@ -1049,17 +1191,23 @@ impl<'a> Grain<'a> {
         })
     }
 
-    /// Verifies the candidate pairs and groups passages, exact copies and
-    /// verified pairs alike, into clusters; each member is scored against
-    /// its cluster's first passage. Under a memory limit the clusters are
-    /// written to a file as they are made.
+    /// Verifies the candidate pairs and groups passages into clusters:
+    /// first copies joined by verified pairs and shared spans, each with
+    /// its exact copies (`copies`). Each member is scored against its
+    /// cluster's first passage. The union-find runs only over the first
+    /// copies that a pair or a join touches; every member then goes to a
+    /// table sorted by cluster, read back a block of clusters at a time.
+    /// Under a memory limit that table and `copies` spill, and the
+    /// clusters are written to a file as they are made. Also gives what
+    /// the tables wrote to disk.
     fn cluster(
         &self,
         table: &PassageTable,
+        mut copies: Sorter<Copied>,
         pairs: &[CandidatePair<PassageId>],
         texts: &Texts,
         joined: &[SpanJoin],
-    ) -> Result<PassageClusters> {
+    ) -> Result<(PassageClusters, Spilled)> {
         let p = &self.config.passage;
         let verified: Vec<(PassageId, PassageId)> = pairs
             .par_iter()
@@ -1068,52 +1216,163 @@ impl<'a> Grain<'a> {
                 compare(a, b, p.threshold).map(|_| (pair.first, pair.second))
             })
             .collect();
-        let exact_edges = table
-            .first_copy
-            .iter()
-            .enumerate()
-            .filter(|&(i, first)| first.0 as usize != i)
-            .map(|(i, &first)| (PassageId(number(i)), first));
-        let spanned = joined.iter().map(|j| (j.a, j.b));
-        let groups = components(table.len(), exact_edges.chain(verified).chain(spanned));
+        // Every one a first copy: candidates are, and so are the passages
+        // span joins and probes take (see `passage_windows` and `probe`).
+        let edges = || {
+            verified
+                .iter()
+                .copied()
+                .chain(joined.iter().map(|j| (j.a, j.b)))
+        };
+        let mut touched: Vec<PassageId> = edges().flat_map(|(a, b)| [a, b]).collect();
+        touched.par_sort_unstable();
+        touched.dedup();
+        let at = |id: PassageId| {
+            let at = touched
+                .binary_search(&id)
+                .expect("each end of an edge is touched");
+            PassageId(number(at))
+        };
+        // Each touched first copy's cluster, by the cluster's first passage.
+        let mut root = touched.clone();
+        for group in components(touched.len(), edges().map(|(a, b)| (at(a), at(b)))) {
+            for member in &group {
+                root[member.0 as usize] = touched[group[0].0 as usize];
+            }
+        }
+        drop(verified);
         // How each passage joined by shared spans matches: its best join.
         let mut spanned: Spanned = HashMap::default();
         for j in joined {
             for (id, kind, similarity, removable) in j.matches(p.threshold) {
-                let copy = table.first_copy[id.0 as usize];
-                let best = spanned.entry(copy).or_insert((kind, similarity, removable));
+                let best = spanned.entry(id).or_insert((kind, similarity, removable));
                 if similarity > best.1 {
                     *best = (kind, similarity, removable);
                 }
             }
         }
-        let mut out = ClustersWriter::new(self.budget.memory.map(|_| self.tmp_dir))?;
-        out.reserve(groups.len(), groups.iter().map(Vec::len).sum());
-        // A block of clusters made at a time, in parallel.
-        const BLOCK: usize = 1 << 14;
-        for block in groups.chunks(BLOCK) {
-            let made: Vec<PassageCluster> = block
-                .par_iter()
-                .map(|group| {
-                    let first_copy = table.first_copy[group[0].0 as usize];
-                    let members = group
-                        .iter()
-                        .map(|&id| member(table, texts, &spanned, first_copy, id, p.threshold))
-                        .collect();
-                    let mut cluster = PassageCluster {
-                        id: 0,
-                        members,
-                        boilerplate: false,
-                    };
-                    cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
-                    cluster
-                })
-                .collect();
-            for cluster in made {
-                out.push(&cluster.members, cluster.boilerplate)?;
+        let mut members = match self.budget.memory {
+            None => Sorter::in_memory("clusters"),
+            Some(_) => Sorter::spilling("clusters", self.tmp_dir),
+        };
+        let held = table.memory()
+            + size_of_val(pairs)
+            + texts_memory(texts)
+            + size_of_val(joined)
+            + (touched.capacity() + root.capacity()) * size_of::<PassageId>()
+            + spanned.capacity() * (size_of::<(PassageId, (MatchKind, f64, bool))>() + 1);
+        let add = |more: &mut Vec<InCluster>, members: &mut Sorter<InCluster>| -> Result<()> {
+            if let Some(left) = self
+                .budget
+                .left(held + more.capacity() * size_of::<InCluster>())
+            {
+                if members.memory_with(more.len()) > left {
+                    members.spill()?;
+                }
+            }
+            members.extend_from_slice(more);
+            more.clear();
+            Ok(())
+        };
+        let mut more = Vec::new();
+        for (&id, &root) in touched.iter().zip(&root) {
+            more.push(InCluster {
+                root,
+                id,
+                first: id,
+            });
+        }
+        add(&mut more, &mut members)?;
+        copies.finish()?;
+        let mut spilled = copies.spilled();
+        let copies = copies.into_sorted()?;
+        let mut last = None;
+        for copy in copies.iter()? {
+            let Copied { first, copy } = copy?;
+            let touched_at = touched.binary_search(&first);
+            let root = touched_at.map_or(first, |i| root[i]);
+            // A first copy in no pair or join enters with its copies.
+            if last != Some(first) && touched_at.is_err() {
+                more.push(InCluster {
+                    root,
+                    id: first,
+                    first,
+                });
+            }
+            last = Some(first);
+            more.push(InCluster {
+                root,
+                id: copy,
+                first,
+            });
+            if more.len() >= 1 << 16 {
+                check(self.progress)?;
+                add(&mut more, &mut members)?;
             }
         }
-        Ok(PassageClusters(out.finish()?))
+        add(&mut more, &mut members)?;
+        drop(copies);
+        drop((touched, root));
+        members.finish()?;
+        spilled += members.spilled();
+        let members = members.into_sorted()?;
+        let mut out = ClustersWriter::new(self.budget.memory.map(|_| self.tmp_dir))?;
+        // A block of clusters made at a time, in parallel.
+        const BLOCK: usize = 1 << 14;
+        let mut block: Vec<InCluster> = Vec::new();
+        let mut complete = 0;
+        for member in members.iter()? {
+            let member = member?;
+            if block.last().is_some_and(|last| last.root != member.root) {
+                complete += 1;
+                if complete == BLOCK {
+                    check(self.progress)?;
+                    self.make_clusters(&block, table, texts, &spanned, &mut out)?;
+                    block.clear();
+                    complete = 0;
+                }
+            }
+            block.push(member);
+        }
+        self.make_clusters(&block, table, texts, &spanned, &mut out)?;
+        Ok((PassageClusters(out.finish()?), spilled))
+    }
+
+    /// The clusters of `block` (members sorted by cluster), made in
+    /// parallel and written to `out` in order.
+    fn make_clusters(
+        &self,
+        block: &[InCluster],
+        table: &PassageTable,
+        texts: &Texts,
+        spanned: &Spanned,
+        out: &mut ClustersWriter<PassageMember>,
+    ) -> Result<()> {
+        let p = &self.config.passage;
+        let groups: Vec<&[InCluster]> = block.chunk_by(|a, b| a.root == b.root).collect();
+        let made: Vec<PassageCluster> = groups
+            .par_iter()
+            .filter(|group| group.len() >= 2)
+            .map(|group| {
+                // The first passage is the earliest, so a first copy.
+                let first_copy = group[0].first;
+                let members = group
+                    .iter()
+                    .map(|m| member(table, texts, spanned, first_copy, m, p.threshold))
+                    .collect();
+                let mut cluster = PassageCluster {
+                    id: 0,
+                    members,
+                    boilerplate: false,
+                };
+                cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
+                cluster
+            })
+            .collect();
+        for cluster in made {
+            out.push(&cluster.members, cluster.boilerplate)?;
+        }
+        Ok(())
     }
 
     /// Every member of `passages` and `spans`, by document: what pass C
@@ -1359,6 +1618,12 @@ struct Read {
     spilled: Spilled,
 }
 
+/// Bytes `texts` holds.
+fn texts_memory(texts: &Texts) -> usize {
+    texts.values().map(PassageText::memory).sum::<usize>()
+        + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
+}
+
 /// The passages in candidate pairs, by document.
 fn passages_in_pairs(
     table: &PassageTable,
@@ -1385,7 +1650,7 @@ fn passages_in_pairs(
 /// whether cleaning may cut them.
 type Spanned = HashMap<PassageId, (MatchKind, f64, bool), ahash::RandomState>;
 
-/// Passage `id` as a member of the cluster whose first passage's first
+/// Passage `m.id` as a member of the cluster whose first passage's first
 /// copy is `first_copy`: how it matches that passage, how closely, and
 /// whether cleaning may cut it.
 fn member(
@@ -1393,10 +1658,10 @@ fn member(
     texts: &Texts,
     spanned: &Spanned,
     first_copy: PassageId,
-    id: PassageId,
+    m: &InCluster,
     threshold: f64,
 ) -> PassageMember {
-    let copy = table.first_copy[id.0 as usize];
+    let (id, copy) = (m.id, m.first);
     // Joined by shared spans rather than by its text's similarity.
     // (Joins are between first copies: see [`span_joins`].)
     let spanned = spanned.get(&copy).copied();
@@ -1512,7 +1777,7 @@ fn nth_word_end(text: &str, n: usize) -> usize {
 /// it whole, by the exact hash of its normalized words. `normalized` and
 /// `found` are the document's words, as [`words`] gives them.
 fn probe(
-    table: &PassageTable,
+    firsts: &FirstCopies,
     anchors: &Anchors,
     ranges: &[WordRange],
     normalized: &str,
@@ -1529,7 +1794,7 @@ fn probe(
             .unwrap_or_default()
     };
     for range in ranges {
-        if table.first_copy[range.id.0 as usize] != range.id {
+        if !firsts.is_first(range.id) {
             continue;
         }
         let (first, end) = (range.first as usize, (range.end as usize).min(found.len()));
@@ -1746,14 +2011,14 @@ fn span_joins(
 /// The windows of one document that [`span_joins`] works on: those of
 /// `occurrences` (the document's windows that may repeat, by first word)
 /// wholly inside one of its passages (`ranges`, the document's passages'
-/// words, in order) that is its own first copy (`first_copy`, by
-/// passage), with the words of each such passage. An exact copy's windows
+/// words, in order) that is its own first copy (`is_first`), with the
+/// words of each such passage. An exact copy's windows
 /// are left out: its first copy, in a document pass B also reads, has the
 /// same windows at the same places.
 fn passage_windows(
     occurrences: &[Occurrence],
     ranges: &[WordRange],
-    first_copy: &[PassageId],
+    is_first: impl Fn(PassageId) -> bool,
     k: usize,
 ) -> (Vec<PassageWindow>, Vec<(PassageId, u32)>) {
     let k = number(k.max(1));
@@ -1767,7 +2032,7 @@ fn passage_windows(
         let Some(&r) = ranges.get(at).filter(|r| r.first <= o.word) else {
             continue;
         };
-        if o.word + k > r.end || first_copy.get(r.id.0 as usize) != Some(&r.id) {
+        if o.word + k > r.end || !is_first(r.id) {
             continue;
         }
         if lengths.last().map(|&(id, _)| id) != Some(r.id) {
@@ -1864,7 +2129,8 @@ mod tests {
                 .filter(|r| r.doc == doc[0].doc)
                 .copied()
                 .collect();
-            let (w, l) = passage_windows(doc, &own, first_copy, k);
+            let is_first = |id: PassageId| first_copy.get(id.0 as usize) == Some(&id);
+            let (w, l) = passage_windows(doc, &own, is_first, k);
             windows.extend_from_slice(&w);
             lengths.extend(l);
         }
@@ -1910,6 +2176,19 @@ mod tests {
         assert_eq!(table.place(PassageId(2)), (DocId(3), 1));
         assert_eq!(table.passages_of(DocId(2)), 1..1);
         assert_eq!(table.passages_of(DocId(3)), 1..3);
+    }
+
+    #[test]
+    fn first_copies_are_a_bit_per_passage() {
+        let mut firsts = FirstCopies::none(130);
+        for id in [1, 64, 129] {
+            firsts.mark_copy(PassageId(id));
+        }
+        let copies: Vec<u32> = (0..130)
+            .filter(|&i| !firsts.is_first(PassageId(i)))
+            .collect();
+        assert_eq!(copies, [1, 64, 129]);
+        assert_eq!(firsts.memory(), 3 * 8);
     }
 
     #[test]
