@@ -22,8 +22,10 @@
 //! 2 bits per byte of text), then 16 bytes per window that may repeat
 //! (every truly repeated window, and the 5 to 15% of unique ones whose bits
 //! collide), sorted in place, or, under a memory limit, in sorted runs on
-//! disk read back by a merge; then two bits per word of the corpus and 28
-//! bytes per repeated region.
+//! disk read back by a merge; then two bits per word of the corpus, and
+//! per repeated region 4 bytes of union-find, 12 of region and 20 to sort
+//! it by cluster (under a limit the regions and the clusters go to files
+//! and the sort spills).
 //!
 //! Invariant: in memory or spilled, in any thread count, the clusters are
 //! the same: regions come from the marked bits in corpus order, and
@@ -39,7 +41,8 @@ use crate::core::{number, prefetch, DocId, Numbered};
 use crate::core::{u32_at, u64_at, Record};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
-use crate::passage::{Clusters, Span};
+use crate::passage::{Clusters, ClustersWriter, Span};
+use crate::records::{Records, RecordsWriter};
 use crate::runs::{Sorter, Spilled};
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
@@ -327,7 +330,19 @@ pub fn cluster(
     occurrences: Occurrences,
     k: usize,
     boilerplate_min_docs: usize,
-) -> Result<Vec<SpanCluster>> {
+) -> Result<SpanClusters> {
+    cluster_within(occurrences, k, boilerplate_min_docs, None)
+}
+
+/// [`cluster`], and under a memory limit (`spill`: a folder for
+/// temporary files, and the bytes the clusters' sorting may hold) the
+/// regions and the clusters go to files there, and the sorting spills.
+pub(crate) fn cluster_within(
+    occurrences: Occurrences,
+    k: usize,
+    boilerplate_min_docs: usize,
+    spill: Option<(&Path, usize)>,
+) -> Result<SpanClusters> {
     let positions = Positions::new(&occurrences.extent);
     let sorted = occurrences.table.into_sorted()?;
     // A group is a window's occurrences; one of one occurred once (its
@@ -359,7 +374,7 @@ pub fn cluster(
     let repeated = Bits {
         words: repeated.into_iter().map(AtomicU64::into_inner).collect(),
     };
-    let (regions, starts) = regions(&repeated, &positions, k)?;
+    let (regions, starts) = regions(&repeated, &positions, k, spill.map(|(dir, _)| dir))?;
     drop(repeated);
     let starts = Rank::new(starts);
     // Regions sharing a window are one cluster. Each window's region is a
@@ -412,8 +427,8 @@ pub fn cluster(
         },
     )?;
     join_all(&mut left);
-    let roots = (0..number(regions.len())).map(|r| sets.find(r)).collect();
-    Ok(number_clusters(regions, roots, boilerplate_min_docs))
+    drop((left, starts, positions, sorted));
+    number_clusters(&regions, &sets, boilerplate_min_docs, spill)
 }
 
 /// How many joins [`cluster`] gathers before it makes them: enough to
@@ -551,39 +566,51 @@ impl Rank {
 /// Regions: per document, repeated windows whose words overlap merge.
 /// Returns them in corpus order, with a bitmap of the positions where
 /// each starts.
-fn regions(repeated: &Bits, positions: &Positions, k: usize) -> Result<(Vec<SpanMember>, Bits)> {
+fn regions(
+    repeated: &Bits,
+    positions: &Positions,
+    k: usize,
+    dir: Option<&Path>,
+) -> Result<(Records<Region>, Bits)> {
     // Span lengths are validated far below 2^32 (`PassageConfig::min_span`).
     let k = number(k);
     let mut starts = Bits::new(positions.total());
-    let mut regions: Vec<SpanMember> = Vec::new();
+    let mut regions = match dir {
+        None => RecordsWriter::in_memory(),
+        Some(dir) => RecordsWriter::on_disk(dir)?,
+    };
     for doc in 0..positions.documents() {
         let range = positions.range(doc);
         let first = range.start;
-        let mut current: Option<SpanMember> = None;
+        let mut current: Option<Region> = None;
         for at in repeated.ones(range) {
             // Fits: a document's positions are window starts, u32 words.
             let word = (at - first) as u32;
             match &mut current {
-                Some(region) if word < region.words.1 => {
-                    region.words.1 = region.words.1.max(word.saturating_add(k));
+                Some(region) if word < region.end => {
+                    region.end = region.end.max(word.saturating_add(k));
                 }
                 _ => {
-                    regions.extend(current.take());
+                    if let Some(done) = current.take() {
+                        regions.push(&done)?;
+                    }
                     starts.set(at);
-                    current = Some(SpanMember {
+                    current = Some(Region {
                         doc: DocId::at(doc),
-                        words: (word, word.saturating_add(k)),
-                        span: Span { start: 0, end: 0 },
+                        first: word,
+                        end: word.saturating_add(k),
                     });
                 }
             }
         }
-        regions.extend(current);
+        if let Some(done) = current {
+            regions.push(&done)?;
+        }
     }
     if u32::try_from(regions.len()).is_err() {
         return Err(Error::TooManyDocuments);
     }
-    Ok((regions, starts))
+    Ok((regions.finish()?, starts))
 }
 
 /// The windows that may repeat, pushed in corpus order as pass B finds
@@ -671,39 +698,144 @@ impl Record for Occurrence {
     }
 }
 
-/// The clusters of two or more regions, given each region's set (`roots`). Regions are in
-/// corpus order: walking them in order numbers clusters by their first
-/// member and keeps each cluster's members in order.
+/// The clusters of two or more `regions` (in corpus order) that `sets`
+/// joined, numbered by their first regions, written to a file under a
+/// memory limit (`spill`, as for [`cluster_within`]). Every region goes
+/// with its set's first region to a table sorted by set; it is read back a
+/// cluster at a time.
 fn number_clusters(
-    regions: Vec<SpanMember>,
-    roots: Vec<u32>,
+    regions: &Records<Region>,
+    sets: &SharedUnionFind,
     boilerplate_min_docs: usize,
-) -> Vec<SpanCluster> {
-    let mut sizes = vec![0u32; regions.len()];
-    for &root in &roots {
-        sizes[root as usize] += 1;
-    }
-    let mut slot_of_root = vec![u32::MAX; regions.len()];
-    let mut clusters: Vec<SpanCluster> = Vec::new();
-    for (region, &root) in regions.into_iter().zip(&roots) {
-        if sizes[root as usize] < 2 {
-            continue;
+    spill: Option<(&Path, usize)>,
+) -> Result<SpanClusters> {
+    let (mut by_set, mut out) = match spill {
+        None => (Sorter::in_memory("regions"), ClustersWriter::new(None)?),
+        Some((dir, _)) => (
+            Sorter::spilling("regions", dir),
+            ClustersWriter::new(Some(dir))?,
+        ),
+    };
+    let mut more: Vec<InSet> = Vec::new();
+    let add = |more: &mut Vec<InSet>, by_set: &mut Sorter<InSet>| -> Result<()> {
+        if let Some((_, within)) = spill {
+            if by_set.memory_with(more.len()) > within {
+                by_set.spill()?;
+            }
         }
-        let slot = &mut slot_of_root[root as usize];
-        if *slot == u32::MAX {
-            *slot = number(clusters.len());
-            clusters.push(SpanCluster {
-                id: *slot,
-                members: Vec::new(),
-                boilerplate: false,
-            });
+        by_set.extend_from_slice(more);
+        more.clear();
+        Ok(())
+    };
+    for (r, region) in regions.iter(0..regions.len()).enumerate() {
+        // The smallest member of its set, once every join is made.
+        let set = sets.find(number(r));
+        more.push(InSet {
+            set,
+            region: number(r),
+            doc: region.doc,
+            first: region.first,
+            end: region.end,
+        });
+        if more.len() >= 1 << 16 {
+            add(&mut more, &mut by_set)?;
+            regions.release();
         }
-        clusters[*slot as usize].members.push(region);
     }
-    for cluster in &mut clusters {
-        cluster.boilerplate = cluster.documents() >= boilerplate_min_docs;
+    add(&mut more, &mut by_set)?;
+    let by_set = by_set.into_sorted()?;
+    // Every region but those alone in their set is a member.
+    out.reserve(0, regions.len());
+    let mut members: Vec<SpanMember> = Vec::new();
+    let mut write = |members: &mut Vec<SpanMember>| -> Result<()> {
+        if members.len() >= 2 {
+            let mut documents = members.iter().map(|m| m.doc).collect::<Vec<_>>();
+            // Members are in corpus order, so by document.
+            documents.dedup();
+            out.push(members.iter(), documents.len() >= boilerplate_min_docs)?;
+        }
+        members.clear();
+        Ok(())
+    };
+    let mut last = None;
+    for entry in by_set.iter()? {
+        let entry = entry?;
+        if last != Some(entry.set) {
+            write(&mut members)?;
+            last = Some(entry.set);
+        }
+        members.push(SpanMember {
+            doc: entry.doc,
+            words: (entry.first, entry.end),
+            span: Span { start: 0, end: 0 },
+        });
     }
-    clusters
+    write(&mut members)?;
+    Ok(SpanClusters(out.finish()?))
+}
+
+/// A repeated region while clustering: its document and words `[first,
+/// end)`. 12 bytes, as there are two million per gigabyte of web text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Region {
+    doc: DocId,
+    first: u32,
+    end: u32,
+}
+
+impl Record for Region {
+    const SIZE: usize = 12;
+    fn put(&self, out: &mut [u8]) {
+        for (at, field) in [self.doc.number(), self.first, self.end]
+            .into_iter()
+            .enumerate()
+        {
+            out[4 * at..4 * at + 4].copy_from_slice(&field.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        Region {
+            doc: DocId::from_number(u32_at(bytes, 0)),
+            first: u32_at(bytes, 4),
+            end: u32_at(bytes, 8),
+        }
+    }
+}
+
+/// A region with its set: sorted, the sets in order of their first
+/// regions, each set's regions in corpus order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct InSet {
+    set: u32,
+    region: u32,
+    doc: DocId,
+    first: u32,
+    end: u32,
+}
+
+impl Record for InSet {
+    const SIZE: usize = 20;
+    fn put(&self, out: &mut [u8]) {
+        let fields = [
+            self.set,
+            self.region,
+            self.doc.number(),
+            self.first,
+            self.end,
+        ];
+        for (at, field) in fields.into_iter().enumerate() {
+            out[4 * at..4 * at + 4].copy_from_slice(&field.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        InSet {
+            set: u32_at(bytes, 0),
+            region: u32_at(bytes, 4),
+            doc: DocId::from_number(u32_at(bytes, 8)),
+            first: u32_at(bytes, 12),
+            end: u32_at(bytes, 16),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -860,7 +992,7 @@ mod tests {
             .collect()
     }
 
-    fn as_regions(clusters: &[SpanCluster]) -> Vec<Vec<Region>> {
+    fn as_regions(clusters: &SpanClusters) -> Vec<Vec<Region>> {
         clusters
             .iter()
             .map(|c| c.members.iter().map(|m| (m.doc.0, m.words)).collect())
@@ -887,7 +1019,10 @@ mod tests {
             let in_memory = cluster(occurrences(&prepared, k, None), k, 3).unwrap();
             prop_assert_eq!(as_regions(&in_memory), expected.clone());
             let dir = tempfile::tempdir().unwrap();
-            let spilled = cluster(occurrences(&prepared, k, Some(dir.path())), k, 3).unwrap();
+            // Regions and clusters to files too (a zero budget spills
+            // whatever makes a run).
+            let spill = Some((dir.path(), 0));
+            let spilled = cluster_within(occurrences(&prepared, k, Some(dir.path())), k, 3, spill).unwrap();
             prop_assert_eq!(as_regions(&spilled), expected);
             prop_assert_eq!(spilled, in_memory);
             let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

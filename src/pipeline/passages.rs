@@ -49,9 +49,7 @@ use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair, Spilled};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
-use crate::passage::spans::{
-    self, Occurrence, Occurrences, SeenTwice, SpanCluster, SpanClusters, SpanMember,
-};
+use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanClusters, SpanMember};
 use crate::passage::{
     compare, passage_matches_only_exactly, split, word_edit_similarity, ClustersWriter, MatchKind,
     PassageCluster, PassageClusters, PassageMember, PassageText, PassageUnit, Span,
@@ -625,8 +623,12 @@ pub(crate) fn run(
     check(progress)?;
     occurrences.finish()?;
     spilled += occurrences.spilled();
-    let span_clusters = spans::cluster(occurrences, p.min_span, p.boilerplate_min_docs)?;
-    let mut span_clusters = span_store(span_clusters, grain.budget.memory.map(|_| grain.tmp_dir))?;
+    // Under a limit, sorting the regions by cluster may take half of
+    // what is left; the union-find over them takes some of the rest.
+    let spill =
+        (grain.budget.left(passage_clusters.0.memory())).map(|left| (grain.tmp_dir, left / 2));
+    let mut span_clusters =
+        spans::cluster_within(occurrences, p.min_span, p.boilerplate_min_docs, spill)?;
     progress.advance(1);
     progress.end();
     let mut passage_clusters = passage_clusters;
@@ -656,19 +658,6 @@ fn by_member(sorted: &Sorted<Located>) -> Result<impl Iterator<Item = Result<(us
     Ok(sorted
         .iter()?
         .map(|l| l.map(|l| (l.member as usize, l.span()))))
-}
-
-/// `clusters`, their members written to a file in `dir` if given.
-fn span_store(clusters: Vec<SpanCluster>, dir: Option<&std::path::Path>) -> Result<SpanClusters> {
-    let mut out = ClustersWriter::new(dir)?;
-    out.reserve(
-        clusters.len(),
-        clusters.iter().map(|c| c.members.len()).sum(),
-    );
-    for cluster in clusters {
-        out.push(&cluster.members, cluster.boilerplate)?;
-    }
-    Ok(SpanClusters(out.finish()?))
 }
 
 /// The size of each span bitmap: 1 to 2 bits per byte of text (power-of-two
@@ -1261,7 +1250,8 @@ impl<'a> Grain<'a> {
             + size_of_val(joined)
             + (touched.capacity() + root.capacity()) * size_of::<PassageId>()
             + spanned.capacity() * (size_of::<(PassageId, (MatchKind, f64, bool))>() + 1);
-        let add = |more: &mut Vec<InCluster>, members: &mut Sorter<InCluster>| -> Result<()> {
+        let mut entries = 0;
+        let mut add = |more: &mut Vec<InCluster>, members: &mut Sorter<InCluster>| -> Result<()> {
             if let Some(left) = self
                 .budget
                 .left(held + more.capacity() * size_of::<InCluster>())
@@ -1270,6 +1260,7 @@ impl<'a> Grain<'a> {
                     members.spill()?;
                 }
             }
+            entries += more.len();
             members.extend_from_slice(more);
             more.clear();
             Ok(())
@@ -1317,6 +1308,9 @@ impl<'a> Grain<'a> {
         spilled += members.spilled();
         let members = members.into_sorted()?;
         let mut out = ClustersWriter::new(self.budget.memory.map(|_| self.tmp_dir))?;
+        // Every entry but a few (a passage joined only to itself) is a
+        // member: room for them, exactly, rather than doubling.
+        out.reserve(0, entries);
         // A block of clusters made at a time, in parallel.
         const BLOCK: usize = 1 << 14;
         let mut block: Vec<InCluster> = Vec::new();
