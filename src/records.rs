@@ -267,6 +267,118 @@ impl<T: Record> Records<T> {
     }
 }
 
+/// Byte strings of any length, written once in order and read by index:
+/// records whose size varies. Held as [`Records`] are: in memory, or in an
+/// unnamed temporary file mapped once all are in.
+pub(crate) struct BlobsWriter {
+    /// Where each blob ends.
+    ends: Vec<u64>,
+    held: Vec<u8>,
+    file: Option<(BufWriter<File>, PathBuf)>,
+}
+
+impl BlobsWriter {
+    /// Blobs held in memory.
+    pub fn in_memory() -> Self {
+        BlobsWriter {
+            ends: Vec::new(),
+            held: Vec::new(),
+            file: None,
+        }
+    }
+
+    /// Blobs written to an unnamed temporary file in `dir`.
+    pub fn on_disk(dir: &Path) -> Result<Self> {
+        let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(BlobsWriter {
+            file: Some((BufWriter::with_capacity(1 << 20, file), dir.to_path_buf())),
+            ..BlobsWriter::in_memory()
+        })
+    }
+
+    /// Adds `blob` after those pushed so far.
+    pub fn push(&mut self, blob: &[u8]) -> Result<()> {
+        match &mut self.file {
+            Some((out, dir)) => out
+                .write_all(blob)
+                .map_err(|e| Error::io(dir.as_path(), e))?,
+            None => self.held.extend_from_slice(blob),
+        }
+        let end = self.ends.last().copied().unwrap_or(0) + blob.len() as u64;
+        self.ends.push(end);
+        Ok(())
+    }
+
+    /// Bytes held in memory, spare capacity included.
+    pub fn memory(&self) -> usize {
+        self.ends.capacity() * size_of::<u64>()
+            + self.held.capacity()
+            + self.file.as_ref().map_or(0, |(out, _)| out.capacity())
+    }
+
+    /// The blobs, mapped if they went to a file.
+    pub fn finish(self) -> Result<Blobs> {
+        let total = self.ends.last().copied().unwrap_or(0);
+        let bytes = match self.file {
+            None => Bytes::Memory(Arc::new(self.held)),
+            Some((out, dir)) => {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| Error::io(&dir, e.into_error()))?;
+                if total == 0 {
+                    Bytes::Memory(Arc::default())
+                } else {
+                    // SAFETY: the file is unnamed and private to this
+                    // process, and nothing writes it again.
+                    let map =
+                        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
+                    Bytes::Mapped(Arc::new(Mapped { map, file, dir }))
+                }
+            }
+        };
+        Ok(Blobs {
+            ends: self.ends,
+            bytes,
+        })
+    }
+}
+
+/// Blobs written by a [`BlobsWriter`], read by index.
+pub(crate) struct Blobs {
+    ends: Vec<u64>,
+    bytes: Bytes,
+}
+
+impl Blobs {
+    /// The number of blobs.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Blob `i`.
+    ///
+    /// # Panics
+    /// If `i` is not below the number of blobs.
+    pub fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let bytes: &[u8] = match &self.bytes {
+            Bytes::Memory(held) => held,
+            Bytes::Mapped(mapped) => &mapped.map,
+        };
+        &bytes[start..self.ends[i] as usize]
+    }
+
+    /// Bytes held in memory: the blobs' ends, and the blobs unless mapped.
+    pub fn memory(&self) -> usize {
+        self.ends.capacity() * size_of::<u64>()
+            + match &self.bytes {
+                Bytes::Memory(held) => held.capacity(),
+                Bytes::Mapped(_) => 0,
+            }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +459,31 @@ mod tests {
         let mut records = write(RecordsWriter::in_memory(), 3);
         let _clone = records.clone();
         let _ = records.update([Ok((0, 1u64))], |pair, add| pair.1 += add);
+    }
+
+    #[test]
+    fn blobs_read_back_alike_from_memory_and_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs: Vec<Vec<u8>> = (0..300u32)
+            .map(|i| vec![i as u8; (i % 7) as usize])
+            .collect();
+        for mut out in [
+            BlobsWriter::in_memory(),
+            BlobsWriter::on_disk(dir.path()).unwrap(),
+        ] {
+            for blob in &blobs {
+                out.push(blob).unwrap();
+            }
+            let read = out.finish().unwrap();
+            assert_eq!(read.len(), blobs.len());
+            for (i, blob) in blobs.iter().enumerate() {
+                assert_eq!(read.get(i), &blob[..]);
+            }
+        }
+        let empty = BlobsWriter::on_disk(dir.path()).unwrap();
+        let mut empty = empty;
+        empty.push(&[]).unwrap();
+        assert_eq!(empty.finish().unwrap().get(0), &[] as &[u8]);
     }
 
     #[test]

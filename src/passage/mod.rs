@@ -196,6 +196,47 @@ impl PassageText {
         self.short.as_ref().map_or(0, |w| w.capacity() * 4) + self.shingles.memory()
     }
 
+    /// Appends its encoding to `out`, for [`PassageText::decode`]: the
+    /// exact hash, the word count, the word hashes (their count, or
+    /// `u32::MAX` for none) and the shingle set, little-endian.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.exact.to_le_bytes());
+        // Passages are cut from documents under 4 GiB.
+        out.extend_from_slice(&(self.words as u32).to_le_bytes());
+        let short = self.short.as_deref();
+        let count = short.map_or(u32::MAX, |w| w.len() as u32);
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&(self.shingles.len() as u32).to_le_bytes());
+        for hash in short
+            .unwrap_or_default()
+            .iter()
+            .chain(self.shingles.hashes())
+        {
+            out.extend_from_slice(&hash.to_le_bytes());
+        }
+    }
+
+    /// The passage text that [`PassageText::encode`] wrote in `bytes`.
+    pub(crate) fn decode(bytes: &[u8]) -> Self {
+        let u32s = |from: usize, n: usize| -> Vec<u32> {
+            (0..n).map(|i| u32_at(bytes, from + 4 * i)).collect()
+        };
+        let exact = u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes"));
+        let words = u32_at(bytes, 16) as usize;
+        let short = u32_at(bytes, 20);
+        let shingles = u32_at(bytes, 24) as usize;
+        let (short, at) = match short {
+            u32::MAX => (None, 28),
+            n => (Some(u32s(28, n as usize)), 28 + 4 * n as usize),
+        };
+        PassageText {
+            exact,
+            short,
+            shingles: ShingleSet::from_sorted(u32s(at, shingles)),
+            words,
+        }
+    }
+
     /// The comparison data of a passage's normalized text.
     pub fn new(normalized: &str, shingling: &Shingling, seed: u64) -> Self {
         let words = normalized.split(' ').filter(|w| !w.is_empty()).count();
@@ -704,6 +745,26 @@ impl PartialEq for PassageClusters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passage_texts_read_back_as_encoded() {
+        let shingling = Shingling {
+            n: 3,
+            ..Shingling::default()
+        };
+        let short = PassageText::new("talks resume in vienna", &shingling, 1);
+        let long_text = (0..60)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let long = PassageText::new(&long_text, &shingling, 1);
+        assert!(short.short.is_some() && long.short.is_none());
+        for text in [short, long] {
+            let mut bytes = vec![9u8; 3];
+            text.encode(&mut bytes);
+            assert_eq!(PassageText::decode(&bytes[3..]), text);
+        }
+    }
 
     /// Clusters written to a file read back as they were pushed, members,
     /// sizes and boilerplate flags alike; so do they from memory.

@@ -20,9 +20,10 @@
 //! document its first passage (passes B and C find spans again in the
 //! text), its exact hashes and band keys in a [`BandIndex`], and per short
 //! passage its anchor; texts are dropped batch by batch. Pass B keeps the
-//! texts of candidate passages, the windows the bitmaps cannot rule out,
-//! and of those the ones wholly inside a first-copy passage by passage
-//! (for the span joins), with those passages' lengths. Clustering runs a
+//! texts of candidate passages (in a file under a limit), the windows the
+//! bitmaps cannot rule out, and of those the ones wholly inside a
+//! first-copy passage by passage (for the span joins), with those
+//! passages' lengths. Clustering runs a
 //! union-find over the first copies that pairs and joins touch only, and
 //! sorts every member by cluster; it writes the clusters' members to
 //! [`Records`](crate::records::Records), and every member, passage or span
@@ -35,6 +36,7 @@
 //! and their entries go to mapped files (see [`MemberTextsBuilder`]); the
 //! rest is checked against the limit ([`Budget`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -58,6 +60,7 @@ use crate::passage::{
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents_overlapped;
 use crate::read::{Corpus, Document};
+use crate::records::{Blobs, BlobsWriter};
 use crate::report::{MemberTexts, MemberTextsBuilder};
 use crate::runs::{Sorted, Sorter};
 use crate::shingle::Shingling;
@@ -680,8 +683,105 @@ fn seen_bits(text_bytes: u64, left: Option<usize>) -> u64 {
 /// Per document of a batch, its passages sketched and its word count.
 type Sketches = Vec<(Vec<SketchedPassage>, u64)>;
 
-/// The passage texts pass B loads for verification, by passage.
-type Texts = HashMap<PassageId, PassageText, ahash::RandomState>;
+/// The passage texts pass B loads for verification, by passage: in a
+/// map, or under a memory limit encoded in a file (see [`Blobs`]) beside
+/// their passages, which come in corpus order, for a binary search.
+enum Texts {
+    Memory(HashMap<PassageId, PassageText, ahash::RandomState>),
+    Stored { ids: Vec<PassageId>, blobs: Blobs },
+}
+
+impl Texts {
+    /// The text of passage `id`, if loaded; decoded when stored.
+    fn get(&self, id: PassageId) -> Option<Cow<'_, PassageText>> {
+        match self {
+            Texts::Memory(texts) => texts.get(&id).map(Cow::Borrowed),
+            Texts::Stored { ids, blobs } => {
+                let at = ids.binary_search(&id).ok()?;
+                Some(Cow::Owned(PassageText::decode(blobs.get(at))))
+            }
+        }
+    }
+
+    /// Bytes held in memory.
+    fn memory(&self) -> usize {
+        match self {
+            Texts::Memory(texts) => texts_memory(texts),
+            Texts::Stored { ids, blobs } => {
+                ids.capacity() * size_of::<PassageId>() + blobs.memory()
+            }
+        }
+    }
+}
+
+/// Writes [`Texts`], in corpus order of their passages.
+enum TextsWriter {
+    /// The texts, and the bytes their shingles and words hold.
+    Memory(HashMap<PassageId, PassageText, ahash::RandomState>, usize),
+    Stored {
+        ids: Vec<PassageId>,
+        blobs: BlobsWriter,
+        encoded: Vec<u8>,
+    },
+}
+
+impl TextsWriter {
+    /// Texts in a map, or, given a folder, encoded in a file there.
+    fn new(dir: Option<&std::path::Path>) -> Result<Self> {
+        Ok(match dir {
+            None => TextsWriter::Memory(HashMap::default(), 0),
+            Some(dir) => TextsWriter::Stored {
+                ids: Vec::new(),
+                blobs: BlobsWriter::on_disk(dir)?,
+                encoded: Vec::new(),
+            },
+        })
+    }
+
+    /// Adds the text of passage `id`, which follows those added so far.
+    fn push(&mut self, id: PassageId, text: PassageText) -> Result<()> {
+        match self {
+            TextsWriter::Memory(texts, held) => {
+                *held += text.memory();
+                texts.insert(id, text);
+            }
+            TextsWriter::Stored {
+                ids,
+                blobs,
+                encoded,
+            } => {
+                debug_assert!(ids.last() < Some(&id), "passages come in order");
+                encoded.clear();
+                text.encode(encoded);
+                blobs.push(encoded)?;
+                ids.push(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes held in memory.
+    fn memory(&self) -> usize {
+        match self {
+            TextsWriter::Memory(texts, held) => {
+                held + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
+            }
+            TextsWriter::Stored { ids, blobs, .. } => {
+                ids.capacity() * size_of::<PassageId>() + blobs.memory()
+            }
+        }
+    }
+
+    fn finish(self) -> Result<Texts> {
+        Ok(match self {
+            TextsWriter::Memory(texts, _) => Texts::Memory(texts),
+            TextsWriter::Stored { ids, blobs, .. } => Texts::Stored {
+                ids,
+                blobs: blobs.finish()?,
+            },
+        })
+    }
+}
 
 /// What the passes of the passage grain share.
 struct Grain<'a> {
@@ -1044,8 +1144,7 @@ impl<'a> Grain<'a> {
         let mut windows: Sorter<PassageWindow> = Sorter::in_memory("joins");
         let mut lengths: Vec<(PassageId, u32)> = Vec::new();
         let mut contained: Vec<SpanJoin> = Vec::new();
-        let mut texts = Texts::default();
-        let mut texts_held = 0usize;
+        let mut texts = TextsWriter::new(self.budget.memory.map(|_| self.tmp_dir))?;
         let mut occurrences = Occurrences::default();
         if self.budget.memory.is_some() {
             occurrences = Occurrences::spilling(self.tmp_dir);
@@ -1125,16 +1224,14 @@ impl<'a> Grain<'a> {
             Ok((read, loaded))
         };
         let add_batch = |_, (read, loaded): (usize, Vec<Loaded>)| {
-            let others = |texts: &Texts, texts_held, lengths: &Vec<_>| {
-                held_before
-                    + texts_held
-                    + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
-                    + lengths.capacity() * size_of::<(PassageId, u32)>()
+            let others = |texts: &TextsWriter, lengths: &Vec<_>| {
+                held_before + texts.memory() + lengths.capacity() * size_of::<(PassageId, u32)>()
             };
             let (mut more_occurrences, mut more_windows) = (Vec::new(), Vec::new());
             for one in loaded {
-                texts_held += one.passages.iter().map(|(_, t)| t.memory()).sum::<usize>();
-                texts.extend(one.passages);
+                for (id, text) in one.passages {
+                    texts.push(id, text)?;
+                }
                 lengths.extend(one.lengths);
                 contained.extend(one.inside);
                 more_occurrences.push(one.occurrences);
@@ -1142,7 +1239,7 @@ impl<'a> Grain<'a> {
             }
             // Under a limit, the span windows take what the other tables
             // leave, and spill past it.
-            if let Some(left) = self.budget.left(others(&texts, texts_held, &lengths)) {
+            if let Some(left) = self.budget.left(others(&texts, &lengths)) {
                 let occurrences_in = more_occurrences.iter().map(Vec::len).sum();
                 let windows_in = more_windows.iter().map(Vec::len).sum();
                 // The batch's own vectors live until they are copied in,
@@ -1165,14 +1262,13 @@ impl<'a> Grain<'a> {
             }
             progress.advance(read as u64);
             done += read;
-            let held =
-                others(&texts, texts_held, &lengths) + occurrences.memory() + windows.memory();
+            let held = others(&texts, &lengths) + occurrences.memory() + windows.memory();
             self.budget.check(held_before, held - held_before, done)
         };
         documents_overlapped(self.corpus, self.ids, load_batch, add_batch)?;
         progress.end();
         Ok(Loads {
-            texts,
+            texts: texts.finish()?,
             occurrences,
             windows,
             lengths,
@@ -1201,8 +1297,8 @@ impl<'a> Grain<'a> {
         let verified: Vec<(PassageId, PassageId)> = pairs
             .par_iter()
             .filter_map(|pair| {
-                let (a, b) = (texts.get(&pair.first)?, texts.get(&pair.second)?);
-                compare(a, b, p.threshold).map(|_| (pair.first, pair.second))
+                let (a, b) = (texts.get(pair.first)?, texts.get(pair.second)?);
+                compare(&a, &b, p.threshold).map(|_| (pair.first, pair.second))
             })
             .collect();
         // Every one a first copy: candidates are, and so are the passages
@@ -1246,7 +1342,7 @@ impl<'a> Grain<'a> {
         };
         let held = table.memory()
             + size_of_val(pairs)
-            + texts_memory(texts)
+            + texts.memory()
             + size_of_val(joined)
             + (touched.capacity() + root.capacity()) * size_of::<PassageId>()
             + spanned.capacity() * (size_of::<(PassageId, (MatchKind, f64, bool))>() + 1);
@@ -1350,9 +1446,11 @@ impl<'a> Grain<'a> {
             .map(|group| {
                 // The first passage is the earliest, so a first copy.
                 let first_copy = group[0].first;
+                let first_text = texts.get(first_copy);
+                let first = (first_copy, first_text.as_deref());
                 let members = group
                     .iter()
-                    .map(|m| member(table, texts, spanned, first_copy, m, p.threshold))
+                    .map(|m| member(table, texts, spanned, first, m, p.threshold))
                     .collect();
                 let mut cluster = PassageCluster {
                     id: 0,
@@ -1613,7 +1711,7 @@ struct Read {
 }
 
 /// Bytes `texts` holds.
-fn texts_memory(texts: &Texts) -> usize {
+fn texts_memory(texts: &HashMap<PassageId, PassageText, ahash::RandomState>) -> usize {
     texts.values().map(PassageText::memory).sum::<usize>()
         + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
 }
@@ -1645,13 +1743,13 @@ fn passages_in_pairs(
 type Spanned = HashMap<PassageId, (MatchKind, f64, bool), ahash::RandomState>;
 
 /// Passage `m.id` as a member of the cluster whose first passage's first
-/// copy is `first_copy`: how it matches that passage, how closely, and
-/// whether cleaning may cut it.
+/// copy is `first` (with its text, if loaded): how it matches that
+/// passage, how closely, and whether cleaning may cut it.
 fn member(
     table: &PassageTable,
     texts: &Texts,
     spanned: &Spanned,
-    first_copy: PassageId,
+    (first_copy, first_text): (PassageId, Option<&PassageText>),
     m: &InCluster,
     threshold: f64,
 ) -> PassageMember {
@@ -1662,12 +1760,12 @@ fn member(
     let (kind, similarity, removable) = if copy == first_copy {
         (MatchKind::Exact, 1.0, true)
     } else {
-        match (texts.get(&first_copy), texts.get(&copy)) {
-            (Some(a), Some(b)) => match compare(a, b, threshold) {
-                Some((kind, similarity)) => (kind, similarity, removable(kind, a, b)),
+        match (first_text, texts.get(copy)) {
+            (Some(a), Some(b)) => match compare(a, &b, threshold) {
+                Some((kind, similarity)) => (kind, similarity, removable(kind, a, &b)),
                 // A member joined through a chain can be below the
                 // threshold to the first one.
-                None => spanned.unwrap_or((MatchKind::Near, similarity(a, b), false)),
+                None => spanned.unwrap_or((MatchKind::Near, similarity(a, &b), false)),
             },
             _ => spanned.unwrap_or((MatchKind::Near, 0.0, false)),
         }
