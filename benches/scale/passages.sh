@@ -20,7 +20,7 @@ cargo build --release --manifest-path "$here/Cargo.toml"
 T="$here/target/release/textdup"
 [ -d "$here/target/prose" ] || "$here/benches/compare/prose.sh"
 mkdir -p "$dir" && cd "$dir"
-[ -f p/corpus.jsonl ] || "$T" synth -q --from "$here/target/prose" --docs "$docs" \
+[ -f p/corpus.jsonl ] || "$T" synth --from "$here/target/prose" --docs "$docs" \
     --words 30-220 --share 0.5 --seed 7 --recombine -o p
 mkdir -p tmp
 

@@ -915,15 +915,13 @@ impl<'a> Grain<'a> {
                     };
                     // A copy is never a candidate: its keys would only
                     // fill the index.
-                    let keys = if copies.seen_before(passage.exact, &passage.keys) {
-                        &[][..]
-                    } else {
-                        &passage.keys[..]
-                    };
+                    let copy = copies.seen_before(passage.exact, &passage.keys);
+                    let keys = if copy { &[][..] } else { &passage.keys[..] };
                     index.push(id, passage.exact, keys);
-                    // Kept for every short passage until the first copies
-                    // are known, then for first copies only.
-                    if let Some((hash, words)) = passage.anchor {
+                    // Kept for every short passage not known to be a copy
+                    // until the first copies are known, then for first
+                    // copies only.
+                    if let Some((hash, words)) = passage.anchor.filter(|_| !copy) {
                         anchors.push(hash, id, words, passage.exact);
                     }
                 }
