@@ -43,7 +43,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 use super::Scratch;
-use crate::cluster::components;
+use crate::cluster::SharedUnionFind;
 use crate::config::Config;
 use crate::core::{number, trim_heap, DocId, Ids, Numbered};
 use crate::core::{u32_at, Record};
@@ -617,11 +617,11 @@ pub(crate) fn run(
     progress.advance(1);
     drop(firsts);
     let (passage_clusters, cluster_spilled) =
-        grain.cluster(&table, copies, &pairs, &texts, &joined)?;
+        grain.cluster(&table, copies, pairs, &texts, &joined)?;
     spilled += cluster_spilled;
     progress.advance(1);
     let passages = table.len() as u64;
-    drop((texts, table, pairs, joined));
+    drop((texts, table, joined));
     trim_heap();
     check(progress)?;
     occurrences.finish()?;
@@ -1287,7 +1287,7 @@ impl<'a> Grain<'a> {
         &self,
         table: &PassageTable,
         mut copies: Sorter<Copied>,
-        pairs: &[CandidatePair<PassageId>],
+        pairs: Vec<CandidatePair<PassageId>>,
         texts: &Texts,
         joined: &[SpanJoin],
     ) -> Result<(PassageClusters, Spilled)> {
@@ -1299,6 +1299,8 @@ impl<'a> Grain<'a> {
                 compare(&a, &b, p.threshold).map(|_| (pair.first, pair.second))
             })
             .collect();
+        // The pairs' room goes to the union-find.
+        drop(pairs);
         // Every one a first copy: candidates are, and so are the passages
         // span joins and probes take (see `passage_windows` and `probe`).
         let edges = || {
@@ -1307,23 +1309,36 @@ impl<'a> Grain<'a> {
                 .copied()
                 .chain(joined.iter().map(|j| (j.a, j.b)))
         };
-        let mut touched: Vec<PassageId> = edges().flat_map(|(a, b)| [a, b]).collect();
-        touched.par_sort_unstable();
-        touched.dedup();
+        // The first copies edges touch, ascending: gathered as a bit per
+        // passage, which takes less room than a list of both ends of every
+        // edge would before its repeats went.
+        let touched: Vec<PassageId> = {
+            let mut marked = vec![0u64; table.len().div_ceil(64)];
+            for id in edges().flat_map(|(a, b)| [a, b]) {
+                marked[id.0 as usize / 64] |= 1 << (id.0 % 64);
+            }
+            (0..number(table.len()))
+                .filter(|&i| marked[i as usize / 64] & 1 << (i % 64) != 0)
+                .map(PassageId)
+                .collect()
+        };
         let at = |id: PassageId| {
             let at = touched
                 .binary_search(&id)
                 .expect("each end of an edge is touched");
-            PassageId(number(at))
+            number(at)
         };
-        // Each touched first copy's cluster, by the cluster's first passage.
-        let mut root = touched.clone();
-        for group in components(touched.len(), edges().map(|(a, b)| (at(a), at(b)))) {
-            for member in &group {
-                root[member.0 as usize] = touched[group[0].0 as usize];
-            }
+        // Each touched first copy's cluster, by the cluster's first passage:
+        // a set's representative is its smallest member.
+        let sets = SharedUnionFind::new(touched.len());
+        for (a, b) in edges() {
+            sets.union(at(a), at(b));
         }
         drop(verified);
+        let root: Vec<PassageId> = (0..number(touched.len()))
+            .map(|i| touched[sets.find(i) as usize])
+            .collect();
+        drop(sets);
         // How each passage joined by shared spans matches: its best join.
         let mut spanned: Spanned = HashMap::default();
         for j in joined {
@@ -1339,7 +1354,6 @@ impl<'a> Grain<'a> {
             Some(_) => Sorter::spilling("clusters", self.tmp_dir),
         };
         let held = table.memory()
-            + size_of_val(pairs)
             + texts.memory()
             + size_of_val(joined)
             + (touched.capacity() + root.capacity()) * size_of::<PassageId>()
