@@ -20,11 +20,77 @@ use std::sync::Arc;
 use crate::core::Record;
 use crate::error::{Error, Result};
 
+/// Bytes being written: in memory, or past [`Sink::spill`] to an unnamed
+/// temporary file. What [`RecordsWriter`] and [`BlobsWriter`] share.
+struct Sink {
+    held: Vec<u8>,
+    /// Under a limit: the file bytes go to, and its folder for errors.
+    file: Option<(BufWriter<File>, PathBuf)>,
+    /// Bytes written, held or not.
+    written: u64,
+}
+
+impl Sink {
+    fn in_memory() -> Self {
+        Sink {
+            held: Vec::new(),
+            file: None,
+            written: 0,
+        }
+    }
+
+    /// Moves the bytes held to an unnamed temporary file in `dir`, where
+    /// later ones go too; nothing if they are on disk already.
+    fn spill(&mut self, dir: &Path) -> Result<()> {
+        if self.file.is_some() {
+            return Ok(());
+        }
+        let fail = |e| Error::io(dir, e);
+        let mut out = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(dir).map_err(fail)?);
+        out.write_all(&self.held).map_err(fail)?;
+        self.held = Vec::new();
+        self.file = Some((out, dir.to_path_buf()));
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        match &mut self.file {
+            Some((out, dir)) => out
+                .write_all(bytes)
+                .map_err(|e| Error::io(dir.as_path(), e))?,
+            None => self.held.extend_from_slice(bytes),
+        }
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// The bytes, mapped if they went to a file.
+    fn finish(self) -> Result<Bytes> {
+        Ok(match self.file {
+            None => Bytes::Memory(Arc::new(self.held)),
+            Some((out, dir)) => {
+                let file = out
+                    .into_inner()
+                    .map_err(|e| Error::io(&dir, e.into_error()))?;
+                if self.written == 0 {
+                    // A map of nothing is an error on some systems.
+                    Bytes::Memory(Arc::default())
+                } else {
+                    // SAFETY: the file is unnamed and private to this
+                    // process; only `Records::update` writes it again, and
+                    // only while it holds the one reference to the map.
+                    let map =
+                        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
+                    Bytes::Mapped(Arc::new(Mapped { map, file, dir }))
+                }
+            }
+        })
+    }
+}
+
 /// Records being written (see the module docs).
 pub(crate) struct RecordsWriter<T> {
-    held: Vec<u8>,
-    /// Under a limit: the file records go to, and its folder for errors.
-    file: Option<(BufWriter<File>, PathBuf)>,
+    bytes: Sink,
     len: usize,
     _records: PhantomData<fn(T)>,
 }
@@ -33,8 +99,7 @@ impl<T: Record> RecordsWriter<T> {
     /// Records held in memory.
     pub fn in_memory() -> Self {
         RecordsWriter {
-            held: Vec::new(),
-            file: None,
+            bytes: Sink::in_memory(),
             len: 0,
             _records: PhantomData,
         }
@@ -51,32 +116,19 @@ impl<T: Record> RecordsWriter<T> {
     /// `dir`, where those pushed from now on go too. Does nothing if they
     /// are on disk already.
     pub fn spill(&mut self, dir: &Path) -> Result<()> {
-        if self.file.is_some() {
-            return Ok(());
-        }
-        let fail = |e| Error::io(dir, e);
-        let mut out = BufWriter::with_capacity(1 << 20, tempfile::tempfile_in(dir).map_err(fail)?);
-        out.write_all(&self.held).map_err(fail)?;
-        self.held = Vec::new();
-        self.file = Some((out, dir.to_path_buf()));
-        Ok(())
+        self.bytes.spill(dir)
     }
 
     /// Bytes held in memory, spare capacity included.
     pub fn memory(&self) -> usize {
-        self.held.capacity()
+        self.bytes.held.capacity()
     }
 
     /// Adds `record` after those pushed so far.
     pub fn push(&mut self, record: &T) -> Result<()> {
         let mut bytes = [0u8; 32];
         record.put(&mut bytes[..T::SIZE]);
-        match &mut self.file {
-            Some((out, dir)) => out
-                .write_all(&bytes[..T::SIZE])
-                .map_err(|e| Error::io(dir.as_path(), e))?,
-            None => self.held.extend_from_slice(&bytes[..T::SIZE]),
-        }
+        self.bytes.write(&bytes[..T::SIZE])?;
         self.len += 1;
         Ok(())
     }
@@ -89,34 +141,15 @@ impl<T: Record> RecordsWriter<T> {
     /// Makes room for `more` records in memory, exactly: growing by
     /// doubling could hold twice what is needed.
     pub fn reserve(&mut self, more: usize) {
-        if self.file.is_none() {
-            self.held.reserve_exact(more * T::SIZE);
+        if self.bytes.file.is_none() {
+            self.bytes.held.reserve_exact(more * T::SIZE);
         }
     }
 
     /// The records, mapped if they went to a file.
     pub fn finish(self) -> Result<Records<T>> {
-        let bytes = match self.file {
-            None => Bytes::Memory(Arc::new(self.held)),
-            Some((out, dir)) => {
-                let file = out
-                    .into_inner()
-                    .map_err(|e| Error::io(&dir, e.into_error()))?;
-                if self.len == 0 {
-                    // A map of nothing is an error on some systems.
-                    Bytes::Memory(Arc::default())
-                } else {
-                    // SAFETY: the file is unnamed and private to this
-                    // process; only `Records::update` writes it again, and
-                    // only while it holds the one reference to the map.
-                    let map =
-                        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
-                    Bytes::Mapped(Arc::new(Mapped { map, file, dir }))
-                }
-            }
-        };
         Ok(Records {
-            bytes,
+            bytes: self.bytes.finish()?,
             len: self.len,
             _records: PhantomData,
         })
@@ -135,6 +168,23 @@ pub(crate) struct Records<T> {
 enum Bytes {
     Memory(Arc<Vec<u8>>),
     Mapped(Arc<Mapped>),
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Memory(held) => held,
+            Bytes::Mapped(mapped) => &mapped.map,
+        }
+    }
+
+    /// Bytes held in memory: none when mapped.
+    fn memory(&self) -> usize {
+        match self {
+            Bytes::Memory(held) => held.capacity(),
+            Bytes::Mapped(_) => 0,
+        }
+    }
 }
 
 /// Records in a file, mapped; the file is kept to be written again by
@@ -183,10 +233,7 @@ impl<T: Record> Records<T> {
 
     /// Bytes held in memory: none when mapped.
     pub fn memory(&self) -> usize {
-        match &self.bytes {
-            Bytes::Memory(held) => held.capacity(),
-            Bytes::Mapped(_) => 0,
-        }
+        self.bytes.memory()
     }
 
     /// Record `i`.
@@ -195,11 +242,7 @@ impl<T: Record> Records<T> {
     /// If `i` is not below [`Records::len`].
     pub fn get(&self, i: usize) -> T {
         assert!(i < self.len, "record {i} of {}", self.len);
-        let bytes: &[u8] = match &self.bytes {
-            Bytes::Memory(held) => held,
-            Bytes::Mapped(mapped) => &mapped.map,
-        };
-        T::get(&bytes[i * T::SIZE..(i + 1) * T::SIZE])
+        T::get(&self.bytes.as_slice()[i * T::SIZE..(i + 1) * T::SIZE])
     }
 
     /// Records `range`, in order.
@@ -273,8 +316,7 @@ impl<T: Record> Records<T> {
 pub(crate) struct BlobsWriter {
     /// Where each blob ends.
     ends: Vec<u64>,
-    held: Vec<u8>,
-    file: Option<(BufWriter<File>, PathBuf)>,
+    bytes: Sink,
 }
 
 impl BlobsWriter {
@@ -282,63 +324,40 @@ impl BlobsWriter {
     pub fn in_memory() -> Self {
         BlobsWriter {
             ends: Vec::new(),
-            held: Vec::new(),
-            file: None,
+            bytes: Sink::in_memory(),
         }
     }
 
     /// Blobs written to an unnamed temporary file in `dir`.
     pub fn on_disk(dir: &Path) -> Result<Self> {
-        let file = tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-        Ok(BlobsWriter {
-            file: Some((BufWriter::with_capacity(1 << 20, file), dir.to_path_buf())),
-            ..BlobsWriter::in_memory()
-        })
+        let mut blobs = BlobsWriter::in_memory();
+        blobs.bytes.spill(dir)?;
+        Ok(blobs)
     }
 
     /// Adds `blob` after those pushed so far.
     pub fn push(&mut self, blob: &[u8]) -> Result<()> {
-        match &mut self.file {
-            Some((out, dir)) => out
-                .write_all(blob)
-                .map_err(|e| Error::io(dir.as_path(), e))?,
-            None => self.held.extend_from_slice(blob),
-        }
-        let end = self.ends.last().copied().unwrap_or(0) + blob.len() as u64;
-        self.ends.push(end);
+        self.bytes.write(blob)?;
+        self.ends.push(self.bytes.written);
         Ok(())
     }
 
     /// Bytes held in memory, spare capacity included.
     pub fn memory(&self) -> usize {
         self.ends.capacity() * size_of::<u64>()
-            + self.held.capacity()
-            + self.file.as_ref().map_or(0, |(out, _)| out.capacity())
+            + self.bytes.held.capacity()
+            + self
+                .bytes
+                .file
+                .as_ref()
+                .map_or(0, |(out, _)| out.capacity())
     }
 
     /// The blobs, mapped if they went to a file.
     pub fn finish(self) -> Result<Blobs> {
-        let total = self.ends.last().copied().unwrap_or(0);
-        let bytes = match self.file {
-            None => Bytes::Memory(Arc::new(self.held)),
-            Some((out, dir)) => {
-                let file = out
-                    .into_inner()
-                    .map_err(|e| Error::io(&dir, e.into_error()))?;
-                if total == 0 {
-                    Bytes::Memory(Arc::default())
-                } else {
-                    // SAFETY: the file is unnamed and private to this
-                    // process, and nothing writes it again.
-                    let map =
-                        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&dir, e))?;
-                    Bytes::Mapped(Arc::new(Mapped { map, file, dir }))
-                }
-            }
-        };
         Ok(Blobs {
             ends: self.ends,
-            bytes,
+            bytes: self.bytes.finish()?,
         })
     }
 }
@@ -362,20 +381,12 @@ impl Blobs {
     /// If `i` is not below the number of blobs.
     pub fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        let bytes: &[u8] = match &self.bytes {
-            Bytes::Memory(held) => held,
-            Bytes::Mapped(mapped) => &mapped.map,
-        };
-        &bytes[start..self.ends[i] as usize]
+        &self.bytes.as_slice()[start..self.ends[i] as usize]
     }
 
     /// Bytes held in memory: the blobs' ends, and the blobs unless mapped.
     pub fn memory(&self) -> usize {
-        self.ends.capacity() * size_of::<u64>()
-            + match &self.bytes {
-                Bytes::Memory(held) => held.capacity(),
-                Bytes::Mapped(_) => 0,
-            }
+        self.ends.capacity() * size_of::<u64>() + self.bytes.memory()
     }
 }
 
