@@ -166,7 +166,12 @@ pub(crate) fn temp_folder(parent: &Path) -> Result<tempfile::TempDir> {
 }
 
 /// Smallest table worth a run: below it, runs would be many and tiny.
+#[cfg(not(test))]
 pub(crate) const MIN_RUN_BYTES: usize = 1 << 20;
+/// Unit tests spill tables of a few records, so that every path that
+/// spills is taken by data small enough to check by hand.
+#[cfg(test)]
+pub(crate) const MIN_RUN_BYTES: usize = 256;
 
 /// Records pushed in any order and read back sorted: held in memory, or,
 /// once told to spill, written out as sorted runs in a temporary folder

@@ -571,6 +571,12 @@ impl<M: Record> Clusters<M> {
         self.members.release();
     }
 
+    /// Every cluster's members, in order, read one at a time: a cluster
+    /// of boilerplate can have millions.
+    pub(crate) fn every_member(&self) -> impl ExactSizeIterator<Item = M> + '_ {
+        self.members.iter(0..self.members.len())
+    }
+
     /// The members of every cluster.
     pub(crate) fn members(&self) -> usize {
         self.members.len()

@@ -31,13 +31,14 @@
 //! the corpus to find each member's span and text; the spans, sorted by
 //! member, are then written over the members' records. Under a memory
 //! limit the band index, the copies, the two tables of windows, the
-//! members by cluster, the members wanted and the spans found spill to
+//! windows each pair of passages shares, the members by cluster, the members wanted and the spans found spill to
 //! sorted runs (see [`Sorter`]), and the clusters' members, pass C's texts
 //! and their entries go to mapped files (see [`MemberTextsBuilder`]); the
 //! rest is checked against the limit ([`Budget`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128_with_seed;
@@ -293,6 +294,34 @@ impl Record for PassageWindow {
             hash: u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")),
             passage: PassageId(u32_at(8)),
             start: u32_at(12),
+        }
+    }
+}
+
+/// A window two first copies share: `a < b`, and where it starts in each.
+/// Sorted by pair, what [`span_joins`] measures each pair's cover from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SharedWindow {
+    a: PassageId,
+    b: PassageId,
+    in_a: u32,
+    in_b: u32,
+}
+
+impl Record for SharedWindow {
+    const SIZE: usize = 16;
+    fn put(&self, out: &mut [u8]) {
+        let fields = [self.a.0, self.b.0, self.in_a, self.in_b];
+        for (at, field) in fields.into_iter().enumerate() {
+            out[4 * at..4 * at + 4].copy_from_slice(&field.to_le_bytes());
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        SharedWindow {
+            a: PassageId(u32_at(bytes, 0)),
+            b: PassageId(u32_at(bytes, 4)),
+            in_a: u32_at(bytes, 8),
+            in_b: u32_at(bytes, 12),
         }
     }
 }
@@ -602,14 +631,33 @@ pub(crate) fn run(
         contained,
     } = grain.load(&table, &firsts, &pairs, &seen, &anchors, copies.memory())?;
     windows.finish()?;
+    occurrences.finish()?;
     let mut spilled = index_spilled;
     spilled += windows.spilled();
+    spilled += occurrences.spilled();
     drop((seen, anchors));
     trim_heap();
     let p = &config.passage;
     // Steps with no count of their own: joins, passage clusters, spans.
     progress.begin(Stage::Grouping, Some(3));
-    let mut joined = span_joins(windows, &lengths, p.min_span, p.threshold)?;
+    // Under a limit, the pairs that share windows spill past half of what
+    // the tables kept for clustering leave.
+    let held = windows.memory()
+        + occurrences.memory()
+        + table.memory()
+        + firsts.memory()
+        + copies.memory()
+        + size_of_val(&pairs[..])
+        + texts.memory()
+        + size_of_val(&lengths[..])
+        + contained.capacity() * size_of::<SpanJoin>();
+    let spill = grain
+        .budget
+        .left(held)
+        .map(|left| (grain.tmp_dir, left / 2));
+    let (mut joined, joins_spilled) =
+        span_joins(windows, &lengths, p.min_span, p.threshold, spill)?;
+    spilled += joins_spilled;
     joined.extend(widely_contained_left_out(contained));
     joined.sort_unstable_by_key(|j| (j.a, j.b));
     joined.dedup_by_key(|j| (j.a, j.b));
@@ -624,8 +672,6 @@ pub(crate) fn run(
     drop((texts, table, joined));
     trim_heap();
     check(progress)?;
-    occurrences.finish()?;
-    spilled += occurrences.spilled();
     // Under a limit, sorting the regions by cluster may take half of
     // what is left; the union-find over them takes some of the rest.
     let spill =
@@ -1500,38 +1546,31 @@ impl<'a> Grain<'a> {
             more.clear();
             Ok(())
         };
-        let mut member = 0;
-        for cluster in passages {
-            for passage in &cluster.members {
-                // Until pass C, a passage's span is its index (see `member`).
-                let ordinal = number(passage.span.start);
-                more.push(Wanted {
-                    doc: passage.doc,
-                    from: ordinal,
-                    to: ordinal,
-                    region: false,
-                    member: number(member),
-                });
-                member += 1;
-            }
+        // Members are numbered across clusters, in order.
+        for (member, passage) in passages.0.every_member().enumerate() {
+            // Until pass C, a passage's span is its index (see `member`).
+            let ordinal = number(passage.span.start);
+            more.push(Wanted {
+                doc: passage.doc,
+                from: ordinal,
+                to: ordinal,
+                region: false,
+                member: number(member),
+            });
             if more.len() >= 1 << 16 {
                 add(&mut more, &mut wanted)?;
                 // Read once: mapped, they need not stay resident.
                 passages.release();
             }
         }
-        let mut member = 0;
-        for cluster in spans {
-            for region in &cluster.members {
-                more.push(Wanted {
-                    doc: region.doc,
-                    from: region.words.0,
-                    to: region.words.1,
-                    region: true,
-                    member: number(member),
-                });
-                member += 1;
-            }
+        for (member, region) in spans.0.every_member().enumerate() {
+            more.push(Wanted {
+                doc: region.doc,
+                from: region.words.0,
+                to: region.words.1,
+                region: true,
+                member: number(member),
+            });
             if more.len() >= 1 << 16 {
                 add(&mut more, &mut wanted)?;
                 spans.release();
@@ -2018,55 +2057,120 @@ fn span_cover(threshold: f64) -> f64 {
 /// Exact copies are already joined, so only first copies take part (see
 /// [`passage_windows`]): a paragraph printed on a thousand pages counts
 /// once, and the pairs of a window stay few. `lengths` gives the words of
-/// each passage in `windows`.
+/// each passage in `windows`, sorted by passage.
 ///
+/// With `spill` (a folder and a number of bytes), every pair's shared
+/// windows go to a table that spills to that folder past those bytes, and
+/// are read back pair by pair; the joins are the same. Also gives what
+/// that table wrote.
 fn span_joins(
     windows: Sorter<PassageWindow>,
     lengths: &[(PassageId, u32)],
     k: usize,
     threshold: f64,
-) -> Result<Vec<SpanJoin>> {
+    spill: Option<(&Path, usize)>,
+) -> Result<(Vec<SpanJoin>, Spilled)> {
     let k = number(k.max(1));
-    // Per pair of first copies, the window starts each shares with the
-    // other: `(a, b, start in a, start in b)` with `a < b`.
-    type Shared = (PassageId, PassageId, u32, u32);
-    let (mut shared, _) = windows.into_sorted()?.fold_groups(
-        |a, b| a.hash == b.hash,
-        || (Vec::new(), Vec::new()),
-        |(mut out, mut held): (Vec<Shared>, Vec<(PassageId, u32)>), group| {
-            if group.len() < 2 {
-                return (out, held);
-            }
-            // Sorted by passage and start already.
-            held.clear();
-            held.extend(group.iter().map(|w| (w.passage, w.start)));
-            held.dedup();
-            // Counted in distinct first copies: exact copies do not
-            // make a line boilerplate here, other versions of it do.
-            if held.chunk_by(|a, b| a.0 == b.0).count() <= MAX_JOIN_COPIES {
-                for (i, &(a, wa)) in held.iter().enumerate() {
-                    for &(b, wb) in &held[i + 1..] {
-                        if a != b {
-                            out.push((a, b, wa, wb));
-                        }
-                    }
+    let windows = windows.into_sorted()?;
+    let shared = match spill {
+        None => {
+            let (mut shared, _) = windows.fold_groups(
+                |a, b| a.hash == b.hash,
+                || (Vec::new(), Vec::new()),
+                |(mut out, mut held): (Vec<SharedWindow>, Vec<(PassageId, u32)>), group| {
+                    pairs_sharing(group, &mut held, &mut out);
+                    (out, held)
+                },
+                |(mut a, held), (mut b, _)| {
+                    a.append(&mut b);
+                    (a, held)
+                },
+            )?;
+            shared.par_sort_unstable();
+            Sorted::Memory(shared)
+        }
+        // The pairs of a window can outnumber its passages many times
+        // over: they go to a table that spills past `room`, read back by
+        // pair.
+        Some((tmp_dir, room)) => {
+            let mut shared = Sorter::spilling("shared-windows", tmp_dir);
+            let (mut group, mut held, mut more) = (Vec::new(), Vec::new(), Vec::new());
+            let add = |more: &mut Vec<SharedWindow>, shared: &mut Sorter<_>| -> Result<()> {
+                if shared.memory_with(more.len()) > room {
+                    shared.spill()?;
                 }
+                shared.extend_from_slice(more);
+                more.clear();
+                Ok(())
+            };
+            for window in windows.iter()? {
+                let window: PassageWindow = window?;
+                if group
+                    .last()
+                    .is_some_and(|last: &PassageWindow| last.hash != window.hash)
+                {
+                    pairs_sharing(&group, &mut held, &mut more);
+                    group.clear();
+                    add(&mut more, &mut shared)?;
+                }
+                group.push(window);
             }
-            (out, held)
-        },
-        |(mut a, held), (mut b, _)| {
-            a.append(&mut b);
-            (a, held)
-        },
-    )?;
-    shared.par_sort_unstable();
-    // Words per first copy, by passage number (dense, so a table rather
-    // than a map of millions).
-    let passages = lengths.iter().map(|&(id, _)| id.0 as usize + 1).max();
-    let mut length = vec![0u32; passages.unwrap_or(0)];
-    for &(id, words) in lengths {
-        length[id.0 as usize] = words;
+            pairs_sharing(&group, &mut held, &mut more);
+            add(&mut more, &mut shared)?;
+            drop(windows);
+            shared.finish()?;
+            let spilled = shared.spilled();
+            let sorted = shared.into_sorted()?;
+            return joins_of_pairs(&sorted, lengths, k, threshold).map(|j| (j, spilled));
+        }
+    };
+    drop(windows);
+    joins_of_pairs(&shared, lengths, k, threshold).map(|j| (j, Spilled::default()))
+}
+
+/// Adds to `out` every pair of distinct first copies that share the
+/// window of `group` (every occurrence of one hash, sorted by passage and
+/// start), unless so many share it that it is boilerplate. `held` is
+/// scratch.
+fn pairs_sharing(
+    group: &[PassageWindow],
+    held: &mut Vec<(PassageId, u32)>,
+    out: &mut Vec<SharedWindow>,
+) {
+    if group.len() < 2 {
+        return;
     }
+    held.clear();
+    held.extend(group.iter().map(|w| (w.passage, w.start)));
+    held.dedup();
+    // Counted in distinct first copies: exact copies do not make a line
+    // boilerplate here, other versions of it do.
+    if held.chunk_by(|a, b| a.0 == b.0).count() > MAX_JOIN_COPIES {
+        return;
+    }
+    for (i, &(a, in_a)) in held.iter().enumerate() {
+        for &(b, in_b) in &held[i + 1..] {
+            if a != b {
+                out.push(SharedWindow { a, b, in_a, in_b });
+            }
+        }
+    }
+}
+
+/// The joins of the pairs in `shared` (sorted by pair): each pair's
+/// shared windows, as a share of each passage's words (`lengths`, sorted
+/// by passage), against the rules of [`span_joins`].
+fn joins_of_pairs(
+    shared: &Sorted<SharedWindow>,
+    lengths: &[(PassageId, u32)],
+    k: u32,
+    threshold: f64,
+) -> Result<Vec<SpanJoin>> {
+    debug_assert!(lengths.windows(2).all(|w| w[0].0 < w[1].0));
+    let words_of = |id: PassageId| {
+        let at = lengths.binary_search_by_key(&id, |&(id, _)| id).ok()?;
+        Some(lengths[at].1)
+    };
     // The share of a passage of `words` words that windows starting at
     // `starts` (sorted) cover.
     let covered = |starts: &[u32], words: u32| -> f64 {
@@ -2081,33 +2185,40 @@ fn span_joins(
         }
         f64::from(covered) / f64::from(words.max(1))
     };
-    let pairs: Vec<&[(PassageId, PassageId, u32, u32)]> =
-        shared.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
-    let mut joins: Vec<SpanJoin> = pairs
-        .par_iter()
-        .filter_map(|starts| {
-            let (a, b) = (starts[0].0, starts[0].1);
-            // Sorted by start in `a` already; dedup keeps it so.
-            let mut in_a: Vec<u32> = starts.iter().map(|s| s.2).collect();
-            in_a.dedup();
-            let mut in_b: Vec<u32> = starts.iter().map(|s| s.3).collect();
-            in_b.sort_unstable();
-            in_b.dedup();
-            let (words_a, words_b) = (*length.get(a.0 as usize)?, *length.get(b.0 as usize)?);
-            let cover_a = covered(&in_a, words_a);
-            let cover_b = covered(&in_b, words_b);
-            let a_shorter = words_a <= words_b;
-            let shorter = if a_shorter { cover_a } else { cover_b };
-            let both = cover_a.min(cover_b);
-            (shorter >= threshold || both >= span_cover(threshold)).then_some(SpanJoin {
-                a,
-                b,
-                cover_a,
-                cover_b,
-                a_shorter,
-            })
+    let join = |starts: &[SharedWindow]| -> Option<SpanJoin> {
+        let (a, b) = (starts[0].a, starts[0].b);
+        // Sorted by start in `a` already; dedup keeps it so.
+        let mut in_a: Vec<u32> = starts.iter().map(|s| s.in_a).collect();
+        in_a.dedup();
+        let mut in_b: Vec<u32> = starts.iter().map(|s| s.in_b).collect();
+        in_b.sort_unstable();
+        in_b.dedup();
+        let (words_a, words_b) = (words_of(a)?, words_of(b)?);
+        let cover_a = covered(&in_a, words_a);
+        let cover_b = covered(&in_b, words_b);
+        let a_shorter = words_a <= words_b;
+        let shorter = if a_shorter { cover_a } else { cover_b };
+        let both = cover_a.min(cover_b);
+        (shorter >= threshold || both >= span_cover(threshold)).then_some(SpanJoin {
+            a,
+            b,
+            cover_a,
+            cover_b,
+            a_shorter,
         })
-        .collect();
+    };
+    let mut joins = shared.fold_groups(
+        |x, y| (x.a, x.b) == (y.a, y.b),
+        Vec::new,
+        |mut joins, starts| {
+            joins.extend(join(starts));
+            joins
+        },
+        |mut a, mut b| {
+            a.append(&mut b);
+            a
+        },
+    )?;
     joins.sort_unstable_by_key(|j| (j.a, j.b));
     Ok(joins)
 }
@@ -2226,7 +2337,8 @@ mod tests {
         k: usize,
         threshold: f64,
     ) -> Vec<SpanJoin> {
-        let (mut windows, mut lengths) = (Sorter::in_memory("joins"), Vec::new());
+        let (mut windows, mut all, mut lengths) =
+            (Sorter::in_memory("joins"), Vec::new(), Vec::new());
         for doc in occurrences.chunk_by(|a, b| a.doc == b.doc) {
             let own: Vec<WordRange> = ranges
                 .iter()
@@ -2235,10 +2347,21 @@ mod tests {
                 .collect();
             let is_first = |id: PassageId| first_copy.get(id.0 as usize) == Some(&id);
             let (w, l) = passage_windows(doc, &own, is_first, k);
-            windows.extend_from_slice(&w);
+            all.extend_from_slice(&w);
             lengths.extend(l);
         }
-        span_joins(windows, &lengths, k, threshold).unwrap()
+        let spilling = {
+            let mut copy = Sorter::in_memory("joins");
+            copy.extend_from_slice(&all);
+            copy
+        };
+        windows.extend_from_slice(&all);
+        let in_memory = span_joins(windows, &lengths, k, threshold, None).unwrap();
+        // Spilled after every few pairs, the same joins.
+        let dir = tempfile::tempdir().unwrap();
+        let spilled = span_joins(spilling, &lengths, k, threshold, Some((dir.path(), 0))).unwrap();
+        assert_eq!(in_memory.0, spilled.0);
+        in_memory.0
     }
 
     /// The windows of `words` (word indices) in document `doc`, as pass
