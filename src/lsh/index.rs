@@ -29,6 +29,7 @@ use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
 use crate::core::Record;
 use crate::core::{DocId, Numbered};
 use crate::error::{Error, Result};
+use crate::records::{Records, RecordsWriter};
 use crate::runs::{reduce_fan_in, temp_folder, write_run, Entry, Merge, Spilled};
 
 /// Band keys and exact hashes of a corpus's units (documents, or the
@@ -84,6 +85,21 @@ impl<I: Unit> Record for Keyed<I> {
             doc: I::from_number(u32::from_le_bytes(
                 bytes[8..12].try_into().expect("4 bytes"),
             )),
+        }
+    }
+}
+
+impl<I: Unit> Record for CandidatePair<I> {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut [u8]) {
+        out[..4].copy_from_slice(&self.first.number().to_le_bytes());
+        out[4..8].copy_from_slice(&self.second.number().to_le_bytes());
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        CandidatePair {
+            first: I::from_number(at(0)),
+            second: I::from_number(at(4)),
         }
     }
 }
@@ -319,58 +335,124 @@ impl<I: Unit> BandIndex<I> {
         each_band: &(dyn Fn() -> Result<()> + Sync),
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<CandidatePair<I>>> {
-        if !self.on_disk() {
-            let (docs, keys, bands) = (&self.docs, &self.keys, self.bands);
-            let pairs = (0..bands)
-                .into_par_iter()
-                .map(|band| {
-                    each_band()?;
-                    let table = band_table(docs, keys, bands, band, is_first);
-                    bucket_pairs_sorted(|emit| {
-                        let mut bucket = Vec::new();
-                        for run in table.chunk_by(|a, b| a.key == b.key) {
-                            bucket.clear();
-                            bucket.extend(run.iter().map(|k| k.doc));
-                            emit(&bucket);
-                        }
-                        Ok(())
-                    })
-                })
-                .try_reduce(Vec::new, |a, b| Ok(merge_pairs(a, b)))?;
-            self.docs = Vec::new();
-            self.keys = Vec::new();
-            return Ok(pairs);
-        }
-        let runs: Vec<Vec<PathBuf>> = (0..self.bands)
-            .map(|band| self.runs_of::<Keyed<I>>(band))
-            .collect::<Result<_>>()?;
-        runs.par_iter()
-            .map(|runs| {
-                each_band()?;
-                bucket_pairs_sorted(|emit| {
-                    let mut bucket: Vec<I> = Vec::new();
-                    let mut key = None;
-                    for (n, entry) in Merge::<Keyed<I>>::open(runs)?.enumerate() {
-                        let entry = entry?;
-                        // Bands take seconds each at ten million documents:
-                        // a stop request is also seen inside one.
-                        if n % (1 << 20) == (1 << 20) - 1 && stop() {
-                            return Err(Error::Interrupted);
-                        }
-                        if key != Some(entry.key) {
-                            emit(&bucket);
-                            bucket.clear();
-                            key = Some(entry.key);
-                        }
-                        if is_first(entry.doc) {
-                            bucket.push(entry.doc);
-                        }
-                    }
-                    emit(&bucket);
-                    Ok(())
-                })
+        let runs = self.band_runs()?;
+        let pairs = (0..self.bands)
+            .into_par_iter()
+            .map(|band| self.band_pairs(band, &runs, is_first, each_band, stop))
+            .try_reduce(Vec::new, |a, b| Ok(merge_pairs(a, b)))?;
+        self.docs = Vec::new();
+        self.keys = Vec::new();
+        Ok(pairs)
+    }
+
+    /// [`BandIndex::candidates`] under a memory limit: each band's pairs
+    /// go to a sorted run (in a `textdup-*` folder under `dir`) as the band
+    /// ends, and the runs' merge, without repeats, to an unnamed file in
+    /// `dir`, so that the pairs of all bands are never held at once. Also
+    /// gives what the runs wrote.
+    pub fn candidates_on_disk(
+        &mut self,
+        is_first: &(dyn Fn(I) -> bool + Sync),
+        each_band: &(dyn Fn() -> Result<()> + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+        dir: &Path,
+    ) -> Result<(Records<CandidatePair<I>>, Spilled)> {
+        let runs = self.band_runs()?;
+        let folder = temp_folder(dir)?;
+        let written: Vec<(PathBuf, u64)> = (0..self.bands)
+            .into_par_iter()
+            .map(|band| {
+                let pairs = self.band_pairs(band, &runs, is_first, each_band, stop)?;
+                let path = folder.path().join(format!("pairs-{band:03}"));
+                let bytes = write_run(&path, pairs)?;
+                Ok((path, bytes))
             })
-            .try_reduce(Vec::new, |a, b| Ok(merge_pairs(a, b)))
+            .collect::<Result<_>>()?;
+        self.docs = Vec::new();
+        self.keys = Vec::new();
+        let mut spilled = Spilled {
+            runs: written.len() as u64,
+            bytes: written.iter().map(|(_, bytes)| bytes).sum(),
+        };
+        let mut merged = 0;
+        let paths = written.into_iter().map(|(path, _)| path).collect();
+        let (paths, bytes) = reduce_fan_in::<CandidatePair<I>>(paths, || {
+            merged += 1;
+            folder.path().join(format!("pairs-merged-{merged:05}"))
+        })?;
+        spilled.bytes += bytes;
+        let mut out = RecordsWriter::on_disk(dir)?;
+        let mut last = None;
+        for (n, pair) in Merge::<CandidatePair<I>>::open(&paths)?.enumerate() {
+            let pair = pair?;
+            if n % (1 << 20) == (1 << 20) - 1 && stop() {
+                return Err(Error::Interrupted);
+            }
+            // A pair that shares keys in several bands is in each one's run.
+            if last != Some(pair) {
+                out.push(&pair)?;
+                last = Some(pair);
+            }
+        }
+        Ok((out.finish()?, spilled))
+    }
+
+    /// Per band, its merged-down runs, if the index spilled.
+    fn band_runs(&mut self) -> Result<Option<Vec<Vec<PathBuf>>>> {
+        if !self.on_disk() {
+            return Ok(None);
+        }
+        (0..self.bands)
+            .map(|band| self.runs_of::<Keyed<I>>(band))
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+
+    /// Band `band`'s candidate pairs among first copies, sorted, without
+    /// repeats: from memory, or from `runs` (see [`BandIndex::band_runs`]).
+    fn band_pairs(
+        &self,
+        band: usize,
+        runs: &Option<Vec<Vec<PathBuf>>>,
+        is_first: &(dyn Fn(I) -> bool + Sync),
+        each_band: &(dyn Fn() -> Result<()> + Sync),
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Vec<CandidatePair<I>>> {
+        each_band()?;
+        let Some(runs) = runs else {
+            let table = band_table(&self.docs, &self.keys, self.bands, band, is_first);
+            return bucket_pairs_sorted(|emit| {
+                let mut bucket = Vec::new();
+                for run in table.chunk_by(|a, b| a.key == b.key) {
+                    bucket.clear();
+                    bucket.extend(run.iter().map(|k| k.doc));
+                    emit(&bucket);
+                }
+                Ok(())
+            });
+        };
+        bucket_pairs_sorted(|emit| {
+            let mut bucket: Vec<I> = Vec::new();
+            let mut key = None;
+            for (n, entry) in Merge::<Keyed<I>>::open(&runs[band])?.enumerate() {
+                let entry = entry?;
+                // Bands take seconds each at ten million documents: a stop
+                // request is also seen inside one.
+                if n % (1 << 20) == (1 << 20) - 1 && stop() {
+                    return Err(Error::Interrupted);
+                }
+                if key != Some(entry.key) {
+                    emit(&bucket);
+                    bucket.clear();
+                    key = Some(entry.key);
+                }
+                if is_first(entry.doc) {
+                    bucket.push(entry.doc);
+                }
+            }
+            emit(&bucket);
+            Ok(())
+        })
     }
 }
 
@@ -412,6 +494,21 @@ fn band_table<I: Unit>(
 mod tests {
     use super::*;
 
+    /// Candidate pairs go to files (the passage grain's, under a limit) and
+    /// must come back as they went, ends in order.
+    #[test]
+    fn a_candidate_pair_is_read_back_as_written() {
+        let mut bytes = [0u8; 8];
+        for (first, second) in [(0, 1), (7, u32::MAX), (u32::MAX - 1, u32::MAX)] {
+            let pair = CandidatePair {
+                first: DocId::from_number(first),
+                second: DocId::from_number(second),
+            };
+            pair.put(&mut bytes);
+            assert_eq!(CandidatePair::<DocId>::get(&bytes), pair);
+        }
+    }
+
     /// Random band keys with planted equal bands, and a few exact copies.
     fn fill(index: &mut BandIndex, n: u32, make_room: bool) {
         let bands = index.bands as u64;
@@ -436,6 +533,41 @@ mod tests {
             // Every seventh unit can match only its exact copies: no keys.
             let keys = if doc % 7 == 5 { &[][..] } else { &keys[..] };
             index.push(DocId(doc), exact, keys);
+        }
+    }
+
+    /// Under a limit the pairs go band by band to runs and then to a file:
+    /// the same pairs, from an index in memory or spilled, and no run left.
+    #[test]
+    fn candidates_on_disk_are_the_candidates() {
+        let n = 50_000;
+        let dir = tempfile::tempdir().unwrap();
+        let make = |spilling: bool| {
+            let mut index = if spilling {
+                BandIndex::spilling(16, MIN_RUN_BYTES, dir.path())
+            } else {
+                BandIndex::in_memory(16)
+            };
+            fill(&mut index, n, spilling);
+            index
+        };
+        let mut memory = make(false);
+        let first = memory.first_copies(n as usize, &|| Ok(())).unwrap();
+        let is_first = |d: DocId| first[d.index()] == d;
+        let (ok, go_on) = (|| Ok(()), || false);
+        let pairs = memory.candidates(&is_first, &ok, &go_on).unwrap();
+        assert!(pairs.len() > 1000, "{}", pairs.len());
+        for spilling in [false, true] {
+            let mut index = make(spilling);
+            index.first_copies(n as usize, &|| Ok(())).unwrap();
+            let out = tempfile::tempdir().unwrap();
+            let (stored, written) = index
+                .candidates_on_disk(&is_first, &ok, &go_on, out.path())
+                .unwrap();
+            assert_eq!(stored.iter(0..stored.len()).collect::<Vec<_>>(), pairs);
+            assert_eq!(written.runs, 16, "a run per band");
+            assert!(written.bytes >= 8 * pairs.len() as u64);
+            assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
         }
     }
 

@@ -61,7 +61,7 @@ use crate::passage::{
 use crate::progress::{check, Progress, Stage};
 use crate::read::stream::documents_overlapped;
 use crate::read::{Corpus, Document};
-use crate::records::{Blobs, BlobsWriter};
+use crate::records::{Blobs, BlobsWriter, Records};
 use crate::report::{MemberTexts, MemberTextsBuilder};
 use crate::runs::{Sorted, Sorter};
 use crate::shingle::Shingling;
@@ -231,6 +231,52 @@ impl Record for InCluster {
             root: PassageId(u32_at(bytes, 0)),
             id: PassageId(u32_at(bytes, 4)),
             first: PassageId(u32_at(bytes, 8)),
+        }
+    }
+}
+
+/// The candidate pairs, held from the end of pass A until they are
+/// verified after pass B: in memory, or under a memory limit in a mapped
+/// file (8 bytes a pair, 142 MiB at three million documents).
+enum Pairs {
+    Memory(Vec<CandidatePair<PassageId>>),
+    Stored(Records<CandidatePair<PassageId>>),
+}
+
+impl Pairs {
+    fn len(&self) -> usize {
+        match self {
+            Pairs::Memory(pairs) => pairs.len(),
+            Pairs::Stored(pairs) => pairs.len(),
+        }
+    }
+
+    /// Pair `i`, in sorted order.
+    fn get(&self, i: usize) -> CandidatePair<PassageId> {
+        match self {
+            Pairs::Memory(pairs) => pairs[i],
+            Pairs::Stored(pairs) => pairs.get(i),
+        }
+    }
+
+    /// Every pair, in sorted order.
+    fn iter(&self) -> impl Iterator<Item = CandidatePair<PassageId>> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Bytes held in memory.
+    fn memory(&self) -> usize {
+        match self {
+            Pairs::Memory(pairs) => pairs.capacity() * size_of::<CandidatePair<PassageId>>(),
+            Pairs::Stored(pairs) => pairs.memory(),
+        }
+    }
+
+    /// Lets the pages of stored pairs read so far go (see
+    /// [`Records::release`]).
+    fn release(&self) {
+        if let Pairs::Stored(pairs) = self {
+            pairs.release();
         }
     }
 }
@@ -417,7 +463,7 @@ struct Sketched {
     /// Every exact copy with its first copy.
     copies: Sorter<Copied>,
     /// Candidate pairs among first copies, sorted, without repeats.
-    pairs: Vec<CandidatePair<PassageId>>,
+    pairs: Pairs,
     anchors: Anchors,
     /// What the band index wrote to disk.
     spilled: Spilled,
@@ -647,7 +693,7 @@ pub(crate) fn run(
         + table.memory()
         + firsts.memory()
         + copies.memory()
-        + size_of_val(&pairs[..])
+        + pairs.memory()
         + texts.memory()
         + size_of_val(&lengths[..])
         + contained.capacity() * size_of::<SpanJoin>();
@@ -986,9 +1032,24 @@ impl<'a> Grain<'a> {
         // Held through pass B: first copies only, without the copies' room.
         anchors.retain(|id| firsts.is_first(id));
         let is_first = |id| firsts.is_first(id);
-        let pairs = index.candidates(&is_first, &|| check(progress), &|| progress.cancelled())?;
+        let (each_band, stop) = (|| check(progress), || progress.cancelled());
+        let (pairs, written) = match self.budget.memory {
+            None => (
+                Pairs::Memory(index.candidates(&is_first, &each_band, &stop)?),
+                Spilled::default(),
+            ),
+            // Held until every pair is verified, after pass B: to a file,
+            // band by band.
+            Some(_) => {
+                let (pairs, written) =
+                    index.candidates_on_disk(&is_first, &each_band, &stop, self.tmp_dir)?;
+                (Pairs::Stored(pairs), written)
+            }
+        };
+        let mut spilled = index.spilled();
+        spilled += written;
         Ok(Sketched {
-            spilled: index.spilled(),
+            spilled,
             table,
             firsts,
             copies: copied,
@@ -1178,7 +1239,7 @@ impl<'a> Grain<'a> {
         &self,
         table: &PassageTable,
         firsts: &FirstCopies,
-        pairs: &[CandidatePair<PassageId>],
+        pairs: &Pairs,
         seen: &SeenTwice,
         anchors: &Anchors,
         waiting: usize,
@@ -1195,7 +1256,7 @@ impl<'a> Grain<'a> {
             windows = Sorter::spilling("joins", self.tmp_dir);
         }
         let held_before = seen.memory() + table.memory() + firsts.memory() + anchors.memory()
-                + size_of_val(pairs)
+                + pairs.memory()
                 + waiting
                 // An entry and its vector of one or two passages.
                 + passages_of.capacity() * 48 + passages_of.len() * 32;
@@ -1333,14 +1394,15 @@ impl<'a> Grain<'a> {
         &self,
         table: &PassageTable,
         mut copies: Sorter<Copied>,
-        pairs: Vec<CandidatePair<PassageId>>,
+        pairs: Pairs,
         texts: &Texts,
         joined: &[SpanJoin],
     ) -> Result<(PassageClusters, Spilled)> {
         let p = &self.config.passage;
-        let verified: Vec<(PassageId, PassageId)> = pairs
-            .par_iter()
-            .filter_map(|pair| {
+        let verified: Vec<(PassageId, PassageId)> = (0..pairs.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let pair = pairs.get(i);
                 let (a, b) = (texts.get(pair.first)?, texts.get(pair.second)?);
                 compare(&a, &b, p.threshold).map(|_| (pair.first, pair.second))
             })
@@ -1770,21 +1832,22 @@ fn texts_memory(texts: &HashMap<PassageId, PassageText, ahash::RandomState>) -> 
 /// The passages in candidate pairs, by document.
 fn passages_in_pairs(
     table: &PassageTable,
-    pairs: &[CandidatePair<PassageId>],
+    pairs: &Pairs,
 ) -> HashMap<DocId, Vec<PassageId>, ahash::RandomState> {
-    let mut wanted = vec![false; table.len()];
-    for pair in pairs {
-        wanted[pair.first.0 as usize] = true;
-        wanted[pair.second.0 as usize] = true;
-    }
-    let mut passages_of: HashMap<DocId, Vec<PassageId>, ahash::RandomState> = HashMap::default();
-    for (i, &w) in wanted.iter().enumerate() {
-        if w {
-            passages_of
-                .entry(table.doc(PassageId(number(i))))
-                .or_default()
-                .push(PassageId(number(i)));
+    // A bit per passage: a byte each was 150 MB at ten gigabytes.
+    let mut wanted = vec![0u64; table.len().div_ceil(64)];
+    for pair in pairs.iter() {
+        for id in [pair.first, pair.second] {
+            wanted[id.0 as usize / 64] |= 1 << (id.0 % 64);
         }
+    }
+    pairs.release();
+    let mut passages_of: HashMap<DocId, Vec<PassageId>, ahash::RandomState> = HashMap::default();
+    for i in (0..number(table.len())).filter(|&i| wanted[i as usize / 64] & 1 << (i % 64) != 0) {
+        passages_of
+            .entry(table.doc(PassageId(i)))
+            .or_default()
+            .push(PassageId(i));
     }
     passages_of
 }
