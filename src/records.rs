@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use crate::core::Record;
@@ -390,6 +391,69 @@ impl Blobs {
     }
 }
 
+/// A table of 64-bit words, zeroed, that can be written in place: in
+/// memory, or under a limit in a mapped unnamed file (what the span
+/// detector's bitmaps over every word of the corpus use: two bits a word,
+/// 400 MB at ten gigabytes of text). Threads set bits through
+/// [`Words::atomic`].
+pub(crate) enum Words {
+    Memory(Vec<AtomicU64>),
+    Mapped(memmap2::MmapMut),
+}
+
+impl Words {
+    /// `len` zero words; in a file in `dir` if given (sparse: the pages
+    /// no one writes take no room).
+    pub fn zeroed(len: usize, dir: Option<&Path>) -> Result<Self> {
+        let Some(dir) = dir.filter(|_| len > 0) else {
+            return Ok(Words::Memory((0..len).map(|_| AtomicU64::new(0)).collect()));
+        };
+        let fail = |e| Error::io(dir, e);
+        let file = tempfile::tempfile_in(dir).map_err(fail)?;
+        file.set_len(len as u64 * 8).map_err(fail)?;
+        // SAFETY: the file is unnamed and private to this process, so
+        // nothing else changes it while mapped.
+        let map = unsafe { memmap2::MmapMut::map_mut(&file) }.map_err(fail)?;
+        Ok(Words::Mapped(map))
+    }
+
+    /// The words, for threads to set bits in.
+    pub fn atomic(&mut self) -> &[AtomicU64] {
+        match self {
+            Words::Memory(words) => words,
+            Words::Mapped(map) => {
+                let len = map.len() / 8;
+                // SAFETY: a page-aligned map of `8 * len` bytes, which
+                // `&mut self` lends to no one else meanwhile; `AtomicU64`
+                // has the size of a `u64` and every bit pattern is valid.
+                unsafe { std::slice::from_raw_parts(map.as_mut_ptr().cast::<AtomicU64>(), len) }
+            }
+        }
+    }
+
+    /// The words, to read.
+    pub fn get(&self) -> &[u64] {
+        let (at, len) = match self {
+            Words::Memory(words) => (words.as_ptr().cast::<u64>(), words.len()),
+            Words::Mapped(map) => (map.as_ptr().cast::<u64>(), map.len() / 8),
+        };
+        // SAFETY: aligned for `AtomicU64` (or a page), so for `u64`, of the
+        // same size; no atomic view can be alive, as that borrows `self`
+        // mutably.
+        unsafe { std::slice::from_raw_parts(at, len) }
+    }
+
+    /// The words, to write.
+    pub fn get_mut(&mut self) -> &mut [u64] {
+        let (at, len) = match self {
+            Words::Memory(words) => (words.as_mut_ptr().cast::<u64>(), words.len()),
+            Words::Mapped(map) => (map.as_mut_ptr().cast::<u64>(), map.len() / 8),
+        };
+        // SAFETY: as in `get`, and `&mut self` makes the borrow unique.
+        unsafe { std::slice::from_raw_parts_mut(at, len) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,6 +559,29 @@ mod tests {
         let mut empty = empty;
         empty.push(&[]).unwrap();
         assert_eq!(empty.finish().unwrap().get(0), &[] as &[u8]);
+    }
+
+    /// Bits set through the atomic view read back the same from memory and
+    /// from a mapped file, and a new table is all zeros.
+    #[test]
+    fn words_in_memory_and_mapped_hold_the_same_bits() {
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().unwrap();
+        for at in [None, Some(dir.path())] {
+            let mut words = Words::zeroed(1000, at).unwrap();
+            assert!(words.get().iter().all(|&w| w == 0));
+            words.atomic()[3].fetch_or(1 << 5, Ordering::Relaxed);
+            words.atomic()[999].fetch_or(u64::MAX, Ordering::Relaxed);
+            words.get_mut()[500] = 7;
+            let read = words.get();
+            assert_eq!(
+                (read[3], read[999], read[500], read[4]),
+                (32, u64::MAX, 7, 0)
+            );
+            assert_eq!(read.len(), 1000);
+            assert_eq!(matches!(words, Words::Mapped(_)), at.is_some());
+        }
+        assert!(Words::zeroed(0, Some(dir.path())).unwrap().get().is_empty());
     }
 
     #[test]

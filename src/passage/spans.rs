@@ -24,8 +24,8 @@
 //! collide), sorted in place, or, under a memory limit, in sorted runs on
 //! disk read back by a merge; then two bits per word of the corpus, and
 //! per repeated region 4 bytes of union-find, 12 of region and 20 to sort
-//! it by cluster (under a limit the regions and the clusters go to files
-//! and the sort spills).
+//! it by cluster (under a limit the two bits per word are mapped files,
+//! the regions and the clusters go to files and the sort spills).
 //!
 //! Invariant: in memory or spilled, in any thread count, the clusters are
 //! the same: regions come from the marked bits in corpus order, and
@@ -42,7 +42,7 @@ use crate::core::{u32_at, u64_at, Record};
 use crate::error::{Error, Result};
 use crate::normalize::Word;
 use crate::passage::{Clusters, ClustersWriter, Span};
-use crate::records::{Records, RecordsWriter};
+use crate::records::{Records, RecordsWriter, Words};
 use crate::runs::{Sorter, Spilled};
 
 /// Two bitmaps over window hashes: seen at least once, seen at least twice.
@@ -348,9 +348,11 @@ pub(crate) fn cluster_within(
     // A group is a window's occurrences; one of one occurred once (its
     // bits collided in the bitmaps) and is passed over.
     let same_window = |a: &Occurrence, b: &Occurrence| a.hash == b.hash;
-    let repeated: Vec<AtomicU64> = (0..positions.total().div_ceil(64))
-        .map(|_| AtomicU64::new(0))
-        .collect();
+    // Under a limit, both bitmaps over the corpus's words go to mapped
+    // files.
+    let dir = spill.map(|(dir, _)| dir);
+    let mut repeated = Bits::new(positions.total(), dir)?;
+    let marks = repeated.words.atomic();
     sorted.fold_groups(
         same_window,
         || (),
@@ -360,7 +362,7 @@ pub(crate) fn cluster_within(
             }
             for o in group {
                 let at = positions.of(o);
-                let (word, bit) = (&repeated[(at / 64) as usize], 1 << (at % 64));
+                let (word, bit) = (&marks[(at / 64) as usize], 1 << (at % 64));
                 // Most bits are set by a window's earlier copies: reading
                 // first spares the write, and the other thread's copy of
                 // the line.
@@ -371,10 +373,7 @@ pub(crate) fn cluster_within(
         },
         |(), ()| (),
     )?;
-    let repeated = Bits {
-        words: repeated.into_iter().map(AtomicU64::into_inner).collect(),
-    };
-    let (regions, starts) = regions(&repeated, &positions, k, spill.map(|(dir, _)| dir))?;
+    let (regions, starts) = regions(&repeated, &positions, k, dir)?;
     drop(repeated);
     let starts = Rank::new(starts);
     // Regions sharing a window are one cluster. Each window's region is a
@@ -484,18 +483,20 @@ impl Positions {
 
 /// A bitmap over positions.
 struct Bits {
-    words: Vec<u64>,
+    words: Words,
 }
 
 impl Bits {
-    fn new(bits: u64) -> Self {
-        Bits {
-            words: vec![0; bits.div_ceil(64) as usize],
-        }
+    /// `bits` zero bits, in a mapped file in `dir` if given.
+    fn new(bits: u64, dir: Option<&Path>) -> Result<Self> {
+        let words = usize::try_from(bits.div_ceil(64)).map_err(|_| Error::TooManyDocuments)?;
+        Ok(Bits {
+            words: Words::zeroed(words, dir)?,
+        })
     }
 
     fn set(&mut self, at: u64) {
-        self.words[(at / 64) as usize] |= 1 << (at % 64);
+        self.words.get_mut()[(at / 64) as usize] |= 1 << (at % 64);
     }
 
     /// The set bits in `range`, ascending.
@@ -503,7 +504,7 @@ impl Bits {
         let (from, to) = (range.start, range.end);
         let words = (from / 64) as usize..to.div_ceil(64) as usize;
         words.flat_map(move |w| {
-            let mut bits = self.words[w];
+            let mut bits = self.words.get()[w];
             let base = w as u64 * 64;
             // Bits of the word outside the range are cleared first.
             if base < from {
@@ -533,9 +534,10 @@ struct Rank {
 
 impl Rank {
     fn new(bits: Bits) -> Self {
-        let mut blocks = Vec::with_capacity(bits.words.len().div_ceil(8));
+        let words = bits.words.get();
+        let mut blocks = Vec::with_capacity(words.len().div_ceil(8));
         let mut count = 0u32;
-        for block in bits.words.chunks(8) {
+        for block in words.chunks(8) {
             blocks.push(count);
             count += block.iter().map(|w| w.count_ones()).sum::<u32>();
         }
@@ -546,7 +548,7 @@ impl Rank {
     #[inline]
     fn prefetch(&self, at: u64) {
         let word = (at / 64) as usize;
-        prefetch(&self.bits.words[word]);
+        prefetch(&self.bits.words.get()[word]);
         prefetch(&self.blocks[word / 8]);
     }
 
@@ -554,11 +556,9 @@ impl Rank {
     fn rank(&self, at: u64) -> usize {
         let word = (at / 64) as usize;
         let block = word / 8;
-        let before: u32 = self.bits.words[block * 8..word]
-            .iter()
-            .map(|w| w.count_ones())
-            .sum();
-        let within = (self.bits.words[word] << (63 - at % 64)).count_ones();
+        let words = self.bits.words.get();
+        let before: u32 = words[block * 8..word].iter().map(|w| w.count_ones()).sum();
+        let within = (words[word] << (63 - at % 64)).count_ones();
         (self.blocks[block] + before + within) as usize
     }
 }
@@ -574,7 +574,7 @@ fn regions(
 ) -> Result<(Records<Region>, Bits)> {
     // Span lengths are validated far below 2^32 (`PassageConfig::min_span`).
     let k = number(k);
-    let mut starts = Bits::new(positions.total());
+    let mut starts = Bits::new(positions.total(), dir)?;
     let mut regions = match dir {
         None => RecordsWriter::in_memory(),
         Some(dir) => RecordsWriter::on_disk(dir)?,
