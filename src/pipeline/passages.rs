@@ -157,33 +157,67 @@ impl PassageTable {
     }
 }
 
+/// A bit per passage: the passage grain's tables over every passage
+/// (a hundred million per ten gigabytes of web-like text) take no more.
+struct PassageBits {
+    words: Vec<u64>,
+}
+
+impl PassageBits {
+    /// `passages` bits, none set.
+    fn none(passages: usize) -> Self {
+        PassageBits {
+            words: vec![0; passages.div_ceil(64)],
+        }
+    }
+
+    fn set(&mut self, id: PassageId) {
+        self.words[id.0 as usize / 64] |= 1 << (id.0 % 64);
+    }
+
+    fn get(&self, id: PassageId) -> bool {
+        self.words[id.0 as usize / 64] & 1 << (id.0 % 64) != 0
+    }
+
+    /// The passages in `range` whose bits are set, ascending.
+    fn ones(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = PassageId> + '_ {
+        range
+            .map(|i| PassageId(number(i)))
+            .filter(|&id| self.get(id))
+    }
+
+    fn memory(&self) -> usize {
+        self.words.capacity() * size_of::<u64>()
+    }
+}
+
 /// Which passages are their own first exact copy (the earliest with the
 /// same normalized text): a bit each, which is all that passes A and B
 /// ask. Which first copy a copy has only clustering needs; it reads that
 /// from [`Copied`] records sorted by first copy.
 struct FirstCopies {
-    /// A bit per passage, set for a copy.
-    copy: Vec<u64>,
+    /// Set for a copy.
+    copy: PassageBits,
 }
 
 impl FirstCopies {
     /// `passages` passages, none a copy yet.
     fn none(passages: usize) -> Self {
         FirstCopies {
-            copy: vec![0; passages.div_ceil(64)],
+            copy: PassageBits::none(passages),
         }
     }
 
     fn mark_copy(&mut self, id: PassageId) {
-        self.copy[id.0 as usize / 64] |= 1 << (id.0 % 64);
+        self.copy.set(id);
     }
 
     fn is_first(&self, id: PassageId) -> bool {
-        self.copy[id.0 as usize / 64] & 1 << (id.0 % 64) == 0
+        !self.copy.get(id)
     }
 
     fn memory(&self) -> usize {
-        self.copy.capacity() * size_of::<u64>()
+        self.copy.memory()
     }
 }
 
@@ -1245,7 +1279,7 @@ impl<'a> Grain<'a> {
         waiting: usize,
     ) -> Result<Loads> {
         let (config, progress) = (self.config, self.progress);
-        let passages_of = passages_in_pairs(table, pairs);
+        let in_pairs = passages_in_pairs(table.len(), pairs);
         let mut windows: Sorter<PassageWindow> = Sorter::in_memory("joins");
         let mut lengths: Vec<(PassageId, u32)> = Vec::new();
         let mut contained: Vec<SpanJoin> = Vec::new();
@@ -1259,7 +1293,7 @@ impl<'a> Grain<'a> {
                 + pairs.memory()
                 + waiting
                 // An entry and its vector of one or two passages.
-                + passages_of.capacity() * 48 + passages_of.len() * 32;
+                + in_pairs.memory();
         let mut done = 0;
         progress.begin(Stage::Spans, Some(self.ids.len() as u64));
         let load_batch = |batch: &mut Vec<(DocId, Document)>| {
@@ -1283,19 +1317,19 @@ impl<'a> Grain<'a> {
                                 word: number(i),
                             });
                         });
-                        let in_pairs = passages_of.get(doc);
+                        let own = table.passages_of(*doc);
+                        let compared: Vec<PassageId> = in_pairs.ones(own.clone()).collect();
                         let probed = !(occurrences.is_empty() && anchors.by_hash.is_empty());
-                        let spans = if in_pairs.is_some() || probed {
+                        let spans = if !compared.is_empty() || probed {
                             let words = (normalized.as_str(), found.as_slice());
                             self.spans_of(table, *doc, text, words, passage)?
                         } else {
                             Vec::new()
                         };
-                        let first = table.passages_of(*doc).start;
-                        let passages = in_pairs
+                        let first = own.start;
+                        let passages = compared
                             .into_iter()
-                            .flatten()
-                            .map(|&id| {
+                            .map(|id| {
                                 let span = spans[id.0 as usize - first];
                                 self.normalize_passage(text, span, normalized, found, passage);
                                 let compared =
@@ -1421,14 +1455,11 @@ impl<'a> Grain<'a> {
         // passage, which takes less room than a list of both ends of every
         // edge would before its repeats went.
         let touched: Vec<PassageId> = {
-            let mut marked = vec![0u64; table.len().div_ceil(64)];
+            let mut marked = PassageBits::none(table.len());
             for id in edges().flat_map(|(a, b)| [a, b]) {
-                marked[id.0 as usize / 64] |= 1 << (id.0 % 64);
+                marked.set(id);
             }
-            (0..number(table.len()))
-                .filter(|&i| marked[i as usize / 64] & 1 << (i % 64) != 0)
-                .map(PassageId)
-                .collect()
+            marked.ones(0..table.len()).collect()
         };
         let at = |id: PassageId| {
             let at = touched
@@ -1829,27 +1860,16 @@ fn texts_memory(texts: &HashMap<PassageId, PassageText, ahash::RandomState>) -> 
         + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
 }
 
-/// The passages in candidate pairs, by document.
-fn passages_in_pairs(
-    table: &PassageTable,
-    pairs: &Pairs,
-) -> HashMap<DocId, Vec<PassageId>, ahash::RandomState> {
-    // A bit per passage: a byte each was 150 MB at ten gigabytes.
-    let mut wanted = vec![0u64; table.len().div_ceil(64)];
+/// The passages in candidate pairs, among `passages`: a bit each, which
+/// pass B reads over each document's passages.
+fn passages_in_pairs(passages: usize, pairs: &Pairs) -> PassageBits {
+    let mut wanted = PassageBits::none(passages);
     for pair in pairs.iter() {
-        for id in [pair.first, pair.second] {
-            wanted[id.0 as usize / 64] |= 1 << (id.0 % 64);
-        }
+        wanted.set(pair.first);
+        wanted.set(pair.second);
     }
     pairs.release();
-    let mut passages_of: HashMap<DocId, Vec<PassageId>, ahash::RandomState> = HashMap::default();
-    for i in (0..number(table.len())).filter(|&i| wanted[i as usize / 64] & 1 << (i % 64) != 0) {
-        passages_of
-            .entry(table.doc(PassageId(i)))
-            .or_default()
-            .push(PassageId(i));
-    }
-    passages_of
+    wanted
 }
 
 /// How passages joined by shared spans match: kind, similarity, and
