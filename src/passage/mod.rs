@@ -636,12 +636,31 @@ impl<M: Record> ClustersWriter<M> {
     where
         M: 'm,
     {
+        self.extend(members)?;
+        self.end(boilerplate);
+        Ok(())
+    }
+
+    /// Adds members to the cluster being written, which
+    /// [`ClustersWriter::end`] closes: a cluster of millions of members
+    /// (boilerplate) need not be held whole.
+    pub fn extend<'m>(
+        &mut self,
+        members: impl IntoIterator<Item = &'m M>,
+    ) -> crate::error::Result<()>
+    where
+        M: 'm,
+    {
         for member in members {
             self.members.push(member)?;
         }
+        Ok(())
+    }
+
+    /// Closes the cluster being written.
+    pub fn end(&mut self, boilerplate: bool) {
         self.starts.push(self.members.len() as u64);
         self.boilerplate.push(boilerplate);
-        Ok(())
     }
 
     /// The clusters pushed, their members mapped if they went to a file.

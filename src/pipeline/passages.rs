@@ -19,22 +19,25 @@
 //! exact copy; which first copy a copy has goes to a sorted table) and per
 //! document its first passage (passes B and C find spans again in the
 //! text), its exact hashes and band keys in a [`BandIndex`], and per short
-//! passage its anchor; texts are dropped batch by batch. Pass B keeps the
-//! texts of candidate passages (in a file under a limit), the windows the
+//! passage its anchor; texts are dropped batch by batch. The candidate
+//! pairs are kept until verified, and pass B marks their passages with a
+//! bit each. Pass B keeps the texts of candidate passages, the windows the
 //! bitmaps cannot rule out, and of those the ones wholly inside a
 //! first-copy passage by passage (for the span joins), with those
-//! passages' lengths. Clustering runs a
-//! union-find over the first copies that pairs and joins touch only, and
-//! sorts every member by cluster; it writes the clusters' members to
-//! [`Records`](crate::records::Records), and every member, passage or span
-//! region, goes to a table sorted by document, which pass C reads beside
-//! the corpus to find each member's span and text; the spans, sorted by
-//! member, are then written over the members' records. Under a memory
-//! limit the band index, the copies, the two tables of windows, the
-//! windows each pair of passages shares, the members by cluster, the members wanted and the spans found spill to
-//! sorted runs (see [`Sorter`]), and the clusters' members, pass C's texts
-//! and their entries go to mapped files (see [`MemberTextsBuilder`]); the
-//! rest is checked against the limit ([`Budget`]).
+//! passages' lengths. Clustering runs a union-find over the first copies
+//! that pairs and joins touch only, and sorts every member by cluster; it
+//! writes the clusters' members to [`Records`], and every member, passage
+//! or span region, goes to a table sorted by document, which pass C reads
+//! beside the corpus to find each member's span and text; the spans,
+//! sorted by member, are then written over the members' records.
+//!
+//! Under a memory limit the band index, the copies, the two tables of
+//! windows, the windows each pair of passages shares, the members by
+//! cluster, the members wanted and the spans found spill to sorted runs
+//! (see [`Sorter`]); the candidate pairs (band by band), the candidates'
+//! texts, the clusters' members, pass C's texts and their entries go to
+//! mapped files (see [`Records`] and [`MemberTextsBuilder`]); the rest is
+//! checked against the limit ([`Budget`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -745,11 +748,11 @@ pub(crate) fn run(
     progress.advance(1);
     drop(firsts);
     let (passage_clusters, cluster_spilled) =
-        grain.cluster(&table, copies, pairs, &texts, &joined)?;
+        grain.cluster(&table, copies, pairs, &texts, joined)?;
     spilled += cluster_spilled;
     progress.advance(1);
     let passages = table.len() as u64;
-    drop((texts, table, joined));
+    drop((texts, table));
     trim_heap();
     check(progress)?;
     // Under a limit, sorting the regions by cluster may take half of
@@ -1367,6 +1370,13 @@ impl<'a> Grain<'a> {
                 held_before + texts.memory() + lengths.capacity() * size_of::<(PassageId, u32)>()
             };
             let (mut more_occurrences, mut more_windows) = (Vec::new(), Vec::new());
+            // The batch's texts, copied in below; meanwhile the workers make
+            // the next batch's.
+            let texts_in: usize = loaded
+                .iter()
+                .flat_map(|one| &one.passages)
+                .map(|(_, text)| size_of::<(PassageId, PassageText)>() + text.memory())
+                .sum();
             for one in loaded {
                 for (id, text) in one.passages {
                     texts.push(id, text)?;
@@ -1384,7 +1394,8 @@ impl<'a> Grain<'a> {
                 // The batch's own vectors live until they are copied in,
                 // and meanwhile the workers make the next batch's.
                 let batch = occurrences_in * size_of::<Occurrence>()
-                    + windows_in * size_of::<PassageWindow>();
+                    + windows_in * size_of::<PassageWindow>()
+                    + texts_in;
                 let grown = occurrences.memory_with(occurrences_in)
                     + windows.memory_with(windows_in)
                     + 2 * batch;
@@ -1430,7 +1441,7 @@ impl<'a> Grain<'a> {
         mut copies: Sorter<Copied>,
         pairs: Pairs,
         texts: &Texts,
-        joined: &[SpanJoin],
+        joined: Vec<SpanJoin>,
     ) -> Result<(PassageClusters, Spilled)> {
         let p = &self.config.passage;
         let verified: Vec<(PassageId, PassageId)> = (0..pairs.len())
@@ -1480,7 +1491,7 @@ impl<'a> Grain<'a> {
         drop(sets);
         // How each passage joined by shared spans matches: its best join.
         let mut spanned: Spanned = HashMap::default();
-        for j in joined {
+        for j in &joined {
             for (id, kind, similarity, removable) in j.matches(p.threshold) {
                 let best = spanned.entry(id).or_insert((kind, similarity, removable));
                 if similarity > best.1 {
@@ -1488,13 +1499,18 @@ impl<'a> Grain<'a> {
                 }
             }
         }
+        // Unions made and matches kept: the joins' room (32 bytes each,
+        // twelve million at ten gigabytes) goes to the members' table.
+        drop(joined);
         let mut members = match self.budget.memory {
             None => Sorter::in_memory("clusters"),
             Some(_) => Sorter::spilling("clusters", self.tmp_dir),
         };
+        // What the copies did not spill stays in memory until read.
+        copies.finish()?;
         let held = table.memory()
+            + copies.memory()
             + texts.memory()
-            + size_of_val(joined)
             + (touched.capacity() + root.capacity()) * size_of::<PassageId>()
             + spanned.capacity() * (size_of::<(PassageId, (MatchKind, f64, bool))>() + 1);
         let mut entries = 0;
@@ -1519,9 +1535,13 @@ impl<'a> Grain<'a> {
                 id,
                 first: id,
             });
+            // A block at a time: the first copies touched can be tens of
+            // millions, and a second list of them all would pass the limit.
+            if more.len() >= 1 << 16 {
+                add(&mut more, &mut members)?;
+            }
         }
         add(&mut more, &mut members)?;
-        copies.finish()?;
         let mut spilled = copies.spilled();
         let copies = copies.into_sorted()?;
         let mut last = None;
@@ -1560,13 +1580,15 @@ impl<'a> Grain<'a> {
         out.reserve(0, entries);
         // A block of clusters made at a time, in parallel.
         const BLOCK: usize = 1 << 14;
+        // Or fewer, when they have more members than this.
+        const BLOCK_MEMBERS: usize = 1 << 20;
         let mut block: Vec<InCluster> = Vec::new();
         let mut complete = 0;
         for member in members.iter()? {
             let member = member?;
             if block.last().is_some_and(|last| last.root != member.root) {
                 complete += 1;
-                if complete == BLOCK {
+                if complete == BLOCK || block.len() >= BLOCK_MEMBERS {
                     check(self.progress)?;
                     self.make_clusters(&block, table, texts, &spanned, &mut out)?;
                     block.clear();
@@ -1591,30 +1613,75 @@ impl<'a> Grain<'a> {
     ) -> Result<()> {
         let p = &self.config.passage;
         let groups: Vec<&[InCluster]> = block.chunk_by(|a, b| a.root == b.root).collect();
-        let made: Vec<PassageCluster> = groups
-            .par_iter()
-            .filter(|group| group.len() >= 2)
-            .map(|group| {
-                // The first passage is the earliest, so a first copy.
-                let first_copy = group[0].first;
-                let first_text = texts.get(first_copy);
-                let first = (first_copy, first_text.as_deref());
-                let members = group
-                    .iter()
-                    .map(|m| member(table, texts, spanned, first, m, p.threshold))
-                    .collect();
-                let mut cluster = PassageCluster {
-                    id: 0,
-                    members,
-                    boilerplate: false,
-                };
-                cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
-                cluster
-            })
-            .collect();
-        for cluster in made {
-            out.push(&cluster.members, cluster.boilerplate)?;
+        // Clusters of ordinary size are made in parallel, a run of them at
+        // a time; a large one (boilerplate) is made and written a part at a
+        // time, in order.
+        for run in groups.chunk_by(|a, b| a.len() <= LARGE_CLUSTER && b.len() <= LARGE_CLUSTER) {
+            if run[0].len() > LARGE_CLUSTER {
+                for group in run {
+                    self.make_large_cluster(group, table, texts, spanned, out)?;
+                }
+                continue;
+            }
+            let made: Vec<PassageCluster> = run
+                .par_iter()
+                .filter(|group| group.len() >= 2)
+                .map(|group| {
+                    // The first passage is the earliest, so a first copy.
+                    let first_copy = group[0].first;
+                    let first_text = texts.get(first_copy);
+                    let first = (first_copy, first_text.as_deref());
+                    let members = group
+                        .iter()
+                        .map(|m| member(table, texts, spanned, first, m, p.threshold))
+                        .collect();
+                    let mut cluster = PassageCluster {
+                        id: 0,
+                        members,
+                        boilerplate: false,
+                    };
+                    cluster.boilerplate = cluster.documents() >= p.boilerplate_min_docs;
+                    cluster
+                })
+                .collect();
+            for cluster in made {
+                out.push(&cluster.members, cluster.boilerplate)?;
+            }
         }
+        Ok(())
+    }
+
+    /// One cluster of more than [`LARGE_CLUSTER`] members, made and
+    /// written a part at a time. Its members come by passage, so by
+    /// document: its documents are counted as they change.
+    fn make_large_cluster(
+        &self,
+        group: &[InCluster],
+        table: &PassageTable,
+        texts: &Texts,
+        spanned: &Spanned,
+        out: &mut ClustersWriter<PassageMember>,
+    ) -> Result<()> {
+        let p = &self.config.passage;
+        let first_copy = group[0].first;
+        let first_text = texts.get(first_copy);
+        let first = (first_copy, first_text.as_deref());
+        let (mut documents, mut last) = (0, None);
+        for part in group.chunks(LARGE_CLUSTER) {
+            check(self.progress)?;
+            let members: Vec<PassageMember> = part
+                .par_iter()
+                .map(|m| member(table, texts, spanned, first, m, p.threshold))
+                .collect();
+            for m in &members {
+                if last != Some(m.doc) {
+                    documents += 1;
+                    last = Some(m.doc);
+                }
+            }
+            out.extend(&members)?;
+        }
+        out.end(documents >= p.boilerplate_min_docs);
         Ok(())
     }
 
@@ -2107,6 +2174,14 @@ impl SpanJoin {
         ]
     }
 }
+
+/// Past this many members, a passage cluster is made and written a part
+/// at a time (see `Grain::make_large_cluster`).
+#[cfg(not(test))]
+const LARGE_CLUSTER: usize = 1 << 16;
+/// Small, so that unit tests make clusters of a few members in parts too.
+#[cfg(test)]
+const LARGE_CLUSTER: usize = 2;
 
 /// A window shared by more passages than this is left out of span joins:
 /// a line repeated that widely is boilerplate, found as exact passages,
