@@ -563,12 +563,18 @@ impl<M: Record> Clusters<M> {
     }
 
     /// The members of cluster `i`, without reading them.
-    fn size(&self, i: usize) -> usize {
+    pub(crate) fn size(&self, i: usize) -> usize {
         (self.starts[i + 1] - self.starts[i]) as usize
     }
 
     fn release(&self) {
         self.members.release();
+    }
+
+    /// Cluster `i`'s members, read one at a time.
+    pub(crate) fn members_of(&self, i: usize) -> impl ExactSizeIterator<Item = M> + '_ {
+        self.members
+            .iter(self.starts[i] as usize..self.starts[i + 1] as usize)
     }
 
     /// Every cluster's members, in order, read one at a time: a cluster

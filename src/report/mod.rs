@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
 use crate::passage::spans::{SpanCluster, SpanClusters};
-use crate::passage::{PassageCluster, PassageClusters, Span};
+use crate::passage::{Clusters, PassageCluster, PassageClusters, Span};
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::read::Origin;
 use crate::records::{Records, RecordsWriter};
@@ -713,14 +713,34 @@ struct MemberOut<'a> {
 }
 
 #[derive(Serialize)]
-struct PieceClusterOut<'a> {
+struct PieceClusterOut<M> {
     version: u32,
     cluster: u32,
     level: &'static str,
     size: usize,
     documents: usize,
     boilerplate: bool,
-    members: Vec<PieceOut<'a>>,
+    members: M,
+}
+
+/// A passage or span cluster's members, serialized as they are read from
+/// its records: a cluster of boilerplate can have millions, and the JSON
+/// lines are written from this one member at a time.
+struct StreamedMembers<'a, M> {
+    report: &'a Report,
+    clusters: &'a Clusters<M>,
+    cluster: usize,
+    piece: fn(&'a Report, &M) -> PieceOut<'a>,
+}
+
+impl<M: Record> Serialize for StreamedMembers<'_, M> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> std::result::Result<S::Ok, S::Error> {
+        out.collect_seq(
+            self.clusters
+                .members_of(self.cluster)
+                .map(|m| (self.piece)(self.report, &m)),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -831,8 +851,8 @@ struct ReportOut<'a> {
     version: u32,
     summary: SummaryOut<'a>,
     clusters: Vec<ClusterOut<'a>>,
-    passage_clusters: Vec<PieceClusterOut<'a>>,
-    span_clusters: Vec<PieceClusterOut<'a>>,
+    passage_clusters: Vec<PieceClusterOut<Vec<PieceOut<'a>>>>,
+    span_clusters: Vec<PieceClusterOut<Vec<PieceOut<'a>>>>,
 }
 
 fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
@@ -854,7 +874,7 @@ fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
 }
 
 impl Report {
-    fn passage_cluster_out(&self, cluster: &PassageCluster) -> PieceClusterOut<'_> {
+    fn passage_cluster_out(&self, cluster: &PassageCluster) -> PieceClusterOut<Vec<PieceOut<'_>>> {
         let members = cluster
             .members
             .iter()
@@ -868,7 +888,7 @@ impl Report {
         )
     }
 
-    fn span_cluster_out(&self, cluster: &SpanCluster) -> PieceClusterOut<'_> {
+    fn span_cluster_out(&self, cluster: &SpanCluster) -> PieceClusterOut<Vec<PieceOut<'_>>> {
         let members = cluster
             .members
             .iter()
@@ -906,7 +926,7 @@ impl Report {
         documents: usize,
         boilerplate: bool,
         members: impl Iterator<Item = PieceOut<'a>>,
-    ) -> PieceClusterOut<'a> {
+    ) -> PieceClusterOut<Vec<PieceOut<'a>>> {
         let members: Vec<PieceOut<'a>> = members.collect();
         PieceClusterOut {
             version: FORMAT_VERSION,
@@ -917,6 +937,39 @@ impl Report {
             boilerplate,
             members,
         }
+    }
+}
+
+/// Cluster `i` of `clusters` as a JSON line whose members are read as
+/// they are written (see [`StreamedMembers`]); the same line as
+/// [`Report::passage_cluster_out`] and [`Report::span_cluster_out`] make.
+fn streamed_cluster_out<'a, M: Record>(
+    report: &'a Report,
+    level: &'static str,
+    clusters: &'a Clusters<M>,
+    i: usize,
+    boilerplate: bool,
+    doc: fn(&M) -> DocId,
+    piece: fn(&'a Report, &M) -> PieceOut<'a>,
+) -> PieceClusterOut<StreamedMembers<'a, M>> {
+    // Four bytes a member, where the members themselves would take ten
+    // times that.
+    let mut documents: Vec<DocId> = clusters.members_of(i).map(|m| doc(&m)).collect();
+    documents.sort_unstable();
+    documents.dedup();
+    PieceClusterOut {
+        version: FORMAT_VERSION,
+        cluster: crate::core::number(i),
+        level,
+        size: clusters.size(i),
+        documents: documents.len(),
+        boilerplate,
+        members: StreamedMembers {
+            report,
+            clusters,
+            cluster: i,
+            piece,
+        },
     }
 }
 
@@ -973,7 +1026,17 @@ pub fn write_clusters_with(
         passages.len(),
         out,
         |i| passages.size(i),
-        |i| report.passage_cluster_out(&passages.get(i)),
+        |i| {
+            streamed_cluster_out(
+                report,
+                "passage",
+                &passages.0,
+                i,
+                passages.is_boilerplate(i),
+                |m| m.doc,
+                |r, m| r.piece_out(m.doc, m.span, m.similarity, m.kind.name()),
+            )
+        },
         &release,
         progress,
     )?;
@@ -981,7 +1044,17 @@ pub fn write_clusters_with(
         spans.len(),
         out,
         |i| spans.size(i),
-        |i| report.span_cluster_out(&spans.get(i)),
+        |i| {
+            streamed_cluster_out(
+                report,
+                "span",
+                &spans.0,
+                i,
+                spans.is_boilerplate(i),
+                |m| m.doc,
+                |r, m| r.piece_out(m.doc, m.span, 1.0, "exact"),
+            )
+        },
         &release,
         progress,
     )?;
