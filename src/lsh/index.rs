@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{bucket_pairs, merge_pairs, BandKey, CandidatePair};
-use crate::core::Record;
+use crate::core::{u32_at, Record};
 use crate::core::{DocId, Numbered};
 use crate::error::{Error, Result};
 use crate::records::{Records, RecordsWriter};
@@ -96,10 +96,9 @@ impl<I: Unit> Record for CandidatePair<I> {
         out[4..8].copy_from_slice(&self.second.number().to_le_bytes());
     }
     fn get(bytes: &[u8]) -> Self {
-        let at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
         CandidatePair {
-            first: I::from_number(at(0)),
-            second: I::from_number(at(4)),
+            first: I::from_number(u32_at(bytes, 0)),
+            second: I::from_number(u32_at(bytes, 4)),
         }
     }
 }
