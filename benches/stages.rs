@@ -62,6 +62,26 @@ fn bench_normalize(c: &mut Criterion) {
             }
         })
     });
+    // Words with the places they came from, as the passage grain cuts
+    // every document in each of its passes: on real prose (punctuation
+    // around words, capitals, lines), as the planted corpus has little.
+    let prose = include_str!("../tests/data/devils-dictionary.txt");
+    let (mut text, mut found) = (String::new(), Vec::<Word>::new());
+    words(
+        "Co-operation, (U.S.A.) end.",
+        &Normalization::ALL,
+        &mut text,
+        &mut found,
+    );
+    assert_eq!(text, "cooperation u s a end");
+    assert_eq!(found.len(), 5);
+    group.throughput(Throughput::Bytes(prose.len() as u64));
+    group.bench_function("words and their places, prose", |b| {
+        b.iter(|| {
+            words(prose, &Normalization::ALL, &mut text, &mut found);
+            black_box((&text, &found));
+        })
+    });
     group.finish();
 }
 

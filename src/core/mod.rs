@@ -41,6 +41,7 @@ pub(crate) struct Tokens<'a> {
 impl Tokens<'_> {
     /// The width of the character at `at` (a character boundary) when it
     /// is white space.
+    #[inline]
     fn space_at(&self, at: usize) -> Option<usize> {
         let byte = *self.text.as_bytes().get(at)?;
         if byte.is_ascii() {
@@ -105,6 +106,7 @@ pub(crate) fn bytes_within(x: u64, lo: u8, hi: u8) -> u64 {
 impl<'a> Iterator for Tokens<'a> {
     type Item = (usize, &'a str);
 
+    #[inline]
     fn next(&mut self) -> Option<(usize, &'a str)> {
         while let Some(width) = self.space_at(self.at) {
             self.at += width;
