@@ -577,6 +577,18 @@ impl<M: Record> Clusters<M> {
             .iter(self.starts[i] as usize..self.starts[i + 1] as usize)
     }
 
+    /// Members `range` (counted within the cluster) of cluster `i`, read
+    /// one at a time: a giant cluster's line is made in parts.
+    pub(crate) fn members_in(
+        &self,
+        i: usize,
+        range: std::ops::Range<usize>,
+    ) -> impl ExactSizeIterator<Item = M> + '_ {
+        let start = self.starts[i] as usize;
+        debug_assert!(start + range.end <= self.starts[i + 1] as usize);
+        self.members.iter(start + range.start..start + range.end)
+    }
+
     /// Every cluster's members, in order, read one at a time: a cluster
     /// of boilerplate can have millions.
     pub(crate) fn every_member(&self) -> impl ExactSizeIterator<Item = M> + '_ {

@@ -477,6 +477,56 @@ mod tests {
         ]
     }
 
+    /// A passage or span cluster's JSON line, however it is made (a block
+    /// of lines at once, or a cluster too big for a block in parts, at
+    /// 64 members in unit tests), is the cluster made whole.
+    #[test]
+    fn cluster_lines_in_parts_are_the_clusters_made_whole() {
+        let docs: Vec<Document> = (0..150)
+            .map(|i| {
+                let unique: Vec<String> = (0..12).map(|w| format!("u{i}x{w}")).collect();
+                let body = if i % 3 == 0 {
+                    "a paragraph that a third of the documents share word for word today"
+                } else {
+                    "another"
+                };
+                Document::new(
+                    format!("d{i}"),
+                    format!(
+                        "Read our cookie policy and terms of use here.\n{}\n{body}",
+                        unique.join(" ")
+                    ),
+                )
+            })
+            .collect();
+        let config = Config {
+            level: crate::config::Level::Passage,
+            ..Config::default()
+        };
+        let report = run(&docs, &config, &NoProgress).unwrap();
+        let (mut lines, mut whole) = (Vec::new(), Vec::new());
+        crate::report::write_clusters(&report, &mut lines).unwrap();
+        crate::report::write_json(&report, &mut whole).unwrap();
+        let whole: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+        let lines: Vec<serde_json::Value> = lines
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).unwrap())
+            .collect();
+        for (level, key) in [("passage", "passage_clusters"), ("span", "span_clusters")] {
+            let of_level: Vec<&serde_json::Value> =
+                lines.iter().filter(|l| l["level"] == level).collect();
+            let made_whole = whole[key].as_array().unwrap();
+            assert_eq!(of_level.len(), made_whole.len(), "{level}");
+            for (line, cluster) in of_level.iter().zip(made_whole) {
+                assert_eq!(*line, cluster);
+            }
+        }
+        // The boilerplate line is one cluster of every document: in parts.
+        let biggest = lines.iter().map(|l| l["size"].as_u64().unwrap()).max();
+        assert_eq!(biggest, Some(150));
+    }
+
     #[test]
     fn near_and_exact_copies_join_one_cluster() {
         let docs = docs();

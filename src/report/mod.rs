@@ -1019,6 +1019,7 @@ pub fn write_clusters_with(
         out,
         |i| report.clusters[i].members.len(),
         |i| cluster_out(report, &report.clusters[i]),
+        |line, out| Ok(serde_json::to_writer(out, &line)?),
         &release,
         progress,
     )?;
@@ -1037,6 +1038,7 @@ pub fn write_clusters_with(
                 |r, m| r.piece_out(m.doc, m.span, m.similarity, m.kind.name()),
             )
         },
+        |line, out| write_in_parts(line, out, &release),
         &release,
         progress,
     )?;
@@ -1055,6 +1057,7 @@ pub fn write_clusters_with(
                 |r, m| r.piece_out(m.doc, m.span, 1.0, "exact"),
             )
         },
+        |line, out| write_in_parts(line, out, &release),
         &release,
         progress,
     )?;
@@ -1076,6 +1079,7 @@ fn write_lines<S: Serialize>(
     out: &mut dyn Write,
     members: impl Fn(usize) -> usize,
     line: impl Fn(usize) -> S + Sync,
+    giant: impl Fn(S, &mut dyn Write) -> io::Result<()>,
     after_chunk: &(dyn Fn() + Sync),
     progress: &dyn Progress,
 ) -> io::Result<()> {
@@ -1104,7 +1108,7 @@ fn write_lines<S: Serialize>(
                 written: 0,
                 release: after_chunk,
             };
-            serde_json::to_writer(&mut out, &line(block.start))?;
+            giant(line(block.start), &mut out)?;
             out.write_all(b"\n")?;
             after_chunk();
             progress.advance(1);
@@ -1132,6 +1136,64 @@ fn write_lines<S: Serialize>(
         progress.advance(length as u64);
     }
     Ok(())
+}
+
+/// Writes the line of a passage or span cluster too big for a block, its
+/// members made in parallel a part at a time: a chain of boilerplate
+/// across the corpus can have a million members and a line of hundreds
+/// of megabytes, a third of a report, which one thread made alone. The
+/// bytes are those `serde_json` writes for the whole line.
+fn write_in_parts<M: Record + Send + Sync>(
+    line: PieceClusterOut<StreamedMembers<'_, M>>,
+    out: &mut dyn Write,
+    after_block: &(dyn Fn() + Sync),
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    const PART: usize = if cfg!(test) { 5 } else { 1 << 14 };
+    let StreamedMembers {
+        report,
+        clusters,
+        cluster,
+        piece,
+    } = line.members;
+    // The line up to its members' opening bracket: the members come last.
+    let mut head = serde_json::to_vec(&PieceClusterOut {
+        version: line.version,
+        cluster: line.cluster,
+        level: line.level,
+        size: line.size,
+        documents: line.documents,
+        boilerplate: line.boilerplate,
+        members: [(); 0],
+    })?;
+    debug_assert!(head.ends_with(b"[]}"));
+    head.truncate(head.len() - 2);
+    out.write_all(&head)?;
+    let size = clusters.size(cluster);
+    let block = PART * rayon::current_num_threads().max(1);
+    for first in (0..size).step_by(block) {
+        let parts: Vec<Vec<u8>> = (first..size.min(first + block))
+            .step_by(PART)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let mut bytes = Vec::new();
+                let members = clusters.members_in(cluster, start..size.min(start + PART));
+                for (k, m) in members.enumerate() {
+                    if start + k > 0 {
+                        bytes.push(b',');
+                    }
+                    serde_json::to_writer(&mut bytes, &piece(report, &m))?;
+                }
+                Ok(bytes)
+            })
+            .collect::<io::Result<_>>()?;
+        for part in parts {
+            out.write_all(&part)?;
+        }
+        after_block();
+    }
+    out.write_all(b"]}")
 }
 
 /// A writer that calls `release` every [`RELEASE_BYTES`] written: the
@@ -1162,7 +1224,8 @@ impl Write for Releasing<'_> {
 }
 
 /// Most cluster members whose lines are made at once (see [`write_lines`]).
-const BLOCK_MEMBERS: usize = 1 << 16;
+/// Small in unit tests, so that their clusters take the giant path.
+const BLOCK_MEMBERS: usize = if cfg!(test) { 64 } else { 1 << 16 };
 
 /// Writes one JSON line per document with passage or span findings:
 /// `{"version", "id", "spans": [{"start", "end", "cluster", "level", "kind"}]}`,
@@ -1335,6 +1398,7 @@ pub(crate) mod tests {
             &mut blocks,
             |i| sizes[i],
             |i| line(&sizes[i]),
+            |line, out| Ok(serde_json::to_writer(out, &line)?),
             &release,
             &progress,
         )
