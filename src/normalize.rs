@@ -267,10 +267,11 @@ fn fold_ascii_into(bytes: &[u8], options: &Normalization, buf: &mut Vec<u8>) {
 /// A separator is written before a word only past `floor`, so nothing
 /// leads the output from there.
 ///
-/// Words are copied eight bytes at a time, reading past `end` when the
-/// slice goes on; that is only sound when `bytes[end]` (if there is one)
-/// is white space, ASCII or not, which stops the copy (it is the end of
-/// a token). `buf` needs `end + 8` bytes of room from `o`.
+/// Words are copied eight bytes at a time, reading on past `end` when the
+/// slice goes on; that needs the whole slice to be ASCII (the eight-byte
+/// range checks carry out of a byte with its top bit set) and `bytes[end]`,
+/// if there is one, to be white space, which stops the copy (it is the end
+/// of a token). `buf` needs `end + 8` bytes of room from `o`.
 #[inline]
 fn fold_ascii_span<const TOKEN: bool>(
     bytes: &[u8],
@@ -611,10 +612,10 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
             let (end, spaced);
             if raw.is_ascii() {
                 room(&mut buf, o + raw.len() + 8);
-                // The token ends at white space or at the end of the text:
-                // the copy may read on into the text.
+                // The text goes on with other characters: the copy must not
+                // read into them.
                 (_, end, spaced) = fold_ascii_span::<false>(
-                    &bytes[start..],
+                    &bytes[start..start + raw.len()],
                     raw.len(),
                     options,
                     &mut buf,

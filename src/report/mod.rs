@@ -1149,7 +1149,9 @@ fn write_in_parts<M: Record + Send + Sync>(
     after_block: &(dyn Fn() + Sync),
 ) -> io::Result<()> {
     use rayon::prelude::*;
-    const PART: usize = if cfg!(test) { 5 } else { 1 << 14 };
+    // A block holds a part per thread: a few megabytes of members, and
+    // tens where every member is a paragraph-long span.
+    const PART: usize = if cfg!(test) { 5 } else { 1 << 12 };
     let StreamedMembers {
         report,
         clusters,
