@@ -257,25 +257,23 @@ fn fold_ascii_into(bytes: &[u8], options: &Normalization, buf: &mut Vec<u8>) {
     // bytes of slack let a word be copied a whole load at a time.
     let o = buf.len();
     buf.resize(o + bytes.len() + 8, 0);
-    let (_, o, _) = fold_ascii_span::<false>(bytes, bytes.len(), options, buf, o, 0);
+    let (_, o, _) = fold_ascii_span::<false>(bytes, options, buf, o, 0);
     buf.truncate(o);
 }
 
-/// Folds the ASCII bytes `bytes[..end]` into `buf` from `o`, or with
-/// `TOKEN` only up to the first white space: returns where it stopped
-/// reading, where the output ends, and whether the output holds a space.
-/// A separator is written before a word only past `floor`, so nothing
-/// leads the output from there.
+/// Folds the ASCII `bytes` into `buf` from `o`, or with `TOKEN` only up
+/// to the first white space: returns where it stopped reading, where the
+/// output ends, and whether the output holds a space. A separator is
+/// written before a word only past `floor`, so nothing leads the output
+/// from there.
 ///
-/// Words are copied eight bytes at a time, reading on past `end` when the
-/// slice goes on; that needs the whole slice to be ASCII (the eight-byte
-/// range checks carry out of a byte with its top bit set) and `bytes[end]`,
-/// if there is one, to be white space, which stops the copy (it is the end
-/// of a token). `buf` needs `end + 8` bytes of room from `o`.
+/// Words are copied eight bytes at a time, so with `TOKEN` the copy reads
+/// on past the token into the rest of `bytes`, which must be ASCII too
+/// (the eight-byte range checks carry out of a byte with its top bit
+/// set). `buf` needs `bytes.len() + 8` bytes of room from `o`.
 #[inline]
 fn fold_ascii_span<const TOKEN: bool>(
     bytes: &[u8],
-    end: usize,
     options: &Normalization,
     buf: &mut [u8],
     mut o: usize,
@@ -287,7 +285,7 @@ fn fold_ascii_span<const TOKEN: bool>(
     let mut previous_is_word = false;
     let mut spaced = false;
     let mut i = 0;
-    while i < end {
+    while i < bytes.len() {
         let c = bytes[i];
         debug_assert!(c.is_ascii());
         let kind = class_of(c);
@@ -308,7 +306,10 @@ fn fold_ascii_span<const TOKEN: bool>(
             break;
         }
         i += 1;
-        if kind & JOINS != 0 && previous_is_word && i < end && class_of(bytes[i]) == WORD {
+        if kind & JOINS != 0
+            && previous_is_word
+            && bytes.get(i).is_some_and(|&n| class_of(n) == WORD)
+        {
             continue;
         }
         match kind & !JOINS {
@@ -587,14 +588,8 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
                 o += 1;
             }
             let from = o;
-            let (read, end, spaced) = fold_ascii_span::<true>(
-                &bytes[start..],
-                bytes.len() - start,
-                options,
-                &mut buf,
-                o,
-                from,
-            );
+            let (read, end, spaced) =
+                fold_ascii_span::<true>(&bytes[start..], options, &mut buf, o, from);
             at = start + read;
             let original = (start, start + trimmed_len(&text[start..at]));
             o = pieces(&mut buf, mark, from..end, spaced, original, found);
@@ -614,14 +609,8 @@ pub fn words(text: &str, options: &Normalization, out: &mut String, found: &mut 
                 room(&mut buf, o + raw.len() + 8);
                 // The text goes on with other characters: the copy must not
                 // read into them.
-                (_, end, spaced) = fold_ascii_span::<false>(
-                    &bytes[start..start + raw.len()],
-                    raw.len(),
-                    options,
-                    &mut buf,
-                    o,
-                    from,
-                );
+                (_, end, spaced) =
+                    fold_ascii_span::<false>(raw.as_bytes(), options, &mut buf, o, from);
             } else {
                 normalize(raw, options, &mut token);
                 room(&mut buf, o + token.len() + 8);

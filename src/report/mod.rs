@@ -1071,9 +1071,10 @@ pub fn write_clusters_with(
 /// JSON was a fifth of a run's time. A block holds at most
 /// [`BLOCK_MEMBERS`] members (`members` of each item), so that the lines
 /// in flight stay a few megabytes even where clusters are boilerplate with
-/// thousands of members each. `after_chunk` is called as each thread's
-/// share of a block is made, and every few megabytes of a line too big
-/// for a block. `progress` advances by the items of each block written.
+/// thousands of members each; a line too big for a block is written by
+/// `giant`. `after_chunk` is called as each thread's share of a block is
+/// made, and every few megabytes of a line too big for a block.
+/// `progress` advances by the items of each block written.
 fn write_lines<S: Serialize>(
     count: usize,
     out: &mut dyn Write,
