@@ -509,11 +509,31 @@ struct Sketched {
 struct SketchedPassage {
     span: Span,
     exact: u128,
-    /// Its band keys; none when it can match only its exact copies.
+    /// Its band keys; none when it can match only its exact copies, or
+    /// when it was taken for a copy and not sketched (see [`Cut`]).
     keys: Vec<BandKey>,
+    /// Whether it can match more than its exact copies, and so has keys
+    /// unless it copies an earlier passage.
+    keyed: bool,
+    /// Where its normalized text is in its document's [`Cut::texts`], when
+    /// it was taken for a copy and not sketched.
+    text: Option<(u32, u32)>,
     /// For a passage of [`ANCHOR_WORDS`] words up to `--min-span`: its
     /// anchor (see [`Anchors`]) and word count.
     anchor: Option<(u64, u32)>,
+}
+
+/// One document's passages, cut and sketched in pass A. Most passages
+/// with band keys can be copies, and a copy's keys are never used, so a
+/// passage whose exact hash [`Copies`] already holds is not sketched: only
+/// its normalized text is kept, for the rare passage the fold finds is
+/// not a copy after all (the set forgot its hash under a memory limit).
+struct Cut {
+    passages: Vec<SketchedPassage>,
+    /// The normalized texts of the passages not sketched, end to end.
+    texts: String,
+    /// The document's words.
+    words: u64,
 }
 
 /// The exact hashes of the passages with band keys seen so far in pass A,
@@ -540,10 +560,10 @@ impl Copies {
         }
     }
 
-    /// True when a passage with band `keys` and hash `exact` is known to
-    /// copy an earlier one; remembers it otherwise.
-    fn seen_before(&mut self, exact: u128, keys: &[BandKey]) -> bool {
-        if keys.is_empty() {
+    /// True when a passage with band keys (`keyed`) and hash `exact` is
+    /// known to copy an earlier one; remembers it otherwise.
+    fn seen_before(&mut self, exact: u128, keyed: bool) -> bool {
+        if !keyed {
             return false;
         }
         if let Some(within) = self.within {
@@ -554,6 +574,12 @@ impl Copies {
             }
         }
         !self.seen.insert(exact)
+    }
+
+    /// Whether a passage with hash `exact` was seen, without remembering
+    /// it.
+    fn holds(&self, exact: u128) -> bool {
+        self.seen.contains(&exact)
     }
 
     fn memory(&self) -> usize {
@@ -617,6 +643,11 @@ impl Anchors {
                 .map(|v| v.capacity() * 24)
                 .sum::<usize>()
     }
+}
+
+/// The words of a normalized passage.
+fn passage_words(normalized: &str) -> usize {
+    normalized.split(' ').count()
 }
 
 /// The hash of `normalized[range]` as an anchor.
@@ -809,9 +840,6 @@ fn seen_bits(text_bytes: u64, left: Option<usize>) -> u64 {
     bits
 }
 
-/// Per document of a batch, its passages sketched and its word count.
-type Sketches = Vec<(Vec<SketchedPassage>, u64)>;
-
 /// The passage texts pass B loads for verification, by passage: in a
 /// map, or under a memory limit encoded in a file (see [`Blobs`]) beside
 /// their passages, which come in corpus order, for a binary search.
@@ -999,13 +1027,17 @@ impl<'a> Grain<'a> {
         };
         let mut table = PassageTable::default();
         let mut anchors = Anchors::default();
-        let mut copies = Copies::within(self.budget.left(0).map(|left| left / 8));
+        // The fold fills the set while the workers cut the next batch:
+        // they only ask it, and never wait for it (see [`Cut`]).
+        let copies =
+            std::sync::RwLock::new(Copies::within(self.budget.left(0).map(|left| left / 8)));
+        let mut scratch = Scratch::new(&self.hasher);
         let mut done = 0;
         let sketch_batch = |batch: &mut Vec<(DocId, Document)>| {
             check(progress)?;
             let read = batch.len();
             batch.retain(|(doc, _)| !self.gone(*doc));
-            let sketched: Sketches = batch
+            let cuts: Vec<Cut> = batch
                 .par_iter()
                 .map_init(
                     || {
@@ -1018,35 +1050,57 @@ impl<'a> Grain<'a> {
                     },
                     |(scratch, normalized, found, windows), (_, doc)| {
                         words(&doc.text, &config.normalization, normalized, found);
-                        let passages = self.sketch_passages(&doc.text, normalized, found, scratch);
+                        let cut = {
+                            let known = copies.try_read().ok();
+                            let known = |exact| known.as_ref().is_some_and(|c| c.holds(exact));
+                            self.sketch_passages(&doc.text, normalized, found, &known, scratch)
+                        };
                         let min_span = config.passage.min_span;
                         spans::window_hashes(normalized, found, min_span, config.seed, windows);
                         seen.insert_all(windows);
-                        (passages, found.len() as u64)
+                        cut
                     },
                 )
                 .collect();
-            Ok((read, sketched))
+            Ok((read, cuts))
         };
-        let add_batch = |batch: Vec<(DocId, Document)>, (read, sketched): (usize, Sketches)| {
-            let count = sketched.iter().map(|(p, _)| p.len()).sum();
-            let held = seen.memory() + table.memory() + anchors.memory() + copies.memory();
+        let add_batch = |batch: Vec<(DocId, Document)>, (read, cuts): (usize, Vec<Cut>)| {
+            let count = cuts.iter().map(|c| c.passages.len()).sum();
+            // Which passages copy an earlier one, told in corpus order.
+            let (copy, copies_memory) = {
+                let mut copies = copies.write().expect("no panic while held");
+                let copy: Vec<bool> = cuts
+                    .iter()
+                    .flat_map(|c| &c.passages)
+                    .map(|p| copies.seen_before(p.exact, p.keyed))
+                    .collect();
+                (copy, copies.memory())
+            };
+            let mut copy = copy.into_iter();
+            let held = seen.memory() + table.memory() + anchors.memory() + copies_memory;
             index.make_room(count, held)?;
-            for ((doc, document), (passages, word_count)) in batch.iter().zip(sketched) {
-                table.words += word_count;
+            for ((doc, document), cut) in batch.iter().zip(cuts) {
+                table.words += cut.words;
                 table.push_document(*doc);
-                for passage in passages {
+                for mut passage in cut.passages {
                     let Some(id) = table.push(passage.span)? else {
                         return Err(Error::DocumentTooLarge {
                             id: self.ids.get(*doc).to_string(),
                             bytes: document.text.len() as u64,
                         });
                     };
+                    let copy = copy.next().expect("a decision per passage");
                     // A copy is never a candidate: its keys would only
                     // fill the index.
-                    let copy = copies.seen_before(passage.exact, &passage.keys);
-                    let keys = if copy { &[][..] } else { &passage.keys[..] };
-                    index.push(id, passage.exact, keys);
+                    if copy {
+                        passage.keys.clear();
+                    } else if let Some((start, end)) = passage.text {
+                        let text = &cut.texts[start as usize..end as usize];
+                        scratch.text.clear();
+                        scratch.text.push_str(text);
+                        passage.keys = self.band_keys(&mut scratch, passage_words(text));
+                    }
+                    index.push(id, passage.exact, &passage.keys);
                     // Kept for every short passage not known to be a copy
                     // until the first copies are known, then for first
                     // copies only.
@@ -1057,7 +1111,7 @@ impl<'a> Grain<'a> {
             }
             progress.advance(read as u64);
             done += read;
-            let growing = table.memory() + anchors.memory() + copies.memory() + index.memory();
+            let growing = table.memory() + anchors.memory() + copies_memory + index.memory();
             self.budget.check(seen.memory(), growing, done)
         };
         documents_overlapped(self.corpus, self.ids, sketch_batch, add_batch)?;
@@ -1185,63 +1239,80 @@ impl<'a> Grain<'a> {
     }
 
     /// The passages of one document's `text`, each with its exact hash
-    /// and band keys; blank ones (whose normalized text is empty) are left
-    /// out. `normalized` and `found` are the document's words (see
-    /// [`words`]).
+    /// and band keys, but those `known` as copies (see [`Cut`]); blank ones
+    /// (whose normalized text is empty) are left out. `normalized` and
+    /// `found` are the document's words (see [`words`]).
     fn sketch_passages(
         &self,
         text: &str,
         normalized: &str,
         found: &[Word],
+        known: &impl Fn(u128) -> bool,
         scratch: &mut Scratch,
-    ) -> Vec<SketchedPassage> {
+    ) -> Cut {
         let config = self.config;
-        split(text, config.passage.unit)
-            .into_iter()
-            .filter_map(|span| {
-                self.normalize_passage(text, span, normalized, found, &mut scratch.text);
-                if scratch.text.is_empty() {
-                    return None;
-                }
-                // Short passages are sketched by their words, and middling
-                // ones by word pairs: one changed word in a headline keeps
-                // most of its words, one in a 20-word sentence most of its
-                // pairs, where it would cost too many of their trigrams for
-                // LSH to propose the pair (see SHORT_PASSAGE_WORDS).
-                let words = scratch.text.split(' ').count();
-                let unit = if words < SHORT_PASSAGE_WORDS {
-                    &self.unigrams
-                } else if words < MEDIUM_PASSAGE_WORDS {
-                    &self.bigrams
-                } else {
-                    &self.shingling
-                };
-                // No band keys for a passage that can match only its
-                // exact copies: it stays out of LSH.
-                let mut keys = Vec::new();
-                let p = &config.passage;
-                if !passage_matches_only_exactly(words, p.ngram, p.threshold) {
-                    scratch.sketch(unit, config.seed, &self.hasher);
-                    keys.reserve_exact(self.banding.bands);
-                    self.banding.keys(&scratch.slots, &mut keys);
-                }
-                let anchor = (ANCHOR_WORDS..config.passage.min_span)
-                    .contains(&words)
-                    .then(|| {
-                        let end = nth_word_end(&scratch.text, ANCHOR_WORDS);
-                        (
-                            anchor_hash(&scratch.text[..end], config.seed),
-                            number(words),
-                        )
-                    });
-                Some(SketchedPassage {
-                    span,
-                    exact: xxh3_128_with_seed(scratch.text.as_bytes(), config.seed),
-                    keys,
-                    anchor,
-                })
-            })
-            .collect()
+        let p = &config.passage;
+        let mut cut = Cut {
+            passages: Vec::new(),
+            texts: String::new(),
+            words: found.len() as u64,
+        };
+        for span in split(text, p.unit) {
+            self.normalize_passage(text, span, normalized, found, &mut scratch.text);
+            if scratch.text.is_empty() {
+                continue;
+            }
+            let words = passage_words(&scratch.text);
+            let anchor = (ANCHOR_WORDS..p.min_span).contains(&words).then(|| {
+                let end = nth_word_end(&scratch.text, ANCHOR_WORDS);
+                (
+                    anchor_hash(&scratch.text[..end], config.seed),
+                    number(words),
+                )
+            });
+            let exact = xxh3_128_with_seed(scratch.text.as_bytes(), config.seed);
+            // No band keys for a passage that can match only its exact
+            // copies: it stays out of LSH.
+            let keyed = !passage_matches_only_exactly(words, p.ngram, p.threshold);
+            let (mut keys, mut kept) = (Vec::new(), None);
+            if keyed && known(exact) {
+                let start = cut.texts.len();
+                cut.texts.push_str(&scratch.text);
+                kept = Some((number(start), number(cut.texts.len())));
+            } else if keyed {
+                keys = self.band_keys(scratch, words);
+            }
+            cut.passages.push(SketchedPassage {
+                span,
+                exact,
+                keys,
+                keyed,
+                text: kept,
+                anchor,
+            });
+        }
+        cut
+    }
+
+    /// The band keys of the normalized passage of `words` words in
+    /// `scratch.text`.
+    fn band_keys(&self, scratch: &mut Scratch, words: usize) -> Vec<BandKey> {
+        // Short passages are sketched by their words, and middling ones by
+        // word pairs: one changed word in a headline keeps most of its
+        // words, one in a 20-word sentence most of its pairs, where it
+        // would cost too many of their trigrams for LSH to propose the
+        // pair (see SHORT_PASSAGE_WORDS).
+        let unit = if words < SHORT_PASSAGE_WORDS {
+            &self.unigrams
+        } else if words < MEDIUM_PASSAGE_WORDS {
+            &self.bigrams
+        } else {
+            &self.shingling
+        };
+        scratch.sketch(unit, self.config.seed, &self.hasher);
+        let mut keys = Vec::with_capacity(self.banding.bands);
+        self.banding.keys(&scratch.slots, &mut keys);
+        keys
     }
 
     /// Writes the normalized text of the passage at `span` of `text` to
@@ -2583,9 +2654,55 @@ mod tests {
         assert_eq!(firsts.memory(), 3 * 8);
     }
 
+    /// A passage taken for a copy is not sketched, but keeps the text its
+    /// keys are made from if the fold finds it is not a copy after all:
+    /// the same keys as when it is sketched at once.
+    #[test]
+    fn a_passage_taken_for_a_copy_keeps_what_its_keys_need() {
+        let text = "A headline of a few words\n\nA line long enough for word pairs, \
+                    and one with Unicode: caf\u{e9}, na\u{ef}ve.\nok\n \n\
+                    A paragraph long enough to be sketched by its word trigrams, \
+                    since it has many more words than the middling passages have.";
+        let config = Config::default();
+        let mut ids = Ids::default();
+        ids.push("doc");
+        let scope = Scope {
+            ids: &ids,
+            removed: &[],
+            text_bytes: text.len() as u64,
+            memory: None,
+            tmp_dir: std::env::temp_dir(),
+        };
+        let corpus: Vec<Document> = Vec::new();
+        let grain = Grain::new(&corpus, &config, &scope, &crate::progress::NoProgress);
+        let (mut normalized, mut found) = (String::new(), Vec::new());
+        words(text, &config.normalization, &mut normalized, &mut found);
+        let mut scratch = Scratch::new(&grain.hasher);
+        let sketched = grain.sketch_passages(text, &normalized, &found, &|_| false, &mut scratch);
+        let taken = grain.sketch_passages(text, &normalized, &found, &|_| true, &mut scratch);
+        assert_eq!(sketched.passages.len(), 4, "blank lines are no passages");
+        assert!(sketched.texts.is_empty());
+        let keyed = sketched.passages.iter().filter(|p| p.keyed).count();
+        assert_eq!(keyed, 3, "all but the one-word line");
+        for (at_once, deferred) in sketched.passages.iter().zip(&taken.passages) {
+            assert_eq!(at_once.exact, deferred.exact);
+            assert_eq!(at_once.anchor, deferred.anchor);
+            assert_eq!(at_once.keys.is_empty(), !at_once.keyed);
+            assert!(deferred.keys.is_empty());
+            let Some((start, end)) = deferred.text else {
+                assert!(!deferred.keyed);
+                continue;
+            };
+            let kept = &taken.texts[start as usize..end as usize];
+            scratch.text.clear();
+            scratch.text.push_str(kept);
+            let keys = grain.band_keys(&mut scratch, passage_words(kept));
+            assert_eq!(keys, at_once.keys);
+        }
+    }
+
     #[test]
     fn the_copies_filter_names_only_true_copies_and_stays_within_its_share() {
-        let keys = [1u64, 2, 3];
         let mut unbounded = Copies::within(None);
         let within = 4096;
         let mut bounded = Copies::within(Some(within));
@@ -2593,11 +2710,11 @@ mod tests {
         // Each hash twice in a row, then all of them again.
         for round in 0..2 {
             for exact in 0..10_000u128 {
-                assert!(!unbounded.seen_before(exact, &[]), "no keys, no copy");
+                assert!(!unbounded.seen_before(exact, false), "no keys, no copy");
                 for again in 0..2 - round {
                     let copy = round == 1 || again == 1;
-                    assert_eq!(unbounded.seen_before(exact, &keys), copy);
-                    let found = bounded.seen_before(exact, &keys);
+                    assert_eq!(unbounded.seen_before(exact, true), copy);
+                    let found = bounded.seen_before(exact, true);
                     assert!(!found || copy, "a first occurrence is never a copy");
                     if found && round == 0 {
                         near += 1;
