@@ -35,10 +35,9 @@ pub struct Bars {
     enabled: bool,
     /// Plain lines, not a bar: enabled, and stderr is not a terminal.
     plain: bool,
-    /// Time between plain lines.
-    every: Duration,
+    /// When plain lines are due.
+    pace: Pace,
     current: Mutex<Option<ProgressBar>>,
-    last_line: Mutex<Instant>,
     /// Lines of a file that lack the text field, past the first (which
     /// is printed, naming the fields the line has): by file, the field
     /// and the count. A wrong `--text-field` makes every line of a file
@@ -56,9 +55,8 @@ impl Bars {
         Bars {
             enabled,
             plain: enabled && !terminal,
-            every,
+            pace: Pace::new(every, Instant::now()),
             current: Mutex::new(None),
-            last_line: Mutex::new(Instant::now()),
             missing: Mutex::new(BTreeMap::new()),
         }
     }
@@ -87,6 +85,34 @@ impl Bars {
                 bar.message()
             ),
         }
+    }
+}
+
+/// When the next plain progress line is due: `every` after the last,
+/// whichever stage printed it. Restarted per stage, a run of stages each
+/// shorter than `every` (a 20-second run in eight stages) printed nothing.
+struct Pace {
+    every: Duration,
+    last: Mutex<Instant>,
+}
+
+impl Pace {
+    fn new(every: Duration, start: Instant) -> Self {
+        Pace {
+            every,
+            last: Mutex::new(start),
+        }
+    }
+
+    /// Whether a line is due at `now`; if so, it counts as printed.
+    fn due(&self, now: Instant) -> bool {
+        self.last.lock().is_ok_and(|mut last| {
+            let due = now.saturating_duration_since(*last) >= self.every;
+            if due {
+                *last = now;
+            }
+            due
+        })
     }
 }
 
@@ -120,10 +146,9 @@ impl Progress for Bars {
         };
         bar.set_message(stage.name());
         if self.plain {
+            // The pace is not restarted: a run of stages each shorter
+            // than the pace still prints a line every so often.
             bar.set_draw_target(ProgressDrawTarget::hidden());
-            if let Ok(mut last) = self.last_line.lock() {
-                *last = Instant::now();
-            }
         } else {
             bar.set_draw_target(ProgressDrawTarget::stderr());
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -136,17 +161,8 @@ impl Progress for Bars {
     fn advance(&self, n: u64) {
         self.with_bar(|bar| {
             bar.inc(n);
-            if self.plain {
-                let due = self.last_line.lock().is_ok_and(|mut last| {
-                    let due = last.elapsed() >= self.every;
-                    if due {
-                        *last = Instant::now();
-                    }
-                    due
-                });
-                if due {
-                    super::say(&Self::plain_line(bar));
-                }
+            if self.plain && self.pace.due(Instant::now()) {
+                super::say(&Self::plain_line(bar));
             }
         });
     }
@@ -154,8 +170,10 @@ impl Progress for Bars {
     fn end(&self) {
         if let Ok(mut guard) = self.current.lock() {
             if let Some(bar) = guard.take() {
-                // A stage long enough to have been reported says it ended.
-                if self.plain && bar.elapsed() >= self.every {
+                // A stage long enough to have been reported says it
+                // ended, as does one that ends when a line is due.
+                let long = bar.elapsed() >= self.pace.every;
+                if self.plain && (self.pace.due(Instant::now()) || long) {
                     super::say(&Self::plain_line(&bar));
                 }
                 bar.finish_and_clear();
@@ -217,5 +235,24 @@ impl Bars {
         if !printed {
             super::say(line);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines come `every` apart across stages, each counted from the
+    /// last line printed, not from the start of a stage.
+    #[test]
+    fn plain_lines_are_paced_across_stages() {
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        let pace = Pace::new(Duration::from_secs(5), start);
+        // An advance every second, whichever stage it is in.
+        let due: Vec<u64> = (1..=20).filter(|&s| pace.due(at(s * 1000))).collect();
+        assert_eq!(due, [5, 10, 15, 20]);
+        // Time that runs backwards (another thread's older `now`) is not due.
+        assert!(!pace.due(at(19_000)));
     }
 }
