@@ -251,6 +251,14 @@ impl<T: Record> Records<T> {
         range.map(|i| self.get(i))
     }
 
+    /// Asks for record `i`'s first cache line (see [`crate::core::prefetch`]);
+    /// nothing past the end.
+    pub fn prefetch(&self, i: usize) {
+        if let Some(first) = self.bytes.as_slice().get(i * T::SIZE) {
+            crate::core::prefetch(first);
+        }
+    }
+
     /// Rewrites records in place: for each `(i, change)` of `changes`,
     /// record `i` becomes what `apply` makes of it. Changes in ascending
     /// `i` write a mapped file front to back. On an error the records
