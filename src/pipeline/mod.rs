@@ -479,7 +479,8 @@ mod tests {
 
     /// A passage or span cluster's JSON line, however it is made (a block
     /// of lines at once, or a cluster too big for a block in parts, at
-    /// 64 members in unit tests), is the cluster made whole.
+    /// 64 members in unit tests), and its entry in the whole JSON report,
+    /// are the cluster made whole from the library's types.
     #[test]
     fn cluster_lines_in_parts_are_the_clusters_made_whole() {
         let docs: Vec<Document> = (0..150)
@@ -513,14 +514,62 @@ mod tests {
             .filter(|line| !line.is_empty())
             .map(|line| serde_json::from_slice(line).unwrap())
             .collect();
-        for (level, key) in [("passage", "passage_clusters"), ("span", "span_clusters")] {
+        // Each cluster made whole, from the library's own types.
+        let made_whole = |level: &str, id, documents, boilerplate, members: Vec<_>| {
+            let members: Vec<serde_json::Value> = members
+                .into_iter()
+                .map(
+                    |(doc, span, similarity, kind): (DocId, crate::Span, f64, &str)| {
+                        serde_json::json!({
+                            "id": report.id(doc),
+                            "start": span.start,
+                            "end": span.end,
+                            "text": report.member_text(doc, span),
+                            "similarity": crate::report::round(similarity),
+                            "match": kind,
+                        })
+                    },
+                )
+                .collect();
+            serde_json::json!({
+                "version": 1, "cluster": id, "level": level, "size": members.len(),
+                "documents": documents, "boilerplate": boilerplate, "members": members,
+            })
+        };
+        let passages = report.passage_clusters().iter().map(|c| {
+            let members = c.members.iter();
+            let members = members.map(|m| (m.doc, m.span, m.similarity, m.kind.name()));
+            made_whole(
+                "passage",
+                c.id,
+                c.documents(),
+                c.boilerplate,
+                members.collect(),
+            )
+        });
+        let spans = report.span_clusters().iter().map(|c| {
+            let members = c.members.iter().map(|m| (m.doc, m.span, 1.0, "exact"));
+            made_whole(
+                "span",
+                c.id,
+                c.documents(),
+                c.boilerplate,
+                members.collect(),
+            )
+        });
+        for (level, key, expected) in [
+            ("passage", "passage_clusters", passages.collect::<Vec<_>>()),
+            ("span", "span_clusters", spans.collect()),
+        ] {
             let of_level: Vec<&serde_json::Value> =
                 lines.iter().filter(|l| l["level"] == level).collect();
-            let made_whole = whole[key].as_array().unwrap();
-            assert_eq!(of_level.len(), made_whole.len(), "{level}");
-            for (line, cluster) in of_level.iter().zip(made_whole) {
+            assert!(!expected.is_empty(), "{level}");
+            assert_eq!(of_level.len(), expected.len(), "{level}");
+            for (line, cluster) in of_level.iter().zip(&expected) {
                 assert_eq!(*line, cluster);
             }
+            // The whole report streams the same clusters.
+            assert_eq!(whole[key].as_array().unwrap(), &expected, "{level}");
         }
         // The boilerplate line is one cluster of every document: in parts.
         let biggest = lines.iter().map(|l| l["size"].as_u64().unwrap()).max();

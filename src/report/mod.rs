@@ -29,8 +29,8 @@ use crate::core::{DocId, Ids};
 use crate::error::{Error, Result};
 use crate::lsh::Banding;
 use crate::minhash::HASH_SCHEME;
-use crate::passage::spans::{SpanCluster, SpanClusters};
-use crate::passage::{Clusters, PassageCluster, PassageClusters, Span};
+use crate::passage::spans::{SpanClusters, SpanMember};
+use crate::passage::{Clusters, PassageClusters, PassageMember, Span};
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::read::Origin;
 use crate::records::{Records, RecordsWriter};
@@ -882,13 +882,29 @@ fn parameters_out(p: &Parameters) -> ParametersOut<'_> {
     }
 }
 
+/// The whole report as one JSON object; its clusters are made one at a
+/// time as they are written (see [`Made`]).
 #[derive(Serialize)]
-struct ReportOut<'a> {
+struct ReportOut<'a, D, P, S> {
     version: u32,
     summary: SummaryOut<'a>,
-    clusters: Vec<ClusterOut<'a>>,
-    passage_clusters: Vec<PieceClusterOut<Vec<PieceOut<'a>>>>,
-    span_clusters: Vec<PieceClusterOut<Vec<PieceOut<'a>>>>,
+    clusters: D,
+    passage_clusters: P,
+    span_clusters: S,
+}
+
+/// A JSON array of `count` items, item `i` made by `make(i)` as it is
+/// written: a passage-grain report can be gigabytes, more than the run's
+/// memory limit.
+struct Made<F> {
+    count: usize,
+    make: F,
+}
+
+impl<F: Fn(usize) -> T, T: Serialize> Serialize for Made<F> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> std::result::Result<S::Ok, S::Error> {
+        out.collect_seq((0..self.count).map(&self.make))
+    }
 }
 
 fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
@@ -910,34 +926,6 @@ fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
 }
 
 impl Report {
-    fn passage_cluster_out(&self, cluster: &PassageCluster) -> PieceClusterOut<Vec<PieceOut<'_>>> {
-        let members = cluster
-            .members
-            .iter()
-            .map(|m| self.piece_out(m.doc, m.span, m.similarity, m.kind.name()));
-        self.piece_cluster_out(
-            "passage",
-            cluster.id,
-            cluster.documents(),
-            cluster.boilerplate,
-            members,
-        )
-    }
-
-    fn span_cluster_out(&self, cluster: &SpanCluster) -> PieceClusterOut<Vec<PieceOut<'_>>> {
-        let members = cluster
-            .members
-            .iter()
-            .map(|m| self.piece_out(m.doc, m.span, 1.0, "exact"));
-        self.piece_cluster_out(
-            "span",
-            cluster.id,
-            cluster.documents(),
-            cluster.boilerplate,
-            members,
-        )
-    }
-
     fn piece_out(
         &self,
         doc: DocId,
@@ -954,31 +942,38 @@ impl Report {
             kind,
         }
     }
+}
 
-    fn piece_cluster_out<'a>(
-        &'a self,
-        level: &'static str,
-        cluster: u32,
-        documents: usize,
-        boilerplate: bool,
-        members: impl Iterator<Item = PieceOut<'a>>,
-    ) -> PieceClusterOut<Vec<PieceOut<'a>>> {
-        let members: Vec<PieceOut<'a>> = members.collect();
-        PieceClusterOut {
-            version: FORMAT_VERSION,
-            cluster,
-            level,
-            size: members.len(),
-            documents,
-            boilerplate,
-            members,
-        }
-    }
+/// Passage cluster `i` of `report`, its members read as it is written.
+fn passage_line(report: &Report, i: usize) -> PieceClusterOut<StreamedMembers<'_, PassageMember>> {
+    let passages = &report.passage_clusters;
+    streamed_cluster_out(
+        report,
+        "passage",
+        &passages.0,
+        i,
+        passages.is_boilerplate(i),
+        |m| m.doc,
+        |r, m| r.piece_out(m.doc, m.span, m.similarity, m.kind.name()),
+    )
+}
+
+/// Span cluster `i` of `report`, its members read as it is written.
+fn span_line(report: &Report, i: usize) -> PieceClusterOut<StreamedMembers<'_, SpanMember>> {
+    let spans = &report.span_clusters;
+    streamed_cluster_out(
+        report,
+        "span",
+        &spans.0,
+        i,
+        spans.is_boilerplate(i),
+        |m| m.doc,
+        |r, m| r.piece_out(m.doc, m.span, 1.0, "exact"),
+    )
 }
 
 /// Cluster `i` of `clusters` as a JSON line whose members are read as
-/// they are written (see [`StreamedMembers`]); the same line as
-/// [`Report::passage_cluster_out`] and [`Report::span_cluster_out`] make.
+/// they are written (see [`StreamedMembers`]).
 fn streamed_cluster_out<'a, M: Record>(
     report: &'a Report,
     level: &'static str,
@@ -1064,17 +1059,7 @@ pub fn write_clusters_with(
         passages.len(),
         out,
         |i| passages.size(i),
-        |i| {
-            streamed_cluster_out(
-                report,
-                "passage",
-                &passages.0,
-                i,
-                passages.is_boilerplate(i),
-                |m| m.doc,
-                |r, m| r.piece_out(m.doc, m.span, m.similarity, m.kind.name()),
-            )
-        },
+        |i| passage_line(report, i),
         |line, out| write_in_parts(line, out, &release),
         &release,
         progress,
@@ -1083,17 +1068,7 @@ pub fn write_clusters_with(
         spans.len(),
         out,
         |i| spans.size(i),
-        |i| {
-            streamed_cluster_out(
-                report,
-                "span",
-                &spans.0,
-                i,
-                spans.is_boilerplate(i),
-                |m| m.doc,
-                |r, m| r.piece_out(m.doc, m.span, 1.0, "exact"),
-            )
-        },
+        |i| span_line(report, i),
         |line, out| write_in_parts(line, out, &release),
         &release,
         progress,
@@ -1319,28 +1294,36 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Writes the summary and all clusters as one JSON object.
+/// Writes the summary and all clusters as one JSON object. Clusters are
+/// made as they are written, so the report is never whole in memory.
 pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = ReportOut {
         version: FORMAT_VERSION,
         summary: summary_out(&report.summary),
-        clusters: report
-            .clusters
-            .iter()
-            .map(|c| cluster_out(report, c))
-            .collect(),
-        passage_clusters: report
-            .passage_clusters
-            .iter()
-            .map(|c| report.passage_cluster_out(&c))
-            .collect(),
-        span_clusters: report
-            .span_clusters
-            .iter()
-            .map(|c| report.span_cluster_out(&c))
-            .collect(),
+        clusters: Made {
+            count: report.clusters.len(),
+            make: |i| cluster_out(report, &report.clusters[i]),
+        },
+        passage_clusters: Made {
+            count: report.passage_clusters.len(),
+            make: |i| passage_line(report, i),
+        },
+        span_clusters: Made {
+            count: report.span_clusters.len(),
+            make: |i| span_line(report, i),
+        },
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    let release = || {
+        report.member_texts.release();
+        report.passage_clusters.release();
+        report.span_clusters.release();
+    };
+    let mut out = Releasing {
+        out,
+        written: 0,
+        release: &release,
+    };
+    serde_json::to_writer_pretty(&mut out, &doc)?;
     out.write_all(b"\n")
 }
 
