@@ -3,8 +3,7 @@
 //! Takes the clusters and counts of a run ([`Report`]) and writes them out:
 //! - cluster lines as JSON Lines ([`write_clusters`]), or one JSON object
 //!   with the summary and all clusters ([`write_json`]);
-//! - a human summary ([`Summary::to_text`]).
-//!
+//! - a human summary ([`Summary::to_text`]);
 //! - one self-contained HTML page for people ([`html`]).
 //!
 //! The JSON shapes are textdup's output format, version [`FORMAT_VERSION`],
@@ -926,6 +925,15 @@ fn cluster_out<'a>(report: &'a Report, cluster: &Cluster) -> ClusterOut<'a> {
 }
 
 impl Report {
+    /// Lets go of the mapped pages of member texts and clusters read so
+    /// far (see [`MemberTexts::release`]): a report writer calls it every
+    /// few megabytes.
+    fn release_pages(&self) {
+        self.member_texts.release();
+        self.passage_clusters.release();
+        self.span_clusters.release();
+    }
+
     fn piece_out(
         &self,
         doc: DocId,
@@ -1038,11 +1046,7 @@ pub fn write_clusters_with(
     out: &mut dyn Write,
     progress: &dyn Progress,
 ) -> io::Result<()> {
-    let release = || {
-        report.member_texts.release();
-        report.passage_clusters.release();
-        report.span_clusters.release();
-    };
+    let release = || report.release_pages();
     let (passages, spans) = (&report.passage_clusters, &report.span_clusters);
     let total = report.clusters.len() + passages.len() + spans.len();
     progress.begin(Stage::Report, Some(total as u64));
@@ -1313,11 +1317,7 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             make: |i| span_line(report, i),
         },
     };
-    let release = || {
-        report.member_texts.release();
-        report.passage_clusters.release();
-        report.span_clusters.release();
-    };
+    let release = || report.release_pages();
     let mut out = Releasing {
         out,
         written: 0,
