@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side run of textdup, datasketch and rensa on one synthetic corpus.
+# Side-by-side run of textdup, datasketch, rensa and gaoya on one synthetic corpus.
 #
 #   benches/compare/run.sh [--docs N] [--threads N] [--out DIR] [--smoke]
 #
@@ -9,8 +9,9 @@
 #    --smoke the committed tests/data/devils-dictionary.txt.
 # 3. Runs each tool with the same settings (word 5-grams, 128 permutations,
 #    threshold 0.8, seed 1, the same thread count) under /usr/bin/time -v:
-#    textdup scan --level document; datasketch 2.0.0 and rensa 0.5.0 through
-#    benches/compare/peers.py, in a throwaway virtualenv (DIR/venv).
+#    textdup scan --level document; datasketch 2.0.0, rensa 0.5.0 and gaoya
+#    0.2.2 through benches/compare/peers.py, in a throwaway virtualenv
+#    (DIR/venv).
 # 4. Scores each clustering with `textdup eval` and writes DIR/results.md.
 #
 # --smoke runs a few hundred documents, and the peers only if their
@@ -60,14 +61,14 @@ truth=$out/data/truth.jsonl
 bytes=$(stat -c %s "$corpus")
 
 venv=$out/venv
-if ! $smoke && [ ! -x "$venv/bin/python" ]; then
-    echo "==> installing datasketch and rensa into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet datasketch==2.0.0 rensa==0.5.0
+if ! $smoke && ! { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import datasketch, rensa, gaoya' 2>/dev/null; }; then
+    echo "==> installing datasketch, rensa and gaoya into $venv"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet datasketch==2.0.0 rensa==0.5.0 gaoya==0.2.2
 fi
 peers=()
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import datasketch, rensa' 2>/dev/null; then
-    peers=(datasketch rensa)
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import datasketch, rensa, gaoya' 2>/dev/null; then
+    peers=(datasketch rensa gaoya)
 else
     echo "==> peers not installed: textdup only"
 fi
