@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side run of textdup, datasketch, rensa and gaoya on one synthetic corpus.
+# Side-by-side run of textdup, datasketch, rensa, gaoya and datatrove on one
+# synthetic corpus.
 #
 #   benches/compare/run.sh [--docs N] [--threads N] [--out DIR] [--smoke]
 #
@@ -9,9 +10,9 @@
 #    --smoke the committed tests/data/devils-dictionary.txt.
 # 3. Runs each tool with the same settings (word 5-grams, 128 permutations,
 #    threshold 0.8, seed 1, the same thread count) under /usr/bin/time -v:
-#    textdup scan --level document; datasketch 2.0.0, rensa 0.5.0 and gaoya
-#    0.2.2 through benches/compare/peers.py, in a throwaway virtualenv
-#    (DIR/venv).
+#    textdup scan --level document; datasketch 2.0.0, rensa 0.5.0, gaoya
+#    0.2.2 and datatrove 0.10.1 (with the modules its MinHash steps import)
+#    through benches/compare/peers.py, in a throwaway virtualenv (DIR/venv).
 # 4. Scores each clustering with `textdup eval` and writes DIR/results.md.
 #
 # --smoke runs a few hundred documents, and the peers only if their
@@ -61,14 +62,20 @@ truth=$out/data/truth.jsonl
 bytes=$(stat -c %s "$corpus")
 
 venv=$out/venv
-if ! $smoke && ! { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import datasketch, rensa, gaoya' 2>/dev/null; }; then
-    echo "==> installing datasketch, rensa and gaoya into $venv"
+have_peers() {
+    [ -x "$venv/bin/python" ] && "$venv/bin/python" -c '
+import datasketch, rensa, gaoya
+import datatrove.pipeline.dedup.minhash, datatrove.pipeline.readers, orjson, spacy' 2>/dev/null
+}
+if ! $smoke && ! have_peers; then
+    echo "==> installing datasketch, rensa, gaoya and datatrove into $venv"
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet datasketch==2.0.0 rensa==0.5.0 gaoya==0.2.2
+    "$venv/bin/pip" install --quiet datasketch==2.0.0 rensa==0.5.0 gaoya==0.2.2 \
+        datatrove==0.10.1 regex tokenizers orjson spacy 'xxhash<4'
 fi
 peers=()
-if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import datasketch, rensa, gaoya' 2>/dev/null; then
-    peers=(datasketch rensa gaoya)
+if have_peers; then
+    peers=(datasketch rensa gaoya datatrove)
 else
     echo "==> peers not installed: textdup only"
 fi
@@ -91,11 +98,17 @@ for part in field("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
     wall = wall * 60 + float(part)
 wall = max(wall, 0.01)  # /usr/bin/time reports in hundredths
 cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-rss = int(field("Maximum resident set size (kbytes)")) / 1024
+rss = f"{int(field('Maximum resident set size (kbytes)')) / 1024:,.0f}"
+# datatrove's workers are pool processes that exit unwaited for: their CPU
+# time and memory never reach /usr/bin/time, which would give the parent's.
+if name == "datatrove":
+    cpu, rss = "—", "—"
+else:
+    cpu = f"{cpu:.2f}"
 s = json.load(open(eval_file))
 docs, size = int(docs), int(size)
-print(f"| {name} | {docs:,} | {wall:.2f} | {cpu:.2f} | {docs / wall:,.0f} | {size / wall / 1e6:.1f} "
-      f"| {rss:,.0f} | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | {s['ari']:.4f} |")
+print(f"| {name} | {docs:,} | {wall:.2f} | {cpu} | {docs / wall:,.0f} | {size / wall / 1e6:.1f} "
+      f"| {rss} | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | {s['ari']:.4f} |")
 PY
 )")
 }
@@ -104,7 +117,8 @@ run textdup "$textdup" scan "$corpus" --level document --threads "$threads" \
     --clusters "$out/textdup.pred.jsonl" --force --progress never
 for peer in "${peers[@]}"; do
     RAYON_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
-        run "$peer" "$venv/bin/python" benches/compare/peers.py "$peer" "$corpus" "$out/$peer.pred.jsonl"
+        run "$peer" "$venv/bin/python" benches/compare/peers.py "$peer" "$corpus" \
+        "$out/$peer.pred.jsonl" --threads "$threads"
 done
 
 {
