@@ -101,8 +101,20 @@ impl SeenTwice {
     /// Records one occurrence of `hash`.
     pub fn insert(&self, hash: u64) {
         let (word, bit) = self.slot(hash);
-        if self.words[word].fetch_or(bit, Ordering::Relaxed) & bit != 0 {
-            self.words[word + 1].fetch_or(bit, Ordering::Relaxed);
+        // A locked read-modify-write costs several times a plain load, and
+        // on text that repeats most windows find their bits set already:
+        // they are looked at first. The bitmaps end the same either way,
+        // as a bit is only ever set: a "twice" bit for any slot inserted
+        // into more than once, whichever insert comes second.
+        let twice = &self.words[word + 1];
+        if twice.load(Ordering::Relaxed) & bit != 0 {
+            return;
+        }
+        let seen = &self.words[word];
+        if seen.load(Ordering::Relaxed) & bit != 0
+            || seen.fetch_or(bit, Ordering::Relaxed) & bit != 0
+        {
+            twice.fetch_or(bit, Ordering::Relaxed);
         }
     }
 
