@@ -222,7 +222,7 @@ pub enum OutputProblem {
     #[error("only one output can go to standard output")]
     StdoutTwice,
     /// A folder of outputs cannot be one stream.
-    #[error("a folder of outputs cannot go to standard output")]
+    #[error("a folder of outputs cannot go to standard output or another stream")]
     FolderToStdout,
     /// It must be a regular file (a stage file, say), not a device.
     #[error("must be a regular file")]

@@ -33,7 +33,8 @@
 //!
 //! Outputs that are not regular files cannot be renamed over: `-` is
 //! standard output, and an existing character device, FIFO or socket
-//! (`/dev/null`, a named pipe) is written in place, as a stream. A
+//! (`/dev/null`, a named pipe, `/dev/stdout` when it is a pipe) is written
+//! in place, as a stream; a folder of outputs cannot go to one. A
 //! symbolic link is followed: its target is what gets replaced, in the
 //! target's own folder, and the link stays.
 
@@ -231,13 +232,15 @@ impl Commit {
         if path.as_os_str() == "-" {
             return Ok(Destination::Stdout);
         }
+        // Asked of the kernel before the links are followed by hand: the
+        // links of `/dev/stdout` and `/dev/fd/N` to a pipe or a socket
+        // read `pipe:[…]`, which names no file, yet opening them works.
+        if is_stream(path) {
+            return Ok(Destination::Stream(path.to_path_buf()));
+        }
         let target = resolve(path)?;
-        if let Ok(meta) = fs::metadata(&target) {
-            let kind = meta.file_type();
-            if kind.is_char_device() || kind.is_fifo() || kind.is_socket() || kind.is_block_device()
-            {
-                return Ok(Destination::Stream(target));
-            }
+        if is_stream(&target) {
+            return Ok(Destination::Stream(target));
         }
         let tmp = self.stage(path, target)?;
         Ok(Destination::Staged(tmp))
@@ -246,7 +249,7 @@ impl Commit {
     /// Adds the output folder `path` and returns the temporary folder to
     /// fill, created empty.
     pub fn folder(&mut self, path: &Path) -> Result<PathBuf> {
-        if path.as_os_str() == "-" {
+        if path.as_os_str() == "-" || is_stream(path) {
             return Err(Error::Output {
                 path: path.to_path_buf(),
                 problem: OutputProblem::FolderToStdout,
@@ -567,6 +570,15 @@ fn sync_parent(path: &Path) {
             let _ = dir.sync_all();
         }
     }
+}
+
+/// Whether `path` (its links followed) is something written as a stream
+/// rather than replaced: a device, a FIFO or a socket.
+fn is_stream(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|meta| {
+        let kind = meta.file_type();
+        kind.is_char_device() || kind.is_fifo() || kind.is_socket() || kind.is_block_device()
+    })
 }
 
 /// Where writing to `path` ends up: `path` itself, or for a symbolic link

@@ -136,6 +136,44 @@ fn a_fifo_output_is_written_in_place() {
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
 }
 
+/// `--clusters /dev/stdout` with standard output a pipe (as here, and in
+/// every shell pipeline) failed with "No such file or directory": its
+/// link ends in `pipe:[…]`, which names no file, and was followed by hand.
+/// It is now written in place, as `-` would be.
+#[test]
+fn dev_stdout_to_a_pipe_is_written_in_place() {
+    let written = textdup()
+        .args([
+            "scan",
+            "-q",
+            "--level",
+            "passage",
+            "--clusters",
+            "/dev/stdout",
+        ])
+        .arg(seed_corpus())
+        .assert()
+        .success();
+    let clusters = json_lines(&written.get_output().stdout);
+    assert_eq!(clusters.len(), 3, "the seed corpus's three clusters");
+    // A folder's cleaned copy cannot be one stream: said in one line,
+    // rather than a temporary folder tried beside `/dev/null`.
+    let dir = tempfile::tempdir().unwrap();
+    let removed = dir.path().join("removed.jsonl");
+    let refused = textdup()
+        .args(["dedup", "-q", "-o", "/dev/null", "--removed"])
+        .arg(&removed)
+        .arg(seed_corpus())
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot go to standard output or another stream"),
+        "{stderr}"
+    );
+    assert!(!removed.exists());
+}
+
 /// `--clusters LINK` used to replace the link with a regular file. The
 /// link is followed and its target replaced; without --force, scan now
 /// refuses an existing report file as dedup does.
