@@ -223,8 +223,14 @@ impl Resources {
             Some(limit) if limit < MIN_MEMORY => Err(Error::Config {
                 setting: Setting::Memory,
                 problem: format!(
-                    "a memory limit of {} MiB is too small: give at least {} MiB",
-                    limit >> 20,
+                    "a memory limit of {} is too small: give at least {} MiB",
+                    // Under a mebibyte, in bytes: "0 MiB" would hide what
+                    // was given (`--memory 1KiB`, or a unit left out).
+                    if limit >= 1 << 20 {
+                        format!("{} MiB", limit >> 20)
+                    } else {
+                        format!("{limit} bytes")
+                    },
                     MIN_MEMORY >> 20
                 ),
             }),
@@ -449,6 +455,34 @@ fn validate_banding(b: Banding, num_perm: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_too_small_memory_limit_is_named_as_given() {
+        let said = |memory: u64| {
+            Resources {
+                memory: Some(memory),
+                ..Default::default()
+            }
+            .validate()
+            .expect_err("below the minimum")
+            .to_string()
+        };
+        assert!(
+            said(1024).contains("a memory limit of 1024 bytes"),
+            "{}",
+            said(1024)
+        );
+        assert!(
+            said(100 << 20).contains("a memory limit of 100 MiB"),
+            "{}",
+            said(100 << 20)
+        );
+        let enough = Resources {
+            memory: Some(MIN_MEMORY),
+            ..Default::default()
+        };
+        assert!(enough.validate().is_ok());
+    }
 
     #[test]
     fn out_of_range_values_are_rejected() {
