@@ -107,6 +107,51 @@ impl Ids {
     }
 }
 
+/// Documents whose id an earlier document has too: see [`Ids::repeated`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepeatedIds {
+    /// How many documents repeat an earlier one's id.
+    pub count: u64,
+    /// The first such document in input order.
+    pub first: DocId,
+}
+
+impl Ids {
+    /// The documents whose id an earlier document has too, if any: a
+    /// report names documents by id, and a crawl that fetched a URL twice
+    /// gives two documents one id, which its readers should hear of.
+    ///
+    /// Ids are compared by a 64-bit hash, sorted: eight bytes a document
+    /// for the moment of the call, rather than a set of the ids. Distinct
+    /// ids that share a hash (about one pair in 2⁶⁴ / n² runs) could only
+    /// add to `count`, and only when a true repeat is there to name as
+    /// `first`, which is checked against the text of the ids.
+    pub fn repeated(&self) -> Option<RepeatedIds> {
+        use rayon::prelude::*;
+        let hash = |i: usize| xxhash_rust::xxh3::xxh3_64(self.get(DocId::at(i)).as_bytes());
+        let mut hashes: Vec<u64> = (0..self.len()).into_par_iter().map(hash).collect();
+        hashes.par_sort_unstable();
+        let count = hashes.windows(2).filter(|w| w[0] == w[1]).count() as u64;
+        if count == 0 {
+            return None;
+        }
+        // Only the repeated hashes are looked for again, in input order.
+        let mut twice: Vec<u64> = hashes
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        twice.dedup();
+        drop(hashes);
+        let mut seen: std::collections::HashSet<&str, ahash::RandomState> = Default::default();
+        let first = (0..self.len())
+            .filter(|&i| twice.binary_search(&hash(i)).is_ok())
+            .find(|&i| !seen.insert(self.get(DocId::at(i))))
+            .map(DocId::at)?;
+        Some(RepeatedIds { count, first })
+    }
+}
+
 impl<'a> FromIterator<&'a str> for Ids {
     fn from_iter<T: IntoIterator<Item = &'a str>>(iter: T) -> Self {
         let mut ids = Ids::default();
@@ -128,5 +173,19 @@ mod tests {
         assert_eq!(ids.get(DocId(0)), "a.txt");
         assert_eq!(ids.get(DocId(1)), "");
         assert_eq!(ids.get(DocId(2)), "b.txt");
+    }
+
+    #[test]
+    fn repeated_ids_are_counted_and_the_first_repeat_named() {
+        let ids: Ids = ["a", "b", "a", "c", "b", "a"].into_iter().collect();
+        let repeated = ids.repeated().expect("a and b repeat");
+        assert_eq!(repeated.count, 3);
+        assert_eq!(repeated.first, DocId(2));
+        let unique: Ids = ["a", "b", "c", ""].into_iter().collect();
+        assert_eq!(unique.repeated(), None);
+        assert_eq!(Ids::default().repeated(), None);
+        // The empty id is an id like any other.
+        let blank: Ids = ["x", "", ""].into_iter().collect();
+        assert_eq!(blank.repeated().map(|r| r.first), Some(DocId(2)));
     }
 }

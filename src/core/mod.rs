@@ -121,7 +121,7 @@ impl<'a> Iterator for Tokens<'a> {
 }
 
 pub(crate) use ids::{number, push_lean};
-pub use ids::{DocId, Ids, Numbered};
+pub use ids::{DocId, Ids, Numbered, RepeatedIds};
 pub(crate) use record::{u32_at, u64_at, Record};
 pub use span::Span;
 

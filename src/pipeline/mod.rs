@@ -38,7 +38,7 @@ use rayon::prelude::*;
 
 use crate::cluster::{Cluster, Member};
 use crate::config::{Config, Resources};
-use crate::core::{push_lean, DocId, Ids};
+use crate::core::{push_lean, DocId, Ids, RepeatedIds};
 use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
@@ -291,6 +291,11 @@ fn finish(
     progress: &dyn Progress,
 ) -> Result<Report> {
     let pairs = candidates(&mut table, banding, &mut summary, progress)?;
+    // Now that the band index is spent, its room more than covers the
+    // eight bytes a document this check takes.
+    if let Some(repeated) = table.ids.repeated() {
+        progress.note(&repeated_ids_note(&table.ids, &repeated));
+    }
     let scored = score(corpus, config, &mut table, pairs, progress)?;
     let clusters = build_clusters(corpus, config, &table, &scored, progress)?;
     // What the report lists: the similar pairs, in place of all scored.
@@ -343,6 +348,18 @@ fn finish(
         bytes: table.bytes,
         origins: table.origins,
     })
+}
+
+/// What to say of documents that repeat an earlier one's id.
+fn repeated_ids_note(ids: &Ids, repeated: &RepeatedIds) -> String {
+    let count = repeated.count;
+    format!(
+        "{count} document{} repeat{} an earlier document's id (the first: {:?}, document {} of the input); reports and removed lists name documents by id, so these are ambiguous there: give each document its own id, or name another field with --id-field",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "s" } else { "" },
+        ids.get(repeated.first),
+        repeated.first.index() + 1,
+    )
 }
 
 /// Each document's first exact copy, then the candidate pairs of first

@@ -348,7 +348,8 @@ fn ids_that_cannot_name_a_document_warn_once_per_file() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let warnings = warnings(&stderr);
-    assert_eq!(warnings.len(), 2, "one per file: {stderr}");
+    // One per file, and one for the ids both files give ("7", "seven").
+    assert_eq!(warnings.len(), 3, "one per file, one for the run: {stderr}");
     assert!(
         warnings[0].ends_with(
             "d.jsonl: 3 lines with field \"id\" holding an object (first at line 1), not a string or a number; named FILE:LINE instead"
@@ -356,6 +357,10 @@ fn ids_that_cannot_name_a_document_warn_once_per_file() {
         "{stderr}"
     );
     assert!(warnings[1].contains("e.jsonl: 3 lines"), "{stderr}");
+    assert!(
+        warnings[2].contains("2 documents repeat an earlier document's id (the first: \"7\""),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -456,4 +461,52 @@ fn a_missing_text_field_is_warned_about_once_per_file() {
         stderr.contains("100 read = 0 kept + 0 removed + 100 skipped"),
         "{stderr}"
     );
+}
+
+/// A crawl that fetched a URL twice gives two documents one id, and the
+/// report, which names documents by id, cannot tell them apart: the run
+/// says so once, naming the first repeat, and goes on (status 0).
+#[test]
+fn repeated_ids_are_named_in_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("crawl.jsonl");
+    let line = |id: &str, text: &str| serde_json::json!({ "id": id, "text": text }).to_string();
+    let lines = [
+        line("https://a.example/1", GOOD),
+        line("https://a.example/2", "a different story about the weather"),
+        line("https://a.example/1", GOOD),
+        line(
+            "https://a.example/3",
+            "nothing to do with the others at all",
+        ),
+        line("https://a.example/2", "a different story about the weather"),
+    ];
+    fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    let run = textdup()
+        .args(["scan", "-q", "--level", "document"])
+        .arg(&corpus)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches("warning").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "2 documents repeat an earlier document's id (the first: \"https://a.example/1\", document 3 of the input)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        json_lines(&run.get_output().stdout).len(),
+        2,
+        "two clusters of exact copies"
+    );
+
+    // Unique ids: nothing to say.
+    fs::write(&corpus, lines[..2].join("\n") + "\n").unwrap();
+    let run = textdup()
+        .args(["scan", "-q"])
+        .arg(&corpus)
+        .assert()
+        .success();
+    assert!(run.get_output().stderr.is_empty());
 }
