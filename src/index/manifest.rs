@@ -37,7 +37,7 @@ pub(crate) const VERSION: u32 = 1;
 /// it. Recorded in the manifest and in every segment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
-    /// The MinHash hash scheme ([`HASH_SCHEME`](crate::HASH_SCHEME)).
+    /// The MinHash hash scheme ([`crate::HASH_SCHEME`]).
     pub scheme: String,
     /// Seed of the shingle hashes and permutations.
     pub seed: u64,

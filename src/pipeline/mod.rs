@@ -88,7 +88,7 @@ struct SetCache {
     budget: usize,
     bytes: usize,
     /// Each document's shingle hashes' low bits, unsorted (see
-    /// [`ShingleSet::from_low_bits`]).
+    /// [`ShingleSet::from_low_bits`](crate::shingle::ShingleSet::from_low_bits)).
     sets: Vec<(DocId, Vec<u32>)>,
 }
 

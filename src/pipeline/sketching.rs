@@ -27,7 +27,7 @@ pub(crate) struct Sketch {
     pub(crate) keys: Vec<BandKey>,
     pub(crate) slots: Option<Vec<u32>>,
     /// The low bits of its shingle hashes, while the set cache has room
-    /// (see [`SetCache`]).
+    /// (see [`SetCache`](super::SetCache)).
     pub(crate) set: Option<Vec<u32>>,
 }
 
