@@ -498,7 +498,7 @@ struct Sketched {
     table: PassageTable,
     firsts: FirstCopies,
     /// Every exact copy with its first copy.
-    copies: Sorter<Copied>,
+    copied: Sorter<Copied>,
     /// Candidate pairs among first copies, sorted, without repeats.
     pairs: Pairs,
     anchors: Anchors,
@@ -729,7 +729,7 @@ pub(crate) fn run(
     let Sketched {
         table,
         firsts,
-        copies,
+        copied,
         pairs,
         anchors,
         spilled: index_spilled,
@@ -743,7 +743,7 @@ pub(crate) fn run(
         mut windows,
         lengths,
         contained,
-    } = grain.load(&table, &firsts, &pairs, &seen, &anchors, copies.memory())?;
+    } = grain.load(&table, &firsts, &pairs, &seen, &anchors, copied.memory())?;
     windows.finish()?;
     occurrences.finish()?;
     let mut spilled = index_spilled;
@@ -760,7 +760,7 @@ pub(crate) fn run(
         + occurrences.memory()
         + table.memory()
         + firsts.memory()
-        + copies.memory()
+        + copied.memory()
         + pairs.memory()
         + texts.memory()
         + size_of_val(&lengths[..])
@@ -779,7 +779,7 @@ pub(crate) fn run(
     progress.advance(1);
     drop(firsts);
     let (passage_clusters, cluster_spilled) =
-        grain.cluster(&table, copies, pairs, &texts, joined)?;
+        grain.cluster(&table, copied, pairs, &texts, joined)?;
     spilled += cluster_spilled;
     progress.advance(1);
     let passages = table.len() as u64;
@@ -1143,7 +1143,7 @@ impl<'a> Grain<'a> {
             spilled,
             table,
             firsts,
-            copies: copied,
+            copied,
             pairs,
             anchors,
         })
@@ -1506,17 +1506,17 @@ impl<'a> Grain<'a> {
 
     /// Verifies the candidate pairs and groups passages into clusters:
     /// first copies joined by verified pairs and shared spans, each with
-    /// its exact copies (`copies`). Each member is scored against its
+    /// its exact copies (`copied`). Each member is scored against its
     /// cluster's first passage. The union-find runs only over the first
     /// copies that a pair or a join touches; every member then goes to a
     /// table sorted by cluster, read back a block of clusters at a time.
-    /// Under a memory limit that table and `copies` spill, and the
+    /// Under a memory limit that table and `copied` spill, and the
     /// clusters are written to a file as they are made. Also gives what
     /// the tables wrote to disk.
     fn cluster(
         &self,
         table: &PassageTable,
-        mut copies: Sorter<Copied>,
+        mut copied: Sorter<Copied>,
         pairs: Pairs,
         texts: &Texts,
         joined: Vec<SpanJoin>,
@@ -1585,9 +1585,9 @@ impl<'a> Grain<'a> {
             Some(_) => Sorter::spilling("clusters", self.tmp_dir),
         };
         // What the copies did not spill stays in memory until read.
-        copies.finish()?;
+        copied.finish()?;
         let held = table.memory()
-            + copies.memory()
+            + copied.memory()
             + texts.memory()
             + (touched.capacity() + root.capacity()) * size_of::<PassageId>()
             + spanned.capacity() * (size_of::<(PassageId, (MatchKind, f64, bool))>() + 1);
@@ -1620,14 +1620,14 @@ impl<'a> Grain<'a> {
             }
         }
         add(&mut more, &mut members)?;
-        let mut spilled = copies.spilled();
-        let copies = copies.into_sorted()?;
+        let mut spilled = copied.spilled();
+        let copied = copied.into_sorted()?;
         let mut last = None;
-        for copy in copies.iter()? {
+        for copy in copied.iter()? {
             let Copied { first, copy } = copy?;
             let touched_at = touched.binary_search(&first);
             let root = touched_at.map_or(first, |i| root[i]);
-            // A first copy in no pair or join enters with its copies.
+            // A first copy in no pair or join enters with its copied.
             if last != Some(first) && touched_at.is_err() {
                 more.push(InCluster {
                     root,
@@ -1647,7 +1647,7 @@ impl<'a> Grain<'a> {
             }
         }
         add(&mut more, &mut members)?;
-        drop(copies);
+        drop(copied);
         drop((touched, root));
         members.finish()?;
         spilled += members.spilled();
