@@ -284,12 +284,12 @@ pub struct FilterArgs {
     pub work: PathBuf,
 
     /// Where to write the cleaned corpus (shared by the shards).
-    #[arg(short, long, value_name = "OUT")]
+    #[arg(short, long, value_name = "OUT", value_parser = output_path)]
     pub output: PathBuf,
 
     /// Where to write the removed list, as `dedup` does [default: OUT.removed.jsonl]. Each
     /// shard writes it if it is not there yet: it lists the whole corpus's removed documents.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = output_path)]
     pub removed: Option<PathBuf>,
 
     #[command(flatten)]
@@ -438,7 +438,7 @@ pub struct DedupArgs {
 
     /// Where to write the cleaned corpus (a file or a folder, see above; - for stdout, with
     /// one input file).
-    #[arg(short, long, value_name = "OUT")]
+    #[arg(short, long, value_name = "OUT", value_parser = output_path)]
     pub output: PathBuf,
 
     /// Replace OUT (and the removed list) if they exist.
@@ -448,7 +448,7 @@ pub struct DedupArgs {
     /// Where to write the removed list [default: OUT.removed.jsonl; required with -o -]:
     /// removed documents, and with --level passage or all the removed passages with their
     /// byte spans.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = output_path)]
     pub removed: Option<PathBuf>,
 
     /// What to remove: duplicate documents; repeated passages (all but the first occurrence
@@ -649,12 +649,12 @@ pub struct PassageArgs {
 pub struct ReportArgs {
     /// Write one JSON line per document with passage or span findings to FILE, for tools that
     /// flag rather than remove.
-    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    #[arg(long, value_name = "FILE", help_heading = "Output", value_parser = output_path)]
     pub annotate: Option<PathBuf>,
 
     /// Write a self-contained HTML report (charts, clusters with word-level diffs, highlighted
     /// passages) to FILE; it opens offline.
-    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    #[arg(long, value_name = "FILE", help_heading = "Output", value_parser = output_path)]
     pub html: Option<PathBuf>,
 
     /// Document clusters the HTML report shows: this many largest and this many least similar.
@@ -670,7 +670,7 @@ pub struct ReportArgs {
     pub html_max_documents: usize,
 
     /// Write the clusters to FILE instead of stdout (scan) or nowhere (dedup).
-    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    #[arg(long, value_name = "FILE", help_heading = "Output", value_parser = output_path)]
     pub clusters: Option<PathBuf>,
 
     /// Cluster output: JSON Lines (one cluster a line) or one JSON object with the summary.
@@ -876,6 +876,17 @@ impl InputArgs {
             max_document_bytes: self.max_doc_size,
         }
     }
+}
+
+/// An output path, with the names of standard output read as `-`. The
+/// shell may have pointed standard output at a pipe, a terminal or a file
+/// it opened (`> out.jsonl`), and writing to the stream already open is
+/// right for all three, where replacing the file behind the name is not.
+fn output_path(name: &str) -> Result<PathBuf, String> {
+    Ok(match name {
+        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => PathBuf::from("-"),
+        _ => PathBuf::from(name),
+    })
 }
 
 #[cfg(test)]

@@ -42,9 +42,9 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::FileTypeExt;
 use std::path::{Component, Path, PathBuf};
 
+use super::is_stream;
 use crate::error::{Error, OutputProblem, Result};
 
 /// What to do when an output already exists.
@@ -570,15 +570,6 @@ fn sync_parent(path: &Path) {
             let _ = dir.sync_all();
         }
     }
-}
-
-/// Whether `path` (its links followed) is something written as a stream
-/// rather than replaced: a device, a FIFO or a socket.
-fn is_stream(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|meta| {
-        let kind = meta.file_type();
-        kind.is_char_device() || kind.is_fifo() || kind.is_socket() || kind.is_block_device()
-    })
 }
 
 /// Where writing to `path` ends up: `path` itself, or for a symbolic link

@@ -132,8 +132,10 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
 }
 
 /// Whether `path` exists and is not a regular file or folder: a device,
-/// FIFO or socket, written as a stream.
-fn is_stream(path: &Path) -> bool {
+/// FIFO or socket, written as a stream. Its links are followed by the
+/// kernel, which also opens those that name no file (`/dev/stdout` to a
+/// pipe reads `pipe:[…]`).
+pub(crate) fn is_stream(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 

@@ -47,7 +47,8 @@ use crate::progress::{Progress, Stage};
 use crate::read::{Compression, Files, Format, Origin, Shard, Skip, SkipReason, Source};
 
 use crate::fsutil::{
-    absolute, check_output, remove_stale_temporaries_in, Commit, Destination, Existing, OutputFile,
+    absolute, check_output, is_stream, remove_stale_temporaries_in, Commit, Destination, Existing,
+    OutputFile,
 };
 use crate::report::Report;
 
@@ -251,7 +252,7 @@ pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
 /// source's) for standard output and for an existing device or FIFO,
 /// which have no name to follow.
 fn compression_named(out: &Path) -> Option<Compression> {
-    if out.as_os_str() == "-" || fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+    if out.as_os_str() == "-" || is_stream(out) {
         return None;
     }
     let name = out.file_name()?.to_string_lossy().to_ascii_lowercase();

@@ -139,9 +139,10 @@ fn a_fifo_output_is_written_in_place() {
 /// `--clusters /dev/stdout` with standard output a pipe (as here, and in
 /// every shell pipeline) failed with "No such file or directory": its
 /// link ends in `pipe:[…]`, which names no file, and was followed by hand.
-/// It is now written in place, as `-` would be.
+/// With standard output a file, it was refused as existing. The names of
+/// standard output now mean `-`, whatever it is.
 #[test]
-fn dev_stdout_to_a_pipe_is_written_in_place() {
+fn dev_stdout_is_standard_output_whatever_it_is() {
     let written = textdup()
         .args([
             "scan",
@@ -156,6 +157,27 @@ fn dev_stdout_to_a_pipe_is_written_in_place() {
         .success();
     let clusters = json_lines(&written.get_output().stdout);
     assert_eq!(clusters.len(), 3, "the seed corpus's three clusters");
+
+    // Standard output sent to a file by the shell (`> out.jsonl`): the
+    // clusters go to that open file, where "already exists" stopped it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
+        .args([
+            "scan",
+            "-q",
+            "--level",
+            "passage",
+            "--clusters",
+            "/dev/stdout",
+        ])
+        .arg(seed_corpus())
+        .stdout(fs::File::create(&out).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(json_lines(&fs::read(&out).unwrap()).len(), 3);
+
     // A folder's cleaned copy cannot be one stream: said in one line,
     // rather than a temporary folder tried beside `/dev/null`.
     let dir = tempfile::tempdir().unwrap();
