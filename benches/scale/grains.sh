@@ -28,7 +28,9 @@ mkdir -p "$dir" && cd "$dir"
     --words 200-1200 --recombine -o long
 echo "corpus: $docs documents, $(stat -c %s long/corpus.jsonl) bytes"
 
+# A stopped earlier run may have left its lists behind.
 : > times.txt
+rm -f document.md5 all.md5
 i=1
 while [ "$i" -le "$runs" ]; do
     for level in document all; do

@@ -232,16 +232,13 @@ impl Commit {
         if path.as_os_str() == "-" {
             return Ok(Destination::Stdout);
         }
-        // Asked of the kernel before the links are followed by hand: the
-        // links of `/dev/stdout` and `/dev/fd/N` to a pipe or a socket
+        // Asked of the kernel, which follows every link, before they are
+        // followed by hand: the links of `/dev/fd/N` to a pipe or a socket
         // read `pipe:[…]`, which names no file, yet opening them works.
         if is_stream(path) {
             return Ok(Destination::Stream(path.to_path_buf()));
         }
         let target = resolve(path)?;
-        if is_stream(&target) {
-            return Ok(Destination::Stream(target));
-        }
         let tmp = self.stage(path, target)?;
         Ok(Destination::Staged(tmp))
     }

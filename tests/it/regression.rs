@@ -143,18 +143,15 @@ fn a_fifo_output_is_written_in_place() {
 /// standard output now mean `-`, whatever it is.
 #[test]
 fn dev_stdout_is_standard_output_whatever_it_is() {
-    let written = textdup()
-        .args([
-            "scan",
-            "-q",
-            "--level",
-            "passage",
-            "--clusters",
-            "/dev/stdout",
-        ])
-        .arg(seed_corpus())
-        .assert()
-        .success();
+    let scan = [
+        "scan",
+        "-q",
+        "--level",
+        "passage",
+        "--clusters",
+        "/dev/stdout",
+    ];
+    let written = textdup().args(scan).arg(seed_corpus()).assert().success();
     let clusters = json_lines(&written.get_output().stdout);
     assert_eq!(clusters.len(), 3, "the seed corpus's three clusters");
 
@@ -163,14 +160,7 @@ fn dev_stdout_is_standard_output_whatever_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
     let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("textdup"))
-        .args([
-            "scan",
-            "-q",
-            "--level",
-            "passage",
-            "--clusters",
-            "/dev/stdout",
-        ])
+        .args(scan)
         .arg(seed_corpus())
         .stdout(fs::File::create(&out).unwrap())
         .status()
