@@ -21,7 +21,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dir"
 cd "$work"
-apt-get download linux-source-6.1 python3.11-doc perl-doc python-sqlalchemy-doc python-django-doc >/dev/null
+packages="linux-source-6.1 python3.11-doc perl-doc python-sqlalchemy-doc python-django-doc"
+# A security update removes the version an old package list names from the
+# mirror: refresh the list once and try again.
+# shellcheck disable=SC2086
+apt-get download $packages >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get download $packages >/dev/null; }
 for deb in *.deb; do
     mkdir -p "x/${deb%%_*}"
     dpkg-deb -x "$deb" "x/${deb%%_*}"
