@@ -91,7 +91,7 @@ pub use minhash::{MinHasher, Signature, HASH_SCHEME};
 pub use normalize::{normalize, Normalization};
 pub use passage::spans::{SpanCluster, SpanClusters, SpanMember};
 pub use passage::{MatchKind, PassageCluster, PassageClusters, PassageMember, PassageUnit};
-pub use pipeline::{run, run_with, NoProgress, Progress, Sketcher, Stage, TextSketch};
+pub use pipeline::{run, run_with, NoProgress, Progress, Sketcher, Stage, StageTime, TextSketch};
 pub use read::{
     Corpus, Document, Files, Format, InputFormat, Origin, ReadOptions, Record, Skip, SkipReason,
     Source,

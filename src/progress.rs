@@ -94,3 +94,106 @@ pub(crate) fn check(progress: &dyn Progress) -> Result<()> {
 pub struct NoProgress;
 
 impl Progress for NoProgress {}
+
+/// Wall time a run spent in one [`Stage`], summed over the times it ran.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StageTime {
+    /// The stage.
+    pub stage: Stage,
+    /// Its wall time.
+    pub elapsed: std::time::Duration,
+}
+
+/// Passes every call on to `inner` and keeps the wall time of each stage
+/// from its `begin` to its `end`, so that a run can say where its time
+/// went without the caller's help.
+pub(crate) struct Timed<'a> {
+    inner: &'a dyn Progress,
+    /// The stage running and when it began.
+    current: std::sync::Mutex<Option<(Stage, std::time::Instant)>>,
+    /// In the order stages first began.
+    times: std::sync::Mutex<Vec<StageTime>>,
+}
+
+impl<'a> Timed<'a> {
+    pub(crate) fn new(inner: &'a dyn Progress) -> Self {
+        Timed {
+            inner,
+            current: std::sync::Mutex::new(None),
+            times: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The stages' times so far.
+    pub(crate) fn times(&self) -> Vec<StageTime> {
+        self.times.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    fn stop(&self) {
+        let Ok(mut current) = self.current.lock() else {
+            return;
+        };
+        let Some((stage, began)) = current.take() else {
+            return;
+        };
+        let elapsed = began.elapsed();
+        if let Ok(mut times) = self.times.lock() {
+            match times.iter_mut().find(|t| t.stage == stage) {
+                Some(t) => t.elapsed += elapsed,
+                None => times.push(StageTime { stage, elapsed }),
+            }
+        }
+    }
+}
+
+impl Progress for Timed<'_> {
+    fn begin(&self, stage: Stage, total: Option<u64>) {
+        // A stage begun before the last ended ends it.
+        self.stop();
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some((stage, std::time::Instant::now()));
+        }
+        self.inner.begin(stage, total);
+    }
+    fn advance(&self, n: u64) {
+        self.inner.advance(n);
+    }
+    fn end(&self) {
+        self.stop();
+        self.inner.end();
+    }
+    fn skipped(&self, skip: &Skip) {
+        self.inner.skipped(skip);
+    }
+    fn note(&self, note: &str) {
+        self.inner.note(note);
+    }
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stage that runs twice is one entry with both times; stages keep
+    /// the order they first began in.
+    #[test]
+    fn timed_sums_a_stage_over_its_runs() {
+        let timed = Timed::new(&NoProgress);
+        for stage in [Stage::Sketch, Stage::Verify, Stage::Sketch] {
+            timed.begin(stage, None);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            timed.end();
+        }
+        // An `end` with no stage running changes nothing.
+        timed.end();
+        let times = timed.times();
+        let stages: Vec<Stage> = times.iter().map(|t| t.stage).collect();
+        assert_eq!(stages, [Stage::Sketch, Stage::Verify]);
+        assert!(times[0].elapsed >= std::time::Duration::from_millis(40));
+        assert!(times[1].elapsed >= std::time::Duration::from_millis(20));
+        assert!(times[1].elapsed < times[0].elapsed);
+    }
+}

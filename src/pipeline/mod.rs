@@ -43,7 +43,8 @@ use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair};
 use crate::minhash::MinHasher;
 pub(crate) use crate::progress::check;
-pub use crate::progress::{NoProgress, Progress, Stage};
+use crate::progress::Timed;
+pub use crate::progress::{NoProgress, Progress, Stage, StageTime};
 use crate::read::stream::{BATCH_BYTES, BATCH_DOCS};
 use crate::read::{Corpus, Origin};
 use crate::report::{Parameters, Report, Summary};
@@ -228,6 +229,8 @@ pub fn run_with(
     config.validate()?;
     resources.validate()?;
     let started = Instant::now();
+    let timed = Timed::new(progress);
+    let progress = &timed;
     let banding = config.banding();
     let hasher = MinHasher::new(config.num_perm, config.seed);
 
@@ -272,9 +275,11 @@ pub fn run_with(
     for note in corpus.notes() {
         progress.note(&note);
     }
-    finish(
+    let mut report = finish(
         corpus, config, banding, resources, table, summary, started, progress,
-    )
+    )?;
+    report.summary.stages = timed.times();
+    Ok(report)
 }
 
 /// Everything after pass 1: exact copies, candidates, verification,

@@ -455,6 +455,9 @@ pub struct Summary {
     pub boilerplate_clusters: u64,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// Wall time of each stage, in the order they first ran; what is
+    /// left of `elapsed` went between stages (sorting, clustering).
+    pub stages: Vec<crate::progress::StageTime>,
     /// What the band index wrote to disk under a memory limit.
     pub spilled: crate::lsh::Spilled,
     /// The settings used.
@@ -601,6 +604,20 @@ impl Summary {
                 self.megabytes_per_second()
             ),
         ));
+        // A run of under a second has no time worth breaking down.
+        if !self.stages.is_empty() && self.elapsed >= Duration::from_secs(1) {
+            let staged: Duration = self.stages.iter().map(|t| t.elapsed).sum();
+            let mut times: Vec<String> = self
+                .stages
+                .iter()
+                .map(|t| format!("{} {:.2} s", t.stage.name(), t.elapsed.as_secs_f64()))
+                .collect();
+            times.push(format!(
+                "between stages {:.2} s",
+                self.elapsed.saturating_sub(staged).as_secs_f64()
+            ));
+            rows.push(("stages", times.join(", ")));
+        }
         if self.spilled.runs > 0 {
             rows.push((
                 "spilled",
@@ -822,7 +839,14 @@ struct SummaryOut<'a> {
     span_clusters: u64,
     boilerplate_clusters: u64,
     seconds: f64,
+    stages: Vec<StageOut>,
     parameters: ParametersOut<'a>,
+}
+
+#[derive(Serialize)]
+struct StageOut {
+    stage: &'static str,
+    seconds: f64,
 }
 
 #[derive(Serialize)]
@@ -1030,6 +1054,14 @@ fn summary_out(summary: &Summary) -> SummaryOut<'_> {
         span_clusters: summary.span_clusters,
         boilerplate_clusters: summary.boilerplate_clusters,
         seconds: summary.elapsed.as_secs_f64(),
+        stages: summary
+            .stages
+            .iter()
+            .map(|t| StageOut {
+                stage: t.stage.name(),
+                seconds: t.elapsed.as_secs_f64(),
+            })
+            .collect(),
         parameters: parameters_out(&summary.parameters),
     }
 }

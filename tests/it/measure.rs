@@ -249,3 +249,37 @@ fn the_passage_benchmark_scores_a_scan_by_kind() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--recombine does not apply"));
 }
+
+/// The JSON summary says where the time went: each stage the run went
+/// through once, in order, and no more time in them than the run took.
+#[test]
+fn the_summary_times_each_stage() {
+    let stages = |level: &str| {
+        let out = textdup()
+            .args(["scan", "-q", "--format", "json", "--level", level])
+            .arg(crate::common::seed_corpus())
+            .assert()
+            .success();
+        let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        let summary = &report["summary"];
+        let stages = summary["stages"].as_array().unwrap().clone();
+        let staged: f64 = stages.iter().map(|s| s["seconds"].as_f64().unwrap()).sum();
+        assert!(staged <= summary["seconds"].as_f64().unwrap(), "{summary}");
+        stages
+            .iter()
+            .map(|s| s["stage"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(stages("document"), ["sketching", "finding candidates"]);
+    assert_eq!(
+        stages("all"),
+        [
+            "sketching",
+            "finding candidates",
+            "sketching passages",
+            "finding spans",
+            "grouping passages",
+            "collecting texts"
+        ]
+    );
+}

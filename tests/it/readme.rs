@@ -303,7 +303,10 @@ fn every_readme_example_runs_as_written() {
                 let printed = format!("{stdout}{stderr}");
                 let keep = |text: &str| -> Vec<String> {
                     text.lines()
-                        .filter(|l| !l.trim_start().starts_with("speed:"))
+                        .filter(|l| {
+                            let l = l.trim_start();
+                            !l.starts_with("speed:") && !l.starts_with("stages:")
+                        })
                         .map(str::to_string)
                         .collect()
                 };
