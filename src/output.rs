@@ -25,5 +25,5 @@
 
 pub use crate::fsutil::{
     check_distinct, check_output, recover, Commit, Destination, Existing, OutputFile, Receipt,
-    Recovered,
+    Recovered, WrittenBack,
 };

@@ -79,9 +79,9 @@ impl Destination {
             Destination::Stream(path) => {
                 OutputFile::Stream(BufWriter::new(File::options().write(true).open(path)?))
             }
-            Destination::Staged(path) => OutputFile::File(BufWriter::new(
+            Destination::Staged(path) => OutputFile::File(BufWriter::new(WrittenBack::new(
                 File::options().write(true).create_new(true).open(path)?,
-            )),
+            ))),
         })
     }
 }
@@ -94,28 +94,104 @@ pub enum OutputFile {
     /// A device or FIFO.
     Stream(BufWriter<File>),
     /// A staged regular file, synced when finished.
-    File(BufWriter<File>),
+    File(BufWriter<WrittenBack>),
+}
+
+/// A file whose pages are handed to the disk as they are written, so
+/// that the sync at the end waits for the last few megabytes, not for
+/// all of them: a gigabyte report was otherwise written to the page
+/// cache, and only then, in the final sync, to the disk, four seconds
+/// of a twenty-second run spent waiting with the CPU idle. The kernel
+/// starts the writeback and returns (`sync_file_range` with
+/// `SYNC_FILE_RANGE_WRITE` only); durability still comes from the sync.
+pub struct WrittenBack {
+    file: File,
+    /// Bytes written so far.
+    written: u64,
+    /// Where the range not yet handed over starts.
+    handed: u64,
+}
+
+impl WrittenBack {
+    /// How much is written before it is handed over: large enough for
+    /// the disk to take in big requests, small enough to start early.
+    const EVERY: u64 = 16 << 20;
+
+    fn new(file: File) -> Self {
+        WrittenBack {
+            file,
+            written: 0,
+            handed: 0,
+        }
+    }
+
+    /// Syncs the whole file, data and size.
+    fn sync_all(self) -> io::Result<()> {
+        self.file.sync_all()
+    }
+
+    #[cfg(target_os = "linux")]
+    fn hand_over(&mut self) {
+        use std::os::fd::AsRawFd;
+        let len = self.written - self.handed;
+        // SAFETY: a plain system call on a descriptor this struct owns,
+        // with no memory passed; its failure (a file system without
+        // writeback) only leaves the work to the final sync, so it is
+        // ignored.
+        unsafe {
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                self.handed as libc::off64_t,
+                len as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+        self.handed = self.written;
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn hand_over(&mut self) {
+        self.handed = self.written;
+    }
+}
+
+impl Write for WrittenBack {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.handed >= Self::EVERY {
+            self.hand_over();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             OutputFile::Stdout(w) => w.write(buf),
-            OutputFile::Stream(w) | OutputFile::File(w) => w.write(buf),
+            OutputFile::Stream(w) => w.write(buf),
+            OutputFile::File(w) => w.write(buf),
         }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             OutputFile::Stdout(w) => w.write_all(buf),
-            OutputFile::Stream(w) | OutputFile::File(w) => w.write_all(buf),
+            OutputFile::Stream(w) => w.write_all(buf),
+            OutputFile::File(w) => w.write_all(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             OutputFile::Stdout(w) => w.flush(),
-            OutputFile::Stream(w) | OutputFile::File(w) => w.flush(),
+            OutputFile::Stream(w) => w.flush(),
+            OutputFile::File(w) => w.flush(),
         }
     }
 }
@@ -711,6 +787,26 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Handing pages to the disk along the way changes nothing in the
+    /// file: every byte lands, in order, and the ranges handed over are
+    /// the whole file but its unhanded tail.
+    #[test]
+    fn written_back_files_hold_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let mut out = WrittenBack::new(File::create(&path).unwrap());
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(1_000_003).collect();
+        let mut expected = Vec::new();
+        for _ in 0..40 {
+            out.write_all(&chunk).unwrap();
+            expected.extend_from_slice(&chunk);
+        }
+        assert_eq!(out.written, expected.len() as u64);
+        assert!(out.handed >= out.written - WrittenBack::EVERY && out.handed > 0);
+        out.sync_all().unwrap();
+        assert!(fs::read(&path).unwrap() == expected);
+    }
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)

@@ -16,7 +16,7 @@ use crate::error::{Error, OutputProblem, Result};
 
 pub use commit::{
     recover, remove_stale_temporaries, remove_stale_temporaries_in, Commit, Destination, Existing,
-    OutputFile, Receipt, Recovered,
+    OutputFile, Receipt, Recovered, WrittenBack,
 };
 
 /// Writes one file at `path` with `fill`, atomically: a one-output
