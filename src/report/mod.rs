@@ -1135,6 +1135,38 @@ fn write_lines<S: Serialize>(
     use rayon::prelude::*;
     const BLOCK: usize = 1024;
     let threads = rayon::current_num_threads().max(1);
+    let make = |block: std::ops::Range<usize>| -> io::Result<Vec<Vec<u8>>> {
+        let chunk = block.len().div_ceil(threads).min(BLOCK);
+        block
+            .clone()
+            .step_by(chunk)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let mut bytes = Vec::new();
+                for i in start..(start + chunk).min(block.end) {
+                    serde_json::to_writer(&mut bytes, &line(i))?;
+                    bytes.push(b'\n');
+                }
+                after_chunk();
+                Ok(bytes)
+            })
+            .collect()
+    };
+    // The lines of the last block made, and how many items they are: they
+    // are written while the pool makes the next block's, as copying a
+    // gigabyte into the page cache takes one thread seconds, which the
+    // other threads spent waiting.
+    let mut made: Option<(Vec<Vec<u8>>, usize)> = None;
+    let write = |made: Option<(Vec<Vec<u8>>, usize)>, out: &mut dyn Write| -> io::Result<()> {
+        if let Some((bytes, items)) = made {
+            for b in bytes {
+                out.write_all(&b)?;
+            }
+            progress.advance(items as u64);
+        }
+        Ok(())
+    };
     let mut next = 0;
     while next < count {
         // At least one item, then as many as the limits allow.
@@ -1152,6 +1184,7 @@ fn write_lines<S: Serialize>(
         // the corpus can hold millions of members): straight to `out`,
         // never whole in memory.
         if length == 1 && members(block.start) > BLOCK_MEMBERS {
+            write(made.take(), out)?;
             let mut out = Releasing {
                 out: &mut *out,
                 written: 0,
@@ -1163,28 +1196,15 @@ fn write_lines<S: Serialize>(
             progress.advance(1);
             continue;
         }
-        let chunk = length.div_ceil(threads).min(BLOCK);
-        let bytes: Vec<Vec<u8>> = block
-            .clone()
-            .step_by(chunk)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|start| {
-                let mut bytes = Vec::new();
-                for i in start..(start + chunk).min(block.end) {
-                    serde_json::to_writer(&mut bytes, &line(i))?;
-                    bytes.push(b'\n');
-                }
-                after_chunk();
-                Ok(bytes)
-            })
-            .collect::<io::Result<_>>()?;
-        for b in bytes {
-            out.write_all(&b)?;
-        }
-        progress.advance(length as u64);
+        let (mut lines, mut written) = (None, Ok(()));
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| lines = Some(make(block)));
+            written = write(made.take(), out);
+        });
+        written?;
+        made = Some((lines.expect("the scope ran it")?, length));
     }
-    Ok(())
+    write(made, out)
 }
 
 /// Writes the line of a passage or span cluster too big for a block, its
