@@ -5,8 +5,9 @@
 # recur across documents, as on the web. The runs alternate (document,
 # all, document, all, ...) so that a slow spell of a shared machine does
 # not land on one level only; each writes a fresh file after a `sync`.
-# Prints each run's time and peak resident size, the medians, and their
-# ratio, and checks that every run of a level wrote the same clusters.
+# Prints each run's time, peak resident size and time by stage (the
+# summary's `stages:` line), the medians, and their ratio, and checks that
+# every run of a level wrote the same clusters.
 #
 #   benches/scale/grains.sh DIR [DOCS] [RUNS]
 #
@@ -36,13 +37,17 @@ while [ "$i" -le "$runs" ]; do
     for level in document all; do
         sync
         /usr/bin/time -f "$level %e %M" -a -o times.txt \
-            "$T" scan -q --level "$level" long/corpus.jsonl --force --clusters "$level.jsonl"
+            "$T" scan --progress never --level "$level" long/corpus.jsonl --force \
+            --clusters "$level.jsonl" 2> summary.txt
         md5sum < "$level.jsonl" | cut -d' ' -f1 >> "$level.md5"
         tail -1 times.txt | awk '{printf "%-8s run '"$i"': %6.2f s, peak resident %d MB\n", $1, $2, $3 / 1024}'
+        # Where the time went: each stage's, before the report is written.
+        sed -n 's/^ *stages: *//p' summary.txt | fold -s -w 70 | sed 's/^/           /'
     done
     i=$((i + 1))
 done
 
+rm -f summary.txt
 for level in document all; do
     [ "$(sort -u "$level.md5" | wc -l)" -eq 1 ] || { echo "$level: runs wrote different clusters" >&2; exit 1; }
     rm "$level.md5"
