@@ -161,12 +161,23 @@ impl Deduper {
         level: Level,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<Report> {
+        self.run_telling(py, corpus, level, &PyProgress::new(progress))
+    }
+
+    /// [`run`](Self::run), telling `progress`, which the caller may go
+    /// on using.
+    fn run_telling(
+        &self,
+        py: Python<'_>,
+        corpus: &dyn Corpus,
+        level: Level,
+        progress: &PyProgress,
+    ) -> PyResult<Report> {
         let config = Config {
             level,
             ..self.config.clone()
         };
-        let progress = PyProgress::new(progress);
-        let result = self.detached(py, || run_with(corpus, &config, &self.resources, &progress));
+        let result = self.detached(py, || run_with(corpus, &config, &self.resources, progress));
         if let Some(err) = progress.take_error() {
             return Err(err);
         }
@@ -400,7 +411,10 @@ impl Deduper {
             check_output(files.roots(), out, existing).map_err(py_error)?;
         }
         check_output_name(&files, &output).map_err(py_error)?;
-        let report = self.run(py, &files, level, progress)?;
+        // The same callback hears of the writing: on a large corpus it
+        // takes as long as a stage of the run.
+        let progress = PyProgress::new(progress);
+        let report = self.run_telling(py, &files, level, &progress)?;
         let config = Config {
             level,
             ..self.config.clone()
@@ -408,20 +422,19 @@ impl Deduper {
         let written = self.detached(py, || -> textdup::Result<()> {
             let cleaning = Cleaning::plan(&report, &config);
             let mut commit = Commit::new(existing);
-            let written = write_corpus(
-                &files,
-                &report,
-                &cleaning,
-                &output,
-                &mut commit,
-                &textdup::NoProgress,
-            )?;
+            let written =
+                write_corpus(&files, &report, &cleaning, &output, &mut commit, &progress)?;
             commit.write(&removed, |out| {
                 write_removed(&report, &cleaning, &written.cuts, out)
             })?;
             drop(commit.commit(|| files.check_unchanged())?);
             Ok(())
         });
+        // An exception in the callback stopped the writing: it, not the
+        // interruption it caused, is what the caller sees.
+        if let Some(err) = progress.take_error() {
+            return Err(err);
+        }
         written.map_err(py_error)?;
         Ok(Scan {
             rows: None,

@@ -150,6 +150,26 @@ def test_dedup_of_files_writes_what_the_cli_writes(
     d.dedup(planted, output=by_python, force=True)
 
 
+def test_dedup_of_files_tells_progress_of_the_writing(planted: Path, tmp_path: Path) -> None:
+    calls: list = []
+    d = textdup.Deduper()
+    d.dedup(planted, output=tmp_path / "out.jsonl", progress=lambda *a: calls.append(a))
+    stages = [stage for stage, _, _ in calls]
+    assert stages[0] == "sketching" and "writing" in stages, stages
+    # The writing ends with every source written.
+    assert calls[-1] == ("writing", 1, 1), calls[-1]
+
+    # An exception in the callback while writing stops it, and it is what
+    # the caller sees; nothing is committed.
+    def fail_writing(stage: str, done: int, total: Any) -> None:
+        if stage == "writing":
+            raise RuntimeError("callback failed while writing")
+
+    with pytest.raises(RuntimeError, match="while writing"):
+        d.dedup(planted, output=tmp_path / "stopped.jsonl", progress=fail_writing)
+    assert not (tmp_path / "stopped.jsonl").exists()
+
+
 def test_parquet_files_in_and_out(planted: Path, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 

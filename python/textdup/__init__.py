@@ -366,6 +366,7 @@ class Deduper:
         does: give `output` (a file for one input file, else a folder); the
         removed list goes beside it as `OUTPUT.removed.jsonl`. An existing
         output is replaced only with `force=True`. Returns the output path.
+        `progress` hears of the writing too, as the stage ``"writing"``.
 
         With `against=` an :class:`Index`, also without every document the
         index holds (or a near-duplicate of one), as the CLI's
