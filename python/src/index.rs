@@ -284,18 +284,16 @@ impl PyIndex {
                     ..Cleaning::default()
                 };
                 let mut commit = Commit::new(existing);
-                write_corpus(
-                    files,
-                    &report,
-                    &cleaning,
-                    output,
-                    &mut commit,
-                    &textdup::NoProgress,
-                )?;
+                write_corpus(files, &report, &cleaning, output, &mut commit, &progress)?;
                 commit.write(removed, |out| write_matches(&matches, out))?;
                 drop(commit.commit(|| files.check_unchanged())?);
                 Ok(())
             });
+            // An exception in the callback stopped the writing: it, not
+            // the interruption it caused, is what the caller sees.
+            if let Some(err) = progress.take_error() {
+                return Err(err);
+            }
             written.map_err(py_error)?;
         }
         Ok(IndexQuery { matches, source })

@@ -69,8 +69,12 @@ def test_dedup_against_an_index(cli: Path, planted: Path, tmp_path: Path) -> Non
         check=True,
     )
     by_python = tmp_path / "py.jsonl"
-    assert d.dedup(b, output=by_python, against=index) == str(by_python)
+    calls: list = []
+    written = d.dedup(b, output=by_python, against=index, progress=lambda *a: calls.append(a))
+    assert written == str(by_python)
     assert by_python.read_bytes() == by_cli.read_bytes()
+    # The callback hears of the writing as well as of the query.
+    assert calls[-1] == ("writing", 1, 1), calls
     assert (tmp_path / "py.jsonl.removed.jsonl").read_bytes() == (
         tmp_path / "cli.jsonl.removed.jsonl"
     ).read_bytes()
