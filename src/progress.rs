@@ -109,57 +109,61 @@ pub struct StageTime {
 /// went without the caller's help.
 pub(crate) struct Timed<'a> {
     inner: &'a dyn Progress,
-    /// The stage running and when it began.
-    current: std::sync::Mutex<Option<(Stage, std::time::Instant)>>,
-    /// In the order stages first began.
-    times: std::sync::Mutex<Vec<StageTime>>,
+    times: std::sync::Mutex<Times>,
+}
+
+/// What [`Timed`] knows: the stage running and when it began, and the
+/// times of those done, in the order they first began.
+#[derive(Default)]
+struct Times {
+    current: Option<(Stage, std::time::Instant)>,
+    done: Vec<StageTime>,
 }
 
 impl<'a> Timed<'a> {
     pub(crate) fn new(inner: &'a dyn Progress) -> Self {
         Timed {
             inner,
-            current: std::sync::Mutex::new(None),
-            times: std::sync::Mutex::new(Vec::new()),
+            times: Default::default(),
         }
     }
 
     /// The stages' times so far.
     pub(crate) fn times(&self) -> Vec<StageTime> {
-        self.times.lock().map(|t| t.clone()).unwrap_or_default()
+        self.times
+            .lock()
+            .map(|t| t.done.clone())
+            .unwrap_or_default()
     }
 
-    fn stop(&self) {
-        let Ok(mut current) = self.current.lock() else {
+    /// Ends the stage running, if one is, and starts `next`.
+    fn switch(&self, next: Option<Stage>) {
+        let Ok(mut times) = self.times.lock() else {
             return;
         };
-        let Some((stage, began)) = current.take() else {
-            return;
-        };
-        let elapsed = began.elapsed();
-        if let Ok(mut times) = self.times.lock() {
-            match times.iter_mut().find(|t| t.stage == stage) {
+        let now = std::time::Instant::now();
+        if let Some((stage, began)) = times.current.take() {
+            let elapsed = now - began;
+            match times.done.iter_mut().find(|t| t.stage == stage) {
                 Some(t) => t.elapsed += elapsed,
-                None => times.push(StageTime { stage, elapsed }),
+                None => times.done.push(StageTime { stage, elapsed }),
             }
         }
+        times.current = next.map(|stage| (stage, now));
     }
 }
 
 impl Progress for Timed<'_> {
     fn begin(&self, stage: Stage, total: Option<u64>) {
         // A stage begun before the last ended ends it.
-        self.stop();
-        if let Ok(mut current) = self.current.lock() {
-            *current = Some((stage, std::time::Instant::now()));
-        }
+        self.switch(Some(stage));
         self.inner.begin(stage, total);
     }
     fn advance(&self, n: u64) {
         self.inner.advance(n);
     }
     fn end(&self) {
-        self.stop();
+        self.switch(None);
         self.inner.end();
     }
     fn skipped(&self, skip: &Skip) {
