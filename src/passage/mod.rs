@@ -20,6 +20,7 @@
 //! was cut from, passages of one document are in text order and never
 //! overlap, and blank passages are never produced.
 
+pub(crate) mod outline;
 pub mod spans;
 
 use unicode_segmentation::UnicodeSegmentation;

@@ -9,8 +9,8 @@
 //!         exact copies joined; lsh over first copies                          (parallel per band)
 //! pass B  every document: passage texts for verification, span occurrences,   (parallel per batch)
 //!         and its passages' word windows probed for short passages inside them
-//!         verify pairs (exact, containment, near); join passages by the
-//!         spans they share; cluster; group spans
+//!         verify pairs (outlines rule most out; then exact, containment,
+//!         near); join passages by the spans they share; cluster; group spans
 //! pass C  documents in any cluster: the byte span and original text of every
 //!         member
 //! ```
@@ -49,12 +49,13 @@ use xxhash_rust::xxh3::xxh3_128_with_seed;
 use super::Scratch;
 use crate::cluster::SharedUnionFind;
 use crate::config::Config;
-use crate::core::{number, trim_heap, DocId, Ids, Numbered};
+use crate::core::{number, prefetch, trim_heap, DocId, Ids, Numbered};
 use crate::core::{u32_at, Record};
 use crate::error::{Error, Result};
 use crate::lsh::{BandIndex, BandKey, Banding, CandidatePair, Spilled};
 use crate::minhash::MinHasher;
 use crate::normalize::{normalize, words, Word};
+use crate::passage::outline::{may_match, Outline};
 use crate::passage::spans::{self, Occurrence, Occurrences, SeenTwice, SpanClusters, SpanMember};
 use crate::passage::{
     compare, passage_matches_only_exactly, split, word_edit_similarity, ClustersWriter, MatchKind,
@@ -871,6 +872,113 @@ impl Texts {
     }
 }
 
+/// Candidate pairs of passages verified per task: the outlines of a
+/// block's pairs (64 bytes each, two a pair) are fetched together, and
+/// fit in the second-level cache.
+const VERIFY_BLOCK: usize = 1024;
+
+/// The [`Outline`] of every passage in a candidate pair, found by the
+/// passage's rank among them: a bit per passage and a count per 64 of
+/// them, which stay in cache where a map's buckets would not, then one
+/// cache line per outline.
+struct Outlines {
+    /// Which passages are in a pair.
+    bits: PassageBits,
+    /// Per word of `bits`, the bits set in the words before it.
+    before: Vec<u32>,
+    /// By rank; [`Outline::NONE`] for a passage whose text pass B did not
+    /// load.
+    outlines: Vec<Outline>,
+}
+
+impl Outlines {
+    /// The bytes [`Outlines::new`] would take for `passages` passages, of
+    /// which `in_pairs` are in pairs.
+    fn memory_for(passages: usize, in_pairs: usize) -> usize {
+        let words = passages.div_ceil(64);
+        words * (size_of::<u64>() + size_of::<u32>()) + in_pairs * size_of::<Outline>()
+    }
+
+    /// The outlines of the passages in `bits` (those in pairs), from their
+    /// loaded `texts`.
+    fn new(bits: PassageBits, passages: usize, texts: &Texts) -> Self {
+        let mut before = Vec::with_capacity(bits.words.len());
+        let mut count = 0u32;
+        for word in &bits.words {
+            before.push(count);
+            count += word.count_ones();
+        }
+        let mut outlines = Outlines {
+            bits,
+            before,
+            outlines: vec![Outline::NONE; count as usize],
+        };
+        match texts {
+            // Read in the map's order, which is its memory's, and placed
+            // by rank: looking each passage up would miss the cache.
+            Texts::Memory(texts) => {
+                let placed: Vec<(u32, Outline)> = texts
+                    .par_iter()
+                    .filter_map(|(&id, text)| Some((outlines.rank(id)?, Outline::of(text))))
+                    .collect();
+                for (rank, outline) in placed {
+                    outlines.outlines[rank as usize] = outline;
+                }
+            }
+            Texts::Stored { .. } => {
+                let ids: Vec<PassageId> = outlines.bits.ones(0..passages).collect();
+                outlines.outlines = ids
+                    .par_iter()
+                    .map(|&id| {
+                        texts
+                            .get(id)
+                            .map_or(Outline::NONE, |text| Outline::of(&text))
+                    })
+                    .collect();
+            }
+        }
+        outlines
+    }
+
+    /// The rank of passage `id` among those in pairs, if it is one.
+    fn rank(&self, id: PassageId) -> Option<u32> {
+        let (word, bit) = (id.0 as usize / 64, id.0 % 64);
+        let bits = *self.bits.words.get(word)?;
+        (bits & 1 << bit != 0).then(|| self.before[word] + (bits & ((1 << bit) - 1)).count_ones())
+    }
+
+    /// The outline of passage `id`, if it is in a pair and was loaded.
+    fn get(&self, id: PassageId) -> Option<&Outline> {
+        Some(&self.outlines[self.rank(id)? as usize])
+    }
+
+    /// Calls `keep` with each pair of `pairs` whose outlines may match at
+    /// `threshold`, in order. The outlines of a pair's second passages lie
+    /// anywhere in a table larger than the caches: all of them are fetched
+    /// ahead, so that their misses overlap, before any is read.
+    fn sift(
+        &self,
+        pairs: impl Iterator<Item = CandidatePair<PassageId>>,
+        threshold: f64,
+        mut keep: impl FnMut(CandidatePair<PassageId>),
+    ) {
+        let found: Vec<_> = pairs
+            .filter_map(|pair| {
+                let (a, b) = (self.get(pair.first)?, self.get(pair.second)?);
+                prefetch(a);
+                prefetch(b);
+                Some((pair, a, b))
+            })
+            .collect();
+        for (pair, a, b) in found {
+            // A passage pass B did not load fails as its text would.
+            if !a.is_none() && !b.is_none() && may_match(a, b, threshold) {
+                keep(pair);
+            }
+        }
+    }
+}
+
 /// Writes [`Texts`], in corpus order of their passages.
 enum TextsWriter {
     /// The texts, and the bytes their shingles and words hold.
@@ -1522,16 +1630,39 @@ impl<'a> Grain<'a> {
         joined: Vec<SpanJoin>,
     ) -> Result<(PassageClusters, Spilled)> {
         let p = &self.config.passage;
-        let verified: Vec<(PassageId, PassageId)> = (0..pairs.len())
+        // Most pairs fail, and their outlines show it without the texts'
+        // cache misses; under a memory limit without room for them, every
+        // pair is compared, which gives the same pairs.
+        let in_pairs = passages_in_pairs(table.len(), &pairs);
+        let loaded = in_pairs.words.iter().map(|w| w.count_ones() as usize).sum();
+        let held = table.memory() + copied.memory() + texts.memory() + pairs.memory();
+        let room = self.budget.left(held).map_or(true, |left| {
+            Outlines::memory_for(table.len(), loaded) <= left / 2
+        });
+        let outlines = room.then(|| Outlines::new(in_pairs, table.len(), texts));
+        let verify = |pair: CandidatePair<PassageId>| {
+            let (a, b) = (texts.get(pair.first)?, texts.get(pair.second)?);
+            compare(&a, &b, p.threshold).map(|_| (pair.first, pair.second))
+        };
+        let verified: Vec<(PassageId, PassageId)> = (0..pairs.len().div_ceil(VERIFY_BLOCK))
             .into_par_iter()
-            .filter_map(|i| {
-                let pair = pairs.get(i);
-                let (a, b) = (texts.get(pair.first)?, texts.get(pair.second)?);
-                compare(&a, &b, p.threshold).map(|_| (pair.first, pair.second))
+            .flat_map_iter(|block| {
+                let from = block * VERIFY_BLOCK;
+                let to = pairs.len().min(from + VERIFY_BLOCK);
+                let block = (from..to).map(|i| pairs.get(i));
+                let mut verified = Vec::new();
+                match &outlines {
+                    Some(outlines) => outlines.sift(block, p.threshold, |pair| {
+                        verified.extend(verify(pair));
+                    }),
+                    None => verified.extend(block.filter_map(verify)),
+                }
+                verified
             })
             .collect();
-        // The pairs' room goes to the union-find.
+        // The pairs' and outlines' room goes to the union-find.
         drop(pairs);
+        drop(outlines);
         // Every one a first copy: candidates are, and so are the passages
         // span joins and probes take (see `passage_windows` and `probe`).
         let edges = || {
