@@ -173,7 +173,11 @@ impl Files {
             }
             files.roots.push(input.clone());
             match fs::metadata(input) {
-                Ok(meta) if meta.is_dir() => files.walk(input, input),
+                Ok(meta) if meta.is_dir() => {
+                    let from = files.sources.len();
+                    files.walk(input, input);
+                    files.note_text_among_records(input, from);
+                }
                 Ok(_) => {
                     let name = input
                         .file_name()
@@ -187,6 +191,40 @@ impl Files {
         files.check_columns()?;
         files.stamp();
         Ok(files)
+    }
+
+    /// Notes plain text files that a folder walk (its sources from `from`
+    /// on) found beside files of records: a Hugging Face dataset's
+    /// `README.md` or a crawl's `LICENSE` is then read as a document, and
+    /// `dedup` may cut its passages. They are read all the same, as a
+    /// folder's files are, but the user hears of it, once.
+    fn note_text_among_records(&self, root: &Path, from: usize) {
+        let found = &self.sources[from..];
+        let records = found
+            .iter()
+            .filter(|s| matches!(s.format, Format::Jsonl | Format::Parquet | Format::Warc))
+            .count();
+        let mut texts =
+            (from..self.sources.len()).filter(|&i| self.sources[i].format == Format::Text);
+        let (Some(first), true) = (texts.next(), records > 0) else {
+            return;
+        };
+        let others = match texts.count() {
+            0 => String::new(),
+            1 => " and 1 other file".to_string(),
+            n => format!(" and {n} other files"),
+        };
+        let files = if records == 1 { "file" } else { "files" };
+        self.note(
+            u32::try_from(first).unwrap_or(u32::MAX),
+            format!(
+                "{root}: {name}{others} read as plain text, a document each, beside {records} {files} of \
+                 records; if that is a dataset's card or licence rather than a document, name the folder \
+                 or files of the data instead",
+                root = root.display(),
+                name = self.sources[first].name,
+            ),
+        );
     }
 
     /// Checks that every Parquet source has the text column, so that a

@@ -289,3 +289,48 @@ fn output_compression_follows_the_name() {
         assert!(!out_path.exists());
     }
 }
+
+/// A Hugging Face dataset's root holds its card beside the data: named as
+/// the input, the card is read as a document like any file of a folder,
+/// and a warning says so, naming it, once.
+#[test]
+fn plain_text_beside_records_is_read_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("dataset");
+    fs::create_dir_all(root.join("data")).unwrap();
+    fs::write(root.join("data").join("train.jsonl"), lines()).unwrap();
+    fs::write(root.join("LICENSE"), "Released under CC-BY 4.0.\n").unwrap();
+    fs::write(root.join("README.md"), "# A dataset\n\nNews articles.\n").unwrap();
+
+    let out = textdup()
+        .args(["scan", "--level", "document"])
+        .arg(&root)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // Three records and the two plain files.
+    assert!(stderr.contains("5 read = 4 kept + 1 removed"), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("read as plain text"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].contains("LICENSE and 1 other file"), "{stderr}");
+    assert!(warnings[0].contains("beside 1 file of records"), "{stderr}");
+
+    // The data folder alone, or a folder of plain text only: no warning.
+    for input in [root.join("data"), {
+        let texts = dir.path().join("texts");
+        fs::create_dir(&texts).unwrap();
+        fs::write(texts.join("a.txt"), ARTICLE).unwrap();
+        texts
+    }] {
+        let out = textdup()
+            .args(["scan", "--level", "document"])
+            .arg(&input)
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(!stderr.contains("read as plain text"), "{stderr}");
+    }
+}
