@@ -35,6 +35,9 @@
 //! }
 //! let report = cluster_sketches(&files, &sketches, &config, &Resources::default(), &NoProgress)?;
 //! assert_eq!(report.summary().removed, 1);
+//! // Where the time went, as a one-shot run tells it.
+//! let stages: Vec<&str> = report.summary().stages.iter().map(|t| t.stage.name()).collect();
+//! assert_eq!(stages[..2], ["reading sketches", "finding candidates"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -27,7 +27,7 @@ use crate::report::{Report, Summary};
 use crate::stagefile::{CorpusPrint, SketchHeader, SketchReader, SketchRecord, SketchWriter};
 
 use super::{finish, sketch_corpus, Sketched, Table, BATCH_DOCS};
-use crate::progress::{Progress, Stage};
+use crate::progress::{Progress, Stage, Timed};
 
 /// What sketching one shard did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -116,6 +116,8 @@ pub fn cluster_sketches(
     resources.validate()?;
     staged_level(config)?;
     let started = Instant::now();
+    let timed = Timed::new(progress);
+    let progress = &timed;
     let banding = config.banding();
     let corpus = CorpusPrint::of(files)?;
     let mut readers = open_shards(sketches, config, corpus)?;
@@ -172,9 +174,11 @@ pub fn cluster_sketches(
         }
     }
     progress.end();
-    finish(
+    let mut report = finish(
         files, config, banding, resources, table, summary, started, progress,
-    )
+    )?;
+    report.summary.stages = timed.times();
+    Ok(report)
 }
 
 /// Opens the sketch files of a staged run, one per shard, in shard order:
