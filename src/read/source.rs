@@ -193,23 +193,27 @@ impl Files {
         Ok(files)
     }
 
-    /// Notes plain text files that a folder walk (its sources from `from`
-    /// on) found beside files of records: a Hugging Face dataset's
-    /// `README.md` or a crawl's `LICENSE` is then read as a document, and
-    /// `dedup` may cut its passages. They are read all the same, as a
-    /// folder's files are, but the user hears of it, once.
+    /// Notes a dataset's own files (`README.md`, `LICENSE`: see
+    /// [`is_about_the_data`]) that a folder walk (its sources from `from`
+    /// on) found as plain text beside files of records: a Hugging Face
+    /// dataset's root holds its card beside `data/`, and named as the
+    /// input, the card is read as a document, whose lines `dedup` may cut.
+    /// They are read all the same, as a folder's files are (a text file
+    /// among records may be meant), but the user hears of it, once.
     fn note_text_among_records(&self, root: &Path, from: usize) {
         let found = &self.sources[from..];
         let records = found
             .iter()
             .filter(|s| matches!(s.format, Format::Jsonl | Format::Parquet | Format::Warc))
             .count();
-        let mut texts =
-            (from..self.sources.len()).filter(|&i| self.sources[i].format == Format::Text);
-        let (Some(first), true) = (texts.next(), records > 0) else {
+        let mut about = (from..self.sources.len()).filter(|&i| {
+            let source = &self.sources[i];
+            source.format == Format::Text && is_about_the_data(&source.relative)
+        });
+        let (Some(first), true) = (about.next(), records > 0) else {
             return;
         };
-        let others = match texts.count() {
+        let others = match about.count() {
             0 => String::new(),
             1 => " and 1 other file".to_string(),
             n => format!(" and {n} other files"),
@@ -219,8 +223,8 @@ impl Files {
             u32::try_from(first).unwrap_or(u32::MAX),
             format!(
                 "{root}: {name}{others} read as plain text, a document each, beside {records} {files} of \
-                 records; if that is a dataset's card or licence rather than a document, name the folder \
-                 or files of the data instead",
+                 records; if that is the dataset's card or licence rather than a document, name the \
+                 folder or files of the data instead",
                 root = root.display(),
                 name = self.sources[first].name,
             ),
@@ -529,6 +533,24 @@ fn temporary(tmp_dir: Option<&Path>) -> Result<tempfile::NamedTempFile> {
 /// name; escaping them alone would give `a\xff` (four characters) and `a`
 /// followed by the byte 0xFF one name. With backslashes escaped too, the
 /// name can be decoded back to the path's bytes, so it is unique.
+/// Whether a file's name says it is about a dataset rather than part of
+/// it: a README (a Hugging Face dataset card), a licence, a citation or a
+/// notice, with any extension.
+fn is_about_the_data(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    [
+        "README", "LICENSE", "LICENCE", "COPYING", "CITATION", "NOTICE",
+    ]
+    .contains(&stem.as_str())
+}
+
 fn name_of(relative: &Path) -> String {
     let mut name = String::new();
     for (i, component) in relative.components().enumerate() {

@@ -291,8 +291,8 @@ fn output_compression_follows_the_name() {
 }
 
 /// A Hugging Face dataset's root holds its card beside the data: named as
-/// the input, the card is read as a document like any file of a folder,
-/// and a warning says so, naming it, once.
+/// the input, the card (and a licence) is read as a document like any
+/// file of a folder, and a warning says so, naming it, once.
 #[test]
 fn plain_text_beside_records_is_read_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
@@ -318,13 +318,24 @@ fn plain_text_beside_records_is_read_with_a_warning() {
     assert!(warnings[0].contains("LICENSE and 1 other file"), "{stderr}");
     assert!(warnings[0].contains("beside 1 file of records"), "{stderr}");
 
-    // The data folder alone, or a folder of plain text only: no warning.
-    for input in [root.join("data"), {
-        let texts = dir.path().join("texts");
-        fs::create_dir(&texts).unwrap();
-        fs::write(texts.join("a.txt"), ARTICLE).unwrap();
-        texts
-    }] {
+    // The data folder alone, a folder of plain text only, or text
+    // documents beside records: no warning.
+    for input in [
+        root.join("data"),
+        {
+            let texts = dir.path().join("texts");
+            fs::create_dir(&texts).unwrap();
+            fs::write(texts.join("a.txt"), ARTICLE).unwrap();
+            texts
+        },
+        {
+            let mixed = dir.path().join("mixed");
+            fs::create_dir(&mixed).unwrap();
+            fs::write(mixed.join("a.txt"), ARTICLE).unwrap();
+            fs::write(mixed.join("b.jsonl"), lines()).unwrap();
+            mixed
+        },
+    ] {
         let out = textdup()
             .args(["scan", "--level", "document"])
             .arg(&input)
