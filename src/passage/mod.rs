@@ -995,7 +995,9 @@ mod tests {
         assert_eq!(&crlf[..extent.start], "X");
     }
 
-    fn passage(text: &str) -> PassageText {
+    /// The comparison data of `text` with word trigrams, as the pipeline
+    /// makes it.
+    pub(super) fn passage(text: &str) -> PassageText {
         let trigrams = Shingling {
             n: 3,
             ..Default::default()

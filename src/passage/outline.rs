@@ -243,16 +243,8 @@ fn prefixes_meet(a: &[u16], la: usize, b: &[u16], lb: usize, needed: usize) -> b
 mod tests {
     use super::*;
     use crate::passage::compare;
-    use crate::shingle::Shingling;
+    use crate::passage::tests::passage as text;
     use proptest::prelude::*;
-
-    fn text(words: &str) -> PassageText {
-        let shingling = Shingling {
-            n: 3,
-            ..Shingling::default()
-        };
-        PassageText::new(words, &shingling, 1)
-    }
 
     #[test]
     fn an_outline_is_one_cache_line() {

@@ -332,6 +332,8 @@ struct Loaded {
 struct Loads {
     /// The texts of passages in candidate pairs.
     texts: Texts,
+    /// Which passages are in candidate pairs: a bit each.
+    in_pairs: PassageBits,
     /// Windows that may repeat.
     occurrences: Occurrences,
     /// Those of them wholly inside a first-copy passage, by passage.
@@ -740,6 +742,7 @@ pub(crate) fn run(
     trim_heap();
     let Loads {
         texts,
+        in_pairs,
         mut occurrences,
         mut windows,
         lengths,
@@ -764,6 +767,7 @@ pub(crate) fn run(
         + copied.memory()
         + pairs.memory()
         + texts.memory()
+        + in_pairs.memory()
         + size_of_val(&lengths[..])
         + contained.capacity() * size_of::<SpanJoin>();
     let spill = grain
@@ -780,7 +784,7 @@ pub(crate) fn run(
     progress.advance(1);
     drop(firsts);
     let (passage_clusters, cluster_spilled) =
-        grain.cluster(&table, copied, pairs, &texts, joined)?;
+        grain.cluster(&table, copied, (pairs, in_pairs), &texts, joined)?;
     spilled += cluster_spilled;
     progress.advance(1);
     let passages = table.len() as u64;
@@ -1605,6 +1609,7 @@ impl<'a> Grain<'a> {
         progress.end();
         Ok(Loads {
             texts: texts.finish()?,
+            in_pairs,
             occurrences,
             windows,
             lengths,
@@ -1620,12 +1625,14 @@ impl<'a> Grain<'a> {
     /// table sorted by cluster, read back a block of clusters at a time.
     /// Under a memory limit that table and `copied` spill, and the
     /// clusters are written to a file as they are made. Also gives what
-    /// the tables wrote to disk.
+    /// the tables wrote to disk. The pairs come with pass B's bit for each
+    /// passage in one (see [`Loads::in_pairs`]), which finds their
+    /// outlines.
     fn cluster(
         &self,
         table: &PassageTable,
         mut copied: Sorter<Copied>,
-        pairs: Pairs,
+        (pairs, in_pairs): (Pairs, PassageBits),
         texts: &Texts,
         joined: Vec<SpanJoin>,
     ) -> Result<(PassageClusters, Spilled)> {
@@ -1633,7 +1640,6 @@ impl<'a> Grain<'a> {
         // Most pairs fail, and their outlines show it without the texts'
         // cache misses; under a memory limit without room for them, every
         // pair is compared, which gives the same pairs.
-        let in_pairs = passages_in_pairs(table.len(), &pairs);
         let loaded = in_pairs.words.iter().map(|w| w.count_ones() as usize).sum();
         let held = table.memory() + copied.memory() + texts.memory() + pairs.memory();
         let room = self.budget.left(held).map_or(true, |left| {

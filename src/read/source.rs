@@ -524,15 +524,6 @@ fn temporary(tmp_dir: Option<&Path>) -> Result<tempfile::NamedTempFile> {
     .map_err(|e| Error::io(tmp_dir.unwrap_or(Path::new("temporary folder")), e))
 }
 
-/// `relative` as a file's reported name (and the id of a text document):
-/// its components joined by `/`, each as UTF-8, with every byte that is not
-/// UTF-8 written `\xNN` and every backslash `\\`.
-///
-/// Names must be unique: they are ids. Replacing bad bytes with U+FFFD (as
-/// `to_string_lossy` does) would give two files that differ only there one
-/// name; escaping them alone would give `a\xff` (four characters) and `a`
-/// followed by the byte 0xFF one name. With backslashes escaped too, the
-/// name can be decoded back to the path's bytes, so it is unique.
 /// Whether a file's name says it is about a dataset rather than part of
 /// it: a README (a Hugging Face dataset card), a licence, a citation or a
 /// notice, with any extension.
@@ -551,6 +542,15 @@ fn is_about_the_data(path: &Path) -> bool {
     .contains(&stem.as_str())
 }
 
+/// `relative` as a file's reported name (and the id of a text document):
+/// its components joined by `/`, each as UTF-8, with every byte that is not
+/// UTF-8 written `\xNN` and every backslash `\\`.
+///
+/// Names must be unique: they are ids. Replacing bad bytes with U+FFFD (as
+/// `to_string_lossy` does) would give two files that differ only there one
+/// name; escaping them alone would give `a\xff` (four characters) and `a`
+/// followed by the byte 0xFF one name. With backslashes escaped too, the
+/// name can be decoded back to the path's bytes, so it is unique.
 fn name_of(relative: &Path) -> String {
     let mut name = String::new();
     for (i, component) in relative.components().enumerate() {

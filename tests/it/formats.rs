@@ -302,12 +302,15 @@ fn plain_text_beside_records_is_read_with_a_warning() {
     fs::write(root.join("LICENSE"), "Released under CC-BY 4.0.\n").unwrap();
     fs::write(root.join("README.md"), "# A dataset\n\nNews articles.\n").unwrap();
 
-    let out = textdup()
-        .args(["scan", "--level", "document"])
-        .arg(&root)
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let scan = |input: &std::path::Path| {
+        let out = textdup()
+            .args(["scan", "--level", "document"])
+            .arg(input)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let stderr = scan(&root);
     // Three records and the two plain files.
     assert!(stderr.contains("5 read = 4 kept + 1 removed"), "{stderr}");
     let warnings: Vec<&str> = stderr
@@ -336,12 +339,7 @@ fn plain_text_beside_records_is_read_with_a_warning() {
             mixed
         },
     ] {
-        let out = textdup()
-            .args(["scan", "--level", "document"])
-            .arg(&input)
-            .assert()
-            .success();
-        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        let stderr = scan(&input);
         assert!(!stderr.contains("read as plain text"), "{stderr}");
     }
 }
