@@ -12,7 +12,8 @@
 //!         verify pairs (outlines rule most out; then exact, containment,
 //!         near); join passages by the spans they share; cluster; group spans
 //! pass C  documents in any cluster: the byte span and original text of every
-//!         member
+//!         member, and the comparison data of the members grouping could
+//!         not measure against their cluster's first (see [`Unmeasured`])
 //! ```
 //!
 //! Memory: pass A keeps a bit per passage (whether it is its own first
@@ -800,14 +801,40 @@ pub(crate) fn run(
     progress.advance(1);
     progress.end();
     let mut passage_clusters = passage_clusters;
-    let wanted = grain.wanted(&passage_clusters, &span_clusters)?;
-    let held = passage_clusters.0.memory() + span_clusters.0.memory();
-    let read = grain.member_texts(wanted, held)?;
+    let (wanted, unmeasured) = grain.wanted(&passage_clusters, &span_clusters)?;
+    let mut measure: Vec<u32> = unmeasured
+        .iter()
+        .flat_map(|u| [u.member, u.first])
+        .collect();
+    measure.sort_unstable();
+    measure.dedup();
+    let held = passage_clusters.0.memory()
+        + span_clusters.0.memory()
+        + unmeasured.capacity() * size_of::<Unmeasured>()
+        + measure.capacity() * size_of::<u32>();
+    let read = grain.member_texts(wanted, &measure, held)?;
     spilled += read.spilled;
     // Every member's span, found: written over its placeholder.
     passage_clusters
         .0
         .update(by_member(&read.passages)?, |m, span| m.span = span)?;
+    // And every member grouping could not measure, measured.
+    let measured = unmeasured.iter().map(|u| {
+        let text = |member| {
+            read.compared
+                .get(&member)
+                .expect("pass C reads every member it is asked to measure")
+        };
+        let label = label(text(u.first), text(u.member), None, p.threshold);
+        Ok((u.member as usize, label))
+    });
+    passage_clusters
+        .0
+        .update(measured, |m, (kind, similarity, removable)| {
+            m.kind = kind;
+            m.similarity = similarity;
+            m.removable = removable;
+        })?;
     span_clusters
         .0
         .update(by_member(&read.regions)?, |m, span| m.span = span)?;
@@ -1902,8 +1929,12 @@ impl<'a> Grain<'a> {
 
     /// Every member of `passages` and `spans`, by document: what pass C
     /// locates and reads. Under a memory limit they spill past what it
-    /// leaves.
-    fn wanted(&self, passages: &PassageClusters, spans: &SpanClusters) -> Result<Sorter<Wanted>> {
+    /// leaves. Also the passages grouping could not measure, in order.
+    fn wanted(
+        &self,
+        passages: &PassageClusters,
+        spans: &SpanClusters,
+    ) -> Result<(Sorter<Wanted>, Vec<Unmeasured>)> {
         let mut wanted = match self.budget.memory {
             None => Sorter::in_memory("members"),
             Some(_) => Sorter::spilling("members", self.tmp_dir),
@@ -1922,20 +1953,32 @@ impl<'a> Grain<'a> {
             Ok(())
         };
         // Members are numbered across clusters, in order.
-        for (member, passage) in passages.0.every_member().enumerate() {
-            // Until pass C, a passage's span is its index (see `member`).
-            let ordinal = number(passage.span.start);
-            more.push(Wanted {
-                doc: passage.doc,
-                from: ordinal,
-                to: ordinal,
-                region: false,
-                member: number(member),
-            });
-            if more.len() >= 1 << 16 {
-                add(&mut more, &mut wanted)?;
-                // Read once: mapped, they need not stay resident.
-                passages.release();
+        let mut member = 0;
+        let mut unmeasured = Vec::new();
+        for cluster in 0..passages.len() {
+            let first = number(member);
+            for passage in passages.0.members_of(cluster) {
+                // Until pass C, a passage's span is its index (see `member`).
+                let ordinal = number(passage.span.start);
+                more.push(Wanted {
+                    doc: passage.doc,
+                    from: ordinal,
+                    to: ordinal,
+                    region: false,
+                    member: number(member),
+                });
+                if passage.similarity.is_nan() {
+                    unmeasured.push(Unmeasured {
+                        member: number(member),
+                        first,
+                    });
+                }
+                member += 1;
+                if more.len() >= 1 << 16 {
+                    add(&mut more, &mut wanted)?;
+                    // Read once: mapped, they need not stay resident.
+                    passages.release();
+                }
             }
         }
         for (member, region) in spans.0.every_member().enumerate() {
@@ -1952,7 +1995,7 @@ impl<'a> Grain<'a> {
             }
         }
         add(&mut more, &mut wanted)?;
-        Ok(wanted)
+        Ok((wanted, unmeasured))
     }
 
     /// Pass C: the byte span and the original text of every member of a
@@ -1961,8 +2004,14 @@ impl<'a> Grain<'a> {
     /// read in parallel; a text repeated across members (boilerplate,
     /// exact copies) is held once. `held` is what the clusters hold in
     /// memory meanwhile.
-    fn member_texts(&self, mut wanted: Sorter<Wanted>, held: usize) -> Result<Read> {
+    fn member_texts(
+        &self,
+        mut wanted: Sorter<Wanted>,
+        measure: &[u32],
+        held: usize,
+    ) -> Result<Read> {
         let mut member_texts = MemberTextsBuilder::default();
+        let mut compared = HashMap::default();
         let sorter = |name| match self.budget.memory {
             None => Sorter::<Located>::in_memory(name),
             Some(_) => Sorter::spilling(name, self.tmp_dir),
@@ -1973,6 +2022,7 @@ impl<'a> Grain<'a> {
                 texts: member_texts.finish()?,
                 passages: passages.into_sorted()?,
                 regions: regions.into_sorted()?,
+                compared,
                 spilled: Spilled::default(),
             });
         }
@@ -2013,7 +2063,7 @@ impl<'a> Grain<'a> {
                         self.locate(
                             *doc,
                             &document.text,
-                            &mine[from..to],
+                            (&mine[from..to], measure),
                             (normalized, found),
                             scratch,
                         )
@@ -2047,9 +2097,10 @@ impl<'a> Grain<'a> {
                 for (span, hash) in found.texts {
                     member_texts.push(*doc, span, span.of(&document.text), hash)?;
                 }
+                compared.extend(found.compared);
             }
-            self.budget
-                .check(held, growing(&member_texts, &passages, &regions), done)
+            let growing = growing(&member_texts, &passages, &regions) + texts_memory(&compared);
+            self.budget.check(held, growing, done)
         };
         self.progress
             .begin(Stage::Texts, Some(self.ids.len() as u64));
@@ -2065,18 +2116,20 @@ impl<'a> Grain<'a> {
             texts: member_texts.finish()?,
             passages: passages.into_sorted()?,
             regions: regions.into_sorted()?,
+            compared,
             spilled,
         })
     }
 
     /// The byte spans of the members of document `doc` (`members`, of
     /// `text`), and its members' spans, ascending, each once, with their
-    /// texts' hashes.
+    /// texts' hashes; and the comparison data of its passage members that
+    /// are in `measure` (member numbers, ascending).
     fn locate(
         &self,
         doc: DocId,
         text: &str,
-        members: &[Wanted],
+        (members, measure): (&[Wanted], &[u32]),
         (normalized, found): (&mut String, &mut Vec<Word>),
         scratch: &mut String,
     ) -> Result<Found> {
@@ -2106,6 +2159,11 @@ impl<'a> Grain<'a> {
                     .get(w.from as usize)
                     .ok_or_else(|| self.changed(doc))?;
                 out.passages.push(Located::new(w.member, span));
+                if measure.binary_search(&w.member).is_ok() {
+                    self.normalize_passage(text, span, normalized, found, scratch);
+                    let compared = PassageText::new(scratch, &self.shingling, self.config.seed);
+                    out.compared.push((w.member, compared));
+                }
                 span
             };
             spans.push(span);
@@ -2126,6 +2184,7 @@ struct Found {
     passages: Vec<Located>,
     regions: Vec<Located>,
     texts: Vec<(Span, u128)>,
+    compared: Vec<(u32, PassageText)>,
 }
 
 /// What pass C gives: the members' texts, and their spans by member.
@@ -2133,13 +2192,27 @@ struct Read {
     texts: MemberTexts,
     passages: Sorted<Located>,
     regions: Sorted<Located>,
+    /// The comparison data of the members measured in pass C, by member.
+    compared: HashMap<u32, PassageText, ahash::RandomState>,
     spilled: Spilled,
 }
 
+/// A passage member that grouping could not measure against its
+/// cluster's first passage, for want of one of their texts (pass B loads
+/// only the texts of passages in candidate pairs), and that no shared
+/// span joined to it: pass C reads both. Numbered among the members of
+/// every passage cluster.
+#[derive(Clone, Copy, Debug)]
+struct Unmeasured {
+    member: u32,
+    /// The cluster's first member.
+    first: u32,
+}
+
 /// Bytes `texts` holds.
-fn texts_memory(texts: &HashMap<PassageId, PassageText, ahash::RandomState>) -> usize {
+fn texts_memory<K>(texts: &HashMap<K, PassageText, ahash::RandomState>) -> usize {
     texts.values().map(PassageText::memory).sum::<usize>()
-        + texts.capacity() * (size_of::<(PassageId, PassageText)>() + 1)
+        + texts.capacity() * (size_of::<(K, PassageText)>() + 1)
 }
 
 /// The passages in candidate pairs, among `passages`: a bit each, which
@@ -2176,14 +2249,13 @@ fn member(
     let (kind, similarity, removable) = if copy == first_copy {
         (MatchKind::Exact, 1.0, true)
     } else {
-        match (first_text, texts.get(copy)) {
-            (Some(a), Some(b)) => match compare(a, &b, threshold) {
-                Some((kind, similarity)) => (kind, similarity, removable(kind, a, &b)),
-                // A member joined through a chain can be below the
-                // threshold to the first one.
-                None => spanned.unwrap_or((MatchKind::Near, similarity(a, &b), false)),
-            },
-            _ => spanned.unwrap_or((MatchKind::Near, 0.0, false)),
+        match (first_text, texts.get(copy), spanned) {
+            (Some(a), Some(b), _) => label(a, &b, spanned, threshold),
+            (_, _, Some(spanned)) => spanned,
+            // Joined through a chain of others, and one of the two texts
+            // not loaded: pass C reads both and measures it (see
+            // [`Unmeasured`]).
+            (_, _, None) => (MatchKind::Near, f64::NAN, false),
         }
     };
     let (doc, ordinal) = table.place(id);
@@ -2198,6 +2270,23 @@ fn member(
         similarity,
         kind,
         removable,
+    }
+}
+
+/// How `member` matches its cluster's `first` passage, and whether
+/// cleaning may cut it: as [`compare`] finds, or else as the shared spans
+/// that joined it do (`spanned`), or else near at their similarity (a
+/// member joined through a chain can be below the threshold to the first
+/// one).
+fn label(
+    first: &PassageText,
+    member: &PassageText,
+    spanned: Option<(MatchKind, f64, bool)>,
+    threshold: f64,
+) -> (MatchKind, f64, bool) {
+    match compare(first, member, threshold) {
+        Some((kind, similarity)) => (kind, similarity, removable(kind, first, member)),
+        None => spanned.unwrap_or((MatchKind::Near, similarity(first, member), false)),
     }
 }
 

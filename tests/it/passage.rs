@@ -259,6 +259,55 @@ fn a_headline_with_one_word_changed_is_a_near_repeat() {
     assert!(ms[1]["similarity"].as_f64().unwrap() >= 0.8);
 }
 
+/// Lines 1 and 2 of a process list share a span, and lines 2 and 4 are
+/// a candidate pair: line 4 joins line 1's cluster through line 2, though
+/// line 1 is in no pair, so grouping has no text of it. Line 4 is still
+/// measured against line 1, in memory and under a limit, where it used
+/// to be reported as near with similarity 0.
+#[test]
+fn a_member_joined_through_a_chain_is_measured_against_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |pid, start, cpu, kworker| {
+        format!("root      {pid}  0.0  0.0      0     0 ?        S    {start}   0:00 [kworker/{cpu}:{kworker}]")
+    };
+    let text = [
+        row(5671, "12:07", 0, 1),
+        row(5672, "12:07", 1, 2),
+        row(5673, "12:12", 0, 0),
+        row(5674, "12:13", 1, 0),
+    ]
+    .join("\n");
+    fs::write(dir.path().join("ps.txt"), &text).unwrap();
+    for limit in [None, Some("256MiB")] {
+        let mut scan = textdup();
+        scan.args(["scan", "-q", "--level", "passage"]);
+        if let Some(limit) = limit {
+            scan.args(["--memory", limit, "--tmp-dir"]).arg(dir.path());
+        }
+        let out = scan.arg(dir.path().join("ps.txt")).assert().success();
+        let clusters = json_lines(&out.get_output().stdout);
+        let passage: Vec<_> = clusters
+            .iter()
+            .filter(|c| c["level"] == "passage")
+            .collect();
+        assert_eq!(passage.len(), 1, "{clusters:?}");
+        let ms = members(passage[0]);
+        let found: Vec<_> = ms
+            .iter()
+            .map(|m| (m["text"].as_str().unwrap(), m["match"].as_str().unwrap()))
+            .collect();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            found,
+            [(lines[0], "exact"), (lines[1], "span"), (lines[3], "near")],
+            "{limit:?}"
+        );
+        // The two lines' word-trigram Jaccard, as verification measures
+        // it.
+        assert_eq!(ms[2]["similarity"], 0.75, "{limit:?}");
+    }
+}
+
 #[test]
 fn jsonl_cleaning_rewrites_only_the_text_field() {
     let dir = tempfile::tempdir().unwrap();
