@@ -41,7 +41,7 @@ while [ "$i" -le "$runs" ]; do
             --clusters "$level.jsonl" 2> summary.txt
         md5sum < "$level.jsonl" | cut -d' ' -f1 >> "$level.md5"
         tail -1 times.txt | awk '{printf "%-8s run '"$i"': %6.2f s, peak resident %d MB\n", $1, $2, $3 / 1024}'
-        # Where the time went: each stage's, before the report is written.
+        # Where the time went: each stage's, the writing of the clusters last.
         sed -n 's/^ *stages: *//p' summary.txt | fold -s -w 70 | sed 's/^/           /'
     done
     i=$((i + 1))

@@ -12,7 +12,7 @@ mod staged;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -23,7 +23,8 @@ use textdup::report::{write_annotations, write_clusters_with, write_json};
 use textdup::synth::SynthOptions;
 use textdup::write::{check_output_name, write_corpus, write_removed, Cleaning};
 use textdup::{
-    Error, Files, OutputProblem, Progress, ReadOptions, Report, Resources, Setting, StagedProblem,
+    Error, Files, OutputProblem, Progress, ReadOptions, Report, Resources, Setting, Stage,
+    StagedProblem,
 };
 
 use args::{
@@ -258,6 +259,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
     }
     check_outputs(&files, &outputs, existing)?;
     let report = run_pipeline(common, &files, &config, &bars)?;
+    let writing = Instant::now();
     let mut commit = Commit::new(existing).label(&label);
     if let Some(path) = &report_files.clusters {
         commit.write(path, |out| write_report(common, &report, out, &bars))?;
@@ -276,7 +278,10 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
         }
     }
     if !common.run.quiet {
-        say(&report.summary().to_text());
+        let summary = report.summary();
+        say(&summary
+            .followed_by(Stage::Write, writing.elapsed())
+            .to_text());
     }
     drop(receipt);
     Ok(exit_code(report.summary().skipped))
@@ -302,6 +307,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
     check_output_name(&files, &args.output)?;
     let report = run_pipeline(common, &files, &config, &bars)?;
     let cleaning = Cleaning::plan(&report, &config);
+    let writing = Instant::now();
     let mut commit = Commit::new(existing).label(&label);
     let written = write_corpus(&files, &report, &cleaning, &args.output, &mut commit, &bars)?;
     commit.write(&removed, |out| {
@@ -341,7 +347,10 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         ));
     }
     if !common.run.quiet {
-        say(&report.summary().to_text());
+        let summary = report.summary();
+        say(&summary
+            .followed_by(Stage::Write, writing.elapsed())
+            .to_text());
         say(&format!(
             "  wrote:      {} ({}, {} removed, {} cut from {}, {} left empty, {} kept whole); removed list {}\n",
             args.output.display(),

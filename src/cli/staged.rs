@@ -12,7 +12,7 @@ use textdup::staged::{
     write_plan, CorpusPrint, Shard,
 };
 use textdup::write::{write_removed, Cleaning};
-use textdup::{Error, Files, Level, OutputProblem, Resources, StagedProblem};
+use textdup::{Error, Files, Level, OutputProblem, Resources, Stage, StagedProblem};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
 use super::{exit_code, say, start, Failure};
@@ -171,6 +171,7 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     };
     let sketches = sketches(&args.work)?;
     let report = cluster_sketches(&files, &sketches, &config, &resources, &bars)?;
+    let writing = std::time::Instant::now();
     // One commit: the plan's presence says the step is done, and it must
     // never stand beside clusters of another run.
     let mut commit = Commit::new(Existing::Replace);
@@ -191,7 +192,10 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     }
     drop(commit.commit(|| files.check_unchanged())?);
     if !args.run.quiet {
-        say(&report.summary().to_text());
+        let summary = report.summary();
+        say(&summary
+            .followed_by(Stage::Write, writing.elapsed())
+            .to_text());
         say(&format!(
             "  wrote:      {} and {}\n",
             clusters.display(),

@@ -632,6 +632,30 @@ impl Summary {
         rows
     }
 
+    /// This summary with `stage` run after the run, for `elapsed`: the
+    /// stage joins the stages, and the wall time grows by it. `scan` and
+    /// `dedup` so count the writing of their outputs, which on a passage
+    /// grain's gigabytes of member texts is seconds of the run.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use textdup::{Stage, Summary};
+    ///
+    /// let run = Summary { elapsed: Duration::from_secs(2), ..Summary::default() };
+    /// let whole = run.followed_by(Stage::Write, Duration::from_secs(1));
+    /// assert_eq!(whole.elapsed, Duration::from_secs(3));
+    /// assert_eq!(whole.stages.last().unwrap().stage, Stage::Write);
+    /// assert!(whole.to_text().contains("writing 1.00 s"));
+    /// ```
+    pub fn followed_by(&self, stage: crate::progress::Stage, elapsed: Duration) -> Summary {
+        let mut summary = self.clone();
+        summary.elapsed += elapsed;
+        summary
+            .stages
+            .push(crate::progress::StageTime { stage, elapsed });
+        summary
+    }
+
     /// A few lines for people, as `scan` and `dedup` print them: the
     /// [`rows`](Summary::rows), the first after `textdup:`.
     pub fn to_text(&self) -> String {
