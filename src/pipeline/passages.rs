@@ -651,7 +651,8 @@ impl Anchors {
 
 /// The words of a normalized passage.
 fn passage_words(normalized: &str) -> usize {
-    normalized.split(' ').count()
+    // What `split(' ').count()` gives, without a search per word.
+    normalized.bytes().filter(|&b| b == b' ').count() + 1
 }
 
 /// The hash of `normalized[range]` as an anchor.
@@ -1346,8 +1347,9 @@ impl<'a> Grain<'a> {
         scratch: &mut String,
     ) -> Vec<Span> {
         let mut spans = split(text, self.config.passage.unit);
+        let mut cursor = WordCursor::default();
         spans.retain(|&span| {
-            self.normalize_passage(text, span, normalized, found, scratch);
+            self.normalize_passage(text, span, (normalized, found), &mut cursor, scratch);
             !scratch.is_empty()
         });
         spans
@@ -1396,8 +1398,10 @@ impl<'a> Grain<'a> {
             texts: String::new(),
             words: found.len() as u64,
         };
+        let mut cursor = WordCursor::default();
         for span in split(text, p.unit) {
-            self.normalize_passage(text, span, normalized, found, &mut scratch.text);
+            let words = (normalized, found);
+            self.normalize_passage(text, span, words, &mut cursor, &mut scratch.text);
             if scratch.text.is_empty() {
                 continue;
             }
@@ -1462,12 +1466,13 @@ impl<'a> Grain<'a> {
     /// passage was a quarter of the passage grain's time. Sentences can
     /// end inside a token ("end.Next"), and without white-space folding
     /// the words are not the text: those are normalized on their own.
+    /// `cursor` walks the words of passages taken in order.
     fn normalize_passage(
         &self,
         text: &str,
         span: Span,
-        normalized: &str,
-        found: &[Word],
+        (normalized, found): (&str, &[Word]),
+        cursor: &mut WordCursor,
         out: &mut String,
     ) {
         let options = &self.config.normalization;
@@ -1476,7 +1481,7 @@ impl<'a> Grain<'a> {
             return;
         }
         out.clear();
-        out.push_str(words_within(span, normalized, found));
+        out.push_str(words_within(cursor.bounds(span, found), normalized, found));
     }
 
     /// Pass B: the texts of every passage in a candidate pair, and every
@@ -1540,11 +1545,13 @@ impl<'a> Grain<'a> {
                             Vec::new()
                         };
                         let first = own.start;
+                        let mut cursor = WordCursor::default();
                         let passages = compared
                             .into_iter()
                             .map(|id| {
                                 let span = spans[id.0 as usize - first];
-                                self.normalize_passage(text, span, normalized, found, passage);
+                                let words = (normalized.as_str(), found.as_slice());
+                                self.normalize_passage(text, span, words, &mut cursor, passage);
                                 let compared =
                                     PassageText::new(passage, &self.shingling, config.seed);
                                 (id, compared)
@@ -2144,6 +2151,7 @@ impl<'a> Grain<'a> {
             Vec::new()
         };
         let mut spans = Vec::with_capacity(members.len());
+        let mut cursor = WordCursor::default();
         for w in members {
             let span = if w.region {
                 let mut region = SpanMember {
@@ -2160,7 +2168,8 @@ impl<'a> Grain<'a> {
                     .ok_or_else(|| self.changed(doc))?;
                 out.passages.push(Located::new(w.member, span));
                 if measure.binary_search(&w.member).is_ok() {
-                    self.normalize_passage(text, span, normalized, found, scratch);
+                    let words = (normalized.as_str(), found.as_slice());
+                    self.normalize_passage(text, span, words, &mut cursor, scratch);
                     let compared = PassageText::new(scratch, &self.shingling, self.config.seed);
                     out.compared.push((w.member, compared));
                 }
@@ -2311,9 +2320,8 @@ fn removable(kind: MatchKind, first: &PassageText, member: &PassageText) -> bool
 }
 
 /// The run of a document's normalized words (`normalized`, `found`: see
-/// [`words`]) whose tokens start inside `span` of its text.
-fn words_within<'a>(span: Span, normalized: &'a str, found: &[Word]) -> &'a str {
-    let (first, end) = word_bounds(span, found);
+/// [`words`]) `[first, end)`.
+fn words_within<'a>((first, end): (usize, usize), normalized: &'a str, found: &[Word]) -> &'a str {
     if first < end {
         &normalized[found[first].normalized.0..found[end - 1].normalized.1]
     } else {
@@ -2330,14 +2338,48 @@ fn word_bounds(span: Span, found: &[Word]) -> (usize, usize) {
     )
 }
 
+/// [`word_bounds`] of a document's passages taken in order, each a walk
+/// on from the last one's end: a search of the whole document per
+/// passage was a tenth of pass A. A passage before the last is searched
+/// for afresh.
+#[derive(Default)]
+struct WordCursor {
+    /// Every word before it starts before the last passage's end.
+    at: usize,
+}
+
+impl WordCursor {
+    fn bounds(&mut self, span: Span, found: &[Word]) -> (usize, usize) {
+        let starts_before = |at: usize| move |w: &&Word| w.original.0 < at;
+        let (first, end) = if self.at > 0 && found[self.at - 1].original.0 >= span.start {
+            word_bounds(span, found)
+        } else {
+            let first = self.at
+                + found[self.at..]
+                    .iter()
+                    .take_while(starts_before(span.start))
+                    .count();
+            let end = first
+                + found[first..]
+                    .iter()
+                    .take_while(starts_before(span.end))
+                    .count();
+            (first, end)
+        };
+        self.at = end;
+        (first, end)
+    }
+}
+
 /// The word ranges of the passages of `doc`, from its passages' `spans`
 /// (the first numbered `first`) and its words.
 fn word_ranges(first: usize, doc: DocId, spans: &[Span], found: &[Word]) -> Vec<WordRange> {
+    let mut cursor = WordCursor::default();
     spans
         .iter()
         .enumerate()
         .map(|(i, &span)| {
-            let (start, end) = word_bounds(span, found);
+            let (start, end) = cursor.bounds(span, found);
             WordRange {
                 doc,
                 first: number(start),
@@ -2770,11 +2812,14 @@ mod tests {
             let (mut normalized, mut found) = (String::new(), Vec::new());
             words(&text, &options, &mut normalized, &mut found);
             for unit in [PassageUnit::Line, PassageUnit::Paragraph] {
+                let mut cursor = WordCursor::default();
                 for span in split(&text, unit) {
                     let mut alone = String::new();
                     normalize(span.of(&text), &options, &mut alone);
+                    let bounds = cursor.bounds(span, &found);
+                    proptest::prop_assert_eq!(bounds, word_bounds(span, &found));
                     proptest::prop_assert_eq!(
-                        words_within(span, &normalized, &found),
+                        words_within(bounds, &normalized, &found),
                         alone.as_str(),
                         "{:?} in {:?}",
                         span,
@@ -2783,6 +2828,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A passage before the last is found as a search finds it.
+    #[test]
+    fn a_word_cursor_finds_passages_in_any_order() {
+        let text = "one two\nthree four five\n\nsix\nseven eight";
+        let options = crate::normalize::Normalization::ALL;
+        let (mut normalized, mut found) = (String::new(), Vec::new());
+        words(text, &options, &mut normalized, &mut found);
+        let spans = split(text, PassageUnit::Line);
+        assert_eq!(spans.len(), 4);
+        let mut cursor = WordCursor::default();
+        for order in [[0, 1, 2, 3], [3, 0, 2, 1], [1, 1, 0, 3]] {
+            for i in order {
+                let bounds = cursor.bounds(spans[i], &found);
+                assert_eq!(bounds, word_bounds(spans[i], &found), "{order:?}");
+            }
+        }
+        assert_eq!(
+            passage_words("one two  three"),
+            "one two  three".split(' ').count()
+        );
+        assert_eq!(passage_words(""), 1);
     }
 
     /// Passages `0..n`, each its own first copy.
