@@ -424,6 +424,11 @@ impl IndexQuery {
             "indexed": s.indexed,
             "candidate_pairs": s.candidate_pairs,
             "seconds": s.elapsed.as_secs_f64(),
+            "stages": s
+                .stages
+                .iter()
+                .map(|t| serde_json::json!({"stage": t.stage.name(), "seconds": t.elapsed.as_secs_f64()}))
+                .collect::<Vec<_>>(),
         })
         .to_string())
     }

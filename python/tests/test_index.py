@@ -47,6 +47,10 @@ def test_the_same_matches_as_the_cli(cli: Path, planted: Path, tmp_path: Path) -
         assert found.lines() == expected
     found = index.query(table)
     assert found.summary["removed"] == expected.count("\n")
+    # Where the time went, as a scan's summary says it.
+    stages = [s["stage"] for s in found.summary["stages"]]
+    assert stages[:2] == ["sketching", "finding candidates"]
+    assert all(s["seconds"] >= 0 for s in found.summary["stages"])
     removed = set(found.matches.column("id").to_pylist())
     kept = [r["id"] for r, keep in zip(rows(b), found.keep.to_pylist()) if keep]
     assert removed.isdisjoint(kept) and len(removed) + len(kept) == table.num_rows

@@ -420,7 +420,8 @@ class Matches:
     """What a query of an :class:`Index` found. ``matches`` has one row per
     matched document (id, row, kept, kept_in, similarity, and for span
     windows start, end, text); ``keep`` is a boolean mask aligned with the
-    input rows; ``summary`` holds the counts."""
+    input rows; ``summary`` holds the counts, the seconds, and each stage's
+    seconds (``stages``, as in a scan's summary)."""
 
     def __init__(self, query: Any, source: _Input) -> None:
         self._query = query

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use textdup::index::{write_matches, AddOptions, Added, Index, IndexWriter, Matches, Settings};
 use textdup::output::Commit;
+use textdup::report::stage_times;
 use textdup::write::{write_corpus, Cleaning};
 use textdup::{Config, Files, Resources};
 
@@ -292,6 +293,9 @@ fn summary_text(index: &Path, matches: &Matches, spans: Option<u32>) -> String {
         s.elapsed.as_secs_f64()
         ),
     };
+    if let Some(times) = stage_times(&s.stages, s.elapsed) {
+        text.push_str(&format!("  stages:     {times}\n"));
+    }
     if s.skipped > 0 {
         let reasons: Vec<String> = s
             .skipped_by_reason

@@ -42,6 +42,9 @@
 //! let matches = index.query(&new, &Resources::default(), &NoProgress)?;
 //! assert_eq!(matches.matches().len(), 1);
 //! assert_eq!(matches.id(matches.matches()[0].doc), "new-1");
+//! // And where the time went, stage by stage.
+//! let stages: Vec<&str> = matches.summary().stages.iter().map(|t| t.stage.name()).collect();
+//! assert_eq!(stages[..2], ["sketching", "finding candidates"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

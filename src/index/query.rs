@@ -42,7 +42,7 @@ use crate::lsh::{bucket_pairs, BandKey, CandidatePair, BUCKET_ALL_PAIRS};
 use crate::minhash::MinHasher;
 use crate::passage::spans::windows;
 use crate::pipeline::{sketch_corpus, Sketched};
-use crate::progress::{check, Progress, Stage};
+use crate::progress::{check, Progress, Stage, StageTime, Timed};
 use crate::read::{Corpus, Origin};
 use crate::report::Report;
 use crate::shingle::ShingleSet;
@@ -104,6 +104,9 @@ pub struct MatchSummary {
     pub indexed: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// Wall time of each stage, in the order they first ran; what is
+    /// left of `elapsed` went between stages.
+    pub stages: Vec<StageTime>,
 }
 
 impl MatchSummary {
@@ -349,6 +352,8 @@ pub(crate) fn query(
     progress: &dyn Progress,
 ) -> Result<Queried> {
     let started = Instant::now();
+    let timed = Timed::new(progress);
+    let progress = &timed;
     // Whole documents only: the passage grain has no index (yet).
     let config = &Config {
         level: Level::Document,
@@ -588,6 +593,7 @@ pub(crate) fn query(
     matches.sort_by_key(|m| m.doc);
     summary.kept = summary.documents - matches.len() as u64;
     summary.elapsed = started.elapsed();
+    summary.stages = timed.times();
     Ok(Queried {
         matches: Matches {
             ids,

@@ -25,7 +25,7 @@ use crate::index::query::{MatchSummary, Matches, SpanMatch};
 use crate::index::{Index, IndexDoc};
 use crate::normalize::words;
 use crate::passage::spans::windows;
-use crate::progress::{check, Progress, Stage};
+use crate::progress::{check, Progress, Stage, Timed};
 use crate::read::stream::batches;
 use crate::read::{Corpus, Origin};
 
@@ -86,6 +86,8 @@ pub(crate) fn span_query(
     progress: &dyn Progress,
 ) -> Result<Matches> {
     let started = Instant::now();
+    let timed = Timed::new(progress);
+    let progress = &timed;
     let lookup = Lookup::new(index, IN_MEMORY)?;
     let mut summary = MatchSummary {
         indexed: index.documents(),
@@ -163,6 +165,7 @@ pub(crate) fn span_query(
     summary.removed_by_index = spans.len() as u64;
     summary.kept = summary.documents - summary.removed_by_index;
     summary.elapsed = started.elapsed();
+    summary.stages = timed.times();
     Ok(Matches {
         ids,
         bytes: sizes,

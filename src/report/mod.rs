@@ -422,6 +422,38 @@ pub struct Removal {
     pub similarity: f64,
 }
 
+/// Where a run's time went, as the summaries' `stages:` line gives it:
+/// each stage's wall time, then what is left of `elapsed`. `None` for a
+/// run of under a second, which has no time worth breaking down, or one
+/// with no stages timed.
+///
+/// ```
+/// use std::time::Duration;
+/// use textdup::{report::stage_times, Stage, StageTime};
+///
+/// let stages = [StageTime { stage: Stage::Sketch, elapsed: Duration::from_millis(1500) }];
+/// assert_eq!(
+///     stage_times(&stages, Duration::from_secs(2)).unwrap(),
+///     "sketching 1.50 s, between stages 0.50 s"
+/// );
+/// assert_eq!(stage_times(&stages, Duration::from_millis(900)), None);
+/// ```
+pub fn stage_times(stages: &[crate::progress::StageTime], elapsed: Duration) -> Option<String> {
+    if stages.is_empty() || elapsed < Duration::from_secs(1) {
+        return None;
+    }
+    let staged: Duration = stages.iter().map(|t| t.elapsed).sum();
+    let mut times: Vec<String> = stages
+        .iter()
+        .map(|t| format!("{} {:.2} s", t.stage.name(), t.elapsed.as_secs_f64()))
+        .collect();
+    times.push(format!(
+        "between stages {:.2} s",
+        elapsed.saturating_sub(staged).as_secs_f64()
+    ));
+    Some(times.join(", "))
+}
+
 /// Counts of a run. Invariant: `read == kept + removed + skipped`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
@@ -604,19 +636,8 @@ impl Summary {
                 self.megabytes_per_second()
             ),
         ));
-        // A run of under a second has no time worth breaking down.
-        if !self.stages.is_empty() && self.elapsed >= Duration::from_secs(1) {
-            let staged: Duration = self.stages.iter().map(|t| t.elapsed).sum();
-            let mut times: Vec<String> = self
-                .stages
-                .iter()
-                .map(|t| format!("{} {:.2} s", t.stage.name(), t.elapsed.as_secs_f64()))
-                .collect();
-            times.push(format!(
-                "between stages {:.2} s",
-                self.elapsed.saturating_sub(staged).as_secs_f64()
-            ));
-            rows.push(("stages", times.join(", ")));
+        if let Some(times) = stage_times(&self.stages, self.elapsed) {
+            rows.push(("stages", times));
         }
         if self.spilled.runs > 0 {
             rows.push((
