@@ -24,6 +24,6 @@
 //! ```
 
 pub use crate::fsutil::{
-    check_distinct, check_output, recover, Commit, Destination, Existing, OutputFile, Receipt,
-    Recovered, WrittenBack,
+    check_distinct, check_output, is_stream, recover, Commit, Destination, Existing, OutputFile,
+    Receipt, Recovered, WrittenBack,
 };

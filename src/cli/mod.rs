@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use textdup::eval::{evaluate, Clustering};
-use textdup::output::{check_distinct, check_output, recover, Commit, Existing};
+use textdup::output::{check_distinct, check_output, is_stream, recover, Commit, Existing};
 use textdup::report::html::{self, CapNames, HtmlOptions};
 use textdup::report::{write_annotations, write_clusters_with, write_json};
 use textdup::synth::SynthOptions;
@@ -410,11 +410,6 @@ fn finish_interrupted(outputs: &[&Path], label: &str) -> Result<Option<ExitCode>
         names.join(", ")
     ));
     Ok(None)
-}
-
-/// Whether `path` is standard output or an existing device or FIFO.
-fn is_stream(path: &Path) -> bool {
-    path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Refuses outputs that clash with each other or the inputs, or exist.

@@ -322,7 +322,7 @@ impl Commit {
     /// Adds the output folder `path` and returns the temporary folder to
     /// fill, created empty.
     pub fn folder(&mut self, path: &Path) -> Result<PathBuf> {
-        if path.as_os_str() == "-" || is_stream(path) {
+        if is_stream(path) {
             return Err(Error::Output {
                 path: path.to_path_buf(),
                 problem: OutputProblem::FolderToStdout,

@@ -92,11 +92,7 @@ pub fn check_distinct(outputs: &[&Path]) -> Result<()> {
         });
     }
     // Standard output and devices can take any number of outputs.
-    let outputs: Vec<&Path> = outputs
-        .iter()
-        .copied()
-        .filter(|p| p.as_os_str() != "-" && !is_stream(p))
-        .collect();
+    let outputs: Vec<&Path> = outputs.iter().copied().filter(|p| !is_stream(p)).collect();
     let resolved: Vec<PathBuf> = outputs.iter().map(|p| absolute(p)).collect();
     for (i, a) in resolved.iter().enumerate() {
         for (j, b) in resolved.iter().enumerate() {
@@ -131,12 +127,22 @@ pub(crate) fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// Whether `path` exists and is not a regular file or folder: a device,
-/// FIFO or socket, written as a stream. Its links are followed by the
+/// Whether output `path` is written as a stream rather than committed:
+/// standard output (`-`), or a path that exists and is not a regular file
+/// or folder (a device, FIFO or socket). Its links are followed by the
 /// kernel, which also opens those that name no file (`/dev/stdout` to a
 /// pipe reads `pipe:[…]`).
-pub(crate) fn is_stream(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+///
+/// ```
+/// use std::path::Path;
+/// use textdup::output::is_stream;
+///
+/// assert!(is_stream(Path::new("-")));
+/// assert!(is_stream(Path::new("/dev/null")));
+/// assert!(!is_stream(Path::new("clusters.jsonl")));
+/// ```
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == "-" || fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ pub fn check_output_name(files: &Files, out: &Path) -> Result<()> {
 /// source's) for standard output and for an existing device or FIFO,
 /// which have no name to follow.
 fn compression_named(out: &Path) -> Option<Compression> {
-    if out.as_os_str() == "-" || is_stream(out) {
+    if is_stream(out) {
         return None;
     }
     let name = out.file_name()?.to_string_lossy().to_ascii_lowercase();
