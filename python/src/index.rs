@@ -300,12 +300,14 @@ impl PyIndex {
     }
 
     /// Merges the segments into one; returns what was done, as JSON.
-    fn compact(&self, py: Python<'_>) -> PyResult<String> {
-        let done = self
-            .detached(py, || {
-                IndexWriter::open(&self.path)?.compact(&textdup::NoProgress)
-            })
-            .map_err(py_error)?;
+    #[pyo3(signature = (progress=None))]
+    fn compact(&self, py: Python<'_>, progress: Option<Py<PyAny>>) -> PyResult<String> {
+        let progress = PyProgress::new(progress);
+        let done = self.detached(py, || IndexWriter::open(&self.path)?.compact(&progress));
+        if let Some(err) = progress.take_error() {
+            return Err(err);
+        }
+        let done = done.map_err(py_error)?;
         Ok(serde_json::json!({
             "segments_before": done.before,
             "segments_after": done.after,
@@ -317,11 +319,15 @@ impl PyIndex {
     }
 
     /// Checks every block against its checksum; returns what was checked, as JSON.
-    fn verify(&self, py: Python<'_>) -> PyResult<String> {
+    #[pyo3(signature = (progress=None))]
+    fn verify(&self, py: Python<'_>, progress: Option<Py<PyAny>>) -> PyResult<String> {
         let index = self.open(py)?;
-        let verified = self
-            .detached(py, || index.verify(&textdup::NoProgress))
-            .map_err(py_error)?;
+        let progress = PyProgress::new(progress);
+        let verified = self.detached(py, || index.verify(&progress));
+        if let Some(err) = progress.take_error() {
+            return Err(err);
+        }
+        let verified = verified.map_err(py_error)?;
         Ok(serde_json::json!({
             "segments": verified.segments,
             "documents": verified.documents,

@@ -111,9 +111,15 @@ def test_adds_keep_or_index_all_and_compaction_changes_no_answer(
     assert kept.stats()["segments"][1]["documents"] > 0
     before = [index.query(thirds[2]).matches for index in (kept, every)]
     assert every.compact()["segments_after"] == 1
-    kept.compact()
+    # Compaction rewrites every document, and verification reads every
+    # segment: both say how far they are.
+    told: list[tuple[str, int, object]] = []
+    kept.compact(progress=lambda stage, done, total: told.append((stage, done, total)))
+    assert told and told[-1][0] == "writing" and told[-1][1] == told[-1][2] == len(kept)
     assert [index.query(thirds[2]).matches for index in (kept, every)] == before
-    assert kept.verify()["documents"] == len(kept)
+    told.clear()
+    assert kept.verify(progress=lambda *t: told.append(t))["documents"] == len(kept)
+    assert told and told[-1][0] == "verifying" and told[-1][1] == told[-1][2] == 1
 
 
 def test_decontamination_with_span_windows(tmp_path: Path) -> None:

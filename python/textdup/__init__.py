@@ -551,13 +551,15 @@ class Index:
         ``textdup index stats --json`` prints them."""
         return dict(json.loads(self._native.stats_json()))
 
-    def compact(self) -> dict:
-        """Merges the segments into one (queries give the same answers)."""
-        return dict(json.loads(self._native.compact()))
+    def compact(self, progress: Progress = None) -> dict:
+        """Merges the segments into one (queries give the same answers).
+        Rewrites every document: `progress` is told of them."""
+        return dict(json.loads(self._native.compact(progress=_progress(progress))))
 
-    def verify(self) -> dict:
-        """Checks every byte against its checksum; raises on damage."""
-        return dict(json.loads(self._native.verify()))
+    def verify(self, progress: Progress = None) -> dict:
+        """Checks every byte against its checksum; raises on damage.
+        Reads every segment: `progress` is told of them."""
+        return dict(json.loads(self._native.verify(progress=_progress(progress))))
 
     def __len__(self) -> int:
         return int(self.stats()["documents"])
