@@ -2339,9 +2339,8 @@ fn word_bounds(span: Span, found: &[Word]) -> (usize, usize) {
 }
 
 /// [`word_bounds`] of a document's passages taken in order, each a walk
-/// on from the last one's end: a search of the whole document per
-/// passage was a tenth of pass A. A passage before the last is searched
-/// for afresh.
+/// on from the last one's end rather than two searches of the whole
+/// document's words. A passage before the last is searched for afresh.
 #[derive(Default)]
 struct WordCursor {
     /// Every word before it starts before the last passage's end.
