@@ -143,6 +143,15 @@ pub(crate) fn say(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Says `report`'s summary, its outputs' writing (begun at `writing`,
+/// now done) counted as its last stage.
+pub(crate) fn say_summary(report: &Report, writing: Instant) {
+    let summary = report
+        .summary()
+        .followed_by(Stage::Write, writing.elapsed());
+    say(&summary.to_text());
+}
+
 enum Failure {
     Error(Error),
     /// A failure of the binary's own, not of the library.
@@ -278,10 +287,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Failure> {
         }
     }
     if !common.run.quiet {
-        let summary = report.summary();
-        say(&summary
-            .followed_by(Stage::Write, writing.elapsed())
-            .to_text());
+        say_summary(&report, writing);
     }
     drop(receipt);
     Ok(exit_code(report.summary().skipped))
@@ -347,10 +353,7 @@ fn dedup(args: &DedupArgs) -> Result<ExitCode, Failure> {
         ));
     }
     if !common.run.quiet {
-        let summary = report.summary();
-        say(&summary
-            .followed_by(Stage::Write, writing.elapsed())
-            .to_text());
+        say_summary(&report, writing);
         say(&format!(
             "  wrote:      {} ({}, {} removed, {} cut from {}, {} left empty, {} kept whole); removed list {}\n",
             args.output.display(),

@@ -12,10 +12,10 @@ use textdup::staged::{
     write_plan, CorpusPrint, Shard,
 };
 use textdup::write::{write_removed, Cleaning};
-use textdup::{Error, Files, Level, OutputProblem, Resources, Stage, StagedProblem};
+use textdup::{Error, Files, Level, OutputProblem, Resources, StagedProblem};
 
 use super::args::{ClusterArgs, FilterArgs, InputArgs, SketchArgs};
-use super::{exit_code, say, start, Failure};
+use super::{exit_code, say, say_summary, start, Failure};
 
 const CLUSTERS: &str = "clusters.jsonl";
 const REMOVED: &str = "removed.jsonl";
@@ -192,10 +192,7 @@ pub fn cluster(args: &ClusterArgs) -> Result<ExitCode, Failure> {
     }
     drop(commit.commit(|| files.check_unchanged())?);
     if !args.run.quiet {
-        let summary = report.summary();
-        say(&summary
-            .followed_by(Stage::Write, writing.elapsed())
-            .to_text());
+        say_summary(&report, writing);
         say(&format!(
             "  wrote:      {} and {}\n",
             clusters.display(),

@@ -19,6 +19,14 @@ fn scan_passages(extra: &[&str]) -> Vec<serde_json::Value> {
     json_lines(&out.get_output().stdout)
 }
 
+/// The passage clusters among `clusters`.
+fn passage_level(clusters: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    clusters
+        .iter()
+        .filter(|c| c["level"] == "passage")
+        .collect()
+}
+
 fn members(cluster: &serde_json::Value) -> Vec<&serde_json::Value> {
     cluster["members"].as_array().unwrap().iter().collect()
 }
@@ -151,10 +159,7 @@ fn the_osce_span_and_its_spelling_variants_are_one_cluster() {
 #[test]
 fn different_paragraphs_are_not_passage_clusters() {
     let clusters = scan_passages(&[]);
-    let passage_clusters: Vec<_> = clusters
-        .iter()
-        .filter(|c| c["level"] == "passage")
-        .collect();
+    let passage_clusters = passage_level(&clusters);
     assert_eq!(
         passage_clusters.len(),
         2,
@@ -248,10 +253,7 @@ fn a_headline_with_one_word_changed_is_a_near_repeat() {
         .assert()
         .success();
     let clusters = json_lines(&out.get_output().stdout);
-    let passage: Vec<_> = clusters
-        .iter()
-        .filter(|c| c["level"] == "passage")
-        .collect();
+    let passage = passage_level(&clusters);
     assert_eq!(passage.len(), 1, "{clusters:?}");
     let ms = members(passage[0]);
     assert_eq!(ms[1]["text"], "Markets rally as central bank keeps rates");
@@ -286,10 +288,7 @@ fn a_member_joined_through_a_chain_is_measured_against_the_first() {
         }
         let out = scan.arg(dir.path().join("ps.txt")).assert().success();
         let clusters = json_lines(&out.get_output().stdout);
-        let passage: Vec<_> = clusters
-            .iter()
-            .filter(|c| c["level"] == "passage")
-            .collect();
+        let passage = passage_level(&clusters);
         assert_eq!(passage.len(), 1, "{clusters:?}");
         let ms = members(passage[0]);
         let found: Vec<_> = ms
